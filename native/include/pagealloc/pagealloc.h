@@ -1,0 +1,415 @@
+/*
+ * pagealloc.h - the Linux kernel's page allocator in user space.
+ *
+ * A zoned buddy allocator with per-CPU page lists (pcp), watermarks, NUMA
+ * zonelists and the bulk API (__alloc_pages_bulk), following mm/page_alloc.c
+ * of Linux 6.1-6.13. One allocator manages the page frames of its own memory
+ * arena; every page frame has a descriptor (struct pa_page) kept apart from
+ * the page's memory.
+ *
+ * Conventions, for every function below:
+ * - Any function may be called from any thread at any time, except
+ *   pa_destroy(), which must be the last call on its allocator.
+ * - Functions that can fail for a reason return 0 or a negative errno value
+ *   (-EINVAL, -ENOMEM, ...). Allocation functions return NULL or a count.
+ * - A NULL or out-of-range argument never crashes: the function returns
+ *   -EINVAL (or NULL / 0), logs one line through the log callback and leaves
+ *   the allocator unchanged.
+ * - "This thread's CPU" is the pcp slot the thread bound itself to with
+ *   pa_bind_cpu(), else sched_getcpu() modulo nr_cpus.
+ */
+#ifndef PAGEALLOC_PAGEALLOC_H
+#define PAGEALLOC_PAGEALLOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#  if defined(PAGEALLOC_BUILDING)
+#    define PA_API __declspec(dllexport)
+#  elif defined(PAGEALLOC_SHARED)
+#    define PA_API __declspec(dllimport)
+#  else
+#    define PA_API
+#  endif
+#elif defined(__GNUC__) && __GNUC__ >= 4
+#  define PA_API __attribute__((visibility("default")))
+#else
+#  define PA_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PA_VERSION_MAJOR 0
+#define PA_VERSION_MINOR 1
+#define PA_VERSION_PATCH 0
+
+/* ---- Limits ---------------------------------------------------------- */
+
+/* Largest buddy order; orders 0..PA_MAX_ORDER exist (Kernel: MAX_ORDER, 6.1). */
+#define PA_MAX_ORDER 10
+#define PA_NR_PAGE_ORDERS (PA_MAX_ORDER + 1)
+/* Pageblock order: the unit that carries a migratetype (Kernel: pageblock_order). */
+#define PA_PAGEBLOCK_ORDER 9
+/* Orders above this are "costly" and not retried by default. */
+#define PA_COSTLY_ORDER 3
+#define PA_MAX_NODES 64
+#define PA_MAX_CPUS 1024
+#define PA_NUMA_NO_NODE (-1)
+
+/* ---- Types ------------------------------------------------------------ */
+
+/* An allocator: its nodes, zones, pcp lists and page descriptors. Opaque. */
+typedef struct pa_allocator pa_allocator;
+
+/* A page frame's descriptor; fields private. A pointer to one names the page. */
+struct pa_page;
+
+/* A circular doubly linked list head. Pages are linked through their
+ * descriptors, so building a list of pages allocates nothing. */
+struct pa_list_head {
+    struct pa_list_head *next, *prev;
+};
+
+typedef unsigned int pa_gfp_t;
+
+/* A set of nodes, one bit per node id. */
+typedef struct {
+    uint64_t bits[(PA_MAX_NODES + 63) / 64];
+} pa_nodemask_t;
+
+/* ---- GFP flags (Kernel: include/linux/gfp_types.h, same meanings) ----- */
+
+/* Zone modifiers: at most one of DMA / DMA32; HIGHMEM and MOVABLE may
+ * combine with nothing but each other (Kernel: GFP_ZONE_BAD). */
+#define PA_GFP_DMA            0x00000001u
+#define PA_GFP_HIGHMEM        0x00000002u
+#define PA_GFP_DMA32          0x00000004u
+#define PA_GFP_MOVABLE        0x00000008u
+/* Mobility: with PA_GFP_MOVABLE above, picks the migratetype. */
+#define PA_GFP_RECLAIMABLE    0x00000010u
+/* Access to part of the min watermark reserve. */
+#define PA_GFP_HIGH           0x00000020u
+#define PA_GFP_IO             0x00000040u
+#define PA_GFP_FS             0x00000080u
+/* Return zeroed memory. */
+#define PA_GFP_ZERO           0x00000100u
+/* May call the reclaim callbacks and wait for progress. */
+#define PA_GFP_DIRECT_RECLAIM 0x00000400u
+/* Accepted for kernel compatibility; there is no kswapd to wake. */
+#define PA_GFP_KSWAPD_RECLAIM 0x00000800u
+/* No warn_alloc() log line on failure. */
+#define PA_GFP_NOWARN         0x00002000u
+/* Retry (reclaim) even for costly orders, but fail in the end. */
+#define PA_GFP_RETRY_MAYFAIL  0x00004000u
+/* Never fail: retry until memory is freed by someone. */
+#define PA_GFP_NOFAIL         0x00008000u
+/* One round of reclaim at most, then fail. */
+#define PA_GFP_NORETRY        0x00010000u
+/* A compound page: recorded on the head page; accepted for compatibility. */
+#define PA_GFP_COMP           0x00040000u
+/* No access to the reserves even when non-blocking. */
+#define PA_GFP_NOMEMALLOC     0x00080000u
+/* Enforce the thread's allowed nodes strictly (Kernel: cpuset hardwall). */
+#define PA_GFP_HARDWALL       0x00100000u
+/* Only the preferred node, no fallback to other nodes. */
+#define PA_GFP_THISNODE       0x00200000u
+/* Accepted and ignored: there is no memcg in user space. */
+#define PA_GFP_ACCOUNT        0x00400000u
+#define PA_GFP_ALL_FLAGS      0x007dedffu
+
+#define PA_GFP_RECLAIM (PA_GFP_DIRECT_RECLAIM | PA_GFP_KSWAPD_RECLAIM)
+#define PA_GFP_KERNEL  (PA_GFP_RECLAIM | PA_GFP_IO | PA_GFP_FS)
+#define PA_GFP_ATOMIC  (PA_GFP_HIGH | PA_GFP_KSWAPD_RECLAIM)
+#define PA_GFP_NOWAIT  (PA_GFP_KSWAPD_RECLAIM)
+#define PA_GFP_USER    (PA_GFP_RECLAIM | PA_GFP_IO | PA_GFP_FS | PA_GFP_HARDWALL)
+#define PA_GFP_HIGHUSER_MOVABLE (PA_GFP_USER | PA_GFP_HIGHMEM | PA_GFP_MOVABLE)
+
+enum pa_zone_type {
+    PA_ZONE_DMA,
+    PA_ZONE_DMA32,
+    PA_ZONE_NORMAL,
+    PA_ZONE_MOVABLE,
+    PA_NR_ZONES
+};
+
+enum pa_migratetype {
+    PA_MIGRATE_UNMOVABLE,
+    PA_MIGRATE_MOVABLE,
+    PA_MIGRATE_RECLAIMABLE,
+    PA_MIGRATE_HIGHATOMIC,
+    PA_MIGRATE_TYPES
+};
+
+/* ---- Creation ---------------------------------------------------------- */
+
+/* Metadata only: page frames have descriptors but no memory
+ * (pa_page_address() returns NULL); models large machines cheaply. */
+#define PA_CFG_METADATA_ONLY 0x1u
+/* Poison freed pages with 0xaa and check the pattern on allocation. */
+#define PA_CFG_POISON        0x2u
+/* Full bad_page checks on every free and allocation. */
+#define PA_CFG_DEBUG_CHECKS  0x4u
+/* Bind each node's memory to the host NUMA node of the same id (mbind). */
+#define PA_CFG_BIND_NUMA     0x8u
+#define PA_CFG_ALL_FLAGS     0xfu
+
+struct pa_config {
+    uint32_t page_shift;          /* log2 of the page size: 12 (4 KiB) to 21 */
+    uint32_t nr_nodes;            /* 1..PA_MAX_NODES */
+    uint64_t node_zone_pages[PA_MAX_NODES][PA_NR_ZONES]; /* 0 = zone absent */
+    uint32_t nr_cpus;             /* pcp slots, 1..PA_MAX_CPUS; 0 = online CPUs */
+    int32_t *cpu_to_node;         /* nr_cpus entries; NULL: CPUs spread evenly */
+    uint8_t *node_distance;       /* nr_nodes*nr_nodes; NULL: 10 local, 20 remote */
+    uint64_t min_free_kbytes;     /* 0: kernel formula (calculate_min_free_kbytes) */
+    uint32_t watermark_scale_factor; /* 0: 10 (0.1% of the zone) */
+    uint32_t pcp_batch, pcp_high; /* 0: kernel sizing (zone_batchsize, zone_highsize) */
+    uint32_t flags;               /* PA_CFG_* */
+    void *memory;                 /* optional caller-owned backing for all nodes, */
+    uint64_t memory_size;         /* page-aligned, >= total pages << page_shift */
+};
+
+/* Fills cfg with the defaults: one node with one NORMAL zone of 65536 pages
+ * (256 MiB), 4 KiB pages, nr_cpus = online CPUs, kernel formulas elsewhere. */
+PA_API void pa_config_init(struct pa_config *cfg);
+
+/* Bytes of backing memory an allocator created from cfg maps, and the
+ * least memory_size a caller-supplied region must have (each zone starts on
+ * a PA_MAX_ORDER-aligned page frame); 0 for a bad cfg. */
+PA_API uint64_t pa_config_memory_size(const struct pa_config *cfg);
+
+/* Creates an allocator from cfg (copied; cfg may be freed afterwards).
+ * Returns 0 and sets *out, or -EINVAL for a bad config, -ENOMEM if memory
+ * could not be mapped. Anonymous memory is mapped lazily. */
+PA_API int pa_create(const struct pa_config *cfg, pa_allocator **out);
+
+/* Destroys the allocator and unmaps its memory, pages in use included.
+ * No other call on it may run concurrently or follow. NULL is ignored. */
+PA_API void pa_destroy(pa_allocator *a);
+
+/* "major.minor.patch" of the library actually loaded. */
+PA_API const char *pa_version(void);
+
+/* ---- Threads ------------------------------------------------------------ */
+
+/* Binds the calling thread to pcp slot cpu for this allocator (-1 unbinds:
+ * back to sched_getcpu() modulo nr_cpus). Returns 0 or -EINVAL. */
+PA_API int pa_bind_cpu(pa_allocator *a, int cpu);
+
+/* The pcp slot the calling thread uses now, or -EINVAL. */
+PA_API int pa_current_cpu(pa_allocator *a);
+
+/* Sets the calling thread's allowed nodes (the cpuset analogue, applied with
+ * ALLOC_CPUSET as the kernel does). NULL allows all nodes. Returns 0, or
+ * -EINVAL when the mask holds no node of this allocator. */
+PA_API int pa_set_mems_allowed(pa_allocator *a, const pa_nodemask_t *mask);
+
+/* ---- Allocation ----------------------------------------------------------- */
+
+/* Allocates 2^order contiguous pages on this thread's node (Kernel:
+ * alloc_pages). Returns the first page's descriptor, or NULL on failure
+ * (logged by warn_alloc unless PA_GFP_NOWARN) or bad arguments. */
+PA_API struct pa_page *pa_alloc_pages(pa_allocator *a, pa_gfp_t gfp, unsigned int order);
+
+/* As pa_alloc_pages, preferring node nid (PA_NUMA_NO_NODE: this thread's). */
+PA_API struct pa_page *pa_alloc_pages_node(pa_allocator *a, pa_gfp_t gfp,
+                                           unsigned int order, int nid);
+
+/* Kernel: __alloc_pages(). nodemask (NULL: all nodes) restricts the nodes
+ * used; with PA_GFP_THISNODE only preferred_nid is used. Fast path on the low
+ * watermark, then the slow path: min watermark and reserves, drain every
+ * CPU's lists, reclaim callbacks under PA_GFP_DIRECT_RECLAIM, retries as
+ * NORETRY / RETRY_MAYFAIL / NOFAIL say. */
+PA_API struct pa_page *pa_alloc_pages_nodemask(pa_allocator *a, pa_gfp_t gfp,
+                                               unsigned int order, int preferred_nid,
+                                               const pa_nodemask_t *nodemask);
+
+/* Frees 2^order pages allocated with that order (Kernel: __free_pages).
+ * Orders 0..3 and the pageblock order go to this thread's pcp list, others
+ * to the buddy lists. A bad free (NULL, foreign page, double free, wrong
+ * order, page still referenced) is logged as bad_page and ignored. */
+PA_API void pa_free_pages(pa_allocator *a, struct pa_page *page, unsigned int order);
+
+/* Takes one more reference on an allocated page (Kernel: get_page).
+ * Returns the new count or -EINVAL. */
+PA_API int pa_get_page(pa_allocator *a, struct pa_page *page);
+
+/* Drops one reference; the last one frees the 2^order pages (Kernel:
+ * put_page / __free_pages). Returns the remaining count or -EINVAL. */
+PA_API int pa_put_page(pa_allocator *a, struct pa_page *page, unsigned int order);
+
+/* ---- Bulk allocation (Kernel: __alloc_pages_bulk; rules in BULK.md) ------ */
+
+/* Allocates up to nr_pages order-0 pages from the preferred node's zones,
+ * onto page_list (appended) or into the NULL slots of page_array (exactly
+ * one of the two). Returns, for an array, the number of populated slots
+ * (pre-populated ones included); for a list, the pages added by this call.
+ * A short count is normal: callers that need every page loop, see
+ * pa_alloc_pages_bulk_fill. At least one page is tried for with the full
+ * single-page path when the bulk path cannot proceed. */
+PA_API unsigned long pa_alloc_pages_bulk(pa_allocator *a, pa_gfp_t gfp, int preferred_nid,
+                                         const pa_nodemask_t *nodemask, unsigned long nr_pages,
+                                         struct pa_list_head *page_list,
+                                         struct pa_page **page_array);
+
+/* pa_alloc_pages_bulk on this thread's node, no nodemask, list form. */
+PA_API unsigned long pa_alloc_pages_bulk_list(pa_allocator *a, pa_gfp_t gfp,
+                                              unsigned long nr_pages,
+                                              struct pa_list_head *list);
+
+/* pa_alloc_pages_bulk on this thread's node, no nodemask, array form. */
+PA_API unsigned long pa_alloc_pages_bulk_array(pa_allocator *a, pa_gfp_t gfp,
+                                               unsigned long nr_pages,
+                                               struct pa_page **array);
+
+/* Calls pa_alloc_pages_bulk (array form) while it makes progress, as sunrpc's
+ * svc_alloc_arg does; returns the populated count: nr_pages when every slot
+ * is filled, less when a call made no progress. */
+PA_API unsigned long pa_alloc_pages_bulk_fill(pa_allocator *a, pa_gfp_t gfp,
+                                              int preferred_nid,
+                                              const pa_nodemask_t *nodemask,
+                                              unsigned long nr_pages,
+                                              struct pa_page **page_array);
+
+/* Frees every (order-0) page on list and leaves it empty (Kernel:
+ * free_unref_page_list): one pcp lock round per batch. */
+PA_API void pa_free_pages_bulk(pa_allocator *a, struct pa_list_head *list);
+
+/* Frees the non-NULL order-0 pages of pages[0..nr) and sets their slots to
+ * NULL (Kernel: release_pages). */
+PA_API void pa_release_pages(pa_allocator *a, struct pa_page **pages, unsigned long nr);
+
+/* ---- Page lists ------------------------------------------------------------- */
+
+PA_API void pa_list_init(struct pa_list_head *list);
+PA_API int pa_list_empty(const struct pa_list_head *list);
+/* First page of list, NULL if empty. */
+PA_API struct pa_page *pa_list_first(const struct pa_list_head *list);
+/* Page after page on list, NULL at the end. */
+PA_API struct pa_page *pa_list_next(const struct pa_list_head *list, const struct pa_page *page);
+PA_API unsigned long pa_list_count(const struct pa_list_head *list);
+/* Moves page (an allocated page on some list) to the tail of list. */
+PA_API void pa_list_move_tail(struct pa_page *page, struct pa_list_head *list);
+/* Unlinks page from the list it is on. */
+PA_API void pa_list_del(struct pa_page *page);
+/* Appends every page of from to to, leaving from empty. O(1). */
+PA_API void pa_list_splice_tail(struct pa_list_head *from, struct pa_list_head *to);
+
+/* ---- Pages -------------------------------------------------------------------- */
+
+/* Page frame number of page; UINT64_MAX if page is not this allocator's. */
+PA_API uint64_t pa_page_to_pfn(const pa_allocator *a, const struct pa_page *page);
+/* Descriptor of pfn, NULL if pfn is outside every zone. */
+PA_API struct pa_page *pa_pfn_to_page(const pa_allocator *a, uint64_t pfn);
+/* The page's memory (page-aligned, 1 << page_shift bytes per page), NULL if
+ * metadata-only or not this allocator's page. */
+PA_API void *pa_page_address(const pa_allocator *a, const struct pa_page *page);
+/* The page whose memory holds addr, NULL if none. */
+PA_API struct pa_page *pa_virt_to_page(const pa_allocator *a, const void *addr);
+/* Node id of page, -EINVAL if not this allocator's. */
+PA_API int pa_page_to_nid(const pa_allocator *a, const struct pa_page *page);
+/* Zone of page; PA_NR_ZONES if not this allocator's. */
+PA_API enum pa_zone_type pa_page_zonenum(const pa_allocator *a, const struct pa_page *page);
+/* Bytes per page. */
+PA_API size_t pa_page_size(const pa_allocator *a);
+/* Number of nodes and pcp slots of the allocator (0 for NULL). */
+PA_API int pa_nr_nodes(const pa_allocator *a);
+PA_API int pa_nr_cpus(const pa_allocator *a);
+/* Node of pcp slot cpu, -EINVAL if out of range. */
+PA_API int pa_cpu_to_node(const pa_allocator *a, int cpu);
+
+/* ---- Draining ---------------------------------------------------------------- */
+
+/* Returns this thread's CPU's pcp pages to the buddy lists (Kernel: drain_local_pages). */
+PA_API void pa_drain_local_pages(pa_allocator *a);
+/* Returns every CPU's pcp pages to the buddy lists (Kernel: drain_all_pages). */
+PA_API void pa_drain_all_pages(pa_allocator *a);
+
+/* ---- Statistics ---------------------------------------------------------------- */
+
+struct pa_zone_info {            /* in pages */
+    uint64_t managed, present, spanned, free;  /* free = NR_FREE_PAGES (buddy only) */
+    uint64_t wmark_min, wmark_low, wmark_high;
+    uint64_t lowmem_reserve[PA_NR_ZONES];       /* "protection" in /proc/zoneinfo */
+    uint64_t start_pfn;
+    uint64_t pcp_pages;                          /* pages on all CPUs' pcp lists */
+    uint64_t nr_reserved_highatomic;
+};
+struct pa_pcp_info {
+    uint32_t count, high, batch;
+};
+
+/* Fills out for zone of node nid; -EINVAL if out of range, -ENOENT if the
+ * zone is absent on that node. */
+PA_API int pa_zone_info(pa_allocator *a, int nid, enum pa_zone_type zone, struct pa_zone_info *out);
+/* Fills out for the pcp of (cpu, zone of node nid); errors as pa_zone_info. */
+PA_API int pa_pcp_info(pa_allocator *a, int cpu, int nid, enum pa_zone_type zone,
+                       struct pa_pcp_info *out);
+
+enum pa_vm_event_item {
+    PA_PGALLOC_DMA, PA_PGALLOC_DMA32, PA_PGALLOC_NORMAL, PA_PGALLOC_MOVABLE,
+    PA_PGFREE,
+    PA_NUMA_HIT, PA_NUMA_MISS, PA_NUMA_FOREIGN, PA_NUMA_LOCAL, PA_NUMA_OTHER,
+    PA_ALLOCSTALL,       /* slow-path entries that called reclaim */
+    PA_PGFAIL,           /* allocation calls that returned NULL / nothing */
+    PA_NR_VM_EVENT_ITEMS
+};
+/* Event count summed over CPUs and nodes; 0 for a bad item. */
+PA_API uint64_t pa_vm_event(pa_allocator *a, enum pa_vm_event_item item);
+
+/* snprintf-style reports in the layout of the kernel's /proc files: write at
+ * most size bytes (NUL-terminated when size > 0) and return the length the
+ * full text needs. */
+PA_API size_t pa_format_buddyinfo(pa_allocator *a, char *buf, size_t size);
+PA_API size_t pa_format_pagetypeinfo(pa_allocator *a, char *buf, size_t size);
+PA_API size_t pa_format_zoneinfo(pa_allocator *a, char *buf, size_t size);
+PA_API size_t pa_format_vmstat(pa_allocator *a, char *buf, size_t size);
+
+/* Full invariant check: every page frame is exactly one of free in a buddy
+ * list (aligned, no free buddy left unmerged), on one pcp list, or
+ * allocated; every counter equals what the lists hold. Returns 0, or
+ * -EUCLEAN with the first broken invariant logged. Takes every lock. */
+PA_API int pa_check(pa_allocator *a);
+
+/* ---- Callbacks ------------------------------------------------------------------ */
+
+enum { PA_LOG_ERR = 3, PA_LOG_WARNING = 4, PA_LOG_INFO = 6, PA_LOG_DEBUG = 7 };
+/* Called on the thread that hit the event, possibly with allocator locks
+ * held: it must not call back into the allocator. */
+typedef void (*pa_log_fn)(void *ctx, int level, const char *message);
+/* Sets the log callback (NULL: log to stderr at PA_LOG_WARNING and above). */
+PA_API void pa_set_log(pa_allocator *a, pa_log_fn fn, void *ctx);
+
+/* A reclaim callback (the shrinker analogue): asked, with no allocator lock
+ * held, to free about nr_to_free pages of node nid (-1: any) back to a;
+ * returns the number it freed. May call pa_free_pages and friends. */
+typedef unsigned long (*pa_reclaim_fn)(void *ctx, pa_allocator *a, int nid,
+                                       unsigned long nr_to_free);
+/* Registers fn (up to 16 callbacks). Returns 0, -EINVAL or -ENOSPC. */
+PA_API int pa_register_reclaim(pa_allocator *a, pa_reclaim_fn fn, void *ctx);
+/* Removes a callback registered with the same fn and ctx; 0 or -ENOENT. */
+PA_API int pa_unregister_reclaim(pa_allocator *a, pa_reclaim_fn fn, void *ctx);
+
+/* Fault injection with the kernel's fail_page_alloc attributes
+ * (Documentation/fault-injection): fail with probability percent (0..100)
+ * every interval-th eligible call, times times (-1: no limit), after space
+ * bytes have passed; orders below min_order and (with ignore_gfp_reclaim)
+ * PA_GFP_DIRECT_RECLAIM requests are never failed, nor PA_GFP_NOFAIL ones.
+ * NULL turns it off. The random sequence is deterministic per allocator. */
+struct pa_fault_attr {
+    uint32_t probability;
+    uint32_t interval;
+    int64_t times;
+    int64_t space;
+    uint32_t min_order;
+    int ignore_gfp_reclaim;
+};
+PA_API int pa_set_fail_page_alloc(pa_allocator *a, const struct pa_fault_attr *attr);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PAGEALLOC_PAGEALLOC_H */

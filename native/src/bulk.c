@@ -1,0 +1,163 @@
+/* bulk.c - the bulk allocator (Kernel: __alloc_pages_bulk, Mel Gorman,
+ * Linux 5.13, with the fixes through 6.13). Rules B1-B17 of BULK.md. */
+#include "internal.h"
+
+/* B14: the single-page path, and where its page goes. */
+static unsigned long bulk_fallback(struct pa_allocator *a, pa_gfp_t gfp, int preferred_nid,
+                                   const pa_nodemask_t *nodemask, unsigned long nr_populated,
+                                   struct pa_list_head *page_list, struct pa_page **page_array)
+{
+    struct pa_page *page = alloc_pages_nodemask(a, gfp, 0, preferred_nid, nodemask);
+    if (page) {
+        if (page_list)
+            list_add_tail(&page->lru, page_list);
+        else
+            page_array[nr_populated] = page;
+        nr_populated++;
+    }
+    return nr_populated;
+}
+
+/* B8, B9: the first allowed zone of the preferred node that holds the low
+ * watermark plus the whole request; NULL sends the caller to B14. */
+static struct pa_zone *bulk_zone(struct pa_allocator *a, const struct alloc_context *ac,
+                                 unsigned alloc_flags, unsigned long nr_pages)
+{
+    struct pa_zone *preferred = ac->preferred_zoneref->zone;
+    /* Keep the margin arithmetic in range for absurd nr_pages. */
+    uint64_t extra = nr_pages > (1ull << 48) ? (1ull << 48) : nr_pages;
+    for (struct zoneref *zr = ac->preferred_zoneref; zr->zone;
+         zr = next_zones_zonelist(zr + 1, ac->highest_zoneidx, ac->nodemask)) {
+        struct pa_zone *z = zr->zone;
+        if ((alloc_flags & ALLOC_CPUSET) && !cpuset_zone_allowed(ac, z))
+            continue;
+        if (a->numa && z != preferred && z->nid != preferred->nid)
+            return NULL;
+        uint64_t mark = z->watermark[alloc_flags & ALLOC_WMARK_MASK] + extra;
+        if (zone_watermark_fast(z, 0, mark, ac->preferred_zoneref->zone_idx, alloc_flags))
+            return z;
+    }
+    return NULL;
+}
+
+/* Kernel: __alloc_pages_bulk() */
+PA_API unsigned long pa_alloc_pages_bulk(pa_allocator *a, pa_gfp_t gfp, int preferred_nid,
+                                         const pa_nodemask_t *nodemask, unsigned long nr_pages,
+                                         struct pa_list_head *page_list,
+                                         struct pa_page **page_array)
+{
+    unsigned long nr_populated = 0, nr_account = 0;
+    struct alloc_context ac;
+
+    /* B1 */
+    if (!a || !page_list == !page_array) {
+        pa_log(a, PA_LOG_WARNING, "pa_alloc_pages_bulk: %s", !a ? "NULL allocator"
+               : "exactly one of page_list and page_array must be given");
+        return 0;
+    }
+    if (!gfp_valid(a, gfp) || (preferred_nid != PA_NUMA_NO_NODE &&
+                               (preferred_nid < 0 || preferred_nid >= a->nr_nodes))) {
+        pa_log(a, PA_LOG_WARNING, "pa_alloc_pages_bulk: invalid gfp %#x or node %d", gfp, preferred_nid);
+        return 0;
+    }
+    /* B3: skip the populated prefix before doing any work. */
+    while (page_array && nr_populated < nr_pages && page_array[nr_populated])
+        nr_populated++;
+    /* B5, B4 */
+    if (unlikely(nr_pages == 0))
+        return 0;
+    if (unlikely(page_array && nr_pages == nr_populated))
+        return nr_populated;
+    /* B6 */
+    if (nr_pages - nr_populated == 1)
+        goto failed;
+
+    /* B2, B7: one context and one fault-injection roll for the call. */
+    if (!prepare_alloc_context(a, gfp, preferred_nid, nodemask, &ac))
+        goto failed;
+    if (should_fail_alloc_page(a, gfp, 0))
+        return nr_populated;
+
+    unsigned alloc_flags = ALLOC_WMARK_LOW | ALLOC_CPUSET;
+    struct pa_zone *z = bulk_zone(a, &ac, alloc_flags, nr_pages);
+    if (unlikely(!z))
+        goto failed;
+
+    /* B11 */
+    struct per_cpu_pages *pcp = &z->pcp[ac.cpu];
+    if (!spin_trylock(&pcp->lock))
+        goto failed;
+    /* B10 */
+    struct pa_list_head *pcp_list = &pcp->lists[order_to_pindex(ac.migratetype, 0)];
+    while (nr_populated < nr_pages) {
+        if (page_array && page_array[nr_populated]) {
+            nr_populated++;
+            continue;
+        }
+        struct pa_page *page = rmqueue_pcplist_locked(z, 0, ac.migratetype, alloc_flags, pcp, pcp_list);
+        if (unlikely(!page)) {
+            /* B12: try for at least one page; after that a short count. */
+            if (!nr_account) {
+                spin_unlock(&pcp->lock);
+                goto failed;
+            }
+            break;
+        }
+        nr_account++;
+        prep_new_page(a, page, 0, gfp);
+        if (page_list)
+            list_add_tail(&page->lru, page_list);
+        else
+            page_array[nr_populated] = page;
+        nr_populated++;
+    }
+    /* B13: once per call. The pcp's counters are single-writer under its
+     * lock (user space has no preemption-disabled per-CPU section), so the
+     * batched update is made just before the unlock. */
+    counter_add(&pcp->events[ZEV_PGALLOC], nr_account);
+    zone_statistics(ac.preferred_zoneref->zone, z, pcp->events, ac.local_nid, nr_account);
+    spin_unlock(&pcp->lock);
+    return nr_populated;
+
+failed:
+    return bulk_fallback(a, gfp, preferred_nid, nodemask, nr_populated, page_list, page_array);
+}
+
+/* B15 */
+PA_API unsigned long pa_alloc_pages_bulk_list(pa_allocator *a, pa_gfp_t gfp, unsigned long nr_pages,
+                                              struct pa_list_head *list)
+{
+    if (!list) {
+        pa_log(a, PA_LOG_WARNING, "pa_alloc_pages_bulk_list: NULL list");
+        return 0;
+    }
+    return pa_alloc_pages_bulk(a, gfp, PA_NUMA_NO_NODE, NULL, nr_pages, list, NULL);
+}
+
+PA_API unsigned long pa_alloc_pages_bulk_array(pa_allocator *a, pa_gfp_t gfp, unsigned long nr_pages,
+                                               struct pa_page **array)
+{
+    if (!array) {
+        pa_log(a, PA_LOG_WARNING, "pa_alloc_pages_bulk_array: NULL array");
+        return 0;
+    }
+    return pa_alloc_pages_bulk(a, gfp, PA_NUMA_NO_NODE, NULL, nr_pages, NULL, array);
+}
+
+/* B17: loop while calls make progress (sunrpc svc_alloc_arg, btrfs). */
+PA_API unsigned long pa_alloc_pages_bulk_fill(pa_allocator *a, pa_gfp_t gfp, int preferred_nid,
+                                              const pa_nodemask_t *nodemask, unsigned long nr_pages,
+                                              struct pa_page **page_array)
+{
+    if (!page_array) {
+        pa_log(a, PA_LOG_WARNING, "pa_alloc_pages_bulk_fill: NULL array");
+        return 0;
+    }
+    unsigned long filled = 0, last = 0;
+    for (;;) {
+        filled = pa_alloc_pages_bulk(a, gfp, preferred_nid, nodemask, nr_pages, NULL, page_array);
+        if (filled >= nr_pages || filled == last)
+            return filled;
+        last = filled;
+    }
+}

@@ -1,0 +1,317 @@
+/* create.c - configuration, memory layout, creation and destruction
+ * (Kernel: free_area_init, memmap_init, memblock_free_all). */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((uint64_t)(a) - 1))
+#define MAX_TOTAL_PAGES (1ull << 40)
+
+PA_API const char *pa_version(void)
+{
+#define PA_STR2(x) #x
+#define PA_STR(x) PA_STR2(x)
+    return PA_STR(PA_VERSION_MAJOR) "." PA_STR(PA_VERSION_MINOR) "." PA_STR(PA_VERSION_PATCH);
+}
+
+PA_API void pa_config_init(struct pa_config *cfg)
+{
+    if (!cfg) {
+        pa_log(NULL, PA_LOG_WARNING, "pa_config_init: NULL config");
+        return;
+    }
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->page_shift = 12;
+    cfg->nr_nodes = 1;
+    cfg->node_zone_pages[0][PA_ZONE_NORMAL] = 65536;
+    cfg->nr_cpus = (uint32_t)os_online_cpus();
+}
+
+/* Where every node and zone starts: each zone and node begins on a
+ * MAX_ORDER-aligned pfn so buddy blocks never straddle two zones. Returns
+ * the number of pfns, 0 if the config holds no page. */
+struct layout {
+    uint64_t zone_start[PA_MAX_NODES][PA_NR_ZONES];
+    uint64_t node_start[PA_MAX_NODES], node_span[PA_MAX_NODES];
+};
+
+static uint64_t compute_layout(const struct pa_config *cfg, struct layout *l)
+{
+    uint64_t cursor = 0, pages = 0;
+    for (uint32_t nid = 0; nid < cfg->nr_nodes; nid++) {
+        cursor = ALIGN_UP(cursor, MAX_ORDER_NR_PAGES);
+        l->node_start[nid] = cursor;
+        for (int z = 0; z < PA_NR_ZONES; z++) {
+            uint64_t n = cfg->node_zone_pages[nid][z];
+            if (n > MAX_TOTAL_PAGES)
+                return 0;
+            cursor = ALIGN_UP(cursor, MAX_ORDER_NR_PAGES);
+            l->zone_start[nid][z] = cursor;
+            cursor += n;
+            pages += n;
+        }
+        cursor = ALIGN_UP(cursor, MAX_ORDER_NR_PAGES);
+        l->node_span[nid] = cursor - l->node_start[nid];
+        if (cursor > MAX_TOTAL_PAGES)
+            return 0;
+    }
+    return pages ? cursor : 0;
+}
+
+static int validate_config(const struct pa_config *cfg, struct layout *l, uint64_t *nr_pfns)
+{
+    if (!cfg)
+        return pa_einval(NULL, "pa_create: NULL config");
+    if (cfg->page_shift < 12 || cfg->page_shift > 21)
+        return pa_einval(NULL, "pa_create: page_shift %u outside [12, 21]", cfg->page_shift);
+    if (cfg->nr_nodes < 1 || cfg->nr_nodes > PA_MAX_NODES)
+        return pa_einval(NULL, "pa_create: nr_nodes %u outside [1, %d]", cfg->nr_nodes, PA_MAX_NODES);
+    if (cfg->nr_cpus > PA_MAX_CPUS)
+        return pa_einval(NULL, "pa_create: nr_cpus %u above %d", cfg->nr_cpus, PA_MAX_CPUS);
+    if (cfg->flags & ~PA_CFG_ALL_FLAGS)
+        return pa_einval(NULL, "pa_create: unknown flags %#x", cfg->flags & ~PA_CFG_ALL_FLAGS);
+    if ((cfg->flags & PA_CFG_METADATA_ONLY) && cfg->memory)
+        return pa_einval(NULL, "pa_create: PA_CFG_METADATA_ONLY with caller memory");
+    for (uint32_t nid = cfg->nr_nodes; nid < PA_MAX_NODES; nid++)
+        for (int z = 0; z < PA_NR_ZONES; z++)
+            if (cfg->node_zone_pages[nid][z])
+                return pa_einval(NULL, "pa_create: pages on node %u >= nr_nodes", nid);
+    *nr_pfns = compute_layout(cfg, l);
+    if (!*nr_pfns)
+        return pa_einval(NULL, "pa_create: no pages, or more than 2^40");
+    uint32_t nr_cpus = cfg->nr_cpus ? cfg->nr_cpus : (uint32_t)os_online_cpus();
+    if (cfg->cpu_to_node)
+        for (uint32_t c = 0; c < nr_cpus; c++)
+            if (cfg->cpu_to_node[c] < 0 || (uint32_t)cfg->cpu_to_node[c] >= cfg->nr_nodes)
+                return pa_einval(NULL, "pa_create: cpu_to_node[%u] = %d out of range", c, cfg->cpu_to_node[c]);
+    if (cfg->node_distance)
+        for (uint32_t i = 0; i < cfg->nr_nodes * cfg->nr_nodes; i++)
+            if (cfg->node_distance[i] == 0)
+                return pa_einval(NULL, "pa_create: node_distance[%u] is 0", i);
+    if (cfg->memory) {
+        uint64_t need = *nr_pfns << cfg->page_shift;
+        if (((uintptr_t)cfg->memory & ((1ull << cfg->page_shift) - 1)) || cfg->memory_size < need)
+            return pa_einval(NULL, "pa_create: caller memory must be page-aligned and hold %llu bytes",
+                             (unsigned long long)need);
+    }
+    return 0;
+}
+
+PA_API uint64_t pa_config_memory_size(const struct pa_config *cfg)
+{
+    struct layout *l = malloc(sizeof(*l));
+    uint64_t nr_pfns = 0;
+    if (!l)
+        return 0;
+    struct pa_config probe;
+    if (cfg) {
+        probe = *cfg;
+        probe.memory = NULL;
+        probe.flags &= ~PA_CFG_METADATA_ONLY;
+    }
+    int err = validate_config(cfg ? &probe : NULL, l, &nr_pfns);
+    free(l);
+    return err ? 0 : nr_pfns << cfg->page_shift;
+}
+
+static int map_node_memory(struct pa_allocator *a, struct pa_node *n)
+{
+    if (a->cfg.flags & PA_CFG_METADATA_ONLY)
+        return 0;
+    if (a->memory) {
+        n->mem = a->memory + (n->start_pfn << a->page_shift);
+        return 0;
+    }
+    if (!n->span)
+        return 0;
+    n->mem = os_map(n->span << a->page_shift, a->page_size, &n->map_base, &n->map_size);
+    if (!n->mem)
+        return -ENOMEM;
+    if (a->cfg.flags & PA_CFG_BIND_NUMA) {
+        int err = os_bind_node(n->mem, n->span << a->page_shift, n->nid);
+        if (err)
+            pa_log(a, PA_LOG_INFO, "node %d: memory not bound to a host NUMA node (%d)", n->nid, err);
+    }
+    return 0;
+}
+
+/* Kernel: memmap_init_range(): every frame gets its node and zone; frames
+ * between zones are reserved. */
+static void init_page_descriptors(struct pa_allocator *a, const struct layout *l)
+{
+    for (int nid = 0; nid < a->nr_nodes; nid++) {
+        uint32_t node_bits = (uint32_t)nid << PG_NODE_SHIFT;
+        uint64_t end = l->node_start[nid] + l->node_span[nid];
+        for (uint64_t pfn = l->node_start[nid]; pfn < end; pfn++)
+            a->pages[pfn].flags = node_bits | PG_RESERVED;
+        for (int z = 0; z < PA_NR_ZONES; z++) {
+            uint32_t bits = node_bits | ((uint32_t)z << PG_ZONE_SHIFT);
+            uint64_t s = l->zone_start[nid][z], e = s + a->cfg.node_zone_pages[nid][z];
+            for (uint64_t pfn = s; pfn < e; pfn++)
+                a->pages[pfn].flags = bits;
+        }
+    }
+}
+
+static int init_zone(struct pa_allocator *a, struct pa_node *n, int idx, uint64_t start, uint64_t pages)
+{
+    struct pa_zone *z = &n->zones[idx];
+    z->alloc = a;
+    z->node = n;
+    z->idx = idx;
+    z->nid = n->nid;
+    z->start_pfn = start;
+    z->spanned = z->present = z->managed = pages;
+    for (int o = 0; o < PA_NR_PAGE_ORDERS; o++)
+        for (int mt = 0; mt < PA_MIGRATE_TYPES; mt++)
+            list_init(&z->free_area[o].free_list[mt]);
+    if (os_mutex_init(&z->lock))
+        return -ENOMEM;
+    if (!pages)
+        return 0;
+    uint64_t blocks = (pages + PAGEBLOCK_NR_PAGES - 1) / PAGEBLOCK_NR_PAGES;
+    z->pageblock_mt = malloc(blocks);
+    z->pcp = aligned_alloc(64, sizeof(struct per_cpu_pages) * (size_t)a->nr_cpus);
+    if (!z->pageblock_mt || !z->pcp)
+        return -ENOMEM;
+    /* Kernel: memmap_init_range() marks every pageblock movable at boot. */
+    memset(z->pageblock_mt, PA_MIGRATE_MOVABLE, blocks);
+    memset(z->pcp, 0, sizeof(struct per_cpu_pages) * (size_t)a->nr_cpus);
+    for (int c = 0; c < a->nr_cpus; c++) {
+        spin_init(&z->pcp[c].lock);
+        for (int i = 0; i < NR_PCP_LISTS; i++)
+            list_init(&z->pcp[c].lists[i]);
+    }
+    return 0;
+}
+
+static int copy_topology(struct pa_allocator *a, const struct pa_config *cfg)
+{
+    a->cpu_to_node = malloc(sizeof(int) * (size_t)a->nr_cpus);
+    a->node_distance = malloc((size_t)a->nr_nodes * (size_t)a->nr_nodes);
+    if (!a->cpu_to_node || !a->node_distance)
+        return -ENOMEM;
+    for (int c = 0; c < a->nr_cpus; c++)
+        a->cpu_to_node[c] = cfg->cpu_to_node ? cfg->cpu_to_node[c]
+                                             : (int)((int64_t)c * a->nr_nodes / a->nr_cpus);
+    for (int i = 0; i < a->nr_nodes; i++)
+        for (int j = 0; j < a->nr_nodes; j++)
+            a->node_distance[i * a->nr_nodes + j] =
+                cfg->node_distance ? cfg->node_distance[i * a->nr_nodes + j] : (i == j ? 10 : 20);
+    a->cfg.cpu_to_node = NULL;
+    a->cfg.node_distance = NULL;
+    return 0;
+}
+
+static int create(pa_allocator *a, const struct pa_config *cfg, const struct layout *l)
+{
+    int err;
+    if ((err = copy_topology(a, cfg)))
+        return err;
+    if (os_mutex_init(&a->threads_lock) || os_mutex_init(&a->cb_lock))
+        return -ENOMEM;
+    if (os_key_create(&a->tkey, thread_exit))
+        return -EAGAIN;
+    a->tkey_created = true;
+    a->pages = os_map(a->nr_pfns * sizeof(struct pa_page), 64, &a->pages_map_base, &a->pages_map_size);
+    a->nodes = calloc((size_t)a->nr_nodes, sizeof(struct pa_node));
+    if (!a->pages || !a->nodes)
+        return -ENOMEM;
+    init_page_descriptors(a, l);
+    for (int nid = 0; nid < a->nr_nodes; nid++) {
+        struct pa_node *n = &a->nodes[nid];
+        n->nid = nid;
+        n->start_pfn = l->node_start[nid];
+        n->span = l->node_span[nid];
+        if ((err = map_node_memory(a, n)))
+            return err;
+        for (int z = 0; z < PA_NR_ZONES; z++)
+            if ((err = init_zone(a, n, z, l->zone_start[nid][z], cfg->node_zone_pages[nid][z])))
+                return err;
+        if ((a->cfg.flags & PA_CFG_POISON) && n->mem)
+            memset(n->mem, PA_POISON_BYTE, n->span << a->page_shift);
+    }
+    struct pa_zone *z;
+    for_each_zone(a, z)
+        free_pages_core(z, z->start_pfn, zone_end_pfn(z));
+    if ((err = build_zonelists(a)))
+        return err;
+    a->min_free_kbytes = cfg->min_free_kbytes ? cfg->min_free_kbytes : calculate_min_free_kbytes(a);
+    setup_per_zone_wmarks(a);
+    setup_per_zone_lowmem_reserve(a);
+    for_each_zone(a, z)
+        setup_pcp(a, z);
+    return 0;
+}
+
+PA_API int pa_create(const struct pa_config *cfg, pa_allocator **out)
+{
+    struct layout *l;
+    uint64_t nr_pfns;
+    if (!out)
+        return pa_einval(NULL, "pa_create: NULL out");
+    *out = NULL;
+    l = malloc(sizeof(*l));
+    if (!l)
+        return -ENOMEM;
+    int err = validate_config(cfg, l, &nr_pfns);
+    if (err) {
+        free(l);
+        return err;
+    }
+    pa_allocator *a = calloc(1, sizeof(*a));
+    if (!a) {
+        free(l);
+        return -ENOMEM;
+    }
+    a->cfg = *cfg;
+    a->page_shift = cfg->page_shift;
+    a->page_size = (size_t)1 << cfg->page_shift;
+    a->nr_nodes = (int)cfg->nr_nodes;
+    a->nr_cpus = cfg->nr_cpus ? (int)cfg->nr_cpus : os_online_cpus();
+    a->numa = a->nr_nodes > 1;
+    a->nr_pfns = nr_pfns;
+    a->memory = cfg->memory;
+    a->watermark_scale_factor = cfg->watermark_scale_factor ? cfg->watermark_scale_factor : 10;
+    a->cfg.memory = NULL;
+    err = create(a, cfg, l);
+    free(l);
+    if (err) {
+        pa_destroy(a);
+        return err;
+    }
+    *out = a;
+    return 0;
+}
+
+PA_API void pa_destroy(pa_allocator *a)
+{
+    if (!a)
+        return;
+    if (a->nodes) {
+        for (int nid = 0; nid < a->nr_nodes; nid++) {
+            struct pa_node *n = &a->nodes[nid];
+            for (int zi = 0; zi < PA_NR_ZONES; zi++) {
+                struct pa_zone *z = &n->zones[zi];
+                if (!z->alloc)
+                    continue;
+                os_mutex_destroy(&z->lock);
+                free(z->pcp);
+                free(z->pageblock_mt);
+            }
+            free(n->zonelist_fallback);
+            os_unmap(n->map_base, n->map_size);
+        }
+        free(a->nodes);
+    }
+    os_unmap(a->pages_map_base, a->pages_map_size);
+    if (a->tkey_created)
+        os_key_delete(a->tkey);
+    threads_destroy(a);
+    free(a->cpu_to_node);
+    free(a->node_distance);
+    os_mutex_destroy(&a->threads_lock);
+    os_mutex_destroy(&a->cb_lock);
+    free(a);
+}

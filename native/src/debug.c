@@ -1,0 +1,102 @@
+/* debug.c - page poisoning and bad_page checks (Kernel: mm/page_poison.c,
+ * free_page_is_bad(), check_new_page(), bad_page()). */
+#include "internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+bool debug_checks(const struct pa_allocator *a)
+{
+    return a->cfg.flags & PA_CFG_DEBUG_CHECKS;
+}
+
+static const char *state_name(unsigned state)
+{
+    switch (state) {
+    case PG_BUDDY: return "buddy";
+    case PG_PCP: return "pcp";
+    case PG_ALLOC: return "allocated";
+    case PG_TAIL: return "tail";
+    case PG_RESERVED: return "reserved";
+    case 0: return "free-tail";
+    default: return "corrupt";
+    }
+}
+
+/* Kernel: bad_page(): report and leave the page alone; the caller does not
+ * touch any list, so nothing is corrupted. */
+void bad_page(struct pa_allocator *a, const struct pa_page *page, const char *reason)
+{
+    if (!page_is_ours(a, page)) {
+        pa_log(a, PA_LOG_ERR, "BUG: Bad page state: page %p is not a page of this allocator (%s)",
+               (const void *)page, reason);
+        return;
+    }
+    pa_log(a, PA_LOG_ERR,
+           "BUG: Bad page state: pfn:%#llx node:%d zone:%d state:%s order:%u refcount:%d: %s",
+           (unsigned long long)page_to_pfn(a, page), page_nid(page), page_zonenum(page),
+           state_name(page_state(page)), page->order, page->refcount, reason);
+}
+
+/* Kernel: kernel_poison_pages() */
+void poison_pages(struct pa_allocator *a, struct pa_page *page, unsigned order)
+{
+    void *p = pa_page_address(a, page);
+    if (p)
+        memset(p, PA_POISON_BYTE, a->page_size << order);
+}
+
+/* Kernel: check_poison_mem(): a byte that is not 0xaa means someone wrote
+ * to the page after freeing it. Reported; the page is still handed out. */
+void check_poison(struct pa_allocator *a, struct pa_page *page, unsigned order)
+{
+    const uint8_t *p = pa_page_address(a, page);
+    if (!p)
+        return;
+    size_t len = a->page_size << order;
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] != PA_POISON_BYTE) {
+            pa_log(a, PA_LOG_ERR,
+                   "pagealloc: memory corruption: pfn:%#llx offset %zu holds %#x, not %#x "
+                   "(written after free?)",
+                   (unsigned long long)(page_to_pfn(a, page) + (i >> a->page_shift)), i, p[i],
+                   PA_POISON_BYTE);
+            return;
+        }
+    }
+}
+
+/* Kernel: free_page_is_bad() / free_tail_page_prepare(): may these 2^order
+ * pages be freed? The head checks always run (they keep the lists intact);
+ * PA_CFG_DEBUG_CHECKS adds every tail page. */
+bool free_pages_check(struct pa_allocator *a, struct pa_page *page, unsigned order)
+{
+    if (!page_is_ours(a, page)) {
+        bad_page(a, page, "foreign page");
+        return false;
+    }
+    unsigned state = page_state(page);
+    if (state != PG_ALLOC) {
+        bad_page(a, page, state == PG_BUDDY || state == PG_PCP ? "double free" : "not the head of an allocated block");
+        return false;
+    }
+    if (page->order != order) {
+        char msg[64];
+        snprintf(msg, sizeof(msg), "wrong order: freed as %u, allocated as %u", order, page->order);
+        bad_page(a, page, msg);
+        return false;
+    }
+    if (page->refcount != 1) {
+        bad_page(a, page, page->refcount > 1 ? "page still referenced" : "nonzero _refcount");
+        return false;
+    }
+    if (debug_checks(a)) {
+        for (uint64_t i = 1; i < (1ull << order); i++) {
+            if (page_state(page + i) != PG_TAIL) {
+                bad_page(a, page + i, "corrupted tail page");
+                return false;
+            }
+        }
+    }
+    return true;
+}

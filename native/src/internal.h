@@ -1,0 +1,400 @@
+/*
+ * internal.h - the allocator's data structures and the functions the
+ * source files share. Vocabulary follows the kernel (include/linux/mmzone.h,
+ * mm/internal.h): node (pglist_data), zone, free_area, per_cpu_pages,
+ * pageblock, migratetype, watermark, zonelist.
+ *
+ * Locking, as in the kernel: a pcp's lock (taken with a trylock on the
+ * allocation and free paths) may be held while taking its zone's lock,
+ * never the reverse. Page descriptors change state only under the lock of
+ * the list they are on.
+ */
+#ifndef PAGEALLOC_INTERNAL_H
+#define PAGEALLOC_INTERNAL_H
+
+#include <pagealloc/pagealloc.h>
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "os.h"
+
+#define likely(x)   __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+#define MIGRATE_PCPTYPES 3  /* unmovable, movable, reclaimable have pcp lists */
+#define NR_LOWORDER_PCP_LISTS (MIGRATE_PCPTYPES * (PA_COSTLY_ORDER + 1))
+#define NR_PCP_LISTS (NR_LOWORDER_PCP_LISTS + 2) /* + pageblock order, (un)movable */
+#define PAGEBLOCK_NR_PAGES (1ul << PA_PAGEBLOCK_ORDER)
+#define MAX_ORDER_NR_PAGES (1ul << PA_MAX_ORDER)
+#define SWAP_CLUSTER_MAX 32ul
+#define MAX_RECLAIM_RETRIES 16
+#define PA_MAX_RECLAIMERS 16
+#define PA_POISON_BYTE 0xaa
+
+/* ---- Page descriptor ------------------------------------------------------ */
+
+/* Page state bits; exactly one of BUDDY/PCP/ALLOC marks the head of a block,
+ * its other pages carry TAIL. RESERVED marks frames outside every zone. */
+#define PG_BUDDY    0x01u   /* head of a free block on a buddy list (Kernel: PageBuddy) */
+#define PG_PCP      0x02u   /* head of a block on a pcp list */
+#define PG_ALLOC    0x04u   /* head of an allocated block */
+#define PG_TAIL     0x08u   /* a non-head page of an allocated block */
+#define PG_RESERVED 0x10u   /* alignment hole between zones: never allocated */
+#define PG_STATE_MASK 0x1fu
+#define PG_ZONE_SHIFT 8     /* zone type, 2 bits */
+#define PG_NODE_SHIFT 16    /* node id, 8 bits (Kernel: page->flags node/zone fields) */
+
+struct pa_page {
+    struct pa_list_head lru;  /* buddy, pcp or the owner's list */
+    uint32_t flags;           /* PG_* state, zone and node */
+    uint8_t order;            /* order of the block this page heads */
+    uint8_t pcp_mt;           /* Kernel: pcppage_migratetype */
+    uint16_t reserved;
+    int32_t refcount;         /* allocated heads: references held (Kernel: _refcount) */
+    uint32_t private_data;    /* unused by the allocator; free for tests and owners */
+};
+_Static_assert(sizeof(struct pa_page) <= 32, "page descriptor must stay within 32 bytes");
+
+static inline unsigned page_state(const struct pa_page *p) { return p->flags & PG_STATE_MASK; }
+static inline void set_page_state(struct pa_page *p, unsigned s)
+{
+    p->flags = (p->flags & ~PG_STATE_MASK) | s;
+}
+static inline int page_zonenum(const struct pa_page *p) { return (p->flags >> PG_ZONE_SHIFT) & 3; }
+static inline int page_nid(const struct pa_page *p) { return (p->flags >> PG_NODE_SHIFT) & 0xff; }
+
+static inline struct pa_page *lru_to_page(const struct pa_list_head *h)
+{
+    return (struct pa_page *)((char *)h - offsetof(struct pa_page, lru));
+}
+
+/* ---- Intrusive list (Kernel: include/linux/list.h) ------------------------- */
+
+static inline void list_init(struct pa_list_head *h) { h->next = h->prev = h; }
+static inline bool list_empty(const struct pa_list_head *h) { return h->next == h; }
+static inline void list_insert(struct pa_list_head *n, struct pa_list_head *prev,
+                               struct pa_list_head *next)
+{
+    next->prev = n;
+    n->next = next;
+    n->prev = prev;
+    prev->next = n;
+}
+static inline void list_add(struct pa_list_head *n, struct pa_list_head *h) { list_insert(n, h, h->next); }
+static inline void list_add_tail(struct pa_list_head *n, struct pa_list_head *h) { list_insert(n, h->prev, h); }
+static inline void list_del(struct pa_list_head *n)
+{
+    n->next->prev = n->prev;
+    n->prev->next = n->next;
+    n->next = n->prev = n;
+}
+static inline void list_splice_tail_init(struct pa_list_head *from, struct pa_list_head *to)
+{
+    if (list_empty(from))
+        return;
+    struct pa_list_head *first = from->next, *last = from->prev;
+    first->prev = to->prev;
+    to->prev->next = first;
+    last->next = to;
+    to->prev = last;
+    list_init(from);
+}
+
+/* ---- Counters --------------------------------------------------------------- */
+
+/* A counter written only under one lock and read without it: relaxed
+ * atomics keep readers race-free and cost writers nothing on x86-64. */
+typedef _Atomic uint64_t pa_counter;
+
+static inline void counter_add(pa_counter *c, uint64_t n)
+{
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+                          memory_order_relaxed);
+}
+static inline uint64_t counter_read(const pa_counter *c)
+{
+    return atomic_load_explicit((pa_counter *)c, memory_order_relaxed);
+}
+
+/* Per-zone events, kept per pcp (under its lock) and per zone (under the zone
+ * lock), summed when read (Kernel: vm_event_states, per_cpu_zonestats). */
+enum zone_event {
+    ZEV_PGALLOC, ZEV_PGFREE, ZEV_NUMA_HIT, ZEV_NUMA_MISS, ZEV_NUMA_FOREIGN,
+    ZEV_NUMA_LOCAL, ZEV_NUMA_OTHER, NR_ZONE_EVENTS
+};
+
+/* ---- Zones ---------------------------------------------------------------------- */
+
+enum { WMARK_MIN, WMARK_LOW, WMARK_HIGH, NR_WMARK };
+
+/* Kernel: struct free_area */
+struct free_area {
+    struct pa_list_head free_list[PA_MIGRATE_TYPES];
+    uint64_t nr_free;                 /* blocks of this order, all migratetypes */
+};
+
+/* Kernel: struct per_cpu_pages */
+struct per_cpu_pages {
+    pa_spinlock lock;
+    int count;                        /* pages (base pages) on the lists */
+    int high, batch;
+    int free_factor;                  /* Kernel: pcp->free_factor (6.1) */
+    pa_counter events[NR_ZONE_EVENTS];
+    struct pa_list_head lists[NR_PCP_LISTS];
+} __attribute__((aligned(64)));
+
+struct pa_node;
+
+/* Kernel: struct zone */
+struct pa_zone {
+    /* read-mostly */
+    struct pa_allocator *alloc;
+    struct pa_node *node;
+    int idx;                          /* enum pa_zone_type */
+    int nid;
+    uint64_t start_pfn, spanned, present, managed;
+    uint64_t watermark[NR_WMARK];
+    uint64_t lowmem_reserve[PA_NR_ZONES];
+    struct per_cpu_pages *pcp;        /* nr_cpus entries */
+    uint8_t *pageblock_mt;            /* migratetype per pageblock */
+
+    /* written under lock */
+    pa_mutex lock __attribute__((aligned(64)));
+    _Atomic long nr_free_pages;       /* NR_FREE_PAGES: buddy pages only */
+    uint64_t nr_reserved_highatomic;
+    pa_counter events[NR_ZONE_EVENTS];
+    pa_counter numa_foreign;          /* counted from other zones' paths */
+    struct free_area free_area[PA_NR_PAGE_ORDERS];
+};
+
+static inline bool populated_zone(const struct pa_zone *z) { return z->present != 0; }
+static inline uint64_t zone_end_pfn(const struct pa_zone *z) { return z->start_pfn + z->spanned; }
+
+/* A zonelist entry (Kernel: struct zoneref) */
+struct zoneref {
+    struct pa_zone *zone;
+    int zone_idx;
+};
+
+/* Kernel: pglist_data */
+struct pa_node {
+    int nid;
+    uint64_t start_pfn, span;         /* pfns [start_pfn, start_pfn + span) */
+    uint8_t *mem;                     /* page memory of start_pfn; NULL: metadata only */
+    void *map_base;                   /* what to unmap */
+    size_t map_size;
+    struct pa_zone zones[PA_NR_ZONES];
+    /* zones of every node by distance, highest zone first; NULL-terminated */
+    struct zoneref *zonelist_fallback;
+    /* this node's zones only (__GFP_THISNODE) */
+    struct zoneref zonelist_nofallback[PA_NR_ZONES + 1];
+};
+
+/* ---- Fault injection (Kernel: struct fault_attr) ------------------------------ */
+
+struct fault_state {
+    bool enabled;
+    struct pa_fault_attr attr;
+    int64_t times_left, space_left;
+    uint64_t count;
+    uint64_t rng;
+};
+
+/* ---- The allocator ------------------------------------------------------------- */
+
+struct reclaimer {
+    pa_reclaim_fn fn;
+    void *ctx;
+};
+
+struct pa_allocator {
+    struct pa_config cfg;             /* pointers in it cleared; see below */
+    unsigned page_shift;
+    size_t page_size;
+    int nr_nodes, nr_cpus;
+    int *cpu_to_node;
+    uint8_t *node_distance;
+    uint64_t min_free_kbytes;
+    unsigned watermark_scale_factor;
+    bool numa;                        /* nr_nodes > 1 (Kernel: nr_online_nodes > 1) */
+
+    uint64_t nr_pfns;
+    struct pa_page *pages;            /* nr_pfns descriptors */
+    void *pages_map_base;
+    size_t pages_map_size;
+    struct pa_node *nodes;            /* nr_nodes */
+
+    pa_thread_key tkey;               /* struct pa_thread per thread */
+    bool tkey_created;
+    pa_mutex threads_lock;
+    struct pa_thread *threads;        /* every thread state, freed at destroy */
+
+    pa_mutex cb_lock;                 /* log, reclaimers, fault injection */
+    pa_log_fn log_fn;
+    void *log_ctx;
+    struct reclaimer reclaimers[PA_MAX_RECLAIMERS];
+    int nr_reclaimers;
+    struct fault_state fault;
+    _Atomic bool fault_on;
+
+    pa_counter allocstall, pgfail;    /* atomics: slow paths only */
+    uint8_t *memory;                  /* caller-supplied region, if any */
+};
+
+/* Per-thread state (Kernel: current->mems_allowed, the CPU it runs on). */
+struct pa_thread {
+    struct pa_allocator *alloc;
+    struct pa_thread *next;
+    int cpu;                          /* bound pcp slot, -1 if unbound */
+    bool has_mems;
+    pa_nodemask_t mems;
+};
+
+static inline struct pa_page *pfn_to_page(const struct pa_allocator *a, uint64_t pfn)
+{
+    return a->pages + pfn;
+}
+static inline uint64_t page_to_pfn(const struct pa_allocator *a, const struct pa_page *p)
+{
+    return (uint64_t)(p - a->pages);
+}
+static inline struct pa_zone *page_zone(const struct pa_allocator *a, const struct pa_page *p)
+{
+    return &a->nodes[page_nid(p)].zones[page_zonenum(p)];
+}
+static inline bool nodemask_test(const pa_nodemask_t *m, int nid)
+{
+    return (m->bits[nid / 64] >> (nid % 64)) & 1;
+}
+
+/* ---- Allocation context (Kernel: struct alloc_context, alloc flags) ---------- */
+
+#define ALLOC_WMARK_MIN      WMARK_MIN
+#define ALLOC_WMARK_LOW      WMARK_LOW
+#define ALLOC_WMARK_HIGH     WMARK_HIGH
+#define ALLOC_NO_WATERMARKS  0x04
+#define ALLOC_WMARK_MASK     (ALLOC_NO_WATERMARKS - 1)
+#define ALLOC_OOM            0x08
+#define ALLOC_NON_BLOCK      0x10
+#define ALLOC_MIN_RESERVE    0x20  /* same bit as PA_GFP_HIGH, as in the kernel */
+#define ALLOC_CPUSET         0x40
+#define ALLOC_NOFRAGMENT     0x100
+#define ALLOC_HIGHATOMIC     0x200
+#define ALLOC_KSWAPD         0x800 /* same bit as PA_GFP_KSWAPD_RECLAIM */
+#define ALLOC_RESERVES (ALLOC_NON_BLOCK | ALLOC_MIN_RESERVE | ALLOC_HIGHATOMIC | ALLOC_OOM)
+
+struct alloc_context {
+    struct zoneref *zonelist;
+    const pa_nodemask_t *nodemask;
+    struct zoneref *preferred_zoneref;
+    int migratetype;
+    int highest_zoneidx;
+    int local_nid;                    /* node of the calling thread's CPU */
+    int cpu;                          /* pcp slot of the calling thread */
+    struct pa_thread *thread;         /* NULL: no per-thread state */
+};
+
+/* gfp.c */
+int gfp_zone(pa_gfp_t gfp);                      /* -1 for a bad combination */
+int gfp_migratetype(pa_gfp_t gfp);
+bool gfp_valid(const struct pa_allocator *a, pa_gfp_t gfp);
+unsigned gfp_to_alloc_flags(pa_gfp_t gfp, unsigned order);
+size_t gfp_format(pa_gfp_t gfp, char *buf, size_t size);
+
+/* thread.c */
+struct pa_thread *thread_state(struct pa_allocator *a, bool create);
+int current_cpu(struct pa_allocator *a, struct pa_thread *t);
+bool cpuset_zone_allowed(const struct alloc_context *ac, const struct pa_zone *z);
+void threads_destroy(struct pa_allocator *a);
+void thread_exit(void *state);
+
+/* zonelist.c */
+int build_zonelists(struct pa_allocator *a);
+struct zoneref *next_zones_zonelist(struct zoneref *z, int highest_zoneidx,
+                                    const pa_nodemask_t *nodes);
+bool prepare_alloc_context(struct pa_allocator *a, pa_gfp_t gfp, int preferred_nid,
+                           const pa_nodemask_t *nodemask, struct alloc_context *ac);
+
+/* watermark.c */
+uint64_t calculate_min_free_kbytes(const struct pa_allocator *a);
+void setup_per_zone_wmarks(struct pa_allocator *a);
+void setup_per_zone_lowmem_reserve(struct pa_allocator *a);
+bool zone_watermark_ok(const struct pa_zone *z, unsigned order, uint64_t mark,
+                       int highest_zoneidx, unsigned alloc_flags, long free_pages);
+bool zone_watermark_fast(const struct pa_zone *z, unsigned order, uint64_t mark,
+                         int highest_zoneidx, unsigned alloc_flags);
+static inline long zone_free_pages(const struct pa_zone *z)
+{
+    return atomic_load_explicit(&((struct pa_zone *)z)->nr_free_pages, memory_order_relaxed);
+}
+static inline void zone_mod_free_pages(struct pa_zone *z, long delta)
+{
+    atomic_store_explicit(&z->nr_free_pages, zone_free_pages(z) + delta, memory_order_relaxed);
+}
+
+/* buddy.c (zone lock held) */
+int get_pageblock_migratetype(const struct pa_zone *z, uint64_t pfn);
+void set_pageblock_migratetype(struct pa_zone *z, uint64_t pfn, int mt);
+void free_one_page_locked(struct pa_zone *z, struct pa_page *page, uint64_t pfn,
+                          unsigned order, int mt, bool to_tail);
+struct pa_page *rmqueue_smallest(struct pa_zone *z, unsigned order, int mt);
+struct pa_page *rmqueue_locked(struct pa_zone *z, unsigned order, int mt, unsigned alloc_flags);
+void free_pages_core(struct pa_zone *z, uint64_t start_pfn, uint64_t end_pfn);
+void reserve_highatomic_pageblock(struct pa_zone *z, struct pa_page *page);
+bool unreserve_highatomic_pageblock(struct pa_allocator *a, const struct alloc_context *ac,
+                                    bool force);
+
+/* pcp.c */
+void setup_pcp(struct pa_allocator *a, struct pa_zone *z);
+int order_to_pindex(int mt, unsigned order);
+bool pcp_allowed_order(unsigned order);
+struct pa_page *rmqueue_pcplist_locked(struct pa_zone *z, unsigned order, int mt,
+                                       unsigned alloc_flags, struct per_cpu_pages *pcp,
+                                       struct pa_list_head *list);
+void free_unref_page_commit(struct pa_zone *z, struct per_cpu_pages *pcp,
+                            struct pa_page *page, int mt, unsigned order);
+void free_one_page(struct pa_zone *z, struct pa_page *page, unsigned order, int mt);
+void drain_zone_pages_cpu(struct pa_zone *z, int cpu);
+
+/* alloc.c */
+struct pa_page *alloc_pages_nodemask(struct pa_allocator *a, pa_gfp_t gfp, unsigned order,
+                                     int preferred_nid, const pa_nodemask_t *nodemask);
+void prep_new_page(struct pa_allocator *a, struct pa_page *page, unsigned order, pa_gfp_t gfp);
+void zone_statistics(struct pa_zone *preferred, struct pa_zone *z, pa_counter *events,
+                     int local_nid, uint64_t nr);
+
+/* free.c */
+void free_pages_checked(struct pa_allocator *a, struct pa_page *page, unsigned order,
+                        const char *caller);
+bool page_is_ours(const struct pa_allocator *a, const struct pa_page *page);
+
+/* debug.c */
+bool debug_checks(const struct pa_allocator *a);
+void bad_page(struct pa_allocator *a, const struct pa_page *page, const char *reason);
+void poison_pages(struct pa_allocator *a, struct pa_page *page, unsigned order);
+void check_poison(struct pa_allocator *a, struct pa_page *page, unsigned order);
+bool free_pages_check(struct pa_allocator *a, struct pa_page *page, unsigned order);
+
+/* stats.c */
+uint64_t zone_pcp_pages(const struct pa_zone *z);
+uint64_t zone_event(const struct pa_zone *z, enum zone_event ev);
+
+/* fault.c */
+bool should_fail_alloc_page(struct pa_allocator *a, pa_gfp_t gfp, unsigned order);
+
+/* log.c */
+void pa_log(struct pa_allocator *a, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+#define pa_einval(a, ...) (pa_log((a), PA_LOG_WARNING, __VA_ARGS__), -EINVAL)
+
+/* create.c: iteration over populated zones */
+#define for_each_zone(a, z)                                                    \
+    for (int zi_ = 0; zi_ < (a)->nr_nodes * PA_NR_ZONES; zi_++)                \
+        if (((z) = &(a)->nodes[zi_ / PA_NR_ZONES].zones[zi_ % PA_NR_ZONES]),  \
+            !populated_zone(z)) {} else
+
+#endif /* PAGEALLOC_INTERNAL_H */

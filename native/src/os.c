@@ -1,0 +1,99 @@
+/* os.c - the Linux/POSIX implementation of os.h. */
+#include "os.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+static inline void os_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+void spin_lock_slow(pa_spinlock *l)
+{
+    for (unsigned spins = 0;; spins++) {
+        if (spin_trylock(l))
+            return;
+        /* A holder preempted on a busy machine must get to run. */
+        if (spins >= 64)
+            sched_yield();
+        else
+            os_cpu_relax();
+    }
+}
+
+int os_mutex_init(pa_mutex *m) { return -pthread_mutex_init(m, NULL); }
+void os_mutex_destroy(pa_mutex *m) { pthread_mutex_destroy(m); }
+void os_mutex_lock(pa_mutex *m) { pthread_mutex_lock(m); }
+void os_mutex_unlock(pa_mutex *m) { pthread_mutex_unlock(m); }
+
+int os_key_create(pa_thread_key *k, void (*destructor)(void *)) { return -pthread_key_create(k, destructor); }
+void os_key_delete(pa_thread_key k) { pthread_key_delete(k); }
+void *os_key_get(pa_thread_key k) { return pthread_getspecific(k); }
+int os_key_set(pa_thread_key k, const void *v) { return -pthread_setspecific(k, v); }
+
+void *os_map(size_t size, size_t align, void **base, size_t *mapped)
+{
+    size_t len = size + (align > 4096 ? align : 0);
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    *base = p;
+    *mapped = len;
+    uintptr_t start = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
+    return (void *)start;
+}
+
+void os_unmap(void *base, size_t mapped)
+{
+    if (base)
+        munmap(base, mapped);
+}
+
+int os_bind_node(void *p, size_t size, int nid)
+{
+#ifdef SYS_mbind
+    unsigned long mask[1024 / (8 * sizeof(unsigned long))] = { 0 };
+    if (nid < 0 || nid >= 1024)
+        return -EINVAL;
+    mask[nid / (8 * sizeof(unsigned long))] = 1ul << (nid % (8 * sizeof(unsigned long)));
+    const int mpol_bind = 2;
+    if (syscall(SYS_mbind, p, size, mpol_bind, mask, 1024ul, 0u) != 0)
+        return -errno;
+    return 0;
+#else
+    (void)p; (void)size; (void)nid;
+    return -ENOSYS;
+#endif
+}
+
+void os_discard(void *p, size_t size) { madvise(p, size, MADV_DONTNEED); }
+
+int os_current_cpu(void)
+{
+    int cpu = sched_getcpu();
+    return cpu < 0 ? 0 : cpu;
+}
+
+int os_online_cpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : (int)n;
+}
+
+void os_yield(void) { sched_yield(); }
+
+void os_sleep_us(unsigned us)
+{
+    struct timespec ts = { us / 1000000u, (long)(us % 1000000u) * 1000 };
+    nanosleep(&ts, NULL);
+}

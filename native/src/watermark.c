@@ -1,0 +1,170 @@
+/* watermark.c - min_free_kbytes, the min/low/high watermarks, lowmem_reserve
+ * and the watermark checks (Kernel: mm/page_alloc.c, 6.1-6.13). */
+#include "internal.h"
+
+/* Kernel: sysctl_lowmem_reserve_ratio defaults (DMA, DMA32, NORMAL, MOVABLE). */
+static const unsigned lowmem_reserve_ratio[PA_NR_ZONES] = { 256, 256, 32, 0 };
+
+static uint64_t int_sqrt(uint64_t x)
+{
+    uint64_t r = 0, bit = 1ull << 62;
+    while (bit > x)
+        bit >>= 2;
+    while (bit) {
+        if (x >= r + bit) {
+            x -= r + bit;
+            r = (r >> 1) + bit;
+        } else {
+            r >>= 1;
+        }
+        bit >>= 2;
+    }
+    return r;
+}
+
+/* Kernel: mult_frac() */
+static uint64_t mult_frac(uint64_t x, uint64_t n, uint64_t d)
+{
+    return (x / d) * n + ((x % d) * n) / d;
+}
+
+/* Kernel: nr_free_buffer_pages(): managed pages above the high watermark in
+ * the zones GFP_USER may use (everything but MOVABLE). */
+static uint64_t nr_free_buffer_pages(const struct pa_allocator *a)
+{
+    uint64_t sum = 0;
+    struct pa_zone *z;
+    for_each_zone(a, z)
+        if (z->idx <= PA_ZONE_NORMAL && z->managed > z->watermark[WMARK_HIGH])
+            sum += z->managed - z->watermark[WMARK_HIGH];
+    return sum;
+}
+
+/* Kernel: calculate_min_free_kbytes(): sqrt(lowmem_kbytes * 16), clamped to
+ * [128, 262144]. */
+uint64_t calculate_min_free_kbytes(const struct pa_allocator *a)
+{
+    uint64_t lowmem_kbytes = nr_free_buffer_pages(a) * (a->page_size >> 10);
+    uint64_t kb = int_sqrt(lowmem_kbytes * 16);
+    if (kb < 128)
+        kb = 128;
+    if (kb > 262144)
+        kb = 262144;
+    return kb;
+}
+
+/* Kernel: __setup_per_zone_wmarks(). MOVABLE (like highmem) gets a small
+ * fixed min; the others share pages_min in proportion to their size. */
+void setup_per_zone_wmarks(struct pa_allocator *a)
+{
+    uint64_t pages_min = a->min_free_kbytes >> (a->page_shift - 10);
+    uint64_t lowmem_pages = 0;
+    struct pa_zone *z;
+    for_each_zone(a, z)
+        if (z->idx != PA_ZONE_MOVABLE)
+            lowmem_pages += z->managed;
+    for_each_zone(a, z) {
+        os_mutex_lock(&z->lock);
+        uint64_t tmp = lowmem_pages ? pages_min * z->managed / lowmem_pages : 0;
+        if (z->idx == PA_ZONE_MOVABLE) {
+            uint64_t min_pages = z->managed / 1024;
+            min_pages = min_pages < SWAP_CLUSTER_MAX ? SWAP_CLUSTER_MAX : min_pages > 128 ? 128 : min_pages;
+            z->watermark[WMARK_MIN] = min_pages;
+        } else {
+            z->watermark[WMARK_MIN] = tmp;
+        }
+        uint64_t scaled = mult_frac(z->managed, a->watermark_scale_factor, 10000);
+        tmp = (tmp >> 2) > scaled ? tmp >> 2 : scaled;
+        z->watermark[WMARK_LOW] = z->watermark[WMARK_MIN] + tmp;
+        z->watermark[WMARK_HIGH] = z->watermark[WMARK_LOW] + tmp;
+        os_mutex_unlock(&z->lock);
+    }
+}
+
+/* Kernel: setup_per_zone_lowmem_reserve(): a lower zone keeps back, from
+ * requests that could have used a higher zone j, the managed pages of the
+ * zones above it up to j divided by its ratio. */
+void setup_per_zone_lowmem_reserve(struct pa_allocator *a)
+{
+    for (int nid = 0; nid < a->nr_nodes; nid++) {
+        struct pa_node *n = &a->nodes[nid];
+        for (int i = 0; i < PA_NR_ZONES; i++) {
+            struct pa_zone *z = &n->zones[i];
+            unsigned ratio = lowmem_reserve_ratio[i];
+            bool clear = !ratio || !z->managed;
+            uint64_t managed = 0;
+            for (int j = 0; j < PA_NR_ZONES; j++)
+                if (j <= i)
+                    z->lowmem_reserve[j] = 0;
+            for (int j = i + 1; j < PA_NR_ZONES; j++) {
+                managed += n->zones[j].managed;
+                z->lowmem_reserve[j] = clear ? 0 : managed / ratio;
+            }
+        }
+    }
+}
+
+/* Kernel: __zone_watermark_unusable_free(): the high-atomic reserve is not
+ * usable by ordinary requests, nor the pages below the order. */
+static long unusable_free(const struct pa_zone *z, unsigned order, unsigned alloc_flags)
+{
+    long unusable = (1l << order) - 1;
+    if (!(alloc_flags & ALLOC_RESERVES))
+        unusable += (long)z->nr_reserved_highatomic;
+    return unusable;
+}
+
+static bool area_has_free(const struct free_area *area, int mt)
+{
+    return !list_empty(&area->free_list[mt]);
+}
+
+/* Kernel: __zone_watermark_ok() */
+bool zone_watermark_ok(const struct pa_zone *z, unsigned order, uint64_t mark,
+                       int highest_zoneidx, unsigned alloc_flags, long free_pages)
+{
+    long min = (long)mark;
+    free_pages -= unusable_free(z, order, alloc_flags);
+    if (alloc_flags & ALLOC_RESERVES) {
+        /* __GFP_HIGH may use half the min reserve... */
+        if (alloc_flags & ALLOC_MIN_RESERVE) {
+            min -= min / 2;
+            /* ...and a non-blocking one (GFP_ATOMIC) a quarter of the rest. */
+            if (alloc_flags & ALLOC_NON_BLOCK)
+                min -= min / 4;
+        }
+        if (alloc_flags & ALLOC_OOM)
+            min -= min / 2;
+    }
+    if (free_pages <= min + (long)z->lowmem_reserve[highest_zoneidx])
+        return false;
+    if (!order)
+        return true;
+    /* A high-order request also needs one free block large enough. */
+    for (unsigned o = order; o <= PA_MAX_ORDER; o++) {
+        const struct free_area *area = &z->free_area[o];
+        if (!area->nr_free)
+            continue;
+        for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++)
+            if (area_has_free(area, mt))
+                return true;
+        if ((alloc_flags & (ALLOC_HIGHATOMIC | ALLOC_OOM)) && area_has_free(area, PA_MIGRATE_HIGHATOMIC))
+            return true;
+    }
+    return false;
+}
+
+/* Kernel: zone_watermark_fast(): an order-0 shortcut before the full check.
+ * There is no watermark boosting (no kswapd), so no boost retry. */
+bool zone_watermark_fast(const struct pa_zone *z, unsigned order, uint64_t mark,
+                         int highest_zoneidx, unsigned alloc_flags)
+{
+    long free_pages = zone_free_pages(z);
+    if (!order) {
+        long reserved = unusable_free(z, 0, alloc_flags);
+        long usable = free_pages - (reserved < free_pages ? reserved : free_pages);
+        if (usable > (long)(mark + z->lowmem_reserve[highest_zoneidx]))
+            return true;
+    }
+    return zone_watermark_ok(z, order, mark, highest_zoneidx, alloc_flags, free_pages);
+}

@@ -1,0 +1,83 @@
+/* support.c - see support.h */
+#include "support.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct log_capture test_log;
+static char log_history[64][512];
+static int log_history_len;
+
+void test_log_fn(void *ctx, int level, const char *message)
+{
+    (void)ctx;
+    test_log.count++;
+    test_log.last_level = level;
+    snprintf(test_log.last, sizeof(test_log.last), "%s", message);
+    snprintf(log_history[log_history_len % 64], sizeof(log_history[0]), "%s", message);
+    log_history_len++;
+    if (getenv("PA_TEST_VERBOSE"))
+        fprintf(stderr, "log[%d]: %s\n", level, message);
+}
+
+void test_log_reset(void)
+{
+    memset(&test_log, 0, sizeof(test_log));
+    log_history_len = 0;
+}
+
+int test_log_contains(const char *needle)
+{
+    int n = log_history_len < 64 ? log_history_len : 64;
+    for (int i = 0; i < n; i++)
+        if (strstr(log_history[i], needle))
+            return 1;
+    return 0;
+}
+
+void test_config(struct pa_config *cfg, int nr_nodes, int nr_cpus, uint64_t dma, uint64_t dma32,
+                 uint64_t normal, uint64_t movable)
+{
+    pa_config_init(cfg);
+    cfg->nr_nodes = (uint32_t)nr_nodes;
+    cfg->nr_cpus = (uint32_t)nr_cpus;
+    for (int n = 0; n < nr_nodes; n++) {
+        cfg->node_zone_pages[n][PA_ZONE_DMA] = dma;
+        cfg->node_zone_pages[n][PA_ZONE_DMA32] = dma32;
+        cfg->node_zone_pages[n][PA_ZONE_NORMAL] = normal;
+        cfg->node_zone_pages[n][PA_ZONE_MOVABLE] = movable;
+    }
+}
+
+pa_allocator *test_create(const struct pa_config *cfg)
+{
+    pa_allocator *a = NULL;
+    int err = pa_create(cfg, &a);
+    CHECK_EQ(err, 0);
+    CHECK(a != NULL);
+    pa_set_log(a, test_log_fn, NULL);
+    return a;
+}
+
+pa_allocator *test_simple(uint64_t pages, int nr_cpus)
+{
+    struct pa_config cfg;
+    test_config(&cfg, 1, nr_cpus, 0, 0, pages, 0);
+    pa_allocator *a = test_create(&cfg);
+    CHECK_EQ(pa_bind_cpu(a, 0), 0);
+    return a;
+}
+
+uint64_t test_total_free(pa_allocator *a)
+{
+    uint64_t sum = 0;
+    pa_drain_all_pages(a);
+    for (int n = 0; n < pa_nr_nodes(a); n++) {
+        for (int z = 0; z < PA_NR_ZONES; z++) {
+            struct pa_zone_info zi;
+            if (pa_zone_info(a, n, (enum pa_zone_type)z, &zi) == 0)
+                sum += zi.free;
+        }
+    }
+    return sum;
+}

@@ -1,0 +1,35 @@
+/* support.h - helpers the C tests share: allocators of known shapes, a
+ * capturing log callback, and pa_check after every step. */
+#ifndef PAGEALLOC_TEST_SUPPORT_H
+#define PAGEALLOC_TEST_SUPPORT_H
+
+#include <pagealloc/pagealloc.h>
+
+#include "check.h"
+
+/* The last log lines, for tests that expect a message. */
+struct log_capture {
+    int count;
+    int last_level;
+    char last[512];
+};
+extern struct log_capture test_log;
+void test_log_fn(void *ctx, int level, const char *message);
+void test_log_reset(void);
+/* True if any captured line since the last reset contained needle. */
+int test_log_contains(const char *needle);
+
+/* A config: nr_nodes nodes, each with the given pages per zone (DMA, DMA32,
+ * NORMAL, MOVABLE), nr_cpus pcp slots; logs into test_log. */
+void test_config(struct pa_config *cfg, int nr_nodes, int nr_cpus, uint64_t dma, uint64_t dma32,
+                 uint64_t normal, uint64_t movable);
+pa_allocator *test_create(const struct pa_config *cfg);
+/* One node, one NORMAL zone of `pages`, nr_cpus slots, calling thread bound to cpu 0. */
+pa_allocator *test_simple(uint64_t pages, int nr_cpus);
+
+#define CHECK_OK(a) CHECK_EQ(pa_check(a), 0)
+
+/* Free pages of the whole allocator after draining every pcp list. */
+uint64_t test_total_free(pa_allocator *a);
+
+#endif
