@@ -43,12 +43,69 @@ function Test-Native {
     return @(($total - $failed), $failed)
 }
 
+# Installs, with the machine's package manager, the tools the tests use that a
+# fresh machine may lack (pkg-config for the installed-package test).
+function Install-TestTools {
+    $missing = @([pscustomobject]@{ Command = 'pkg-config'; Package = 'pkgconf' } |
+        Where-Object { -not (Get-Command $_.Command -ErrorAction SilentlyContinue) })
+    if ($missing.Count -eq 0) { return }
+    if (-not (Get-Command apt-get -ErrorAction SilentlyContinue)) {
+        throw "missing $($missing.Command -join ', ') and no apt-get to install it with"
+    }
+    Invoke-AptGet @('update', '-q')
+    Invoke-AptGet (@('install', '-y', '-q', '--no-install-recommends') + $missing.Package)
+}
+
+function Invoke-AptGet([string[]] $Arguments) {
+    if ((& id -u) -eq '0') { Invoke-Checked apt-get $Arguments }
+    else { Invoke-Checked sudo (@('apt-get') + $Arguments) }
+}
+
+# Builds every C# project (PageAlloc.csproj also builds libpagealloc.so with CMake, incrementally).
+function Build-Managed {
+    Invoke-Checked dotnet @('build', (Join-Path $Root 'PageAllocInterop.sln'), '-c', $Configuration)
+}
+
+# Runs every xunit project of the solution; returns @(passed, failed) summed from the .trx
+# files of this run (a run that wrote none counts as one failure).
+function Test-Managed {
+    $results = Join-Path $Root 'build/test-results'
+    if (Test-Path $results) { Remove-Item -Recurse -Force $results }
+    & dotnet test (Join-Path $Root 'PageAllocInterop.sln') -c $Configuration --no-build `
+        --logger 'trx' --logger 'console;verbosity=normal' --results-directory $results 2>&1 | Out-Host
+    $trx = @(Get-ChildItem -Path $results -Filter '*.trx' -Recurse -ErrorAction SilentlyContinue)
+    if ($trx.Count -eq 0) { return @(0, 1) }
+    $passed = 0; $failed = 0
+    foreach ($file in $trx) {
+        $counters = ([xml](Get-Content -Raw $file.FullName)).TestRun.ResultSummary.Counters
+        $passed += [int]$counters.passed
+        # A skipped test is a check that did not run: it counts as failed.
+        $failed += [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted +
+            [int]$counters.notExecuted
+    }
+    return @($passed, $failed)
+}
+
+# Regenerates the raw P/Invoke layer (bindings/PageAlloc/Generated) and its layout tests
+# (tests/PageAlloc.Generated.Tests/Generated) from the public header, with libclang.
+function Invoke-Generate {
+    Invoke-Checked dotnet @('run', '--project', (Join-Path $Root 'bindings/PageAlloc.Generator'), '-c', $Configuration, '--',
+        '--header', (Join-Path $Root 'native/include/pagealloc/pagealloc.h'),
+        '--include', (Join-Path $Root 'native/include'),
+        '--out', (Join-Path $Root 'bindings/PageAlloc/Generated'),
+        '--tests-out', (Join-Path $Root 'tests/PageAlloc.Generated.Tests/Generated'))
+}
+
 switch ($Task) {
-    'build' { Build-Native }
+    'build' { Build-Native; Build-Managed }
     'test' {
+        Install-TestTools
         Build-Native
+        Build-Managed
         $native = Test-Native
-        $passed = $native[0]; $failed = $native[1]
+        $managed = Test-Managed
+        Write-Host "ctest: $($native[0]) passed, $($native[1]) failed; xunit: $($managed[0]) passed, $($managed[1]) failed"
+        $passed = $native[0] + $managed[0]; $failed = $native[1] + $managed[1]
         Write-Host "$passed passed, $failed failed"
         if ($failed -ne 0 -or $passed -eq 0) { exit 1 }
     }
@@ -56,7 +113,7 @@ switch ($Task) {
         Build-Native
         Invoke-Checked (Join-Path $NativeBuild 'samples/c-demo/pagealloc-demo') @()
     }
-    'generate' { throw 'generate: the binding generator is not part of this build yet' }
+    'generate' { Invoke-Generate }
     'clean' {
         if (Test-Path (Join-Path $Root 'build')) { Remove-Item -Recurse -Force (Join-Path $Root 'build') }
     }

@@ -1,0 +1,2 @@
+// The libclang declarations pass only blittable values: nothing needs marshalling.
+[assembly: System.Runtime.CompilerServices.DisableRuntimeMarshalling]

@@ -1,0 +1,30 @@
+using System.Threading;
+
+namespace PageAlloc;
+
+/// <summary>
+/// Counters for the tests' leak gate: owners (<see cref="PageList"/>, <see cref="PageArray"/>,
+/// <see cref="PageBlock"/>) and allocators released by the finalizer instead of <c>Dispose</c>,
+/// and native allocators destroyed.
+/// </summary>
+internal static class OwnerDiagnostics
+{
+    private static long s_finalizedOwners;
+    private static long s_finalizedAllocators;
+    private static long s_destroyedAllocators;
+
+    /// <summary>Page owners whose pages were freed by the finalizer (a leak: never disposed).</summary>
+    internal static long FinalizedOwners => Interlocked.Read(ref s_finalizedOwners);
+
+    /// <summary>Allocator handles released by the finalizer (a <see cref="PageAllocator"/> never disposed).</summary>
+    internal static long FinalizedAllocators => Interlocked.Read(ref s_finalizedAllocators);
+
+    /// <summary>Native allocators destroyed with <c>pa_destroy</c>.</summary>
+    internal static long DestroyedAllocators => Interlocked.Read(ref s_destroyedAllocators);
+
+    internal static void OwnerFinalized() => Interlocked.Increment(ref s_finalizedOwners);
+
+    internal static void AllocatorFinalized() => Interlocked.Increment(ref s_finalizedAllocators);
+
+    internal static void AllocatorDestroyed() => Interlocked.Increment(ref s_destroyedAllocators);
+}

@@ -1,0 +1,842 @@
+using System;
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+using PageAlloc.Native;
+
+namespace PageAlloc;
+
+/// <summary>
+/// A page allocator: the Linux kernel's zoned buddy allocator with per-CPU page lists and the
+/// bulk API, over its own memory (C <c>pa_allocator</c>). Every member may be called from any
+/// thread.
+/// </summary>
+/// <remarks>
+/// <para>Ownership: the pages it hands out are owned by <see cref="PageList"/>,
+/// <see cref="PageArray"/> and <see cref="PageBlock"/> objects, which free them when disposed or
+/// finalized and keep the allocator alive: <see cref="Dispose"/> stops new calls at once, and the
+/// native allocator (<c>pa_destroy</c>) goes when the last owner is released.</para>
+/// <para>Bad arguments throw <see cref="ArgumentException"/> or
+/// <see cref="ArgumentOutOfRangeException"/> before any native call; calls after
+/// <see cref="Dispose"/> throw <see cref="ObjectDisposedException"/>.</para>
+/// </remarks>
+public sealed unsafe class PageAllocator : IDisposable
+{
+    private const int ENOENT = 2;
+    private const int ENOSPC = 28;
+    private const int ENOMEM = 12;
+
+    private readonly AllocatorHandle _handle;
+    private readonly AllocatorCallbacks _callbacks;
+    private readonly pa_allocator* _allocator;
+    private volatile bool _disposed;
+
+    /// <summary>An allocator with the defaults of <c>pa_config_init</c>: one node with one NORMAL
+    /// zone of 65536 pages (256 MiB), 4 KiB pages, one pcp slot per online CPU.</summary>
+    /// <remarks>Calls <c>pa_config_init</c> and <c>pa_create</c>.</remarks>
+    /// <exception cref="InsufficientMemoryException">The memory could not be mapped.</exception>
+    public PageAllocator()
+        : this(null)
+    {
+    }
+
+    /// <summary>An allocator built from <paramref name="options"/>.</summary>
+    /// <param name="options">The configuration; null means the defaults.</param>
+    /// <remarks>Calls <c>pa_config_init</c>, <c>pa_create</c> and <c>pa_set_log</c>.</remarks>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    /// <exception cref="InsufficientMemoryException">The memory could not be mapped.</exception>
+    public PageAllocator(PageAllocatorOptions? options)
+    {
+        options?.Validate();
+        pa_config config;
+        Methods.pa_config_init(&config);
+        pa_allocator* allocator = null;
+        int rc;
+        fixed (int* cpuToNode = options?.CpuToNode)
+        fixed (byte* distance = options?.NodeDistance)
+        {
+            options?.Fill(&config, cpuToNode, distance);
+            rc = Methods.pa_create(&config, &allocator);
+        }
+
+        if (rc == -ENOMEM)
+        {
+            throw new InsufficientMemoryException($"pa_create could not map the allocator's memory ({rc}).");
+        }
+
+        if (rc != 0 || allocator == null)
+        {
+            throw new ArgumentException($"pa_create rejected the configuration ({rc}); the reason went to the log (stderr).", nameof(options));
+        }
+
+        _callbacks = new AllocatorCallbacks();
+        Methods.pa_set_log(allocator, AllocatorCallbacks.LogFunction, _callbacks.LogContext);
+        _handle = new AllocatorHandle(allocator, _callbacks);
+        _callbacks.SetSender(this);
+        _allocator = allocator;
+        PageSize = (int)Methods.pa_page_size(allocator);
+        NodeCount = Methods.pa_nr_nodes(allocator);
+        CpuCount = Methods.pa_nr_cpus(allocator);
+        IsMetadataOnly = options?.MetadataOnly ?? false;
+    }
+
+    /// <summary>Raised for every line the native allocator logs (bad frees, allocation failures,
+    /// a broken invariant found by <see cref="Check"/>, ...), on the thread that hit the event.
+    /// Without a handler, warnings and errors go to standard error.</summary>
+    /// <remarks>Set with <c>pa_set_log</c>. A handler may run with allocator locks held: it must
+    /// not call this allocator, nor dispose its lists. An exception it throws never reaches the
+    /// native code: it is stored in <see cref="CallbackException"/>.</remarks>
+    public event EventHandler<PageAllocatorLogEventArgs>? Log
+    {
+        add => _callbacks.Log += value;
+        remove => _callbacks.Log -= value;
+    }
+
+    /// <summary>The version of the native library loaded, "major.minor.patch".</summary>
+    /// <remarks>Calls <c>pa_version</c>.</remarks>
+    public static string NativeVersion => new string(Methods.pa_version());
+
+    /// <summary>Bytes per page.</summary>
+    /// <remarks>Read once with <c>pa_page_size</c>.</remarks>
+    public int PageSize { get; }
+
+    /// <summary>The number of nodes.</summary>
+    /// <remarks>Read once with <c>pa_nr_nodes</c>.</remarks>
+    public int NodeCount { get; }
+
+    /// <summary>The number of pcp slots ("CPUs").</summary>
+    /// <remarks>Read once with <c>pa_nr_cpus</c>.</remarks>
+    public int CpuCount { get; }
+
+    /// <summary>Whether pages have no memory (<see cref="PageAllocatorOptions.MetadataOnly"/>).</summary>
+    public bool IsMetadataOnly { get; }
+
+    /// <summary>The last exception a callback (a <see cref="Log"/> handler or a
+    /// <see cref="ReclaimCallback"/>) threw; callbacks never let one cross into C.</summary>
+    public Exception? CallbackException => _callbacks.CallbackException;
+
+    /// <summary>The pcp slot the calling thread uses now.</summary>
+    /// <remarks>Calls <c>pa_current_cpu</c>.</remarks>
+    public int CurrentCpu
+    {
+        get
+        {
+            pa_allocator* a = Enter();
+            try
+            {
+                return Methods.pa_current_cpu(a);
+            }
+            finally
+            {
+                Exit();
+            }
+        }
+    }
+
+    internal AllocatorHandle Handle => _handle;
+
+    internal pa_allocator* Pointer => _allocator;
+
+    /// <summary>Allocates up to <paramref name="count"/> order-0 pages in one native call, from the
+    /// preferred node's zones (the rules of <c>BULK.md</c>). The list may hold fewer pages than
+    /// asked for, as the kernel's bulk allocator returns a short count: callers that need every
+    /// page loop, or use <see cref="FillBulk(PageArray, Gfp, int, NodeMask?, bool)"/> with
+    /// <c>loop: true</c>.</summary>
+    /// <param name="count">Pages wanted, 0 or more.</param>
+    /// <param name="gfp">Allocation flags.</param>
+    /// <param name="preferredNode">The node, or -1 for the calling thread's CPU's node.</param>
+    /// <param name="nodes">Nodes allowed; null allows all.</param>
+    /// <returns>A new list owning the pages.</returns>
+    /// <remarks>Calls <c>pa_alloc_pages_bulk_list</c> (no node, no mask) or <c>pa_alloc_pages_bulk</c>.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">An argument is out of range.</exception>
+    /// <exception cref="ArgumentException"><paramref name="gfp"/> has unknown bits or a bad zone
+    /// combination, or <paramref name="nodes"/> holds no node of this allocator.</exception>
+    /// <exception cref="ObjectDisposedException">The allocator is disposed.</exception>
+    public PageList AllocateBulk(int count, Gfp gfp = Gfp.Kernel, int preferredNode = -1, NodeMask? nodes = null)
+    {
+        CheckBulk(count, gfp, preferredNode, nodes);
+        ThrowIfDisposed();
+        var list = new PageList(_handle, _allocator, PageSize);
+        list.OnAppended(BulkToList(list, count, gfp, preferredNode, nodes));
+        return list;
+    }
+
+    /// <summary>As <see cref="AllocateBulk(int, Gfp, int, NodeMask?)"/>, appending the pages to an
+    /// existing list (no new object at all).</summary>
+    /// <param name="destination">A list of this allocator; pages are appended.</param>
+    /// <param name="count">Pages wanted, 0 or more.</param>
+    /// <param name="gfp">Allocation flags.</param>
+    /// <param name="preferredNode">The node, or -1 for the calling thread's CPU's node.</param>
+    /// <param name="nodes">Nodes allowed; null allows all.</param>
+    /// <returns>The number of pages this call added.</returns>
+    /// <remarks>Calls <c>pa_alloc_pages_bulk_list</c> (no node, no mask) or <c>pa_alloc_pages_bulk</c>.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="destination"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An argument is out of range.</exception>
+    /// <exception cref="ArgumentException">A bad flag or mask, or <paramref name="destination"/> belongs to another allocator.</exception>
+    /// <exception cref="ObjectDisposedException">The allocator or the list is disposed.</exception>
+    public int AllocateBulk(PageList destination, int count, Gfp gfp = Gfp.Kernel, int preferredNode = -1, NodeMask? nodes = null)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        CheckBulk(count, gfp, preferredNode, nodes);
+        ThrowIfDisposed();
+        _ = destination.Head; // ObjectDisposedException for a disposed list
+        if (destination.Allocator != _allocator)
+        {
+            throw new ArgumentException("The list belongs to another allocator.", nameof(destination));
+        }
+
+        // The list's own reference keeps the native allocator alive during the call.
+        int added = BulkToList(destination, count, gfp, preferredNode, nodes);
+        destination.OnAppended(added);
+        return added;
+    }
+
+    /// <summary>Fills the empty slots of <paramref name="array"/> with order-0 pages (populated
+    /// slots are skipped, never overwritten) and returns how many slots are populated now,
+    /// pre-populated ones included (counted over the whole array: the native return value, as
+    /// the kernel's, counts only the populated prefix when a call ends early). One call may fill fewer slots than are empty; with
+    /// <paramref name="loop"/> the call retries while it makes progress.</summary>
+    /// <param name="array">The array; bound to this allocator by its first fill.</param>
+    /// <param name="gfp">Allocation flags.</param>
+    /// <param name="preferredNode">The node, or -1 for the calling thread's CPU's node.</param>
+    /// <param name="nodes">Nodes allowed; null allows all.</param>
+    /// <param name="loop">Retry while progress is made, as sunrpc's <c>svc_alloc_arg</c> does.</param>
+    /// <returns>The number of populated slots.</returns>
+    /// <remarks>Calls <c>pa_alloc_pages_bulk_array</c> (no node, no mask), <c>pa_alloc_pages_bulk</c>,
+    /// or with <paramref name="loop"/> <c>pa_alloc_pages_bulk_fill</c>.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="array"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An argument is out of range.</exception>
+    /// <exception cref="ArgumentException">A bad flag or mask, or the array holds another allocator's pages.</exception>
+    /// <exception cref="ObjectDisposedException">The allocator or the array is disposed.</exception>
+    public int FillBulk(PageArray array, Gfp gfp = Gfp.Kernel, int preferredNode = -1, NodeMask? nodes = null, bool loop = false)
+    {
+        ArgumentNullException.ThrowIfNull(array);
+        CheckBulk(0, gfp, preferredNode, nodes);
+        ThrowIfDisposed();
+        array.Bind(_handle, _allocator, PageSize);
+        nuint length = (nuint)array.Length;
+        pa_page** slots = array.Slots;
+        nuint populated;
+        if (loop)
+        {
+            pa_nodemask_t mask = nodes.GetValueOrDefault().ToNative();
+            populated = Methods.pa_alloc_pages_bulk_fill(_allocator, (uint)gfp, preferredNode, nodes.HasValue ? &mask : null, length, slots);
+        }
+        else if (preferredNode == Methods.PA_NUMA_NO_NODE && !nodes.HasValue)
+        {
+            populated = Methods.pa_alloc_pages_bulk_array(_allocator, (uint)gfp, length, slots);
+        }
+        else
+        {
+            pa_nodemask_t mask = nodes.GetValueOrDefault().ToNative();
+            populated = Methods.pa_alloc_pages_bulk(_allocator, (uint)gfp, preferredNode, nodes.HasValue ? &mask : null, length, null, slots);
+        }
+
+        _ = populated; // counts only the populated prefix when a call ends early; recount instead
+        return array.OnFilled();
+    }
+
+    /// <summary>Allocates 2^<paramref name="order"/> contiguous pages.</summary>
+    /// <param name="order">0 to <see cref="MaxOrder"/>.</param>
+    /// <param name="gfp">Allocation flags.</param>
+    /// <param name="node">The preferred node, or -1 for the calling thread's CPU's node.</param>
+    /// <returns>A block owning the pages.</returns>
+    /// <remarks>Calls <c>pa_alloc_pages_node</c>.</remarks>
+    /// <exception cref="InsufficientMemoryException">No block could be allocated.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An argument is out of range.</exception>
+    /// <exception cref="ArgumentException"><paramref name="gfp"/> has unknown bits or a bad zone combination.</exception>
+    /// <exception cref="ObjectDisposedException">The allocator is disposed.</exception>
+    public PageBlock AllocatePages(int order, Gfp gfp = Gfp.Kernel, int node = -1)
+    {
+        if (!TryAllocatePages(order, gfp, node, out PageBlock? block))
+        {
+            throw new InsufficientMemoryException($"No block of order {order} could be allocated (gfp {gfp}, node {node}).");
+        }
+
+        return block;
+    }
+
+    /// <summary>Allocates 2^<paramref name="order"/> contiguous pages on the calling thread's node,
+    /// or returns false.</summary>
+    /// <param name="order">0 to <see cref="MaxOrder"/>.</param>
+    /// <param name="gfp">Allocation flags.</param>
+    /// <param name="block">The block owning the pages, or null.</param>
+    /// <returns>Whether a block was allocated.</returns>
+    /// <remarks>Calls <c>pa_alloc_pages_node</c>.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="order"/> is out of range.</exception>
+    /// <exception cref="ArgumentException"><paramref name="gfp"/> has unknown bits or a bad zone combination.</exception>
+    /// <exception cref="ObjectDisposedException">The allocator is disposed.</exception>
+    public bool TryAllocatePages(int order, Gfp gfp, [NotNullWhen(true)] out PageBlock? block) =>
+        TryAllocatePages(order, gfp, Methods.PA_NUMA_NO_NODE, out block);
+
+    /// <summary>Allocates 2^<paramref name="order"/> contiguous pages preferring
+    /// <paramref name="node"/>, or returns false.</summary>
+    /// <param name="order">0 to <see cref="MaxOrder"/>.</param>
+    /// <param name="gfp">Allocation flags.</param>
+    /// <param name="node">The preferred node, or -1 for the calling thread's CPU's node.</param>
+    /// <param name="block">The block owning the pages, or null.</param>
+    /// <returns>Whether a block was allocated.</returns>
+    /// <remarks>Calls <c>pa_alloc_pages_node</c>.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">An argument is out of range.</exception>
+    /// <exception cref="ArgumentException"><paramref name="gfp"/> has unknown bits or a bad zone combination.</exception>
+    /// <exception cref="ObjectDisposedException">The allocator is disposed.</exception>
+    public bool TryAllocatePages(int order, Gfp gfp, int node, [NotNullWhen(true)] out PageBlock? block)
+    {
+        CheckOrder(order);
+        CheckGfp(gfp);
+        CheckNode(node, allowNoNode: true, nameof(node));
+        pa_allocator* a = Enter();
+        try
+        {
+            pa_page* page = Methods.pa_alloc_pages_node(a, (uint)gfp, (uint)order, node);
+            block = page == null ? null : new PageBlock(_handle, a, page, order, PageSize);
+            return block is not null;
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary>The largest order, <c>PA_MAX_ORDER</c> (10): blocks of up to 1024 pages.</summary>
+    public static int MaxOrder => Methods.PA_MAX_ORDER;
+
+    /// <summary>A snapshot of one zone's counters and watermarks.</summary>
+    /// <param name="node">0 to <see cref="NodeCount"/> - 1.</param>
+    /// <param name="zone">The zone.</param>
+    /// <returns>The zone's numbers.</returns>
+    /// <remarks>Calls <c>pa_zone_info</c>.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">An argument is out of range.</exception>
+    /// <exception cref="ArgumentException">The zone is absent on that node.</exception>
+    /// <exception cref="ObjectDisposedException">The allocator is disposed.</exception>
+    public ZoneInfo GetZoneInfo(int node, ZoneType zone)
+    {
+        CheckNode(node, allowNoNode: false, nameof(node));
+        CheckZone(zone);
+        pa_zone_info info;
+        int rc;
+        pa_allocator* a = Enter();
+        try
+        {
+            rc = Methods.pa_zone_info(a, node, (pa_zone_type)zone, &info);
+        }
+        finally
+        {
+            Exit();
+        }
+
+        ThrowIfZoneMissing(rc, node, zone);
+        long[] reserve = new long[(int)pa_zone_type.PA_NR_ZONES];
+        for (int i = 0; i < reserve.Length; i++)
+        {
+            reserve[i] = (long)info.lowmem_reserve[i];
+        }
+
+        return new PageAlloc.ZoneInfo(node, zone)
+        {
+            Managed = (long)info.managed,
+            Present = (long)info.present,
+            Spanned = (long)info.spanned,
+            Free = (long)info.free,
+            WatermarkMin = (long)info.wmark_min,
+            WatermarkLow = (long)info.wmark_low,
+            WatermarkHigh = (long)info.wmark_high,
+            LowmemReserve = reserve,
+            StartPfn = (long)info.start_pfn,
+            PcpPages = (long)info.pcp_pages,
+            ReservedHighAtomic = (long)info.nr_reserved_highatomic,
+        };
+    }
+
+    /// <summary>The state of one CPU's pcp list for one zone.</summary>
+    /// <param name="cpu">0 to <see cref="CpuCount"/> - 1.</param>
+    /// <param name="node">0 to <see cref="NodeCount"/> - 1.</param>
+    /// <param name="zone">The zone.</param>
+    /// <returns>Count, high and batch.</returns>
+    /// <remarks>Calls <c>pa_pcp_info</c>.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">An argument is out of range.</exception>
+    /// <exception cref="ArgumentException">The zone is absent on that node.</exception>
+    /// <exception cref="ObjectDisposedException">The allocator is disposed.</exception>
+    public PcpInfo GetPcpInfo(int cpu, int node, ZoneType zone)
+    {
+        CheckCpu(cpu, allowUnbind: false);
+        CheckNode(node, allowNoNode: false, nameof(node));
+        CheckZone(zone);
+        pa_pcp_info info;
+        int rc;
+        pa_allocator* a = Enter();
+        try
+        {
+            rc = Methods.pa_pcp_info(a, cpu, node, (pa_zone_type)zone, &info);
+        }
+        finally
+        {
+            Exit();
+        }
+
+        ThrowIfZoneMissing(rc, node, zone);
+        return new PcpInfo((int)info.count, (int)info.high, (int)info.batch);
+    }
+
+    /// <summary>An event count, summed over CPUs and nodes.</summary>
+    /// <param name="item">The event.</param>
+    /// <returns>The count.</returns>
+    /// <remarks>Calls <c>pa_vm_event</c>.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="item"/> is not an event.</exception>
+    /// <exception cref="ObjectDisposedException">The allocator is disposed.</exception>
+    public long GetVmEvent(VmEvent item)
+    {
+        if ((uint)item >= (uint)pa_vm_event_item.PA_NR_VM_EVENT_ITEMS)
+        {
+            throw new ArgumentOutOfRangeException(nameof(item), item, "Not an event.");
+        }
+
+        pa_allocator* a = Enter();
+        try
+        {
+            return (long)Methods.pa_vm_event(a, (pa_vm_event_item)item);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary>The free pages per order of each zone, as the kernel's <c>/proc/buddyinfo</c>.</summary>
+    /// <returns>The report.</returns>
+    /// <remarks>Calls <c>pa_format_buddyinfo</c>.</remarks>
+    /// <exception cref="ObjectDisposedException">The allocator is disposed.</exception>
+    public string BuddyInfo() => Format(Report.BuddyInfo);
+
+    /// <summary>Each zone's counters, watermarks and pcp state, as the kernel's <c>/proc/zoneinfo</c>.</summary>
+    /// <returns>The report.</returns>
+    /// <remarks>Calls <c>pa_format_zoneinfo</c>.</remarks>
+    /// <exception cref="ObjectDisposedException">The allocator is disposed.</exception>
+    public string ZoneInfo() => Format(Report.ZoneInfo);
+
+    /// <summary>Free pages per order and migratetype, as the kernel's <c>/proc/pagetypeinfo</c>.</summary>
+    /// <returns>The report.</returns>
+    /// <remarks>Calls <c>pa_format_pagetypeinfo</c>.</remarks>
+    /// <exception cref="ObjectDisposedException">The allocator is disposed.</exception>
+    public string PageTypeInfo() => Format(Report.PageTypeInfo);
+
+    /// <summary>Counters and events, as the kernel's <c>/proc/vmstat</c>.</summary>
+    /// <returns>The report.</returns>
+    /// <remarks>Calls <c>pa_format_vmstat</c>.</remarks>
+    /// <exception cref="ObjectDisposedException">The allocator is disposed.</exception>
+    public string VmStat() => Format(Report.VmStat);
+
+    /// <summary>Returns every CPU's pcp pages to the buddy lists.</summary>
+    /// <remarks>Calls <c>pa_drain_all_pages</c>.</remarks>
+    /// <exception cref="ObjectDisposedException">The allocator is disposed.</exception>
+    public void DrainAll()
+    {
+        pa_allocator* a = Enter();
+        try
+        {
+            Methods.pa_drain_all_pages(a);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary>Returns the calling thread's CPU's pcp pages to the buddy lists.</summary>
+    /// <remarks>Calls <c>pa_drain_local_pages</c>.</remarks>
+    /// <exception cref="ObjectDisposedException">The allocator is disposed.</exception>
+    public void DrainLocal()
+    {
+        pa_allocator* a = Enter();
+        try
+        {
+            Methods.pa_drain_local_pages(a);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary>Checks every invariant: each page frame is free in a buddy list (aligned, merged),
+    /// on one pcp list, or allocated; every counter equals what the lists hold.</summary>
+    /// <remarks>Calls <c>pa_check</c>, which takes every lock.</remarks>
+    /// <exception cref="InvalidOperationException">An invariant is broken; the message says which.</exception>
+    /// <exception cref="ObjectDisposedException">The allocator is disposed.</exception>
+    public void Check()
+    {
+        int rc;
+        pa_allocator* a = Enter();
+        try
+        {
+            AllocatorCallbacks.LastError = null;
+            rc = Methods.pa_check(a);
+        }
+        finally
+        {
+            Exit();
+        }
+
+        if (rc != 0)
+        {
+            string reason = AllocatorCallbacks.LastError ?? "no reason was logged";
+            throw new InvalidOperationException($"pa_check failed ({rc}): {reason}");
+        }
+    }
+
+    /// <summary>Binds the calling thread to pcp slot <paramref name="cpu"/> for this allocator
+    /// (deterministic tests and simulations); -1 unbinds, back to the CPU the thread runs on.</summary>
+    /// <param name="cpu">0 to <see cref="CpuCount"/> - 1, or -1.</param>
+    /// <remarks>Calls <c>pa_bind_cpu</c>.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="cpu"/> is out of range.</exception>
+    /// <exception cref="ObjectDisposedException">The allocator is disposed.</exception>
+    public void BindCpu(int cpu)
+    {
+        CheckCpu(cpu, allowUnbind: true);
+        pa_allocator* a = Enter();
+        try
+        {
+            ThrowOnError(Methods.pa_bind_cpu(a, cpu), "pa_bind_cpu");
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary>The node of pcp slot <paramref name="cpu"/>.</summary>
+    /// <param name="cpu">0 to <see cref="CpuCount"/> - 1.</param>
+    /// <returns>The node.</returns>
+    /// <remarks>Calls <c>pa_cpu_to_node</c>.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="cpu"/> is out of range.</exception>
+    /// <exception cref="ObjectDisposedException">The allocator is disposed.</exception>
+    public int GetCpuNode(int cpu)
+    {
+        CheckCpu(cpu, allowUnbind: false);
+        pa_allocator* a = Enter();
+        try
+        {
+            return Methods.pa_cpu_to_node(a, cpu);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary>Sets the calling thread's allowed nodes (the cpuset analogue, applied as the
+    /// kernel's <c>ALLOC_CPUSET</c>); null allows every node.</summary>
+    /// <param name="nodes">The allowed nodes, at least one of this allocator's; or null.</param>
+    /// <remarks>Calls <c>pa_set_mems_allowed</c>.</remarks>
+    /// <exception cref="ArgumentException"><paramref name="nodes"/> holds no node of this allocator.</exception>
+    /// <exception cref="ObjectDisposedException">The allocator is disposed.</exception>
+    public void SetMemsAllowed(NodeMask? nodes)
+    {
+        CheckMask(nodes);
+        pa_allocator* a = Enter();
+        try
+        {
+            pa_nodemask_t mask = nodes.GetValueOrDefault().ToNative();
+            ThrowOnError(Methods.pa_set_mems_allowed(a, nodes.HasValue ? &mask : null), "pa_set_mems_allowed");
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary>Turns on fault injection with the kernel's <c>fail_page_alloc</c> attributes: fail
+    /// with <paramref name="probability"/> percent every <paramref name="interval"/>-th eligible
+    /// call, <paramref name="times"/> times, after <paramref name="space"/> bytes have passed.
+    /// The random sequence is deterministic per allocator.</summary>
+    /// <param name="probability">0 to 100.</param>
+    /// <param name="interval">1 or more.</param>
+    /// <param name="times">How many failures, -1 for no limit.</param>
+    /// <param name="space">Bytes allowed through first, 0 or more.</param>
+    /// <param name="minOrder">Orders below this never fail.</param>
+    /// <param name="ignoreGfpReclaim">Never fail requests that may reclaim.</param>
+    /// <remarks>Calls <c>pa_set_fail_page_alloc</c>. <see cref="Gfp.NoFail"/> requests never fail.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">An argument is out of range.</exception>
+    /// <exception cref="ObjectDisposedException">The allocator is disposed.</exception>
+    public void SetFaultInjection(int probability, int interval = 1, long times = -1, long space = 0, int minOrder = 0, bool ignoreGfpReclaim = false)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(probability);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(probability, 100);
+        ArgumentOutOfRangeException.ThrowIfLessThan(interval, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(times, -1);
+        ArgumentOutOfRangeException.ThrowIfNegative(space);
+        CheckOrder(minOrder, nameof(minOrder));
+        var attr = new pa_fault_attr
+        {
+            probability = (uint)probability,
+            interval = (uint)interval,
+            times = times,
+            space = space,
+            min_order = (uint)minOrder,
+            ignore_gfp_reclaim = ignoreGfpReclaim ? 1 : 0,
+        };
+        pa_allocator* a = Enter();
+        try
+        {
+            ThrowOnError(Methods.pa_set_fail_page_alloc(a, &attr), "pa_set_fail_page_alloc");
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary>Turns fault injection off.</summary>
+    /// <remarks>Calls <c>pa_set_fail_page_alloc</c> with NULL.</remarks>
+    /// <exception cref="ObjectDisposedException">The allocator is disposed.</exception>
+    public void ClearFaultInjection()
+    {
+        pa_allocator* a = Enter();
+        try
+        {
+            ThrowOnError(Methods.pa_set_fail_page_alloc(a, null), "pa_set_fail_page_alloc");
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary>Registers a reclaim callback (the shrinker analogue), called by allocations that
+    /// may reclaim (<see cref="Gfp.DirectReclaim"/>) when memory is short. Up to 16 per allocator.</summary>
+    /// <param name="callback">The callback.</param>
+    /// <returns>The registration; dispose it to unregister.</returns>
+    /// <remarks>Calls <c>pa_register_reclaim</c>.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="callback"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">16 callbacks are registered already.</exception>
+    /// <exception cref="ObjectDisposedException">The allocator is disposed.</exception>
+    public ReclaimRegistration RegisterReclaim(ReclaimCallback callback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        pa_allocator* a = Enter();
+        try
+        {
+            AllocatorCallbacks.ReclaimTarget target = _callbacks.AddReclaim(callback);
+            int rc = Methods.pa_register_reclaim(a, AllocatorCallbacks.ReclaimFunction, target.Context);
+            if (rc != 0)
+            {
+                _callbacks.RemoveReclaim(target);
+                if (rc == -ENOSPC)
+                {
+                    throw new InvalidOperationException("The allocator has 16 reclaim callbacks already.");
+                }
+
+                ThrowOnError(rc, "pa_register_reclaim");
+            }
+
+            return new ReclaimRegistration(this, target);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary>Forgets the last exception a callback threw.</summary>
+    public void ClearCallbackException() => _callbacks.CallbackException = null;
+
+    /// <summary>Stops new calls and releases the allocator; the native allocator is destroyed when
+    /// the last <see cref="PageList"/>, <see cref="PageArray"/> or <see cref="PageBlock"/> is released
+    /// (at once if there is none). Disposing twice is harmless.</summary>
+    /// <remarks>Leads to <c>pa_destroy</c>.</remarks>
+    public void Dispose()
+    {
+        _disposed = true;
+        _handle.Dispose();
+    }
+
+    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    internal void Unregister(ReclaimRegistration registration)
+    {
+        AllocatorCallbacks.ReclaimTarget target = registration.Target;
+        if (!_callbacks.IsRegistered(target))
+        {
+            return;
+        }
+
+        bool added = false;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+        }
+        catch (ObjectDisposedException)
+        {
+            return; // destroyed: the callbacks were freed with it
+        }
+
+        try
+        {
+            Methods.pa_unregister_reclaim(_allocator, AllocatorCallbacks.ReclaimFunction, target.Context);
+            _callbacks.RemoveReclaim(target);
+        }
+        finally
+        {
+            _handle.DangerousRelease();
+        }
+    }
+
+    private int BulkToList(PageList list, int count, Gfp gfp, int preferredNode, NodeMask? nodes)
+    {
+        pa_list_head* head = list.Head;
+        nuint added;
+        if (preferredNode == Methods.PA_NUMA_NO_NODE && !nodes.HasValue)
+        {
+            added = Methods.pa_alloc_pages_bulk_list(_allocator, (uint)gfp, (nuint)count, head);
+        }
+        else
+        {
+            pa_nodemask_t mask = nodes.GetValueOrDefault().ToNative();
+            added = Methods.pa_alloc_pages_bulk(_allocator, (uint)gfp, preferredNode, nodes.HasValue ? &mask : null, (nuint)count, head, null);
+        }
+
+        return (int)added;
+    }
+
+    private pa_allocator* Enter()
+    {
+        ThrowIfDisposed();
+        _handle.AddRef();
+        return _allocator;
+    }
+
+    private void Exit() => _handle.DangerousRelease();
+
+    private string Format(Report report)
+    {
+        pa_allocator* a = Enter();
+        try
+        {
+            byte[] buffer = new byte[8192];
+            while (true)
+            {
+                nuint needed;
+                fixed (byte* p = buffer)
+                {
+                    needed = report switch
+                    {
+                        Report.BuddyInfo => Methods.pa_format_buddyinfo(a, (sbyte*)p, (nuint)buffer.Length),
+                        Report.ZoneInfo => Methods.pa_format_zoneinfo(a, (sbyte*)p, (nuint)buffer.Length),
+                        Report.PageTypeInfo => Methods.pa_format_pagetypeinfo(a, (sbyte*)p, (nuint)buffer.Length),
+                        _ => Methods.pa_format_vmstat(a, (sbyte*)p, (nuint)buffer.Length),
+                    };
+                }
+
+                if (needed < (nuint)buffer.Length)
+                {
+                    return Encoding.UTF8.GetString(buffer, 0, (int)needed);
+                }
+
+                buffer = new byte[checked((int)needed + 1)];
+            }
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    private void CheckBulk(int count, Gfp gfp, int preferredNode, NodeMask? nodes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        CheckGfp(gfp);
+        CheckNode(preferredNode, allowNoNode: true, nameof(preferredNode));
+        CheckMask(nodes);
+    }
+
+    private static void CheckGfp(Gfp gfp)
+    {
+        if ((gfp & ~Gfp.AllFlags) != 0)
+        {
+            throw new ArgumentException($"Unknown gfp bits 0x{(uint)(gfp & ~Gfp.AllFlags):x}.", nameof(gfp));
+        }
+
+        // Kernel: GFP_ZONE_BAD. At most one of DMA / DMA32, and HIGHMEM with neither.
+        bool dma = (gfp & Gfp.Dma) != 0;
+        bool dma32 = (gfp & Gfp.Dma32) != 0;
+        if ((dma && dma32) || ((gfp & Gfp.HighMem) != 0 && (dma || dma32)))
+        {
+            throw new ArgumentException($"Conflicting zone modifiers in {gfp}.", nameof(gfp));
+        }
+    }
+
+    private static void CheckOrder(int order, string name = "order")
+    {
+        if (order < 0 || order > Methods.PA_MAX_ORDER)
+        {
+            throw new ArgumentOutOfRangeException(name, order, $"The order must be 0 to {Methods.PA_MAX_ORDER}.");
+        }
+    }
+
+    private static void CheckZone(ZoneType zone)
+    {
+        if ((uint)zone >= (uint)pa_zone_type.PA_NR_ZONES)
+        {
+            throw new ArgumentOutOfRangeException(nameof(zone), zone, "Not a zone.");
+        }
+    }
+
+    private static void ThrowIfZoneMissing(int rc, int node, ZoneType zone)
+    {
+        if (rc == -ENOENT)
+        {
+            throw new ArgumentException($"Node {node} has no {zone} zone.", nameof(zone));
+        }
+
+        ThrowOnError(rc, "pa_zone_info");
+    }
+
+    private static void ThrowOnError(int rc, string function)
+    {
+        if (rc < 0)
+        {
+            throw new ArgumentException($"{function} rejected its arguments ({rc}).");
+        }
+    }
+
+    private void CheckNode(int node, bool allowNoNode, string name)
+    {
+        if (allowNoNode && node == Methods.PA_NUMA_NO_NODE)
+        {
+            return;
+        }
+
+        if (node < 0 || node >= NodeCount)
+        {
+            throw new ArgumentOutOfRangeException(name, node, $"The node must be {(allowNoNode ? "-1 or " : string.Empty)}0 to {NodeCount - 1}.");
+        }
+    }
+
+    private void CheckCpu(int cpu, bool allowUnbind)
+    {
+        if (allowUnbind && cpu == -1)
+        {
+            return;
+        }
+
+        if (cpu < 0 || cpu >= CpuCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(cpu), cpu, $"The CPU must be {(allowUnbind ? "-1 or " : string.Empty)}0 to {CpuCount - 1}.");
+        }
+    }
+
+    private void CheckMask(NodeMask? nodes)
+    {
+        if (nodes is { } mask && (mask & NodeMask.FirstNodes(NodeCount)).IsEmpty)
+        {
+            throw new ArgumentException($"The mask {mask} holds no node of this allocator ({NodeCount} nodes).", nameof(nodes));
+        }
+    }
+
+    private enum Report
+    {
+        BuddyInfo,
+        ZoneInfo,
+        PageTypeInfo,
+        VmStat,
+    }
+}

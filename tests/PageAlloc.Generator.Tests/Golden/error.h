@@ -1,0 +1,4 @@
+/* A header clang cannot read: the generator must fail and say why. */
+#include <stddef.h>
+
+unknown_type broken(size_t size);
