@@ -21,14 +21,10 @@ void zone_statistics(struct pa_zone *preferred, struct pa_zone *z, pa_counter *e
     counter_add(&events[z->nid == local_nid ? ZEV_NUMA_LOCAL : ZEV_NUMA_OTHER], nr);
 }
 
-/* Kernel: prep_new_page() / post_alloc_hook(). */
+/* Kernel: prep_new_page() / post_alloc_hook(): the page's memory, once the
+ * block is marked allocated. */
 void prep_new_page(struct pa_allocator *a, struct pa_page *page, unsigned order, pa_gfp_t gfp)
 {
-    set_page_state(page, PG_ALLOC);
-    page->order = (uint8_t)order;
-    page->refcount = 1;
-    for (uint64_t i = 1; i < (1ull << order); i++)
-        set_page_state(page + i, PG_TAIL);
     if (unlikely(a->cfg.flags & PA_CFG_POISON))
         check_poison(a, page, order);
     if (gfp & PA_GFP_ZERO) {
@@ -73,6 +69,7 @@ static struct pa_page *rmqueue_buddy(struct pa_zone *preferred, struct pa_zone *
             page = rmqueue_smallest(z, order, PA_MIGRATE_HIGHATOMIC);
     }
     if (page) {
+        set_page_allocated(page, order);
         zone_mod_free_pages(z, -(1l << order));
         counter_add(&z->events[ZEV_PGALLOC], 1ull << order);
         zone_statistics(preferred, z, z->events, ac->local_nid, 1);

@@ -2,20 +2,47 @@
  * Linux 5.13, with the fixes through 6.13). Rules B1-B17 of BULK.md. */
 #include "internal.h"
 
-/* B14: the single-page path, and where its page goes. */
+/* B4: what the call returns. For a list, the pages it added; for an array,
+ * every populated slot: the index reached plus the slots populated beyond
+ * it (the kernel returns only the index, which undercounts when pre-populated
+ * slots follow a short fill). */
+static unsigned long bulk_result(unsigned long index, unsigned long nr_pages,
+                                 struct pa_page **page_array)
+{
+    unsigned long populated = index;
+    if (page_array)
+        for (unsigned long i = index; i < nr_pages; i++)
+            populated += page_array[i] != NULL;
+    return populated;
+}
+
+/* B14: the single-page path; its page goes on the list or into the first
+ * NULL slot, index. */
 static unsigned long bulk_fallback(struct pa_allocator *a, pa_gfp_t gfp, int preferred_nid,
-                                   const pa_nodemask_t *nodemask, unsigned long nr_populated,
-                                   struct pa_list_head *page_list, struct pa_page **page_array)
+                                   const pa_nodemask_t *nodemask, unsigned long nr_pages,
+                                   unsigned long index, struct pa_list_head *page_list,
+                                   struct pa_page **page_array)
 {
     struct pa_page *page = alloc_pages_nodemask(a, gfp, 0, preferred_nid, nodemask);
     if (page) {
         if (page_list)
             list_add_tail(&page->lru, page_list);
         else
-            page_array[nr_populated] = page;
-        nr_populated++;
+            page_array[index] = page;
+        index++;
     }
-    return nr_populated;
+    return bulk_result(index, nr_pages, page_array);
+}
+
+/* B6: is exactly one slot of the array empty, the one at first_null? The
+ * scan stops at the second empty slot. */
+static bool one_slot_missing(struct pa_page **page_array, unsigned long first_null,
+                             unsigned long nr_pages)
+{
+    for (unsigned long i = first_null + 1; i < nr_pages; i++)
+        if (!page_array[i])
+            return false;
+    return true;
 }
 
 /* B8, B9: the first allowed zone of the preferred node that holds the low
@@ -69,14 +96,14 @@ PA_API unsigned long pa_alloc_pages_bulk(pa_allocator *a, pa_gfp_t gfp, int pref
     if (unlikely(page_array && nr_pages == nr_populated))
         return nr_populated;
     /* B6 */
-    if (nr_pages - nr_populated == 1)
+    if (page_array ? one_slot_missing(page_array, nr_populated, nr_pages) : nr_pages == 1)
         goto failed;
 
     /* B2, B7: one context and one fault-injection roll for the call. */
     if (!prepare_alloc_context(a, gfp, preferred_nid, nodemask, &ac))
         goto failed;
     if (should_fail_alloc_page(a, gfp, 0))
-        return nr_populated;
+        return bulk_result(nr_populated, nr_pages, page_array);
 
     unsigned alloc_flags = ALLOC_WMARK_LOW | ALLOC_CPUSET;
     struct pa_zone *z = bulk_zone(a, &ac, alloc_flags, nr_pages);
@@ -117,10 +144,10 @@ PA_API unsigned long pa_alloc_pages_bulk(pa_allocator *a, pa_gfp_t gfp, int pref
     counter_add(&pcp->events[ZEV_PGALLOC], nr_account);
     zone_statistics(ac.preferred_zoneref->zone, z, pcp->events, ac.local_nid, nr_account);
     spin_unlock(&pcp->lock);
-    return nr_populated;
+    return bulk_result(nr_populated, nr_pages, page_array);
 
 failed:
-    return bulk_fallback(a, gfp, preferred_nid, nodemask, nr_populated, page_list, page_array);
+    return bulk_fallback(a, gfp, preferred_nid, nodemask, nr_pages, nr_populated, page_list, page_array);
 }
 
 /* B15 */

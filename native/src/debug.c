@@ -5,11 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-bool debug_checks(const struct pa_allocator *a)
-{
-    return a->cfg.flags & PA_CFG_DEBUG_CHECKS;
-}
-
 static const char *state_name(unsigned state)
 {
     switch (state) {

@@ -3,15 +3,13 @@
  * free_unref_page_list, release_pages). */
 #include "internal.h"
 
-/* Kernel: free_pages_prepare(): checked, poisoned, no longer allocated.
+/* Kernel: free_pages_prepare(): checked and poisoned; the block stays
+ * marked allocated until the lock of the list it joins is held.
  * Returns the pageblock's migratetype, or -1 if the page must not be freed. */
 static int free_pages_prepare(struct pa_allocator *a, struct pa_page *page, unsigned order)
 {
     if (unlikely(!free_pages_check(a, page, order)))
         return -1;
-    for (uint64_t i = 1; i < (1ull << order); i++)
-        set_page_state(page + i, 0);
-    page->refcount = 0;
     if (unlikely(a->cfg.flags & PA_CFG_POISON))
         poison_pages(a, page, order);
     struct pa_zone *z = page_zone(a, page);

@@ -64,6 +64,24 @@ static inline void set_page_state(struct pa_page *p, unsigned s)
 {
     p->flags = (p->flags & ~PG_STATE_MASK) | s;
 }
+/* An allocated block: head and tails marked while the lock of the list it
+ * left is still held, so pa_check never sees a block in between. */
+static inline void set_page_allocated(struct pa_page *page, unsigned order)
+{
+    set_page_state(page, PG_ALLOC);
+    page->order = (uint8_t)order;
+    page->refcount = 1;
+    for (uint64_t i = 1; i < (1ull << order); i++)
+        set_page_state(page + i, PG_TAIL);
+}
+/* The reverse, under the lock of the list the block joins. */
+static inline void clear_page_allocated(struct pa_page *page, unsigned order)
+{
+    page->refcount = 0;
+    for (uint64_t i = 1; i < (1ull << order); i++)
+        set_page_state(page + i, 0);
+}
+
 static inline int page_zonenum(const struct pa_page *p) { return (p->flags >> PG_ZONE_SHIFT) & 3; }
 static inline int page_nid(const struct pa_page *p) { return (p->flags >> PG_NODE_SHIFT) & 0xff; }
 
@@ -266,6 +284,17 @@ static inline struct pa_zone *page_zone(const struct pa_allocator *a, const stru
 {
     return &a->nodes[page_nid(p)].zones[page_zonenum(p)];
 }
+/* Is page a descriptor of a's, of a frame inside a zone? */
+static inline bool page_is_ours(const struct pa_allocator *a, const struct pa_page *page)
+{
+    uintptr_t off = (uintptr_t)page - (uintptr_t)a->pages;
+    return off < a->nr_pfns * sizeof(struct pa_page) && off % sizeof(struct pa_page) == 0 &&
+           !(page->flags & PG_RESERVED);
+}
+static inline bool debug_checks(const struct pa_allocator *a)
+{
+    return a->cfg.flags & PA_CFG_DEBUG_CHECKS;
+}
 static inline bool nodemask_test(const pa_nodemask_t *m, int nid)
 {
     return (m->bits[nid / 64] >> (nid % 64)) & 1;
@@ -370,10 +399,8 @@ void zone_statistics(struct pa_zone *preferred, struct pa_zone *z, pa_counter *e
 /* free.c */
 void free_pages_checked(struct pa_allocator *a, struct pa_page *page, unsigned order,
                         const char *caller);
-bool page_is_ours(const struct pa_allocator *a, const struct pa_page *page);
 
 /* debug.c */
-bool debug_checks(const struct pa_allocator *a);
 void bad_page(struct pa_allocator *a, const struct pa_page *page, const char *reason);
 void poison_pages(struct pa_allocator *a, struct pa_page *page, unsigned order);
 void check_poison(struct pa_allocator *a, struct pa_page *page, unsigned order);

@@ -56,14 +56,6 @@ PA_API void pa_list_splice_tail(struct pa_list_head *from, struct pa_list_head *
         list_splice_tail_init(from, to);
 }
 
-bool page_is_ours(const struct pa_allocator *a, const struct pa_page *page)
-{
-    uintptr_t p = (uintptr_t)page, lo = (uintptr_t)a->pages;
-    return page && p >= lo && p < lo + a->nr_pfns * sizeof(struct pa_page) &&
-           (p - lo) % sizeof(struct pa_page) == 0 &&
-           !(page->flags & PG_RESERVED);
-}
-
 PA_API uint64_t pa_page_to_pfn(const pa_allocator *a, const struct pa_page *page)
 {
     if (!a || !page_is_ours(a, page))

@@ -59,7 +59,10 @@ static int zone_highsize(const struct pa_allocator *a, const struct pa_zone *z, 
 /* Kernel: zone_pcp_update() / pageset_update() */
 void setup_pcp(struct pa_allocator *a, struct pa_zone *z)
 {
+    /* Kernel: zone_set_pageset_high_and_batch(): max(1, zone_batchsize()). */
     int batch = a->cfg.pcp_batch ? (int)a->cfg.pcp_batch : zone_batchsize(a, z);
+    if (batch < 1)
+        batch = 1;
     int high = a->cfg.pcp_high ? (int)a->cfg.pcp_high : zone_highsize(a, z, batch);
     for (int c = 0; c < a->nr_cpus; c++) {
         z->pcp[c].batch = batch;
@@ -107,6 +110,7 @@ struct pa_page *rmqueue_pcplist_locked(struct pa_zone *z, unsigned order, int mt
     struct pa_page *page = lru_to_page(list->next);
     list_del(&page->lru);
     pcp->count -= 1 << order;
+    set_page_allocated(page, order);
     return page;
 }
 
@@ -167,6 +171,7 @@ void free_unref_page_commit(struct pa_zone *z, struct per_cpu_pages *pcp,
                             struct pa_page *page, int mt, unsigned order)
 {
     int pindex = order_to_pindex(mt, order);
+    clear_page_allocated(page, order);
     set_page_state(page, PG_PCP);
     page->order = (uint8_t)order;
     list_add(&page->lru, &pcp->lists[pindex]);
@@ -183,6 +188,7 @@ void free_unref_page_commit(struct pa_zone *z, struct per_cpu_pages *pcp,
 void free_one_page(struct pa_zone *z, struct pa_page *page, unsigned order, int mt)
 {
     os_mutex_lock(&z->lock);
+    clear_page_allocated(page, order);
     set_page_state(page, 0);
     free_one_page_locked(z, page, page_to_pfn(z->alloc, page), order, mt, false);
     counter_add(&z->events[ZEV_PGFREE], 1ull << order);

@@ -245,7 +245,8 @@ PA_API int pa_put_page(pa_allocator *a, struct pa_page *page, unsigned int order
 /* Allocates up to nr_pages order-0 pages from the preferred node's zones,
  * onto page_list (appended) or into the NULL slots of page_array (exactly
  * one of the two). Returns, for an array, the number of populated slots
- * (pre-populated ones included); for a list, the pages added by this call.
+ * (pre-populated ones included, wherever they are); for a list, the pages
+ * added by this call.
  * A short count is normal: callers that need every page loop, see
  * pa_alloc_pages_bulk_fill. At least one page is tried for with the full
  * single-page path when the bulk path cannot proceed. */
