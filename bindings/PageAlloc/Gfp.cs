@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using PageAlloc.Native;
 
 namespace PageAlloc;
@@ -93,4 +94,24 @@ public enum Gfp : uint
 
     /// <summary><see cref="User"/> | <see cref="HighMem"/> | <see cref="Movable"/> (<c>PA_GFP_HIGHUSER_MOVABLE</c>).</summary>
     HighUserMovable = Methods.PA_GFP_HIGHUSER_MOVABLE,
+
+    /// <summary>Alias of <see cref="HighMem"/>, spelled as the C name <c>PA_GFP_HIGHMEM</c> reads.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    Highmem = HighMem,
+
+    /// <summary>Alias of <see cref="IO"/>.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    Io = IO,
+
+    /// <summary>Alias of <see cref="FS"/>.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    Fs = FS,
+
+    /// <summary>Alias of <see cref="HardWall"/>, spelled as the C name <c>PA_GFP_HARDWALL</c> reads.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    Hardwall = HardWall,
+
+    /// <summary>Alias of <see cref="NoMemAlloc"/>, spelled as the C name <c>PA_GFP_NOMEMALLOC</c> reads.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    NoMemalloc = NoMemAlloc,
 }
