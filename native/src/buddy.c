@@ -31,14 +31,14 @@ static void add_to_free_list(struct pa_zone *z, struct pa_page *page, unsigned o
         list_add_tail(&page->lru, &area->free_list[mt]);
     else
         list_add(&page->lru, &area->free_list[mt]);
-    area->nr_free++;
+    __atomic_store_n(&area->nr_free, area->nr_free + 1, __ATOMIC_RELAXED);   /* read locklessly */
 }
 
 static void del_page_from_free_list(struct pa_zone *z, struct pa_page *page, unsigned order)
 {
     list_del(&page->lru);
     set_page_state(page, 0);
-    z->free_area[order].nr_free--;
+    __atomic_store_n(&z->free_area[order].nr_free, z->free_area[order].nr_free - 1, __ATOMIC_RELAXED);
 }
 
 /* Kernel: move_to_free_list() */

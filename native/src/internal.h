@@ -59,10 +59,17 @@ struct pa_page {
 };
 _Static_assert(sizeof(struct pa_page) <= 32, "page descriptor must stay within 32 bytes");
 
-static inline unsigned page_state(const struct pa_page *p) { return p->flags & PG_STATE_MASK; }
+/* Relaxed atomics: find_buddy() reads a neighbour's state under the zone
+ * lock while its owner (pcp lock or none) may be changing it between
+ * states other than BUDDY; plain accesses would be a data race. */
+static inline unsigned page_state(const struct pa_page *p)
+{
+    return __atomic_load_n(&p->flags, __ATOMIC_RELAXED) & PG_STATE_MASK;
+}
 static inline void set_page_state(struct pa_page *p, unsigned s)
 {
-    p->flags = (p->flags & ~PG_STATE_MASK) | s;
+    __atomic_store_n(&p->flags, (__atomic_load_n(&p->flags, __ATOMIC_RELAXED) & ~PG_STATE_MASK) | s,
+                     __ATOMIC_RELAXED);
 }
 /* An allocated block: head and tails marked while the lock of the list it
  * left is still held, so pa_check never sees a block in between. */
@@ -100,15 +107,21 @@ static inline void list_insert(struct pa_list_head *n, struct pa_list_head *prev
     next->prev = n;
     n->next = next;
     n->prev = prev;
-    prev->next = n;
+    __atomic_store_n(&prev->next, n, __ATOMIC_RELAXED);   /* see list_empty_lockless */
 }
 static inline void list_add(struct pa_list_head *n, struct pa_list_head *h) { list_insert(n, h, h->next); }
 static inline void list_add_tail(struct pa_list_head *n, struct pa_list_head *h) { list_insert(n, h->prev, h); }
 static inline void list_del(struct pa_list_head *n)
 {
     n->next->prev = n->prev;
-    n->prev->next = n->next;
+    __atomic_store_n(&n->prev->next, n->next, __ATOMIC_RELAXED);
     n->next = n->prev = n;
+}
+/* For a reader without the list's lock (the watermark check's peek at the
+ * free lists, as the kernel's free_area_empty()): an advisory answer. */
+static inline bool list_empty_lockless(const struct pa_list_head *h)
+{
+    return __atomic_load_n(&h->next, __ATOMIC_RELAXED) == h;
 }
 static inline void list_splice_tail_init(struct pa_list_head *from, struct pa_list_head *to)
 {

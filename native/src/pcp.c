@@ -103,13 +103,14 @@ struct pa_page *rmqueue_pcplist_locked(struct pa_zone *z, unsigned order, int mt
             if (batch < 2)
                 batch = 2;
         }
-        pcp->count += rmqueue_bulk(z, order, batch, list, mt, alloc_flags) << order;
+        int taken = rmqueue_bulk(z, order, batch, list, mt, alloc_flags) << order;
+        __atomic_store_n(&pcp->count, pcp->count + taken, __ATOMIC_RELAXED);   /* read locklessly */
         if (unlikely(list_empty(list)))
             return NULL;
     }
     struct pa_page *page = lru_to_page(list->next);
     list_del(&page->lru);
-    pcp->count -= 1 << order;
+    __atomic_store_n(&pcp->count, pcp->count - (1 << order), __ATOMIC_RELAXED);
     set_page_allocated(page, order);
     return page;
 }
@@ -142,7 +143,7 @@ static void free_pcppages_bulk(struct pa_zone *z, int count, struct per_cpu_page
             struct pa_page *page = lru_to_page(list->prev);
             list_del(&page->lru);
             count -= nr;
-            pcp->count -= nr;
+            __atomic_store_n(&pcp->count, pcp->count - nr, __ATOMIC_RELAXED);
             set_page_state(page, 0);
             free_one_page_locked(z, page, page_to_pfn(z->alloc, page), order, page->pcp_mt, false);
         } while (count > 0 && !list_empty(list));
@@ -175,7 +176,7 @@ void free_unref_page_commit(struct pa_zone *z, struct per_cpu_pages *pcp,
     set_page_state(page, PG_PCP);
     page->order = (uint8_t)order;
     list_add(&page->lru, &pcp->lists[pindex]);
-    pcp->count += 1 << order;
+    __atomic_store_n(&pcp->count, pcp->count + (1 << order), __ATOMIC_RELAXED);
     counter_add(&pcp->events[ZEV_PGFREE], 1ull << order);
     /* High-order pages freed in a burst fragment; flush them eagerly. */
     bool free_high = pcp->free_factor && order && order <= PA_COSTLY_ORDER;

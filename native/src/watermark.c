@@ -116,7 +116,7 @@ static long unusable_free(const struct pa_zone *z, unsigned order, unsigned allo
 
 static bool area_has_free(const struct free_area *area, int mt)
 {
-    return !list_empty(&area->free_list[mt]);
+    return !list_empty_lockless(&area->free_list[mt]);
 }
 
 /* Kernel: __zone_watermark_ok() */
@@ -143,7 +143,7 @@ bool zone_watermark_ok(const struct pa_zone *z, unsigned order, uint64_t mark,
     /* A high-order request also needs one free block large enough. */
     for (unsigned o = order; o <= PA_MAX_ORDER; o++) {
         const struct free_area *area = &z->free_area[o];
-        if (!area->nr_free)
+        if (!__atomic_load_n(&area->nr_free, __ATOMIC_RELAXED))   /* lockless, as the kernel */
             continue;
         for (int mt = 0; mt < MIGRATE_PCPTYPES; mt++)
             if (area_has_free(area, mt))
