@@ -2,6 +2,7 @@
 #include "support.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct log_capture test_log;
@@ -80,4 +81,27 @@ uint64_t test_total_free(pa_allocator *a)
         }
     }
     return sum;
+}
+
+void held_push(struct held *h, struct pa_page *p)
+{
+    if (h->n == h->cap) {
+        h->cap = h->cap ? h->cap * 2 : 256;
+        h->p = realloc(h->p, h->cap * sizeof(*h->p));
+        CHECK(h->p != NULL);
+    }
+    h->p[h->n++] = p;
+}
+
+void held_release(pa_allocator *a, struct held *h)
+{
+    pa_release_pages(a, h->p, h->n);
+    h->n = 0;
+}
+
+void held_done(pa_allocator *a, struct held *h)
+{
+    held_release(a, h);
+    free(h->p);
+    memset(h, 0, sizeof(*h));
 }

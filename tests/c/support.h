@@ -32,4 +32,15 @@ pa_allocator *test_simple(uint64_t pages, int nr_cpus);
 /* Free pages of the whole allocator after draining every pcp list. */
 uint64_t test_total_free(pa_allocator *a);
 
+/* A growable array of held order-0 pages, released in one call. */
+struct held {
+    struct pa_page **p;
+    size_t n, cap;
+};
+void held_push(struct held *h, struct pa_page *p);
+/* Releases every held page; the array stays usable. */
+void held_release(pa_allocator *a, struct held *h);
+/* Releases every held page and frees the array. */
+void held_done(pa_allocator *a, struct held *h);
+
 #endif

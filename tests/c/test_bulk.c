@@ -78,35 +78,6 @@ static uint64_t ev(pa_allocator *a, enum pa_vm_event_item item)
     return pa_vm_event(a, item);
 }
 
-struct held {
-    struct pa_page **p;
-    size_t n, cap;
-};
-
-static void held_push(struct held *h, struct pa_page *p)
-{
-    if (h->n == h->cap) {
-        h->cap = h->cap ? h->cap * 2 : 256;
-        h->p = realloc(h->p, h->cap * sizeof(*h->p));
-        CHECK(h->p != NULL);
-    }
-    h->p[h->n++] = p;
-}
-
-static void held_release(pa_allocator *a, struct held *h)
-{
-    pa_release_pages(a, h->p, h->n);
-    h->n = 0;
-}
-
-static void held_done(pa_allocator *a, struct held *h)
-{
-    held_release(a, h);
-    free(h->p);
-    h->p = NULL;
-    h->cap = 0;
-}
-
 /* Allocates order-0 pages of zone (nid, zt) with gfp until the zone holds
  * exactly target free pages with every pcp list drained. */
 static void eat_to(pa_allocator *a, int nid, enum pa_zone_type zt, uint64_t target, pa_gfp_t gfp,

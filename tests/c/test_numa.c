@@ -23,28 +23,6 @@ static uint64_t zfree(pa_allocator *a, int nid, enum pa_zone_type zt)
     return zinfo(a, nid, zt).free;
 }
 
-struct held {
-    struct pa_page **p;
-    size_t n, cap;
-};
-
-static void held_push(struct held *h, struct pa_page *p)
-{
-    if (h->n == h->cap) {
-        h->cap = h->cap ? h->cap * 2 : 256;
-        h->p = realloc(h->p, h->cap * sizeof(*h->p));
-        CHECK(h->p != NULL);
-    }
-    h->p[h->n++] = p;
-}
-
-static void held_done(pa_allocator *a, struct held *h)
-{
-    pa_release_pages(a, h->p, h->n);
-    free(h->p);
-    memset(h, 0, sizeof(*h));
-}
-
 /* Allocates order-0 pages of node nid with gfp until zone zt of nid holds
  * exactly target free pages (pcp lists drained). */
 static void eat_to(pa_allocator *a, int nid, enum pa_zone_type zt, uint64_t target, pa_gfp_t gfp,

@@ -15,14 +15,14 @@
 #define NR_CPUS 3
 #define MAX_HELD 4096
 
-struct held { struct pa_page *page; unsigned order; };
+struct block { struct pa_page *page; unsigned order; };
 
 struct ctx {
     pa_allocator *a, *other;
     struct pa_page *foreign;       /* a page of `other` */
     uint64_t rng;
     uint8_t *owned;                /* per pfn */
-    struct held held[MAX_HELD];
+    struct block held[MAX_HELD];
     int n;
     uint64_t held_pages, total_pages;
     uint64_t allocated_pages, freed_pages;
@@ -109,14 +109,14 @@ static void claim(struct ctx *c, struct pa_page *p, unsigned order, pa_gfp_t gfp
     if (!c->metadata)
         memset(pa_page_address(a, p), 0x3c, 64);
     CHECK(c->n < MAX_HELD);
-    c->held[c->n++] = (struct held){ p, order };
+    c->held[c->n++] = (struct block){ p, order };
     c->held_pages += 1ull << order;
     c->allocated_pages += 1ull << order;
 }
 
-static struct held unclaim(struct ctx *c, int i)
+static struct block unclaim(struct ctx *c, int i)
 {
-    struct held h = c->held[i];
+    struct block h = c->held[i];
     c->held[i] = c->held[--c->n];
     uint64_t pfn = pa_page_to_pfn(c->a, h.page);
     for (uint64_t k = 0; k < (1ull << h.order); k++) {
@@ -230,7 +230,7 @@ static void op_free(struct ctx *c)
 {
     if (!c->n)
         return;
-    struct held h = unclaim(c, (int)below(c, (unsigned)c->n));
+    struct block h = unclaim(c, (int)below(c, (unsigned)c->n));
     pa_free_pages(c->a, h.page, h.order);
 }
 
@@ -244,7 +244,7 @@ static void op_free_many(struct ctx *c, bool as_list)
         int i = pick_order0(c);
         if (i < 0)
             break;
-        struct held h = unclaim(c, i);
+        struct block h = unclaim(c, i);
         if (as_list)
             pa_list_move_tail(h.page, &list);
         else {
@@ -275,7 +275,7 @@ static void op_bad_free(struct ctx *c)
     case 1: {                                        /* double free */
         if (!c->n)
             return;
-        struct held h = unclaim(c, (int)below(c, (unsigned)c->n));
+        struct block h = unclaim(c, (int)below(c, (unsigned)c->n));
         pa_free_pages(a, h.page, h.order);
         before = test_log.count;
         pa_free_pages(a, h.page, h.order);
@@ -284,7 +284,7 @@ static void op_bad_free(struct ctx *c)
     case 2: {                                        /* wrong order */
         if (!c->n)
             return;
-        struct held *h = &c->held[below(c, (unsigned)c->n)];
+        struct block *h = &c->held[below(c, (unsigned)c->n)];
         pa_free_pages(a, h->page, h->order ? h->order - 1 : h->order + 1 + below(c, 12));
         break;
     }
@@ -306,7 +306,7 @@ static void op_bad_free(struct ctx *c)
     default: {                                       /* still referenced */
         if (!c->n)
             return;
-        struct held *h = &c->held[below(c, (unsigned)c->n)];
+        struct block *h = &c->held[below(c, (unsigned)c->n)];
         CHECK_EQ(pa_get_page(a, h->page), 2);
         pa_free_pages(a, h->page, h->order);
         CHECK(strstr(test_log.last, "still referenced") != NULL);
@@ -436,7 +436,7 @@ static void run_seed(uint64_t seed, int ops)
     CHECK_EQ(pa_set_fail_page_alloc(c->a, NULL), 0);
     CHECK_EQ(pa_set_mems_allowed(c->a, NULL), 0);
     while (c->n) {
-        struct held h = unclaim(c, c->n - 1);
+        struct block h = unclaim(c, c->n - 1);
         pa_free_pages(c->a, h.page, h.order);
     }
     pa_drain_all_pages(c->a);

@@ -35,28 +35,6 @@ static uint32_t pcpcount(pa_allocator *a, int cpu)
     return pi.count;
 }
 
-struct held {
-    struct pa_page **p;
-    size_t n, cap;
-};
-
-static void held_push(struct held *h, struct pa_page *p)
-{
-    if (h->n == h->cap) {
-        h->cap = h->cap ? h->cap * 2 : 256;
-        h->p = realloc(h->p, h->cap * sizeof(*h->p));
-        CHECK(h->p != NULL);
-    }
-    h->p[h->n++] = p;
-}
-
-static void held_done(pa_allocator *a, struct held *h)
-{
-    pa_release_pages(a, h->p, h->n);
-    free(h->p);
-    memset(h, 0, sizeof(*h));
-}
-
 /* Allocates order-0 pages with gfp (+NOWARN) until it fails. */
 static size_t exhaust(pa_allocator *a, pa_gfp_t gfp, struct held *h)
 {

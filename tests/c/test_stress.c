@@ -15,14 +15,14 @@
 static _Atomic uint32_t owner[ZONE_PAGES];
 static _Atomic int failures;   /* allocations that returned nothing */
 
-struct held { struct pa_page *page; unsigned order; };
+struct block { struct pa_page *page; unsigned order; };
 
 struct worker {
     pa_allocator *a;
     int id, cpu;
     long ops;
     uint64_t rng;
-    struct held held[MAX_HELD];
+    struct block held[MAX_HELD];
     int n;
     uint64_t seq;
     long allocated_pages, freed_pages;
@@ -59,14 +59,14 @@ static void claim(struct worker *w, struct pa_page *p, unsigned order)
         m[511] = stamp_of(w, pfn + i);
     }
     CHECK(w->n < MAX_HELD);
-    w->held[w->n++] = (struct held){ p, order };
+    w->held[w->n++] = (struct block){ p, order };
     w->allocated_pages += 1 << order;
 }
 
 /* Checks the stamps and gives up ownership of held[i] (removed from held). */
-static struct held release(struct worker *w, int i)
+static struct block release(struct worker *w, int i)
 {
-    struct held h = w->held[i];
+    struct block h = w->held[i];
     w->held[i] = w->held[--w->n];
     uint64_t pfn = pa_page_to_pfn(w->a, h.page);
     for (uint64_t k = 0; k < (1u << h.order); k++) {
@@ -143,7 +143,7 @@ static void one_op(struct worker *w)
             atomic_fetch_add(&failures, 1);
     } else if (op < 80) {                            /* single free */
         if (w->n) {
-            struct held h = release(w, (int)(rnd(w) % (uint64_t)w->n));
+            struct block h = release(w, (int)(rnd(w) % (uint64_t)w->n));
             pa_free_pages(a, h.page, h.order);
         }
     } else if (op < 88) {                            /* bulk free of a list */
@@ -154,7 +154,7 @@ static void one_op(struct worker *w)
             int i = pick_order0(w);
             if (i < 0)
                 break;
-            struct held h = release(w, i);
+            struct block h = release(w, i);
             pa_list_move_tail(h.page, &list);
         }
         pa_free_pages_bulk(a, &list);
@@ -196,7 +196,7 @@ static void *worker_main(void *arg)
     for (long i = 0; i < w->ops; i++)
         one_op(w);
     while (w->n) {
-        struct held h = release(w, w->n - 1);
+        struct block h = release(w, w->n - 1);
         pa_free_pages(w->a, h.page, h.order);
     }
     CHECK_EQ(w->allocated_pages, w->freed_pages);
