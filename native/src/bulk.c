@@ -67,13 +67,41 @@ static struct pa_zone *bulk_zone(struct pa_allocator *a, const struct alloc_cont
     return NULL;
 }
 
+/* Empty slots of the array from index on. */
+static unsigned long empty_slots(struct pa_page *const *page_array, unsigned long index,
+                                 unsigned long nr_pages)
+{
+    unsigned long empty = 0;
+    for (unsigned long i = index; i < nr_pages; i++)
+        empty += page_array[i] == NULL;
+    return empty;
+}
+
+/* B3, B10: the taken pages into the empty slots, in order, each unlinked
+ * (self-linked, so a caller's pa_list_del of it is harmless). */
+static void deal_to_array(struct pa_allocator *a, pa_gfp_t gfp, struct pa_list_head *taken,
+                          struct pa_page **slot)
+{
+    bool prep = prep_needed(a, gfp);
+    for (struct pa_list_head *pos = taken->next; pos != taken; slot++) {
+        if (*slot)
+            continue;
+        struct pa_page *page = lru_to_page(pos);
+        pos = pos->next;
+        list_init(&page->lru);
+        if (unlikely(prep))
+            prep_new_page(a, page, 0, gfp);
+        *slot = page;
+    }
+}
+
 /* Kernel: __alloc_pages_bulk() */
 PA_API unsigned long pa_alloc_pages_bulk(pa_allocator *a, pa_gfp_t gfp, int preferred_nid,
                                          const pa_nodemask_t *nodemask, unsigned long nr_pages,
                                          struct pa_list_head *page_list,
                                          struct pa_page **page_array)
 {
-    unsigned long nr_populated = 0, nr_account = 0;
+    unsigned long nr_populated = 0, nr_account;
     struct alloc_context ac;
 
     /* B1 */
@@ -114,29 +142,19 @@ PA_API unsigned long pa_alloc_pages_bulk(pa_allocator *a, pa_gfp_t gfp, int pref
     struct per_cpu_pages *pcp = &z->pcp[ac.cpu];
     if (!spin_trylock(&pcp->lock))
         goto failed;
-    /* B10 */
-    struct pa_list_head *pcp_list = &pcp->lists[order_to_pindex(ac.migratetype, 0)];
-    while (nr_populated < nr_pages) {
-        if (page_array && page_array[nr_populated]) {
-            nr_populated++;
-            continue;
-        }
-        struct pa_page *page = rmqueue_pcplist_locked(z, 0, ac.migratetype, alloc_flags, pcp, pcp_list);
-        if (unlikely(!page)) {
-            /* B12: try for at least one page; after that a short count. */
-            if (!nr_account) {
-                spin_unlock(&pcp->lock);
-                goto failed;
-            }
-            break;
-        }
-        nr_account++;
-        prep_new_page(a, page, 0, gfp);
-        if (page_list)
-            list_add_tail(&page->lru, page_list);
-        else
-            page_array[nr_populated] = page;
-        nr_populated++;
+    /* B10: taken in one walk into a private list, dealt out after the unlock. */
+    unsigned long empty = page_array ? empty_slots(page_array, nr_populated, nr_pages)
+                                     : nr_pages - nr_populated;
+    struct pa_list_head taken, *out = page_list ? page_list : &taken;
+    struct pa_list_head *tail = out->prev;
+    list_init(&taken);
+    nr_account = rmqueue_pcplist_bulk(z, ac.migratetype, alloc_flags, pcp,
+                                      &pcp->lists[order_to_pindex(ac.migratetype, 0)],
+                                      empty, out);
+    /* B12: try for at least one page; after that a short count. */
+    if (unlikely(!nr_account)) {
+        spin_unlock(&pcp->lock);
+        goto failed;
     }
     /* B13: once per call. The pcp's counters are single-writer under its
      * lock (user space has no preemption-disabled per-CPU section), so the
@@ -144,7 +162,15 @@ PA_API unsigned long pa_alloc_pages_bulk(pa_allocator *a, pa_gfp_t gfp, int pref
     counter_add(&pcp->events[ZEV_PGALLOC], nr_account);
     zone_statistics(ac.preferred_zoneref->zone, z, pcp->events, ac.local_nid, nr_account);
     spin_unlock(&pcp->lock);
-    return bulk_result(nr_populated, nr_pages, page_array);
+
+    if (page_list) {
+        if (unlikely(prep_needed(a, gfp)))
+            for (struct pa_list_head *pos = tail->next; pos != page_list; pos = pos->next)
+                prep_new_page(a, lru_to_page(pos), 0, gfp);
+        return nr_populated + nr_account;
+    }
+    deal_to_array(a, gfp, &taken, page_array + nr_populated);
+    return nr_pages - (empty - nr_account);
 
 failed:
     return bulk_fallback(a, gfp, preferred_nid, nodemask, nr_pages, nr_populated, page_list, page_array);

@@ -214,7 +214,8 @@ static int create(pa_allocator *a, const struct pa_config *cfg, const struct lay
     if (os_key_create(&a->tkey, thread_exit))
         return -EAGAIN;
     a->tkey_created = true;
-    a->pages = os_map(a->nr_pfns * sizeof(struct pa_page), 64, &a->pages_map_base, &a->pages_map_size);
+    a->pages_bytes = a->nr_pfns * sizeof(struct pa_page);
+    a->pages = os_map(a->pages_bytes, 64, &a->pages_map_base, &a->pages_map_size);
     a->nodes = calloc((size_t)a->nr_nodes, sizeof(struct pa_node));
     if (!a->pages || !a->nodes)
         return -ENOMEM;
@@ -226,6 +227,8 @@ static int create(pa_allocator *a, const struct pa_config *cfg, const struct lay
         n->span = l->node_span[nid];
         if ((err = map_node_memory(a, n)))
             return err;
+        a->mem_bias[nid] = (uintptr_t)n->mem - (uintptr_t)(n->start_pfn << a->page_shift);
+        a->has_memory |= n->mem != NULL;
         for (int z = 0; z < PA_NR_ZONES; z++)
             if ((err = init_zone(a, n, z, l->zone_start[nid][z], cfg->node_zone_pages[nid][z])))
                 return err;

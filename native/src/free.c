@@ -94,35 +94,108 @@ PA_API int pa_put_page(pa_allocator *a, struct pa_page *page, unsigned int order
 }
 
 /* One batch of order-0 frees under one pcp lock round per zone run
- * (Kernel: free_unref_page_list, 6.6: trylock, zone lock on failure). */
+ * (Kernel: free_unref_page_list, 6.6: trylock, zone lock on failure). What
+ * the fast path needs per page is worked out once per zone run. */
 struct free_batch {
+    struct pa_allocator *a;
     struct pa_zone *zone;
-    struct per_cpu_pages *pcp;  /* NULL: trylock failed, use the zone lock */
+    struct per_cpu_pages *pcp;   /* NULL: trylock failed, use the zone lock */
     int cpu;
+    uint32_t fast_flags;         /* flags of a page the fast path takes; 0: none */
+    int room;                    /* pages the pcp takes before it reaches high */
+    int queued;                  /* fast-path pages not yet in pcp->count */
+    uint64_t pb_first;           /* the zone's first pageblock */
+    const uint8_t *pageblock_mt;
+    struct pa_list_head *list_of_mt[PA_MIGRATE_TYPES];
 };
+
+/* Brings pcp->count and the PGFREE events up to date with the fast path. */
+static void batch_sync(struct free_batch *b)
+{
+    if (!b->queued)
+        return;
+    __atomic_store_n(&b->pcp->count, b->pcp->count + b->queued, __ATOMIC_RELAXED);
+    counter_add(&b->pcp->events[ZEV_PGFREE], (uint64_t)b->queued);
+    b->queued = 0;
+}
 
 static void batch_switch(struct free_batch *b, struct pa_zone *z)
 {
-    if (b->pcp)
+    if (b->pcp) {
+        batch_sync(b);
         spin_unlock(&b->pcp->lock);
+    }
     b->zone = z;
     b->pcp = z ? &z->pcp[b->cpu] : NULL;
     if (b->pcp && !spin_trylock(&b->pcp->lock))
         b->pcp = NULL;
+    b->fast_flags = 0;
+    if (!b->pcp || (b->a->cfg.flags & PA_CFG_POISON))
+        return;
+    b->fast_flags = PG_ALLOC | ((uint32_t)z->idx << PG_ZONE_SHIFT) | ((uint32_t)z->nid << PG_NODE_SHIFT);
+    b->room = b->pcp->high - b->pcp->count;
+    b->pb_first = z->start_pfn >> PA_PAGEBLOCK_ORDER;
+    b->pageblock_mt = z->pageblock_mt;
+    /* High-atomic and isolated blocks wait on the movable list (their
+     * pcp_mt keeps the real type for the drain). */
+    for (int mt = 0; mt < PA_MIGRATE_TYPES; mt++)
+        b->list_of_mt[mt] = &b->pcp->lists[order_to_pindex(mt < MIGRATE_PCPTYPES ? mt : PA_MIGRATE_MOVABLE, 0)];
 }
 
-static void batch_free(struct pa_allocator *a, struct free_batch *b, struct pa_page *page)
+/* The drain free_unref_page_commit() does at high, for the fast path. */
+static void batch_trim(struct free_batch *b, struct pa_page *page)
 {
-    int mt = free_pages_prepare(a, page, 0);
+    batch_sync(b);
+    pcp_trim(b->zone, b->pcp, (int)(b->list_of_mt[page->pcp_mt] - b->pcp->lists), 0);
+    b->room = b->pcp->high - b->pcp->count;
+}
+
+/* free_pages_check() and free_unref_page_commit() fused for the common
+ * case: an order-0 page of the batch's zone, allocated once, nothing to
+ * poison. Anything else returns false for the full path. */
+static inline bool batch_free_fast(struct free_batch *b, struct pa_page *page)
+{
+    uintptr_t off = (uintptr_t)page - (uintptr_t)b->a->pages;
+    if (unlikely(off >= b->a->pages_bytes || off % sizeof(*page)))
+        return false;
+    uint32_t flags = __atomic_load_n(&page->flags, __ATOMIC_RELAXED);
+    if (unlikely((flags & (PG_STATE_MASK | PG_ZONE_NODE_MASK)) != b->fast_flags ||
+                 page->order != 0 || page->refcount != 1))
+        return false;
+    uint8_t mt = b->pageblock_mt[(off / sizeof(*page) >> PA_PAGEBLOCK_ORDER) - b->pb_first];
+    page->pcp_mt = mt;
+    page->refcount = 0;
+    __atomic_store_n(&page->flags, (flags & ~PG_STATE_MASK) | PG_PCP, __ATOMIC_RELAXED);
+    list_add(&page->lru, b->list_of_mt[mt]);
+    b->queued++;
+    if (unlikely(--b->room <= 0))
+        batch_trim(b, page);
+    return true;
+}
+
+/* Everything the fast path refuses. False if the page was refused
+ * (reported by bad_page) and left alone. */
+static bool __attribute__((noinline)) batch_free_slow(struct free_batch *b, struct pa_page *page)
+{
+    int mt = free_pages_prepare(b->a, page, 0);
     if (mt < 0)
-        return;
-    struct pa_zone *z = page_zone(a, page);
+        return false;
+    struct pa_zone *z = page_zone(b->a, page);
     if (z != b->zone)
         batch_switch(b, z);
-    if (b->pcp)
+    if (b->pcp) {
+        batch_sync(b);
         free_unref_page_commit(z, b->pcp, page, mt >= MIGRATE_PCPTYPES ? PA_MIGRATE_MOVABLE : mt, 0);
-    else
+        b->room = b->pcp->high - b->pcp->count;
+    } else {
         free_one_page(z, page, 0, mt);
+    }
+    return true;
+}
+
+static inline bool batch_free(struct free_batch *b, struct pa_page *page)
+{
+    return likely(batch_free_fast(b, page)) || batch_free_slow(b, page);
 }
 
 PA_API void pa_free_pages_bulk(pa_allocator *a, struct pa_list_head *list)
@@ -131,12 +204,15 @@ PA_API void pa_free_pages_bulk(pa_allocator *a, struct pa_list_head *list)
         pa_log(a, PA_LOG_WARNING, "pa_free_pages_bulk: NULL %s", a ? "list" : "allocator");
         return;
     }
-    struct free_batch b = { NULL, NULL, current_cpu(a, thread_state(a, false)) };
-    while (!list_empty(list)) {
-        struct pa_page *page = lru_to_page(list->next);
-        list_del(&page->lru);
-        batch_free(a, &b, page);
+    struct free_batch b = { .a = a, .cpu = current_cpu(a, thread_state(a, false)) };
+    /* Walked, not unlinked page by page: a freed page's links are rewritten
+     * by the list it joins; a refused one is left self-linked. */
+    for (struct pa_list_head *pos = list->next, *next; pos != list; pos = next) {
+        next = pos->next;
+        if (!batch_free(&b, lru_to_page(pos)))
+            list_init(pos);
     }
+    list_init(list);
     batch_switch(&b, NULL);
 }
 
@@ -146,11 +222,11 @@ PA_API void pa_release_pages(pa_allocator *a, struct pa_page **pages, unsigned l
         pa_log(a, PA_LOG_WARNING, "pa_release_pages: NULL %s", a ? "array" : "allocator");
         return;
     }
-    struct free_batch b = { NULL, NULL, current_cpu(a, thread_state(a, false)) };
+    struct free_batch b = { .a = a, .cpu = current_cpu(a, thread_state(a, false)) };
     for (unsigned long i = 0; i < nr; i++) {
         if (!pages[i])
             continue;
-        batch_free(a, &b, pages[i]);
+        batch_free(&b, pages[i]);
         pages[i] = NULL;
     }
     batch_switch(&b, NULL);

@@ -47,6 +47,7 @@
 #define PG_STATE_MASK 0x1fu
 #define PG_ZONE_SHIFT 8     /* zone type, 2 bits */
 #define PG_NODE_SHIFT 16    /* node id, 8 bits (Kernel: page->flags node/zone fields) */
+#define PG_ZONE_NODE_MASK ((3u << PG_ZONE_SHIFT) | (0xffu << PG_NODE_SHIFT))
 
 struct pa_page {
     struct pa_list_head lru;  /* buddy, pcp or the owner's list */
@@ -80,6 +81,13 @@ static inline void set_page_allocated(struct pa_page *page, unsigned order)
     page->refcount = 1;
     for (uint64_t i = 1; i < (1ull << order); i++)
         set_page_state(page + i, PG_TAIL);
+}
+/* set_page_allocated() for order 0, the bulk allocator's case. */
+static inline void set_page_allocated0(struct pa_page *page)
+{
+    set_page_state(page, PG_ALLOC);
+    page->order = 0;
+    page->refcount = 1;
 }
 /* The reverse, under the lock of the list the block joins. */
 static inline void clear_page_allocated(struct pa_page *page, unsigned order)
@@ -255,6 +263,9 @@ struct pa_allocator {
 
     uint64_t nr_pfns;
     struct pa_page *pages;            /* nr_pfns descriptors */
+    uint64_t pages_bytes;             /* nr_pfns * sizeof(struct pa_page) */
+    bool has_memory;                  /* page memory mapped or supplied */
+    uintptr_t mem_bias[PA_MAX_NODES]; /* per node: address of pfn p = bias + (p << page_shift) */
     void *pages_map_base;
     size_t pages_map_size;
     struct pa_node *nodes;            /* nr_nodes */
@@ -301,7 +312,7 @@ static inline struct pa_zone *page_zone(const struct pa_allocator *a, const stru
 static inline bool page_is_ours(const struct pa_allocator *a, const struct pa_page *page)
 {
     uintptr_t off = (uintptr_t)page - (uintptr_t)a->pages;
-    return off < a->nr_pfns * sizeof(struct pa_page) && off % sizeof(struct pa_page) == 0 &&
+    return off < a->pages_bytes && off % sizeof(struct pa_page) == 0 &&
            !(page->flags & PG_RESERVED);
 }
 static inline bool debug_checks(const struct pa_allocator *a)
@@ -397,6 +408,10 @@ bool pcp_allowed_order(unsigned order);
 struct pa_page *rmqueue_pcplist_locked(struct pa_zone *z, unsigned order, int mt,
                                        unsigned alloc_flags, struct per_cpu_pages *pcp,
                                        struct pa_list_head *list);
+unsigned long rmqueue_pcplist_bulk(struct pa_zone *z, int mt, unsigned alloc_flags,
+                                   struct per_cpu_pages *pcp, struct pa_list_head *list,
+                                   unsigned long nr, struct pa_list_head *out);
+void pcp_trim(struct pa_zone *z, struct per_cpu_pages *pcp, int pindex, unsigned order);
 void free_unref_page_commit(struct pa_zone *z, struct per_cpu_pages *pcp,
                             struct pa_page *page, int mt, unsigned order);
 void free_one_page(struct pa_zone *z, struct pa_page *page, unsigned order, int mt);
@@ -406,6 +421,11 @@ void drain_zone_pages_cpu(struct pa_zone *z, int cpu);
 struct pa_page *alloc_pages_nodemask(struct pa_allocator *a, pa_gfp_t gfp, unsigned order,
                                      int preferred_nid, const pa_nodemask_t *nodemask);
 void prep_new_page(struct pa_allocator *a, struct pa_page *page, unsigned order, pa_gfp_t gfp);
+/* Does prep_new_page() do anything for this allocator and gfp? */
+static inline bool prep_needed(const struct pa_allocator *a, pa_gfp_t gfp)
+{
+    return (a->cfg.flags & PA_CFG_POISON) || (gfp & PA_GFP_ZERO);
+}
 void zone_statistics(struct pa_zone *preferred, struct pa_zone *z, pa_counter *events,
                      int local_nid, uint64_t nr);
 

@@ -72,12 +72,9 @@ PA_API struct pa_page *pa_pfn_to_page(const pa_allocator *a, uint64_t pfn)
 
 PA_API void *pa_page_address(const pa_allocator *a, const struct pa_page *page)
 {
-    if (!a || !page_is_ours(a, page))
+    if (!a || !a->has_memory || !page_is_ours(a, page))
         return NULL;
-    const struct pa_node *n = &a->nodes[page_nid(page)];
-    if (!n->mem)
-        return NULL;
-    return n->mem + ((page_to_pfn(a, page) - n->start_pfn) << a->page_shift);
+    return (void *)(a->mem_bias[page_nid(page)] + (page_to_pfn(a, page) << a->page_shift));
 }
 
 PA_API struct pa_page *pa_virt_to_page(const pa_allocator *a, const void *addr)
