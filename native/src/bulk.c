@@ -77,24 +77,6 @@ static unsigned long empty_slots(struct pa_page *const *page_array, unsigned lon
     return empty;
 }
 
-/* B3, B10: the taken pages into the empty slots, in order, each unlinked
- * (self-linked, so a caller's pa_list_del of it is harmless). */
-static void deal_to_array(struct pa_allocator *a, pa_gfp_t gfp, struct pa_list_head *taken,
-                          struct pa_page **slot)
-{
-    bool prep = prep_needed(a, gfp);
-    for (struct pa_list_head *pos = taken->next; pos != taken; slot++) {
-        if (*slot)
-            continue;
-        struct pa_page *page = lru_to_page(pos);
-        pos = pos->next;
-        list_init(&page->lru);
-        if (unlikely(prep))
-            prep_new_page(a, page, 0, gfp);
-        *slot = page;
-    }
-}
-
 /* Kernel: __alloc_pages_bulk() */
 PA_API unsigned long pa_alloc_pages_bulk(pa_allocator *a, pa_gfp_t gfp, int preferred_nid,
                                          const pa_nodemask_t *nodemask, unsigned long nr_pages,
@@ -138,19 +120,16 @@ PA_API unsigned long pa_alloc_pages_bulk(pa_allocator *a, pa_gfp_t gfp, int pref
     if (unlikely(!z))
         goto failed;
 
+    unsigned long empty = page_array ? empty_slots(page_array, nr_populated, nr_pages)
+                                     : nr_pages - nr_populated;
     /* B11 */
     struct per_cpu_pages *pcp = &z->pcp[ac.cpu];
     if (!spin_trylock(&pcp->lock))
         goto failed;
-    /* B10: taken in one walk into a private list, dealt out after the unlock. */
-    unsigned long empty = page_array ? empty_slots(page_array, nr_populated, nr_pages)
-                                     : nr_pages - nr_populated;
-    struct pa_list_head taken, *out = page_list ? page_list : &taken;
-    struct pa_list_head *tail = out->prev;
-    list_init(&taken);
-    nr_account = rmqueue_pcplist_bulk(z, ac.migratetype, alloc_flags, pcp,
-                                      &pcp->lists[order_to_pindex(ac.migratetype, 0)],
-                                      empty, out);
+    /* B10 */
+    nr_account = rmqueue_pcplist_bulk(z, ac.migratetype, alloc_flags, gfp, pcp,
+                                      &pcp->lists[order_to_pindex(ac.migratetype, 0)], empty,
+                                      page_list, page_array ? page_array + nr_populated : NULL);
     /* B12: try for at least one page; after that a short count. */
     if (unlikely(!nr_account)) {
         spin_unlock(&pcp->lock);
@@ -163,14 +142,7 @@ PA_API unsigned long pa_alloc_pages_bulk(pa_allocator *a, pa_gfp_t gfp, int pref
     zone_statistics(ac.preferred_zoneref->zone, z, pcp->events, ac.local_nid, nr_account);
     spin_unlock(&pcp->lock);
 
-    if (page_list) {
-        if (unlikely(prep_needed(a, gfp)))
-            for (struct pa_list_head *pos = tail->next; pos != page_list; pos = pos->next)
-                prep_new_page(a, lru_to_page(pos), 0, gfp);
-        return nr_populated + nr_account;
-    }
-    deal_to_array(a, gfp, &taken, page_array + nr_populated);
-    return nr_pages - (empty - nr_account);
+    return page_list ? nr_populated + nr_account : nr_pages - (empty - nr_account);
 
 failed:
     return bulk_fallback(a, gfp, preferred_nid, nodemask, nr_pages, nr_populated, page_list, page_array);

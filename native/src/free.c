@@ -93,15 +93,12 @@ PA_API int pa_put_page(pa_allocator *a, struct pa_page *page, unsigned int order
     return ref;
 }
 
-/* One batch of order-0 frees under one pcp lock round per zone run
- * (Kernel: free_unref_page_list, 6.6: trylock, zone lock on failure). What
- * the fast path needs per page is worked out once per zone run. */
-struct free_batch {
-    struct pa_allocator *a;
-    struct pa_zone *zone;
-    struct per_cpu_pages *pcp;   /* NULL: trylock failed, use the zone lock */
-    int cpu;
-    uint32_t fast_flags;         /* flags of a page the fast path takes; 0: none */
+/* What the order-0 fast path needs per page, worked out once per zone run.
+ * Callers keep a local copy, so stores to the pages cannot force reloads. */
+struct free_fast {
+    uintptr_t pages;             /* the descriptor array */
+    uint64_t pages_bytes;
+    uint32_t flags;              /* flags of a page the fast path takes; 0: none */
     int room;                    /* pages the pcp takes before it reaches high */
     int queued;                  /* fast-path pages not yet in pcp->count */
     uint64_t pb_first;           /* the zone's first pageblock */
@@ -109,14 +106,24 @@ struct free_batch {
     struct pa_list_head *list_of_mt[PA_MIGRATE_TYPES];
 };
 
+/* One batch of order-0 frees under one pcp lock round per zone run
+ * (Kernel: free_unref_page_list, 6.6: trylock, zone lock on failure). */
+struct free_batch {
+    struct pa_allocator *a;
+    struct pa_zone *zone;
+    struct per_cpu_pages *pcp;   /* NULL: trylock failed, use the zone lock */
+    int cpu;
+    struct free_fast f;
+};
+
 /* Brings pcp->count and the PGFREE events up to date with the fast path. */
 static void batch_sync(struct free_batch *b)
 {
-    if (!b->queued)
+    if (!b->f.queued)
         return;
-    __atomic_store_n(&b->pcp->count, b->pcp->count + b->queued, __ATOMIC_RELAXED);
-    counter_add(&b->pcp->events[ZEV_PGFREE], (uint64_t)b->queued);
-    b->queued = 0;
+    __atomic_store_n(&b->pcp->count, b->pcp->count + b->f.queued, __ATOMIC_RELAXED);
+    counter_add(&b->pcp->events[ZEV_PGFREE], (uint64_t)b->f.queued);
+    b->f.queued = 0;
 }
 
 static void batch_switch(struct free_batch *b, struct pa_zone *z)
@@ -129,47 +136,48 @@ static void batch_switch(struct free_batch *b, struct pa_zone *z)
     b->pcp = z ? &z->pcp[b->cpu] : NULL;
     if (b->pcp && !spin_trylock(&b->pcp->lock))
         b->pcp = NULL;
-    b->fast_flags = 0;
+    b->f.flags = 0;
     if (!b->pcp || (b->a->cfg.flags & PA_CFG_POISON))
         return;
-    b->fast_flags = PG_ALLOC | ((uint32_t)z->idx << PG_ZONE_SHIFT) | ((uint32_t)z->nid << PG_NODE_SHIFT);
-    b->room = b->pcp->high - b->pcp->count;
-    b->pb_first = z->start_pfn >> PA_PAGEBLOCK_ORDER;
-    b->pageblock_mt = z->pageblock_mt;
-    /* High-atomic and isolated blocks wait on the movable list (their
-     * pcp_mt keeps the real type for the drain). */
+    b->f.pages = (uintptr_t)b->a->pages;
+    b->f.pages_bytes = b->a->pages_bytes;
+    b->f.flags = PG_ALLOC | ((uint32_t)z->idx << PG_ZONE_SHIFT) | ((uint32_t)z->nid << PG_NODE_SHIFT);
+    b->f.room = b->pcp->high - b->pcp->count;
+    b->f.pb_first = z->start_pfn >> PA_PAGEBLOCK_ORDER;
+    b->f.pageblock_mt = z->pageblock_mt;
+    /* High-atomic blocks wait on the movable list (their pcp_mt keeps the
+     * real type for the drain). */
     for (int mt = 0; mt < PA_MIGRATE_TYPES; mt++)
-        b->list_of_mt[mt] = &b->pcp->lists[order_to_pindex(mt < MIGRATE_PCPTYPES ? mt : PA_MIGRATE_MOVABLE, 0)];
+        b->f.list_of_mt[mt] = &b->pcp->lists[order_to_pindex(mt < MIGRATE_PCPTYPES ? mt : PA_MIGRATE_MOVABLE, 0)];
 }
 
 /* The drain free_unref_page_commit() does at high, for the fast path. */
-static void batch_trim(struct free_batch *b, struct pa_page *page)
+static void __attribute__((noinline)) batch_trim(struct free_batch *b, struct pa_page *page)
 {
     batch_sync(b);
-    pcp_trim(b->zone, b->pcp, (int)(b->list_of_mt[page->pcp_mt] - b->pcp->lists), 0);
-    b->room = b->pcp->high - b->pcp->count;
+    pcp_trim(b->zone, b->pcp, (int)(b->f.list_of_mt[page->pcp_mt] - b->pcp->lists), 0);
+    b->f.room = b->pcp->high - b->pcp->count;
 }
 
 /* free_pages_check() and free_unref_page_commit() fused for the common
  * case: an order-0 page of the batch's zone, allocated once, nothing to
  * poison. Anything else returns false for the full path. */
-static inline bool batch_free_fast(struct free_batch *b, struct pa_page *page)
+static inline bool free_fast(struct free_fast *f, struct pa_page *page)
 {
-    uintptr_t off = (uintptr_t)page - (uintptr_t)b->a->pages;
-    if (unlikely(off >= b->a->pages_bytes || off % sizeof(*page)))
+    uintptr_t off = (uintptr_t)page - f->pages;
+    if (unlikely(off >= f->pages_bytes || off % sizeof(*page)))
         return false;
     uint32_t flags = __atomic_load_n(&page->flags, __ATOMIC_RELAXED);
-    if (unlikely((flags & (PG_STATE_MASK | PG_ZONE_NODE_MASK)) != b->fast_flags ||
+    if (unlikely((flags & (PG_STATE_MASK | PG_ZONE_NODE_MASK)) != f->flags ||
                  page->order != 0 || page->refcount != 1))
         return false;
-    uint8_t mt = b->pageblock_mt[(off / sizeof(*page) >> PA_PAGEBLOCK_ORDER) - b->pb_first];
+    uint8_t mt = f->pageblock_mt[(off / sizeof(*page) >> PA_PAGEBLOCK_ORDER) - f->pb_first];
     page->pcp_mt = mt;
     page->refcount = 0;
     __atomic_store_n(&page->flags, (flags & ~PG_STATE_MASK) | PG_PCP, __ATOMIC_RELAXED);
-    list_add(&page->lru, b->list_of_mt[mt]);
-    b->queued++;
-    if (unlikely(--b->room <= 0))
-        batch_trim(b, page);
+    list_add(&page->lru, f->list_of_mt[mt]);
+    f->queued++;
+    f->room--;
     return true;
 }
 
@@ -186,16 +194,29 @@ static bool __attribute__((noinline)) batch_free_slow(struct free_batch *b, stru
     if (b->pcp) {
         batch_sync(b);
         free_unref_page_commit(z, b->pcp, page, mt >= MIGRATE_PCPTYPES ? PA_MIGRATE_MOVABLE : mt, 0);
-        b->room = b->pcp->high - b->pcp->count;
+        b->f.room = b->pcp->high - b->pcp->count;
     } else {
         free_one_page(z, page, 0, mt);
     }
     return true;
 }
 
-static inline bool batch_free(struct free_batch *b, struct pa_page *page)
+/* One page of the batch; f is the caller's local copy of b->f. */
+static inline bool batch_free(struct free_batch *b, struct free_fast *f, struct pa_page *page)
 {
-    return likely(batch_free_fast(b, page)) || batch_free_slow(b, page);
+    bool freed;
+    if (likely(free_fast(f, page))) {
+        if (likely(f->room > 0))
+            return true;
+        b->f = *f;
+        batch_trim(b, page);
+        freed = true;
+    } else {
+        b->f = *f;
+        freed = batch_free_slow(b, page);
+    }
+    *f = b->f;
+    return freed;
 }
 
 PA_API void pa_free_pages_bulk(pa_allocator *a, struct pa_list_head *list)
@@ -207,12 +228,14 @@ PA_API void pa_free_pages_bulk(pa_allocator *a, struct pa_list_head *list)
     struct free_batch b = { .a = a, .cpu = current_cpu(a, thread_state(a, false)) };
     /* Walked, not unlinked page by page: a freed page's links are rewritten
      * by the list it joins; a refused one is left self-linked. */
+    struct free_fast f = b.f;
     for (struct pa_list_head *pos = list->next, *next; pos != list; pos = next) {
         next = pos->next;
-        if (!batch_free(&b, lru_to_page(pos)))
+        if (!batch_free(&b, &f, lru_to_page(pos)))
             list_init(pos);
     }
     list_init(list);
+    b.f = f;
     batch_switch(&b, NULL);
 }
 
@@ -223,11 +246,13 @@ PA_API void pa_release_pages(pa_allocator *a, struct pa_page **pages, unsigned l
         return;
     }
     struct free_batch b = { .a = a, .cpu = current_cpu(a, thread_state(a, false)) };
+    struct free_fast f = b.f;
     for (unsigned long i = 0; i < nr; i++) {
         if (!pages[i])
             continue;
-        batch_free(&b, pages[i]);
+        batch_free(&b, &f, pages[i]);
         pages[i] = NULL;
     }
+    b.f = f;
     batch_switch(&b, NULL);
 }

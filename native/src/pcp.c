@@ -122,13 +122,16 @@ struct pa_page *rmqueue_pcplist_locked(struct pa_zone *z, unsigned order, int mt
 }
 
 /* Kernel: __alloc_pages_bulk()'s loop over __rmqueue_pcplist(), as one walk
- * per batch: up to nr order-0 pages off the front of list (refilled as it
- * empties), marked allocated, and moved still linked to the tail of out -
- * one unlink per run instead of one per page. Returns how many. pcp lock held. */
-unsigned long rmqueue_pcplist_bulk(struct pa_zone *z, int mt, unsigned alloc_flags,
+ * per run of the list: up to nr order-0 pages off its front (refilled as it
+ * empties), marked allocated and prepared, and either moved still linked to
+ * the tail of out or dealt, self-linked, into the empty slots of slots (B3,
+ * B10) - one unlink per run instead of one per page. Returns how many. pcp
+ * lock held. */
+unsigned long rmqueue_pcplist_bulk(struct pa_zone *z, int mt, unsigned alloc_flags, pa_gfp_t gfp,
                                    struct per_cpu_pages *pcp, struct pa_list_head *list,
-                                   unsigned long nr, struct pa_list_head *out)
+                                   unsigned long nr, struct pa_list_head *out, struct pa_page **slots)
 {
+    bool prep = prep_needed(z->alloc, gfp);
     unsigned long taken = 0;
     while (taken < nr) {
         if (list_empty(list) && !pcp_refill(z, 0, mt, alloc_flags, pcp, list))
@@ -136,16 +139,27 @@ unsigned long rmqueue_pcplist_bulk(struct pa_zone *z, int mt, unsigned alloc_fla
         struct pa_list_head *first = list->next, *last, *pos = first;
         unsigned long n = 0;
         do {
+            struct pa_page *page = lru_to_page(pos);
             last = pos;
-            set_page_allocated0(lru_to_page(pos));
             pos = pos->next;
+            set_page_allocated0(page);
+            if (unlikely(prep))
+                prep_new_page(z->alloc, page, 0, gfp);
+            if (slots) {
+                while (*slots)
+                    slots++;
+                list_init(&page->lru);
+                *slots++ = page;
+            }
         } while (++n < nr - taken && pos != list);
         pos->prev = list;
         __atomic_store_n(&list->next, pos, __ATOMIC_RELAXED);
-        first->prev = out->prev;
-        out->prev->next = first;
-        last->next = out;
-        out->prev = last;
+        if (!slots) {
+            first->prev = out->prev;
+            out->prev->next = first;
+            last->next = out;
+            out->prev = last;
+        }
         __atomic_store_n(&pcp->count, pcp->count - (int)n, __ATOMIC_RELAXED);
         taken += n;
     }
