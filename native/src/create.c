@@ -215,7 +215,10 @@ static int create(pa_allocator *a, const struct pa_config *cfg, const struct lay
         return -EAGAIN;
     a->tkey_created = true;
     a->pages_bytes = a->nr_pfns * sizeof(struct pa_page);
-    a->pages = os_map(a->pages_bytes, 64, &a->pages_map_base, &a->pages_map_size);
+    bool huge = a->pages_bytes >= OS_HUGE_PAGE_SIZE;
+    a->pages = os_map(a->pages_bytes, huge ? OS_HUGE_PAGE_SIZE : 64, &a->pages_map_base, &a->pages_map_size);
+    if (a->pages && huge)
+        os_advise_huge(a->pages, a->pages_bytes & ~(OS_HUGE_PAGE_SIZE - 1));
     a->nodes = calloc((size_t)a->nr_nodes, sizeof(struct pa_node));
     if (!a->pages || !a->nodes)
         return -ENOMEM;
