@@ -127,7 +127,8 @@ retry:;
         }
         struct pa_page *page = rmqueue(preferred, z, order, alloc_flags, ac);
         if (page) {
-            prep_new_page(a, page, order, gfp);
+            if (unlikely(prep_needed(a, gfp)))
+                prep_new_page(a, page, order, gfp);
             if (unlikely(order && (alloc_flags & ALLOC_HIGHATOMIC)))
                 reserve_highatomic_pageblock(z, page);
             return page;
