@@ -2,7 +2,7 @@
 # The one entry point: dotnet tool restore && dotnet pwsh ./build.ps1 <task>
 #   build     native library (CMake) and every C# project
 #   test      build, then ctest and xunit; ends with "N passed, N failed"
-#   run       build and run the demo
+#   run       build and run the demo (samples/demo, C#; the C demo samples/c-demo still builds)
 #   generate  regenerate the P/Invoke bindings from the public header
 #   pack      the NuGet package build/packages/PageAlloc.<version>.nupkg (+ .snupkg symbols)
 #   clean     remove build output
@@ -123,7 +123,7 @@ switch ($Task) {
     }
     'run' {
         Build-Native
-        Invoke-Checked (Join-Path $NativeBuild 'samples/c-demo/pagealloc-demo') @()
+        Invoke-Checked dotnet @('run', '--project', (Join-Path $Root 'samples/demo/PageAlloc.Demo.csproj'), '-c', $Configuration)
     }
     'generate' { Invoke-Generate }
     'pack' { Build-Native; Invoke-Pack }
