@@ -123,6 +123,51 @@ public sealed class PageMemoryPoolTests : LeakCheckedTest
     }
 
     [Fact]
+    public void Pins_racing_with_Dispose_free_the_block_exactly_once()
+    {
+        using PageAllocator allocator = Create();
+        using var pool = new PageMemoryPool(allocator);
+        long free = FreePages(allocator);
+        for (int round = 0; round < 50; round++)
+        {
+            var owner = (PageBlockMemoryManager)pool.Rent(PageSize);
+            using var start = new Barrier(3);
+            var pinners = new Thread[2];
+            for (int t = 0; t < pinners.Length; t++)
+            {
+                pinners[t] = new Thread(() =>
+                {
+                    start.SignalAndWait();
+                    for (int i = 0; i < 2000; i++)
+                    {
+                        try
+                        {
+                            owner.Pin().Dispose();
+                        }
+                        catch (ObjectDisposedException)
+                        {
+                            return; // the owner went first: no new pin, as documented
+                        }
+                    }
+                });
+                pinners[t].Start();
+            }
+
+            start.SignalAndWait();
+            ((IDisposable)owner).Dispose();
+            foreach (Thread pinner in pinners)
+            {
+                pinner.Join();
+            }
+
+            Assert.True(owner.IsFreed);
+        }
+
+        Assert.Equal(free, FreePages(allocator));
+        allocator.Check();
+    }
+
+    [Fact]
     public void Use_after_Dispose_throws_ObjectDisposedException()
     {
         using PageAllocator allocator = Create();
