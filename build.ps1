@@ -2,13 +2,14 @@
 # The one entry point: dotnet tool restore && dotnet pwsh ./build.ps1 <task>
 #   build     native library (CMake) and every C# project
 #   test      build, then ctest and xunit; ends with "N passed, N failed"
-#   run       build and run the demo
+#   run       build and run the demo (samples/demo, C#; the C demo samples/c-demo still builds)
 #   generate  regenerate the P/Invoke bindings from the public header
+#   pack      the NuGet package build/packages/PageAlloc.<version>.nupkg (+ .snupkg symbols)
 #   clean     remove build output
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('build', 'test', 'run', 'generate', 'clean')]
+    [ValidateSet('build', 'test', 'run', 'generate', 'clean', 'pack')]
     [string] $Task = 'build',
     [string] $Configuration = 'Release'
 )
@@ -96,12 +97,23 @@ function Invoke-Generate {
         '--tests-out', (Join-Path $Root 'tests/PageAlloc.Generated.Tests/Generated'))
 }
 
+# Packs bindings/PageAlloc (assembly, XML docs, README, runtimes/linux-x64/native/libpagealloc.so)
+# into build/packages, replacing older packages there (the package test restores the one left).
+function Invoke-Pack([switch] $NoBuild) {
+    $packages = Join-Path $Root 'build/packages'
+    if (Test-Path $packages) { Remove-Item -Force (Join-Path $packages 'PageAlloc.*nupkg') }
+    $arguments = @('pack', (Join-Path $Root 'bindings/PageAlloc/PageAlloc.csproj'), '-c', $Configuration, '-o', $packages)
+    if ($NoBuild) { $arguments += '--no-build' }
+    Invoke-Checked dotnet $arguments
+}
+
 switch ($Task) {
     'build' { Build-Native; Build-Managed }
     'test' {
         Install-TestTools
         Build-Native
         Build-Managed
+        Invoke-Pack -NoBuild
         $native = Test-Native
         $managed = Test-Managed
         Write-Host "ctest: $($native[0]) passed, $($native[1]) failed; xunit: $($managed[0]) passed, $($managed[1]) failed"
@@ -111,9 +123,10 @@ switch ($Task) {
     }
     'run' {
         Build-Native
-        Invoke-Checked (Join-Path $NativeBuild 'samples/c-demo/pagealloc-demo') @()
+        Invoke-Checked dotnet @('run', '--project', (Join-Path $Root 'samples/demo/PageAlloc.Demo.csproj'), '-c', $Configuration)
     }
     'generate' { Invoke-Generate }
+    'pack' { Build-Native; Invoke-Pack }
     'clean' {
         if (Test-Path (Join-Path $Root 'build')) { Remove-Item -Recurse -Force (Join-Path $Root 'build') }
     }

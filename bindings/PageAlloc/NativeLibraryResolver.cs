@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics.CodeAnalysis;
 using System.IO;
 using System.Reflection;
 using System.Runtime.CompilerServices;
@@ -89,12 +90,12 @@ internal static class NativeLibraryResolver
         ];
     }
 
+    // Location is empty for single-file and native AOT apps: fall back to the app directory.
+    // An attribute, not a #pragma: the AOT compiler reports IL3000 again and honours only this.
+    [UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "An empty Location falls back to AppContext.BaseDirectory.")]
     private static string AssemblyDirectory(Assembly assembly)
     {
-        // Location is empty for single-file and native AOT apps: fall back to the app directory.
-#pragma warning disable IL3000 // Location is "" in single-file apps; handled below.
         string location = assembly.Location;
-#pragma warning restore IL3000
         string? dir = string.IsNullOrEmpty(location) ? null : Path.GetDirectoryName(location);
         return dir ?? AppContext.BaseDirectory;
     }

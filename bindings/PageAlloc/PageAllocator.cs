@@ -748,7 +748,7 @@ public sealed unsafe class PageAllocator : IDisposable
         CheckMask(nodes);
     }
 
-    private static void CheckGfp(Gfp gfp)
+    internal static void CheckGfp(Gfp gfp)
     {
         if ((gfp & ~Gfp.AllFlags) != 0)
         {
