@@ -1,0 +1,131 @@
+/* threads: bulk-64 cycles on N threads, each pinned to its own CPU and bound
+ * to its own pcp slot (scaling), and more threads than slots (the pcp trylock
+ * fallback to the zone lock under contention: throughput stays sane and the
+ * allocator stays consistent). */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#define MT_BATCH 64
+
+struct mt_run {
+    pa_allocator *a;
+    unsigned nr_threads, nr_slots, nr_host_cpus;
+    unsigned long cycles;
+    pthread_barrier_t start;
+};
+
+struct mt_thread {
+    struct mt_run *run;
+    unsigned index;
+    pthread_t tid;
+    uint64_t done_ns;
+};
+
+static void *mt_worker(void *arg)
+{
+    struct mt_thread *t = arg;
+    struct mt_run *r = t->run;
+    struct pa_page *pages[MT_BATCH] = { 0 };
+    /* Thread i runs on CPU i (mod CPUs) and uses slot i (mod slots): with more
+     * threads than slots, threads on different CPUs share a pcp. */
+    pin_to_cpu((int)(t->index % r->nr_host_cpus));
+    if (pa_bind_cpu(r->a, (int)(t->index % r->nr_slots)) != 0)
+        bench_die("pa_bind_cpu", -22);
+    for (int i = 0; i < 64; i++) {   /* warm-up: this slot's pcp list filled */
+        unsigned long got = pa_alloc_pages_bulk_array(r->a, PA_GFP_KERNEL, MT_BATCH, pages);
+        pa_release_pages(r->a, pages, got);
+    }
+    pthread_barrier_wait(&r->start);
+    for (unsigned long c = 0; c < r->cycles; c++) {
+        unsigned long got = pa_alloc_pages_bulk_array(r->a, PA_GFP_KERNEL, MT_BATCH, pages);
+        if (got != MT_BATCH)
+            bench_die("bulk allocation under threads", -12);
+        for (unsigned i = 0; i < MT_BATCH; i++)
+            *(volatile unsigned char *)pa_page_address(r->a, pages[i]) = (unsigned char)i;
+        pa_release_pages(r->a, pages, MT_BATCH);
+    }
+    t->done_ns = now_ns();
+    return NULL;
+}
+
+/* One run; returns pages per second over all threads. */
+static double mt_once(unsigned nr_threads, unsigned nr_slots, unsigned long cycles, unsigned host_cpus)
+{
+    struct mt_run r = { .nr_threads = nr_threads, .nr_slots = nr_slots,
+                        .nr_host_cpus = host_cpus, .cycles = cycles };
+    r.a = bench_create_allocator(BENCH_ARENA_PAGES, nr_slots, 0);
+    pthread_barrier_init(&r.start, NULL, nr_threads + 1);
+    struct mt_thread *t = calloc(nr_threads, sizeof(*t));
+    if (!t)
+        bench_die("calloc", -12);
+    for (unsigned i = 0; i < nr_threads; i++) {
+        t[i] = (struct mt_thread){ .run = &r, .index = i };
+        if (pthread_create(&t[i].tid, NULL, mt_worker, &t[i]) != 0)
+            bench_die("pthread_create", -11);
+    }
+    pthread_barrier_wait(&r.start);
+    uint64_t t0 = now_ns(), t1 = t0;
+    for (unsigned i = 0; i < nr_threads; i++) {
+        pthread_join(t[i].tid, NULL);
+        if (t[i].done_ns > t1)
+            t1 = t[i].done_ns;
+    }
+    int rc = pa_check(r.a);
+    if (rc != 0)
+        bench_die("pa_check after a threaded run", rc);
+    pthread_barrier_destroy(&r.start);
+    pa_destroy(r.a);
+    free(t);
+    return (double)nr_threads * (double)cycles * MT_BATCH * 1e9 / (double)(t1 - t0);
+}
+
+int run_threads(int argc, char **argv)
+{
+    const char *out = "-";
+    unsigned reps = 7;
+    unsigned long cycles = 20000;
+    for (int i = 0; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--out") == 0) out = argv[i + 1];
+        else if (strcmp(argv[i], "--reps") == 0) reps = (unsigned)strtoul(argv[i + 1], NULL, 10);
+        else if (strcmp(argv[i], "--cycles") == 0) cycles = strtoul(argv[i + 1], NULL, 10);
+        else { fprintf(stderr, "usage: pagealloc-bench threads [--out FILE] [--reps N] [--cycles N]\n"); return 2; }
+    }
+    if (reps == 0 || cycles == 0)
+        return 2;
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned cpus = online > 0 ? (unsigned)online : 1;
+
+    struct mt_case { unsigned threads, slots; const char *kind; } cases[16];
+    unsigned n = 0;
+    for (unsigned t = 1; t <= cpus && n < 12; t++)
+        cases[n++] = (struct mt_case){ t, t, "own slot" };
+    cases[n++] = (struct mt_case){ 2, 1, "contended" };
+    cases[n++] = (struct mt_case){ 4, 2, "contended" };
+
+    double *v = calloc((size_t)n * reps, sizeof(*v));
+    if (!v)
+        bench_die("calloc", -12);
+    for (unsigned r = 0; r < reps; r++)          /* interleaved, as in timing */
+        for (unsigned c = 0; c < n; c++)
+            v[c * reps + r] = mt_once(cases[c].threads, cases[c].slots, cycles, cpus);
+
+    FILE *f = open_output(out);
+    fprintf(f, "kind,threads,slots,host_cpus,reps,median_pages_per_s,min_pages_per_s,max_pages_per_s,scaling_vs_1\n");
+    double base = 0;
+    for (unsigned c = 0; c < n; c++) {
+        double *x = &v[c * reps];
+        double med = median_of(x, reps);   /* sorted now */
+        if (c == 0)
+            base = med;
+        fprintf(f, "%s,%u,%u,%u,%u,%.0f,%.0f,%.0f,%.3f\n", cases[c].kind, cases[c].threads,
+                cases[c].slots, cpus, reps, med, x[0], x[reps - 1], med / base);
+    }
+    if (f != stdout)
+        fclose(f);
+    free(v);
+    return 0;
+}
