@@ -23,6 +23,7 @@ struct mt_thread {
     unsigned index;
     pthread_t tid;
     uint64_t done_ns;
+    unsigned long pages, short_calls;
 };
 
 static void *mt_worker(void *arg)
@@ -35,25 +36,34 @@ static void *mt_worker(void *arg)
     pin_to_cpu((int)(t->index % r->nr_host_cpus));
     if (pa_bind_cpu(r->a, (int)(t->index % r->nr_slots)) != 0)
         bench_die("pa_bind_cpu", -22);
-    for (int i = 0; i < 64; i++) {   /* warm-up: this slot's pcp list filled */
+    for (int c = 0; c < 256; c++) {   /* warm-up: pcp list filled, its pages faulted in */
         unsigned long got = pa_alloc_pages_bulk_array(r->a, PA_GFP_KERNEL, MT_BATCH, pages);
+        for (unsigned i = 0; i < got; i++)
+            *(volatile unsigned char *)pa_page_address(r->a, pages[i]) = (unsigned char)i;
         pa_release_pages(r->a, pages, got);
     }
     pthread_barrier_wait(&r->start);
     for (unsigned long c = 0; c < r->cycles; c++) {
+        /* A short count is the API's answer when the pcp trylock fails (the
+         * fallback allocates one page): counted, not retried, so the figure
+         * shows what the fallback costs. */
         unsigned long got = pa_alloc_pages_bulk_array(r->a, PA_GFP_KERNEL, MT_BATCH, pages);
-        if (got != MT_BATCH)
+        if (got == 0)
             bench_die("bulk allocation under threads", -12);
-        for (unsigned i = 0; i < MT_BATCH; i++)
+        t->short_calls += got != MT_BATCH;
+        t->pages += got;
+        for (unsigned i = 0; i < got; i++)
             *(volatile unsigned char *)pa_page_address(r->a, pages[i]) = (unsigned char)i;
-        pa_release_pages(r->a, pages, MT_BATCH);
+        pa_release_pages(r->a, pages, got);
     }
     t->done_ns = now_ns();
     return NULL;
 }
 
-/* One run; returns pages per second over all threads. */
-static double mt_once(unsigned nr_threads, unsigned nr_slots, unsigned long cycles, unsigned host_cpus)
+/* One run; returns pages per second over all threads and adds the calls
+ * that returned short to *short_calls. */
+static double mt_once(unsigned nr_threads, unsigned nr_slots, unsigned long cycles, unsigned host_cpus,
+                      unsigned long *short_calls)
 {
     struct mt_run r = { .nr_threads = nr_threads, .nr_slots = nr_slots,
                         .nr_host_cpus = host_cpus, .cycles = cycles };
@@ -69,10 +79,13 @@ static double mt_once(unsigned nr_threads, unsigned nr_slots, unsigned long cycl
     }
     pthread_barrier_wait(&r.start);
     uint64_t t0 = now_ns(), t1 = t0;
+    unsigned long pages = 0;
     for (unsigned i = 0; i < nr_threads; i++) {
         pthread_join(t[i].tid, NULL);
         if (t[i].done_ns > t1)
             t1 = t[i].done_ns;
+        pages += t[i].pages;
+        *short_calls += t[i].short_calls;
     }
     int rc = pa_check(r.a);
     if (rc != 0)
@@ -80,7 +93,7 @@ static double mt_once(unsigned nr_threads, unsigned nr_slots, unsigned long cycl
     pthread_barrier_destroy(&r.start);
     pa_destroy(r.a);
     free(t);
-    return (double)nr_threads * (double)cycles * MT_BATCH * 1e9 / (double)(t1 - t0);
+    return (double)pages * 1e9 / (double)(t1 - t0);
 }
 
 int run_threads(int argc, char **argv)
@@ -107,22 +120,24 @@ int run_threads(int argc, char **argv)
     cases[n++] = (struct mt_case){ 4, 2, "contended" };
 
     double *v = calloc((size_t)n * reps, sizeof(*v));
+    unsigned long short_calls[16] = { 0 };
     if (!v)
         bench_die("calloc", -12);
     for (unsigned r = 0; r < reps; r++)          /* interleaved, as in timing */
         for (unsigned c = 0; c < n; c++)
-            v[c * reps + r] = mt_once(cases[c].threads, cases[c].slots, cycles, cpus);
+            v[c * reps + r] = mt_once(cases[c].threads, cases[c].slots, cycles, cpus, &short_calls[c]);
 
     FILE *f = open_output(out);
-    fprintf(f, "kind,threads,slots,host_cpus,reps,median_pages_per_s,min_pages_per_s,max_pages_per_s,scaling_vs_1\n");
+    fprintf(f, "kind,threads,slots,host_cpus,reps,calls,short_calls,median_pages_per_s,min_pages_per_s,max_pages_per_s,scaling_vs_1\n");
     double base = 0;
     for (unsigned c = 0; c < n; c++) {
         double *x = &v[c * reps];
         double med = median_of(x, reps);   /* sorted now */
         if (c == 0)
             base = med;
-        fprintf(f, "%s,%u,%u,%u,%u,%.0f,%.0f,%.0f,%.3f\n", cases[c].kind, cases[c].threads,
-                cases[c].slots, cpus, reps, med, x[0], x[reps - 1], med / base);
+        fprintf(f, "%s,%u,%u,%u,%u,%lu,%lu,%.0f,%.0f,%.0f,%.3f\n", cases[c].kind, cases[c].threads,
+                cases[c].slots, cpus, reps, (unsigned long)cases[c].threads * cycles * reps,
+                short_calls[c], med, x[0], x[reps - 1], med / base);
     }
     if (f != stdout)
         fclose(f);
