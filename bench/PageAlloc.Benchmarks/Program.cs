@@ -56,13 +56,17 @@ internal static class Program
             return 1;
         }
 
-        var csv = new StringBuilder("method,description,median_ns_per_page,min_ns_per_page,bytes_per_page\n");
+        var csv = new StringBuilder("method,description,median_ns_per_page,min_ns_per_page,bytes_per_page,bytes_per_call\n");
         foreach (BenchmarkReport report in summary.Reports)
         {
             var stats = report.ResultStatistics!;
             long bytes = report.GcStats.GetBytesAllocatedPerOperation(report.BenchmarkCase) ?? -1;
+            // Per call (64 pages), unrounded: BenchmarkDotNet's per-operation figure is whole bytes.
+            long? total = report.GcStats.GetTotalAllocatedBytes(true);
+            double perCall = total is null || report.GcStats.TotalOperations == 0 ? -1
+                : (double)total.Value / report.GcStats.TotalOperations * report.BenchmarkCase.Descriptor.OperationsPerInvoke;
             csv.Append(CultureInfo.InvariantCulture,
-                $"{report.BenchmarkCase.Descriptor.WorkloadMethod.Name},\"{report.BenchmarkCase.Descriptor.WorkloadMethodDisplayInfo.Trim('\'')}\",{stats.Median:F3},{stats.Min:F3},{bytes}\n");
+                $"{report.BenchmarkCase.Descriptor.WorkloadMethod.Name},\"{report.BenchmarkCase.Descriptor.WorkloadMethodDisplayInfo.Trim('\'')}\",{stats.Median:F3},{stats.Min:F3},{bytes},{perCall:F1}\n");
         }
 
         string path = Path.Combine(output, "csharp.csv");
