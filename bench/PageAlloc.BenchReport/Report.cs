@@ -101,7 +101,7 @@ internal static class Report
         md.AppendLine("|---|---|---|---|");
         foreach (Target t in targets)
         {
-            md.AppendLine($"| {t.Name} | {t.Measured} | {t.Bar} | **{t.Mark}** |");
+            md.AppendLine($"| {Cell(t.Name)} | {Cell(t.Measured)} | {Cell(t.Bar)} | **{t.Mark}** |");
         }
 
         md.AppendLine();
@@ -203,7 +203,7 @@ internal static class Report
         md.AppendLine("|---|---:|---:|---:|---:|");
         foreach (string[] row in r.CSharp.Rows)
         {
-            md.AppendLine($"| {r.CSharp.Get(row, "description")} | {N(r.CSharp, row, "median_ns_per_page")} | " +
+            md.AppendLine($"| {Cell(r.CSharp.Get(row, "description"))} | {N(r.CSharp, row, "median_ns_per_page")} | " +
                 $"{N(r.CSharp, row, "min_ns_per_page")} | {r.CSharp.Get(row, "bytes_per_page")} | {N(r.CSharp, row, "bytes_per_call")} |");
         }
 
@@ -212,6 +212,9 @@ internal static class Report
         md.AppendLine("`bench/PageAlloc.Benchmarks/PageBenchmarks.cs` for its place).");
         md.AppendLine();
     }
+
+    /// <summary>Text for a table cell: a generic's angle brackets would read as an HTML tag.</summary>
+    private static string Cell(string text) => text.Replace("<", "&lt;", StringComparison.Ordinal).Replace("|", "\\|", StringComparison.Ordinal);
 
     private static string N(Csv csv, string[] row, string column) => Targets.F(csv.Number(row, column));
 
