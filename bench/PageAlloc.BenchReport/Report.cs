@@ -95,7 +95,8 @@ internal static class Report
     {
         md.AppendLine("## Targets of issue 5");
         md.AppendLine();
-        md.AppendLine("Medians of this run; each ratio is taken between two figures of the same run.");
+        md.AppendLine("Each ratio is taken between two figures of the same run and judged on medians; the ratio");
+        md.AppendLine("of minimums is shown beside it, a reading that the neighbours' noise moves less.");
         md.AppendLine();
         md.AppendLine("| target | measured | bar | result |");
         md.AppendLine("|---|---|---|---|");

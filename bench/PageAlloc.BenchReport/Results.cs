@@ -37,6 +37,27 @@ internal sealed class Results
         return row is null ? null : Timing.Number(row, "median_ns_per_page");
     }
 
+    /// <summary>Instructions per page of a C candidate under callgrind, null if it did not run.</summary>
+    public double? Instructions(string candidate)
+    {
+        string[]? row = Callgrind.Find("candidate", candidate);
+        return row is null ? null : Callgrind.Number(row, "instructions_per_page");
+    }
+
+    /// <summary>Minimum ns per page of a C candidate, null if it did not run.</summary>
+    public double? MinNs(string candidate)
+    {
+        string[]? row = Timing.Find("candidate", candidate);
+        return row is null ? null : Timing.Number(row, "min_ns_per_page");
+    }
+
+    /// <summary>Minimum ns per page of a C# benchmark method, null if absent.</summary>
+    public double? CSharpMinNs(string method)
+    {
+        string[]? row = CSharp.Find("method", method);
+        return row is null ? null : CSharp.Number(row, "min_ns_per_page");
+    }
+
     /// <summary>Median ns per page of a C# benchmark method, null if absent.</summary>
     public double? CSharpNs(string method)
     {
