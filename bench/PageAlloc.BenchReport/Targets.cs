@@ -63,7 +63,7 @@ internal static class Targets
         {
             list.Add(Ratio("Two threads on two pcp slots vs one thread (bulk-64 throughput)",
                 r.Threads.Number(two, "median_pages_per_s"), r.Threads.Number(one, "median_pages_per_s"), "x", ">= 1.8x", x => x >= 1.8,
-                valueUnit: "pages/s"));
+                r.Threads.Number(two, "max_pages_per_s"), r.Threads.Number(one, "max_pages_per_s"), "pages/s"));
         }
 
         foreach (string kind in new[] { "metadata-only", "backed" })
@@ -104,8 +104,9 @@ internal static class Targets
         return null;
     }
 
-    /// <summary>A target judged on the ratio of medians; the ratio of minimums, when given, is shown
-    /// beside it as a second reading that neighbours' noise moves less.</summary>
+    /// <summary>A target judged on the ratio of medians; the ratio of the best runs (minimum time,
+    /// or maximum throughput), when given, is shown beside it as a second reading that neighbours'
+    /// noise moves less.</summary>
     private static Target Ratio(string name, double? numerator, double? denominator, string unit, string bar, Func<double, bool> pass,
         double? minNumerator = null, double? minDenominator = null, string valueUnit = "ns")
     {
@@ -116,7 +117,7 @@ internal static class Targets
 
         double ratio = numerator.Value / denominator.Value;
         string mins = minNumerator is > 0 && minDenominator is > 0
-            ? $"; of minimums: {F(minNumerator.Value / minDenominator.Value)}{unit}"
+            ? $"; of best runs: {F(minNumerator.Value / minDenominator.Value)}{unit}"
             : string.Empty;
         return new Target(name, $"{F(ratio)}{unit} ({F(numerator.Value)} / {F(denominator.Value)} {valueUnit}){mins}", bar, pass(ratio));
     }
