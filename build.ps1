@@ -5,11 +5,12 @@
 #   run       build and run the demo (samples/demo, C#; the C demo samples/c-demo still builds)
 #   generate  regenerate the P/Invoke bindings from the public header
 #   pack      the NuGet package build/packages/PageAlloc.<version>.nupkg (+ .snupkg symbols)
+#   bench     C harness + BenchmarkDotNet, then docs/BENCHMARKS.md and docs/bench-batch.png (~5 min)
 #   clean     remove build output
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('build', 'test', 'run', 'generate', 'clean', 'pack')]
+    [ValidateSet('build', 'test', 'run', 'generate', 'clean', 'pack', 'bench')]
     [string] $Task = 'build',
     [string] $Configuration = 'Release'
 )
@@ -19,6 +20,7 @@ Set-StrictMode -Version Latest
 $Root = $PSScriptRoot
 $NativeBuild = Join-Path $Root 'build/native'
 $Jobs = [Environment]::ProcessorCount
+$BenchFont = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf'
 
 function Invoke-Checked([string] $Exe, [string[]] $Arguments) {
     Write-Host "> $Exe $($Arguments -join ' ')"
@@ -105,6 +107,64 @@ function Invoke-Pack([switch] $NoBuild) {
     $arguments = @('pack', (Join-Path $Root 'bindings/PageAlloc/PageAlloc.csproj'), '-c', $Configuration, '-o', $packages)
     if ($NoBuild) { $arguments += '--no-build' }
     Invoke-Checked dotnet $arguments
+# Installs what `bench` needs and may lack: valgrind (instruction counts), the peer allocators
+# mimalloc and jemalloc (optional: the report says which ran) and a TrueType font for the chart.
+function Install-BenchTools {
+    $apt = [bool](Get-Command apt-get -ErrorAction SilentlyContinue)
+    $required = @()
+    if (-not (Get-Command valgrind -ErrorAction SilentlyContinue)) { $required += 'valgrind' }
+    if (-not (Test-Path $BenchFont)) { $required += 'fonts-dejavu-core' }
+    $optional = @(@{ Lib = 'libmimalloc.so.2'; Package = 'libmimalloc2.0' }, @{ Lib = 'libjemalloc.so.2'; Package = 'libjemalloc2' } |
+        Where-Object { -not (& ldconfig -p | Select-String -SimpleMatch $_.Lib) } | ForEach-Object { $_.Package })
+    if ($required.Count + $optional.Count -eq 0) { return }
+    if (-not $apt) {
+        if ($required.Count -gt 0) { throw "bench needs $($required -join ', ') and there is no apt-get to install it with" }
+        Write-Warning "no apt-get: peers $($optional -join ', ') will be reported as not run"
+        return
+    }
+    Invoke-AptGet @('update', '-q')
+    if ($required.Count -gt 0) { Invoke-AptGet (@('install', '-y', '-q', '--no-install-recommends') + $required) }
+    foreach ($package in $optional) {
+        try { Invoke-AptGet @('install', '-y', '-q', '--no-install-recommends', $package) }
+        catch { Write-Warning "could not install $package ($_); the report lists it as not run" }
+    }
+}
+
+# Release build of the library and the C harness (bench/c), apart from the test build.
+# Runs every benchmark into build/bench, then writes docs/BENCHMARKS.md and docs/bench-batch.png.
+function Invoke-Bench {
+    Install-BenchTools
+    $benchNative = Join-Path $Root 'build/bench-native'
+    $results = Join-Path $Root 'build/bench'
+    Invoke-Checked cmake @('-S', $Root, '-B', $benchNative, '-DCMAKE_BUILD_TYPE=Release', '-DPAGEALLOC_BUILD_TESTS=OFF',
+        '-DPAGEALLOC_BUILD_DEMO=OFF', '-DPAGEALLOC_BUILD_BENCH=ON')
+    Invoke-Checked cmake @('--build', $benchNative, '--parallel', "$Jobs")
+    if (Test-Path $results) { Remove-Item -Recurse -Force $results }
+    New-Item -ItemType Directory -Force -Path $results | Out-Null
+    $harness = Join-Path $benchNative 'bench/c/pagealloc-bench'
+
+    $info = @(& $harness info)
+    if ($LASTEXITCODE -ne 0) { throw "pagealloc-bench info failed" }
+    $cmakeVersion = ((& cmake --version) | Select-Object -First 1) -replace '^cmake version ', ''
+    $commit = (& git -C $Root rev-parse --short HEAD 2>$null) ?? 'unknown'
+    $info += @('build_type,Release', "cmake,$cmakeVersion", "commit,$commit")
+    Set-Content -Path (Join-Path $results 'info.csv') -Value $info
+
+    Invoke-Checked $harness @('timing', '--reps', '11', '--csv', (Join-Path $results 'timing.csv'),
+        '--md', (Join-Path $results 'timing.md'), '--peers', (Join-Path $results 'peers.csv'))
+    Invoke-Checked $harness @('callgrind', '--out', (Join-Path $results 'callgrind.csv'))
+    Invoke-Checked $harness @('threads', '--reps', '7', '--out', (Join-Path $results 'threads.csv'))
+    Invoke-Checked $harness @('create', '--reps', '7', '--out', (Join-Path $results 'create.csv'))
+
+    # The C# benchmarks load the Release library built above, like the C harness.
+    $benchProject = Join-Path $Root 'bench/PageAlloc.Benchmarks'
+    Invoke-Checked dotnet @('build', $benchProject, '-c', 'Release')
+    $benchOut = Join-Path $benchProject 'bin/Release/net10.0'
+    [System.IO.File]::Copy((Join-Path $benchNative 'libpagealloc.so'), (Join-Path $benchOut 'libpagealloc.so'), $true)
+    Invoke-Checked dotnet @((Join-Path $benchOut 'PageAlloc.Benchmarks.dll'), '--out', (Join-Path $results 'csharp'))
+
+    Invoke-Checked dotnet @('run', '--project', (Join-Path $Root 'bench/PageAlloc.BenchReport'), '-c', 'Release', '--',
+        '--in', $results, '--docs', (Join-Path $Root 'docs'), '--font', $BenchFont)
 }
 
 switch ($Task) {
@@ -127,6 +187,7 @@ switch ($Task) {
     }
     'generate' { Invoke-Generate }
     'pack' { Build-Native; Invoke-Pack }
+    'bench' { Invoke-Bench }
     'clean' {
         if (Test-Path (Join-Path $Root 'build')) { Remove-Item -Recurse -Force (Join-Path $Root 'build') }
     }

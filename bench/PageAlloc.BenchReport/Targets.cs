@@ -1,0 +1,132 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+
+namespace PageAlloc.BenchReport;
+
+/// <summary>One target of issue 5, measured as a ratio in the same run.</summary>
+internal sealed record Target(string Name, string Measured, string Bar, bool? Pass)
+{
+    public string Mark => Pass switch { true => "PASS", false => "FAIL", null => "NOT RUN" };
+}
+
+/// <summary>The targets of issue 5 computed from one run's results.</summary>
+internal static class Targets
+{
+    /// <summary>DPDK rte_mempool get/put_bulk with a per-lcore cache, batch of 64, from
+    /// shared/PEERS.md (not re-measured here: DPDK is not a Debian package this harness loads).</summary>
+    public const double DpdkFloorNs = 0.59;
+
+    public static List<Target> Compute(Results r)
+    {
+        var list = new List<Target>();
+        double? bulk64 = r.MedianNs("pa_bulk_array/64");
+        double? singles64 = r.MedianNs("pa_single/64");
+        double? mimalloc64 = r.MedianNs("mimalloc/64");
+
+        double? bulk64Min = r.MinNs("pa_bulk_array/64");
+        list.Add(WithInstructions(r, Ratio("Bulk array 64 vs 64 single pa_alloc_pages/pa_free_pages (C, per page)",
+            singles64, bulk64, "x cheaper", ">= 4x", x => x >= 4, r.MinNs("pa_single/64"), bulk64Min), "pa_single/64"));
+        list.Add(WithInstructions(r, Ratio("Bulk array 64 vs mimalloc mi_malloc(4096)/mi_free in batches of 64",
+            mimalloc64, bulk64, "x cheaper", ">= 6x", x => x >= 6, r.MinNs("mimalloc/64"), bulk64Min), "mimalloc/64"));
+        list.Add(Ratio($"Bulk array 64 vs DPDK mempool floor ({DpdkFloorNs} ns/page, PEERS.md)",
+            bulk64, DpdkFloorNs, "x the floor", "<= 5x", x => x <= 5, bulk64Min, DpdkFloorNs));
+
+        double? csBulk = r.CSharpNs("AllocateBulk");
+        double? csDirect = r.CSharpNs("DirectC");
+        double? csPool = r.CSharpNs("ArrayPoolShared");
+        double? csBulkMin = r.CSharpMinNs("AllocateBulk");
+        list.Add(Ratio("C# AllocateBulk(64) + Dispose vs the same C calls through the raw layer",
+            csBulk, csDirect, "x", "<= 1.3x", x => x <= 1.3, csBulkMin, r.CSharpMinNs("DirectC")));
+        list.Add(Ratio("C# AllocateBulk(64) + Dispose vs ArrayPool<byte>.Shared Rent/Return x64",
+            csPool, csBulk, "x cheaper", ">= 10x", x => x >= 10, r.CSharpMinNs("ArrayPoolShared"), csBulkMin));
+        string[]? alloc = r.CSharp.Find("method", "AllocateBulk");
+        if (alloc is null)
+        {
+            list.Add(new Target("C# AllocateBulk(64): managed bytes per call", "not measured", "<= one owner object", null));
+        }
+        else
+        {
+            double perCall = r.CSharp.Number(alloc, "bytes_per_call");
+            // One PageList (a SafeHandle with a few fields) is under 128 bytes on x64.
+            list.Add(new Target("C# AllocateBulk(64): managed bytes per call (0 per page)",
+                $"{F(perCall)} B/call = {F(perCall / 64)} B/page", "<= one owner object (128 B)", perCall <= 128));
+        }
+
+        string[]? one = FindThreads(r, "own slot", 1);
+        string[]? two = FindThreads(r, "own slot", 2);
+        if (one is null || two is null)
+        {
+            list.Add(new Target("Two threads on two pcp slots vs one thread (throughput)", "not measured (one CPU)", ">= 1.8x", null));
+        }
+        else
+        {
+            list.Add(Ratio("Two threads on two pcp slots vs one thread (bulk-64 throughput)",
+                r.Threads.Number(two, "median_pages_per_s"), r.Threads.Number(one, "median_pages_per_s"), "x", ">= 1.8x", x => x >= 1.8,
+                r.Threads.Number(two, "max_pages_per_s"), r.Threads.Number(one, "max_pages_per_s"), "pages/s"));
+        }
+
+        foreach (string kind in new[] { "metadata-only", "backed" })
+        {
+            string[]? row = r.Create.Find("kind", kind);
+            double? ns = row is null ? null : r.Create.Number(row, "median_ns_per_page");
+            list.Add(new Target($"pa_create of 1 Mi pages (4 GiB), {kind}",
+                ns is null ? "not measured" : $"{F(ns.Value)} ns/page", "<= 20 ns/page", ns is null ? null : ns <= 20));
+        }
+
+        string[]? any = r.Create.Rows.Count > 0 ? r.Create.Rows[0] : null;
+        double? desc = any is null ? null : r.Create.Number(any, "descriptor_bytes");
+        list.Add(new Target("Page descriptor size (distance between neighbouring descriptors)",
+            desc is null ? "not measured" : $"{desc} B", "<= 32 B", desc is null ? null : desc <= 32));
+        return list;
+    }
+
+    /// <summary>Adds the callgrind reading (instructions per page, other / bulk-64) to a target.</summary>
+    private static Target WithInstructions(Results r, Target target, string other)
+    {
+        double? bulk = r.Instructions("pa_bulk_array/64");
+        double? them = r.Instructions(other);
+        return bulk is > 0 && them is not null && target.Pass is not null
+            ? target with { Measured = $"{target.Measured}; of instructions: {F(them.Value / bulk.Value)}x ({F(them.Value)} / {F(bulk.Value)})" }
+            : target;
+    }
+
+    private static string[]? FindThreads(Results r, string kind, int threads)
+    {
+        foreach (string[] row in r.Threads.Rows)
+        {
+            if (r.Threads.Get(row, "kind") == kind && r.Threads.Get(row, "threads") == threads.ToString(CultureInfo.InvariantCulture))
+            {
+                return row;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>A target judged on the ratio of medians; the ratio of the best runs (minimum time,
+    /// or maximum throughput), when given, is shown beside it as a second reading that neighbours'
+    /// noise moves less.</summary>
+    private static Target Ratio(string name, double? numerator, double? denominator, string unit, string bar, Func<double, bool> pass,
+        double? minNumerator = null, double? minDenominator = null, string valueUnit = "ns")
+    {
+        if (numerator is null || denominator is null || denominator.Value <= 0)
+        {
+            return new Target(name, "not measured (candidate did not run)", bar, null);
+        }
+
+        double ratio = numerator.Value / denominator.Value;
+        string mins = minNumerator is > 0 && minDenominator is > 0
+            ? $"; of best runs: {F(minNumerator.Value / minDenominator.Value)}{unit}"
+            : string.Empty;
+        return new Target(name, $"{F(ratio)}{unit} ({F(numerator.Value)} / {F(denominator.Value)} {valueUnit}){mins}", bar, pass(ratio));
+    }
+
+    public static string F(double value) => value switch
+    {
+        >= 1e6 => value.ToString("#,0", CultureInfo.InvariantCulture),
+        >= 100 => value.ToString("0", CultureInfo.InvariantCulture),
+        >= 10 => value.ToString("0.0", CultureInfo.InvariantCulture),
+        _ => value.ToString("0.00", CultureInfo.InvariantCulture),
+    };
+}

@@ -1,0 +1,154 @@
+using System;
+using System.Buffers;
+using System.Runtime.InteropServices;
+using BenchmarkDotNet.Attributes;
+using PageAlloc.Native;
+
+namespace PageAlloc.Benchmarks;
+
+/// <summary>
+/// Per 4 KiB page: allocate, write one byte, free; 64 pages per invocation, reported per page
+/// (OperationsPerInvoke = 64), as the C harness's batch-64 candidates do.
+/// </summary>
+[MemoryDiagnoser]
+public unsafe class PageBenchmarks
+{
+    public const int Batch = 64;
+
+    // 1 GiB, one pcp slot: no watermark is reached and every call uses the same pcp list, as the
+    // C harness's single-thread runs (pinned, bound) do.
+    private const long ArenaPages = 1L << 18;
+
+    private PageAllocator _allocator = null!;
+    private PageArray _array = null!;
+    private readonly PageBlock[] _blocks = new PageBlock[Batch];
+    private readonly byte[][] _rented = new byte[Batch][];
+    private readonly byte[][] _fresh = new byte[Batch][];
+    private readonly void*[] _aligned = new void*[Batch];
+    private pa_allocator* _raw;
+    private pa_page** _slots;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _allocator = new PageAllocator(new PageAllocatorOptions { CpuCount = 1 }
+            .SetZonePages(0, ZoneType.Normal, ArenaPages));
+        _array = new PageArray(Batch);
+
+        pa_config config;
+        Methods.pa_config_init(&config);
+        config.node_zone_pages[(int)pa_zone_type.PA_ZONE_NORMAL] = (ulong)ArenaPages;
+        config.nr_cpus = 1;
+        pa_allocator* raw = null;
+        if (Methods.pa_create(&config, &raw) != 0)
+        {
+            throw new InvalidOperationException("pa_create failed for the direct-call benchmark.");
+        }
+
+        _raw = raw;
+        _slots = (pa_page**)NativeMemory.AllocZeroed(Batch, (nuint)sizeof(pa_page*));
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _array.Dispose();
+        _allocator.Dispose();
+        NativeMemory.Free(_slots);
+        Methods.pa_destroy(_raw);
+    }
+
+    [Benchmark(OperationsPerInvoke = Batch, Description = "PageAllocator.AllocateBulk(64) + Dispose")]
+    public void AllocateBulk()
+    {
+        using PageList list = _allocator.AllocateBulk(Batch);
+        foreach (Page page in list)
+        {
+            page.Span[0] = 1;
+        }
+    }
+
+    [Benchmark(OperationsPerInvoke = Batch, Description = "PageAllocator.FillBulk(PageArray 64) + Clear")]
+    public void FillBulk()
+    {
+        _allocator.FillBulk(_array);
+        for (int i = 0; i < Batch; i++)
+        {
+            _array[i]!.Value.Span[0] = 1;
+        }
+
+        _array.Clear();
+    }
+
+    [Benchmark(OperationsPerInvoke = Batch, Description = "PageAllocator.AllocatePages(0) + Dispose x64")]
+    public void AllocatePagesSingle()
+    {
+        for (int i = 0; i < Batch; i++)
+        {
+            _blocks[i] = _allocator.AllocatePages(0);
+            _blocks[i].Span[0] = 1;
+        }
+
+        for (int i = 0; i < Batch; i++)
+        {
+            _blocks[i].Dispose();
+        }
+    }
+
+    // PageMemoryPool (issue 5: PageMemoryPool.Rent/Dispose) comes from another branch; once merged,
+    // its benchmark belongs here: Rent(4096) x64, write one byte, Dispose x64.
+
+    [Benchmark(OperationsPerInvoke = Batch, Description = "pa_alloc_pages_bulk_array + pa_release_pages (direct C call)")]
+    public void DirectC()
+    {
+        pa_page** slots = _slots;
+        nuint got = Methods.pa_alloc_pages_bulk_array(_raw, Methods.PA_GFP_KERNEL, Batch, slots);
+        for (nuint i = 0; i < got; i++)
+        {
+            *(byte*)Methods.pa_page_address(_raw, slots[i]) = 1;
+        }
+
+        Methods.pa_release_pages(_raw, slots, got);
+    }
+
+    [Benchmark(OperationsPerInvoke = Batch, Description = "ArrayPool<byte>.Shared.Rent(4096)/Return x64")]
+    public void ArrayPoolShared()
+    {
+        ArrayPool<byte> pool = ArrayPool<byte>.Shared;
+        for (int i = 0; i < Batch; i++)
+        {
+            _rented[i] = pool.Rent(4096);
+            _rented[i][0] = 1;
+        }
+
+        for (int i = 0; i < Batch; i++)
+        {
+            pool.Return(_rented[i]);
+        }
+    }
+
+    [Benchmark(OperationsPerInvoke = Batch, Description = "new byte[4096] x64")]
+    public void NewArray()
+    {
+        for (int i = 0; i < Batch; i++)
+        {
+            _fresh[i] = new byte[4096];
+            _fresh[i][0] = 1;
+        }
+    }
+
+    [Benchmark(OperationsPerInvoke = Batch, Description = "NativeMemory.AlignedAlloc(4096, 4096)/AlignedFree x64")]
+    public void NativeAligned()
+    {
+        for (int i = 0; i < Batch; i++)
+        {
+            _aligned[i] = NativeMemory.AlignedAlloc(4096, 4096);
+            *(byte*)_aligned[i] = 1;
+        }
+
+        for (int i = 0; i < Batch; i++)
+        {
+            NativeMemory.AlignedFree(_aligned[i]);
+        }
+    }
+}

@@ -1,0 +1,84 @@
+/* The candidates: our allocation paths and the peers', per batch size. */
+#include <string.h>
+
+#include "bench.h"
+
+#define GFP PA_GFP_KERNEL
+
+static inline void touch(void *addr, unsigned order)
+{
+    /* One byte per 4 KiB page: what makes a page "used" without measuring memset. */
+    for (unsigned long i = 0; i < (1ul << order); i++)
+        ((volatile unsigned char *)addr)[i * BENCH_PAGE] = (unsigned char)i;
+}
+
+static void fail_short(unsigned long got, unsigned batch)
+{
+    fprintf(stderr, "pagealloc-bench: bulk allocation returned %lu of %u pages\n", got, batch);
+    bench_die("bulk allocation", -12);
+}
+
+static void cycle_bulk_array(struct bench_env *env, unsigned batch, unsigned order)
+{
+    (void)order;
+    unsigned long got = pa_alloc_pages_bulk_array(env->a, GFP, batch, env->pages);
+    if (got != batch)
+        fail_short(got, batch);
+    for (unsigned i = 0; i < batch; i++)
+        touch(pa_page_address(env->a, env->pages[i]), 0);
+    pa_release_pages(env->a, env->pages, batch);
+}
+
+static void cycle_bulk_list(struct bench_env *env, unsigned batch, unsigned order)
+{
+    (void)order;
+    struct pa_list_head list;
+    pa_list_init(&list);
+    unsigned long got = pa_alloc_pages_bulk_list(env->a, GFP, batch, &list);
+    if (got != batch)
+        fail_short(got, batch);
+    for (struct pa_page *p = pa_list_first(&list); p; p = pa_list_next(&list, p))
+        touch(pa_page_address(env->a, p), 0);
+    pa_free_pages_bulk(env->a, &list);
+}
+
+static void cycle_single(struct bench_env *env, unsigned batch, unsigned order)
+{
+    for (unsigned i = 0; i < batch; i++) {
+        env->pages[i] = pa_alloc_pages(env->a, GFP, order);
+        if (!env->pages[i])
+            bench_die("pa_alloc_pages", -12);
+        touch(pa_page_address(env->a, env->pages[i]), order);
+    }
+    for (unsigned i = 0; i < batch; i++) {
+        pa_free_pages(env->a, env->pages[i], order);
+        env->pages[i] = NULL;   /* the bulk array form fills NULL slots only */
+    }
+}
+
+#define BATCHES(fam, fn, peer)                                  \
+    { fam "/1", fam, 1, 0, peer, fn },                          \
+    { fam "/8", fam, 8, 0, peer, fn },                          \
+    { fam "/64", fam, 64, 0, peer, fn },                        \
+    { fam "/512", fam, 512, 0, peer, fn }
+
+const struct candidate bench_candidates[] = {
+    BATCHES("pa_bulk_array", cycle_bulk_array, NULL),
+    BATCHES("pa_bulk_list", cycle_bulk_list, NULL),
+    BATCHES("pa_single", cycle_single, NULL),
+    { "pa_order2/1", "pa_order2", 1, 2, NULL, cycle_single },
+    { "pa_order9/1", "pa_order9", 1, 9, NULL, cycle_single },
+    BATCHES("glibc_malloc", cycle_malloc, NULL),
+    BATCHES("glibc_aligned_alloc", cycle_aligned_alloc, NULL),
+    BATCHES("mimalloc", cycle_mimalloc, "mimalloc"),
+    BATCHES("jemalloc", cycle_jemalloc, "jemalloc"),
+};
+const size_t bench_nr_candidates = sizeof(bench_candidates) / sizeof(bench_candidates[0]);
+
+const struct candidate *bench_find(const char *name)
+{
+    for (size_t i = 0; i < bench_nr_candidates; i++)
+        if (strcmp(bench_candidates[i].name, name) == 0)
+            return &bench_candidates[i];
+    return NULL;
+}

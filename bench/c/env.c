@@ -1,0 +1,62 @@
+/* Set-up shared by the modes: the allocator under test and CPU pinning. */
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+
+void bench_die(const char *what, int err)
+{
+    fprintf(stderr, "pagealloc-bench: %s failed (%d: %s)\n", what, err, strerror(err < 0 ? -err : err));
+    exit(1);
+}
+
+int pin_to_cpu(int cpu)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return sched_setaffinity(0, sizeof(set), &set) == 0 ? 0 : -errno;
+}
+
+pa_allocator *bench_create_allocator(uint64_t pages, uint32_t nr_cpus, uint32_t flags)
+{
+    struct pa_config cfg;
+    pa_config_init(&cfg);
+    memset(cfg.node_zone_pages, 0, sizeof(cfg.node_zone_pages));
+    cfg.node_zone_pages[0][PA_ZONE_NORMAL] = pages;
+    if (nr_cpus)
+        cfg.nr_cpus = nr_cpus;
+    cfg.flags = flags;
+    pa_allocator *a = NULL;
+    int rc = pa_create(&cfg, &a);
+    if (rc != 0)
+        bench_die("pa_create", rc);
+    return a;
+}
+
+/* The single-thread environment: pinned to cpu, and the allocator's pcp slot
+ * is that cpu's, so our allocator and the peers' per-thread caches see the
+ * same CPU throughout. */
+int bench_env_init(struct bench_env *env, int cpu)
+{
+    memset(env, 0, sizeof(*env));
+    int rc = pin_to_cpu(cpu);
+    if (rc != 0)
+        bench_die("sched_setaffinity", rc);
+    env->a = bench_create_allocator(BENCH_ARENA_PAGES, 0, 0);
+    rc = pa_bind_cpu(env->a, cpu % pa_nr_cpus(env->a));
+    if (rc != 0)
+        bench_die("pa_bind_cpu", rc);
+    return 0;
+}
+
+void bench_env_fini(struct bench_env *env)
+{
+    int rc = pa_check(env->a);
+    if (rc != 0)
+        bench_die("pa_check after the run", rc);
+    pa_destroy(env->a);
+    env->a = NULL;
+}
