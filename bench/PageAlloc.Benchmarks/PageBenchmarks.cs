@@ -27,6 +27,9 @@ public unsafe class PageBenchmarks
     private readonly void*[] _aligned = new void*[Batch];
     private pa_allocator* _raw;
     private pa_page** _slots;
+    private pa_list_head* _head;
+    private PageMemoryPool _pool = null!;
+    private readonly IMemoryOwner<byte>[] _owners = new IMemoryOwner<byte>[Batch];
 
     [GlobalSetup]
     public void Setup()
@@ -47,14 +50,18 @@ public unsafe class PageBenchmarks
 
         _raw = raw;
         _slots = (pa_page**)NativeMemory.AllocZeroed(Batch, (nuint)sizeof(pa_page*));
+        _head = (pa_list_head*)NativeMemory.Alloc((nuint)sizeof(pa_list_head));
+        _pool = new PageMemoryPool(_allocator);
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
         _array.Dispose();
+        _pool.Dispose();
         _allocator.Dispose();
         NativeMemory.Free(_slots);
+        NativeMemory.Free(_head);
         Methods.pa_destroy(_raw);
     }
 
@@ -95,8 +102,35 @@ public unsafe class PageBenchmarks
         }
     }
 
-    // PageMemoryPool (issue 5: PageMemoryPool.Rent/Dispose) comes from another branch; once merged,
-    // its benchmark belongs here: Rent(4096) x64, write one byte, Dispose x64.
+    [Benchmark(OperationsPerInvoke = Batch, Description = "PageMemoryPool.Rent(4096) + Dispose x64")]
+    public void PoolRent()
+    {
+        for (int i = 0; i < Batch; i++)
+        {
+            _owners[i] = _pool.Rent(4096);
+            _owners[i].Memory.Span[0] = 1;
+        }
+
+        for (int i = 0; i < Batch; i++)
+        {
+            _owners[i].Dispose();
+        }
+    }
+
+    [Benchmark(OperationsPerInvoke = Batch, Description = "pa_alloc_pages_bulk_list + pa_free_pages_bulk (direct C call)")]
+    public void DirectCList()
+    {
+        pa_list_head* head = _head;
+        head->next = head;
+        head->prev = head;
+        Methods.pa_alloc_pages_bulk_list(_raw, Methods.PA_GFP_KERNEL, Batch, head);
+        for (pa_list_head* pos = head->next; pos != head; pos = pos->next)
+        {
+            *(byte*)Methods.pa_page_address(_raw, (pa_page*)pos) = 1;
+        }
+
+        Methods.pa_free_pages_bulk(_raw, head);
+    }
 
     [Benchmark(OperationsPerInvoke = Batch, Description = "pa_alloc_pages_bulk_array + pa_release_pages (direct C call)")]
     public void DirectC()
