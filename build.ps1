@@ -107,6 +107,8 @@ function Invoke-Pack([switch] $NoBuild) {
     $arguments = @('pack', (Join-Path $Root 'bindings/PageAlloc/PageAlloc.csproj'), '-c', $Configuration, '-o', $packages)
     if ($NoBuild) { $arguments += '--no-build' }
     Invoke-Checked dotnet $arguments
+}
+
 # Installs what `bench` needs and may lack: valgrind (instruction counts), the peer allocators
 # mimalloc and jemalloc (optional: the report says which ran) and a TrueType font for the chart.
 function Install-BenchTools {
