@@ -124,9 +124,10 @@ public unsafe class PageBenchmarks
         head->next = head;
         head->prev = head;
         Methods.pa_alloc_pages_bulk_list(_raw, Methods.PA_GFP_KERNEL, Batch, head);
-        for (pa_list_head* pos = head->next; pos != head; pos = pos->next)
+        // The walk PageList's enumerator makes (pa_page is opaque: no peeking at its links).
+        for (pa_page* page = Methods.pa_list_first(head); page != null; page = Methods.pa_list_next(head, page))
         {
-            *(byte*)Methods.pa_page_address(_raw, (pa_page*)pos) = 1;
+            *(byte*)Methods.pa_page_address(_raw, page) = 1;
         }
 
         Methods.pa_free_pages_bulk(_raw, head);
