@@ -1,10 +1,12 @@
-/* test_random.c - deterministic random operations (fixed seeds): every
- * allocation function with random (and nonsense) gfp masks, orders 0..12,
- * nodes -1..N+1, nodemasks, bulk with pre-populated arrays, bad frees,
- * drains, CPU rebinding, fault injection and mems_allowed changes. Every
- * page handed out is checked against the request and claimed in an
- * ownership map; pa_check runs every few hundred operations; at the end
- * every page is back and the counters agree. */
+/* driver.c - random operations over one allocator: every allocation
+ * function with random (and nonsense) gfp masks, orders 0..12, nodes
+ * -1..N+1, empty, full and random nodemasks, bulk with pre-populated arrays,
+ * bad frees, drains, CPU rebinding, fault injection and mems_allowed
+ * changes. Every page handed out is checked against the request and claimed
+ * in an ownership map; pa_check runs every few hundred operations; at the
+ * end every page is back and the counters agree. Choices come from a seeded
+ * generator (ctest) or from a byte string (libFuzzer, corpus replay). */
+#include "driver.h"
 #include "support.h"
 
 #include "internal.h"
@@ -30,18 +32,47 @@ struct ctx {
     bool has_mems;
     pa_nodemask_t mems;
     bool metadata;
-    unsigned long bad_frees, failures;
+    unsigned long bad_frees, failures, bad_inputs;
+    const uint8_t *data;           /* byte source, or NULL for the generator */
+    size_t len, pos;
+    bool exhausted;                /* the byte source ran out */
 };
 
-static uint64_t rnd(struct ctx *c)
+static uint64_t splitmix(uint64_t *state)
 {
-    uint64_t z = (c->rng += 0x9e3779b97f4a7c15ull);
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     return z ^ (z >> 31);
 }
 
-static unsigned below(struct ctx *c, unsigned n) { return (unsigned)(rnd(c) % n); }
+/* The next k bytes of the byte source, little-endian; zeros once it runs out. */
+static uint64_t take(struct ctx *c, unsigned k)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < k; i++) {
+        if (c->pos >= c->len) {
+            c->exhausted = true;
+            break;
+        }
+        v |= (uint64_t)c->data[c->pos++] << (8 * i);
+    }
+    return v;
+}
+
+static uint64_t rnd(struct ctx *c)
+{
+    return c->data ? take(c, 8) : splitmix(&c->rng);
+}
+
+/* A choice in 0..n-1; from bytes, as few bytes as the range needs, so the
+ * fuzzer's mutations map onto single decisions. */
+static unsigned below(struct ctx *c, unsigned n)
+{
+    if (!c->data)
+        return (unsigned)(splitmix(&c->rng) % n);
+    return (unsigned)(take(c, n <= 256 ? 1 : n <= 65536 ? 2 : 4) % n);
+}
 
 static pa_gfp_t random_gfp(struct ctx *c)
 {
@@ -67,10 +98,24 @@ static bool random_mask(struct ctx *c, pa_nodemask_t *m)
     if (below(c, 2))
         return false;
     memset(m, 0, sizeof(*m));
-    m->bits[0] = rnd(c) & 0xf;       /* nodes 0..3: two exist */
-    if (below(c, 8) == 0)
-        m->bits[0] |= 1ull << 63;
+    switch (below(c, 8)) {
+    case 0:                          /* empty: nothing may be allocated */
+        break;
+    case 1:                          /* full: every bit, absent nodes too */
+        memset(m, 0xff, sizeof(*m));
+        break;
+    default:
+        m->bits[0] = rnd(c) & 0xf;   /* nodes 0..3: two exist */
+        if (below(c, 8) == 0)
+            m->bits[0] |= 1ull << 63;
+        break;
+    }
     return true;
+}
+
+static bool mask_has_node(const pa_nodemask_t *m)
+{
+    return (m->bits[0] & ((1ull << NR_NODES) - 1)) != 0;
 }
 
 /* Checks a page against its request and claims it. */
@@ -156,7 +201,11 @@ static void op_alloc(struct ctx *c, int kind)
     struct pa_page *p = kind == 0 ? pa_alloc_pages(a, gfp, order)
                       : kind == 1 ? pa_alloc_pages_node(a, gfp, order, nid)
                                   : pa_alloc_pages_nodemask(a, gfp, order, nid, use_mask ? &m : NULL);
-    if (!gfp_valid(a, gfp) || order > PA_MAX_ORDER || !nid_ok(nid))
+    if (!gfp_valid(a, gfp) || order > PA_MAX_ORDER || !nid_ok(nid)) {
+        CHECK(p == NULL);
+        c->bad_inputs++;
+    }
+    if (use_mask && !mask_has_node(&m))
         CHECK(p == NULL);
     if (p)
         claim(c, p, order, gfp, nid, use_mask ? &m : NULL);
@@ -172,6 +221,23 @@ static void op_bulk(struct ctx *c, int kind)
     pa_nodemask_t m;
     bool use_mask = random_mask(c, &m);
     unsigned long want = below(c, 41);
+    if (!gfp_valid(a, gfp) || !nid_ok(nid))
+        c->bad_inputs++;
+    if (kind == 3) {                 /* list form on this thread's node */
+        struct pa_list_head list;
+        pa_list_init(&list);
+        unsigned long got = pa_alloc_pages_bulk_list(a, gfp, want, &list);
+        CHECK(got <= want);
+        CHECK_EQ(pa_list_count(&list), got);
+        if (!gfp_valid(a, gfp))
+            CHECK_EQ(got, 0);
+        while (!pa_list_empty(&list)) {
+            struct pa_page *p = pa_list_first(&list);
+            pa_list_del(p);
+            claim(c, p, 0, gfp, PA_NUMA_NO_NODE, NULL);
+        }
+        return;
+    }
     if (kind == 0) {
         struct pa_list_head list;
         pa_list_init(&list);
@@ -202,9 +268,14 @@ static void op_bulk(struct ctx *c, int kind)
             }
         }
     }
+    if (kind == 4) {                 /* array form on this thread's node */
+        nid = PA_NUMA_NO_NODE;
+        use_mask = false;
+    }
     unsigned long got = kind == 1
         ? pa_alloc_pages_bulk(a, gfp, nid, use_mask ? &m : NULL, want, NULL, arr)
-        : pa_alloc_pages_bulk_fill(a, gfp, nid, use_mask ? &m : NULL, want, arr);
+        : kind == 2 ? pa_alloc_pages_bulk_fill(a, gfp, nid, use_mask ? &m : NULL, want, arr)
+                    : pa_alloc_pages_bulk_array(a, gfp, want, arr);
     CHECK(got <= want);
     /* BULK.md B4: the number of populated slots, pre-populated ones too
      * (0 for rejected arguments). */
@@ -326,6 +397,7 @@ static void op_config(struct ctx *c)
         int cpu = (int)below(c, NR_CPUS + 3) - 2;    /* -2 .. NR_CPUS */
         int err = pa_bind_cpu(a, cpu);
         CHECK_EQ(err, cpu >= -1 && cpu < NR_CPUS ? 0 : -EINVAL);
+        c->bad_inputs += err != 0;
         if (!err)
             c->bound = cpu;
         break;
@@ -353,6 +425,7 @@ static void op_config(struct ctx *c)
                 c->mems = m;
             } else {
                 CHECK_EQ(err, -EINVAL);
+                c->bad_inputs++;
             }
         }
         break;
@@ -366,24 +439,23 @@ static void op_config(struct ctx *c)
     }
 }
 
-static void run_seed(uint64_t seed, int ops)
+/* One run: `variant` picks the configuration, `ops` bounds the operations
+ * (the byte source may end them sooner). */
+static void run(struct ctx *c, unsigned variant, long ops, struct driver_stats *st)
 {
-    struct ctx *c = calloc(1, sizeof(*c));
-    CHECK(c != NULL);
-    c->rng = seed;
     struct pa_config cfg;
     pa_config_init(&cfg);
     cfg.nr_nodes = NR_NODES;
     cfg.nr_cpus = NR_CPUS;
     cfg.node_zone_pages[0][PA_ZONE_DMA] = 1024;
     cfg.node_zone_pages[0][PA_ZONE_DMA32] = 2048;
-    cfg.node_zone_pages[0][PA_ZONE_NORMAL] = 4096 + (seed % 3) * 300;
+    cfg.node_zone_pages[0][PA_ZONE_NORMAL] = 4096 + (variant % 3) * 300;
     cfg.node_zone_pages[1][PA_ZONE_NORMAL] = 4096;
-    cfg.node_zone_pages[1][PA_ZONE_MOVABLE] = 2048 + (seed % 2) * 100;
+    cfg.node_zone_pages[1][PA_ZONE_MOVABLE] = 2048 + (variant % 2) * 100;
     static const uint32_t flag_sets[] = { 0, PA_CFG_POISON | PA_CFG_DEBUG_CHECKS, PA_CFG_DEBUG_CHECKS,
                                           PA_CFG_METADATA_ONLY };
-    cfg.flags = flag_sets[seed % 4];
-    if (seed % 5 == 4) {
+    cfg.flags = flag_sets[variant % 4];
+    if (variant % 5 == 4) {
         cfg.pcp_batch = 3;
         cfg.pcp_high = 12;
     }
@@ -399,7 +471,9 @@ static void run_seed(uint64_t seed, int ops)
     CHECK(c->owned != NULL);
     test_log_reset();
 
-    for (int i = 0; i < ops; i++) {
+    long i;
+    uint64_t checks = 0;
+    for (i = 0; i < ops && !c->exhausted; i++) {
         unsigned op = below(c, 100);
         /* Hold at most about 70% of memory: free when above it. */
         if (c->held_pages * 10 > c->total_pages * 7 && op < 45)
@@ -407,7 +481,7 @@ static void run_seed(uint64_t seed, int ops)
         if (op < 18)
             op_alloc(c, (int)(op % 3));
         else if (op < 33)
-            op_bulk(c, (int)(op % 3));
+            op_bulk(c, (int)(op % 5));
         else if (op < 45)
             op_alloc(c, 0);
         else if (op < 60)
@@ -420,18 +494,16 @@ static void run_seed(uint64_t seed, int ops)
             op_config(c);
         else if (op < 99)
             op_alloc(c, 1);
-        else
+        else {
             CHECK_OK(c->a);
-        if (i % 250 == 0)
+            checks++;
+        }
+        if (i % 250 == 0) {
             CHECK_OK(c->a);
+            checks++;
+        }
     }
     CHECK_OK(c->a);
-    if (getenv("PA_TEST_VERBOSE"))
-        fprintf(stderr, "seed %llu: %llu pages allocated, %lu failed calls, %lu bad frees, %d held\n",
-                (unsigned long long)seed, (unsigned long long)c->allocated_pages, c->failures,
-                c->bad_frees, c->n);
-    CHECK(c->allocated_pages > (uint64_t)ops);
-    CHECK(c->bad_frees > 0);
     /* Everything back: exact page count and counters. */
     CHECK_EQ(pa_set_fail_page_alloc(c->a, NULL), 0);
     CHECK_EQ(pa_set_mems_allowed(c->a, NULL), 0);
@@ -441,6 +513,7 @@ static void run_seed(uint64_t seed, int ops)
     }
     pa_drain_all_pages(c->a);
     CHECK_OK(c->a);
+    checks += 2;
     CHECK_EQ(test_total_free(c->a), c->total_pages);
     CHECK_EQ(c->allocated_pages, c->freed_pages);
     uint64_t pgalloc = 0;
@@ -458,16 +531,42 @@ static void run_seed(uint64_t seed, int ops)
     pa_destroy(c->other);
     pa_destroy(c->a);
     free(c->owned);
+    c->owned = NULL;
+    if (st) {
+        st->runs++;
+        st->ops += (uint64_t)i;
+        st->bad_inputs += c->bad_inputs;
+        st->bad_frees += c->bad_frees;
+        st->allocated_pages += c->allocated_pages;
+        st->failed_calls += c->failures;
+        st->checks += checks;
+    }
+}
+
+void driver_run_seed(uint64_t seed, long ops, struct driver_stats *st)
+{
+    struct ctx *c = calloc(1, sizeof(*c));
+    CHECK(c != NULL);
+    c->rng = seed;
+    run(c, (unsigned)seed, ops, st);
+    /* A seeded run of thousands of operations must have exercised both sides. */
+    CHECK(c->allocated_pages > (uint64_t)ops);
+    CHECK(c->bad_frees > 0);
+    CHECK(c->bad_inputs > 0);
     free(c);
 }
 
-TEST(random_ops_seed_1) { run_seed(1, 4000); }
-TEST(random_ops_seed_2) { run_seed(2, 4000); }
-TEST(random_ops_seed_3) { run_seed(3, 4000); }
-TEST(random_ops_seed_4) { run_seed(4, 4000); }
-TEST(random_ops_seed_5) { run_seed(5, 4000); }
-TEST(random_ops_seed_6) { run_seed(6, 4000); }
-TEST(random_ops_seed_7) { run_seed(7, 4000); }
-TEST(random_ops_seed_8) { run_seed(8, 4000); }
+/* Bounds one fuzz input's work so the fuzzer keeps its pace. */
+#define DRIVER_MAX_BYTE_OPS 20000
 
-RUN_TESTS()
+void driver_run_bytes(const uint8_t *data, size_t len, struct driver_stats *st)
+{
+    if (len == 0)
+        return;
+    struct ctx *c = calloc(1, sizeof(*c));
+    CHECK(c != NULL);
+    c->data = data + 1;
+    c->len = len - 1;
+    run(c, data[0], DRIVER_MAX_BYTE_OPS, st);
+    free(c);
+}
