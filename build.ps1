@@ -4,13 +4,16 @@
 #   test      build, then ctest and xunit; ends with "N passed, N failed"
 #   run       build and run the demo
 #   generate  regenerate the P/Invoke bindings from the public header
+#   fuzz      libFuzzer over the random-operation driver for -Seconds (default 600)
+#   stress    the bench-sized stress run (10^7 operations; -Seconds unused)
 #   clean     remove build output
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('build', 'test', 'run', 'generate', 'clean')]
+    [ValidateSet('build', 'test', 'run', 'generate', 'clean', 'fuzz', 'stress')]
     [string] $Task = 'build',
-    [string] $Configuration = 'Release'
+    [string] $Configuration = 'Release',
+    [int] $Seconds = 600
 )
 
 $ErrorActionPreference = 'Stop'
@@ -96,6 +99,64 @@ function Invoke-Generate {
         '--tests-out', (Join-Path $Root 'tests/PageAlloc.Generated.Tests/Generated'))
 }
 
+# --- Reliability (docs/RELIABILITY.md) ---
+
+# Reads "N% tests passed, N tests failed out of N" from a ctest log: @(passed, failed);
+# no summary (nothing ran, or ctest broke) counts as one failure.
+function Read-CtestCounts([string] $Log) {
+    $summary = Select-String -Path $Log -Pattern '(\d+)% tests passed, (\d+) tests failed out of (\d+)' |
+        Select-Object -Last 1
+    if (-not $summary) { return @(0, 1) }
+    $failed = [int]$summary.Matches[0].Groups[2].Value
+    $total = [int]$summary.Matches[0].Groups[3].Value
+    return @(($total - $failed), $failed)
+}
+
+# Configures, builds and runs one sanitizer preset of CMakePresets.json (asan: every
+# C test; tsan: the `concurrency` label); returns @(passed, failed).
+function Test-Sanitized([string] $Preset) {
+    Invoke-Checked cmake @('--preset', $Preset)
+    Invoke-Checked cmake @('--build', '--preset', $Preset)
+    $log = Join-Path $Root "build/$Preset/ctest.log"
+    $ctest = @('ctest', '--preset', $Preset)
+    # gcc's TSan maps its shadow at fixed addresses; with a kernel's larger mmap
+    # randomisation (vm.mmap_rnd_bits > 28) it aborts, so run it without ASLR.
+    if ($Preset -eq 'tsan' -and (Get-Command setarch -ErrorAction SilentlyContinue)) {
+        $ctest = @('setarch', (& uname -m), '-R') + $ctest
+    }
+    Push-Location $Root
+    try { & $ctest[0] @($ctest | Select-Object -Skip 1) 2>&1 | Tee-Object -FilePath $log | Out-Host }
+    finally { Pop-Location }
+    return Read-CtestCounts $log
+}
+
+# libFuzzer needs clang and its runtime (libclang_rt.fuzzer): apt-installs what is missing.
+function Install-FuzzTools {
+    $packages = @()
+    if (-not (Get-Command clang-14 -ErrorAction SilentlyContinue)) { $packages = @('clang-14', 'libclang-rt-14-dev') }
+    else {
+        $rt = Join-Path (& clang-14 --print-runtime-dir) 'libclang_rt.fuzzer-x86_64.a'
+        if (-not (Test-Path $rt)) { $packages += 'libclang-rt-14-dev' }
+    }
+    if ($packages.Count -eq 0) { return }
+    Invoke-AptGet @('update', '-q')
+    Invoke-AptGet (@('install', '-y', '-q', '--no-install-recommends') + $packages)
+}
+
+# Runs the fuzzer for $Seconds over tests/fuzz/corpus (read-only seeds); new inputs go
+# to build/fuzz/work, crashes to build/fuzz/artifacts (add fixed ones to the corpus).
+function Invoke-Fuzz {
+    Install-FuzzTools
+    Invoke-Checked cmake @('--preset', 'fuzz')
+    Invoke-Checked cmake @('--build', '--preset', 'fuzz')
+    $work = Join-Path $Root 'build/fuzz/work'
+    $artifacts = Join-Path $Root 'build/fuzz/artifacts'
+    New-Item -ItemType Directory -Force -Path $work, $artifacts | Out-Null
+    Invoke-Checked (Join-Path $Root 'build/fuzz/tests/fuzz/pagealloc_fuzz') @(
+        "-max_total_time=$Seconds", '-max_len=8192', '-print_final_stats=1',
+        "-artifact_prefix=$artifacts/", $work, (Join-Path $Root 'tests/fuzz/corpus'))
+}
+
 switch ($Task) {
     'build' { Build-Native; Build-Managed }
     'test' {
@@ -104,8 +165,12 @@ switch ($Task) {
         Build-Managed
         $native = Test-Native
         $managed = Test-Managed
+        $asan = Test-Sanitized 'asan'
+        $tsan = Test-Sanitized 'tsan'
         Write-Host "ctest: $($native[0]) passed, $($native[1]) failed; xunit: $($managed[0]) passed, $($managed[1]) failed"
-        $passed = $native[0] + $managed[0]; $failed = $native[1] + $managed[1]
+        Write-Host "ctest asan+ubsan: $($asan[0]) passed, $($asan[1]) failed; ctest tsan: $($tsan[0]) passed, $($tsan[1]) failed"
+        $passed = $native[0] + $managed[0] + $asan[0] + $tsan[0]
+        $failed = $native[1] + $managed[1] + $asan[1] + $tsan[1]
         Write-Host "$passed passed, $failed failed"
         if ($failed -ne 0 -or $passed -eq 0) { exit 1 }
     }
@@ -114,6 +179,11 @@ switch ($Task) {
         Invoke-Checked (Join-Path $NativeBuild 'samples/c-demo/pagealloc-demo') @()
     }
     'generate' { Invoke-Generate }
+    'fuzz' { Invoke-Fuzz }
+    'stress' {
+        Build-Native
+        Invoke-Checked (Join-Path $NativeBuild 'tests/c/test_stress') @('--big', '10000000')
+    }
     'clean' {
         if (Test-Path (Join-Path $Root 'build')) { Remove-Item -Recurse -Force (Join-Path $Root 'build') }
     }
