@@ -115,8 +115,9 @@ function Read-CtestCounts([string] $Log) {
 # Configures, builds and runs one sanitizer preset of CMakePresets.json (asan: every
 # C test; tsan: the `concurrency` label); returns @(passed, failed).
 function Test-Sanitized([string] $Preset) {
-    Invoke-Checked cmake @('--preset', $Preset)
-    Invoke-Checked cmake @('--build', '--preset', $Preset)
+    # Out-Host: the build's output must not become part of the returned counts.
+    Invoke-Checked cmake @('--preset', $Preset) | Out-Host
+    Invoke-Checked cmake @('--build', '--preset', $Preset) | Out-Host
     $log = Join-Path $Root "build/$Preset/ctest.log"
     $ctest = @('ctest', '--preset', $Preset)
     # gcc's TSan maps its shadow at fixed addresses; with a kernel's larger mmap
