@@ -47,9 +47,10 @@ function Test-Native {
 }
 
 # Installs, with the machine's package manager, the tools the tests use that a
-# fresh machine may lack (pkg-config for the installed-package test).
+# fresh machine may lack (pkg-config for the installed-package test, valgrind for memcheck).
 function Install-TestTools {
-    $missing = @([pscustomobject]@{ Command = 'pkg-config'; Package = 'pkgconf' } |
+    $missing = @([pscustomobject]@{ Command = 'pkg-config'; Package = 'pkgconf' },
+        [pscustomobject]@{ Command = 'valgrind'; Package = 'valgrind' } |
         Where-Object { -not (Get-Command $_.Command -ErrorAction SilentlyContinue) })
     if ($missing.Count -eq 0) { return }
     if (-not (Get-Command apt-get -ErrorAction SilentlyContinue)) {
@@ -131,6 +132,23 @@ function Test-Sanitized([string] $Preset) {
     return Read-CtestCounts $log
 }
 
+# The C tests under valgrind memcheck (preset valgrind: --error-exitcode, full leak check),
+# threaded tests scaled down; about three minutes. Returns @(passed, failed).
+function Test-Memcheck {
+    Invoke-Checked cmake @('--preset', 'valgrind') | Out-Host
+    Invoke-Checked cmake @('--build', '--preset', 'valgrind') | Out-Host
+    $dir = Join-Path $Root 'build/valgrind'
+    $log = Join-Path $dir 'memcheck.log'
+    $env:PA_TEST_SCALE = '20'
+    try {
+        & ctest --test-dir $dir -T memcheck --output-on-failure --parallel $Jobs --timeout 1800 `
+            -E 'installed_package_builds_c_sample|exported_symbols_are_pa_only' 2>&1 |
+            Tee-Object -FilePath $log | Out-Host
+    }
+    finally { Remove-Item Env:PA_TEST_SCALE }
+    return Read-CtestCounts $log
+}
+
 # libFuzzer needs clang and its runtime (libclang_rt.fuzzer): apt-installs what is missing.
 function Install-FuzzTools {
     $packages = @()
@@ -168,10 +186,12 @@ switch ($Task) {
         $managed = Test-Managed
         $asan = Test-Sanitized 'asan'
         $tsan = Test-Sanitized 'tsan'
+        $memcheck = Test-Memcheck
         Write-Host "ctest: $($native[0]) passed, $($native[1]) failed; xunit: $($managed[0]) passed, $($managed[1]) failed"
-        Write-Host "ctest asan+ubsan: $($asan[0]) passed, $($asan[1]) failed; ctest tsan: $($tsan[0]) passed, $($tsan[1]) failed"
-        $passed = $native[0] + $managed[0] + $asan[0] + $tsan[0]
-        $failed = $native[1] + $managed[1] + $asan[1] + $tsan[1]
+        Write-Host ("ctest asan+ubsan: $($asan[0]) passed, $($asan[1]) failed; ctest tsan: $($tsan[0]) passed, " +
+            "$($tsan[1]) failed; ctest valgrind: $($memcheck[0]) passed, $($memcheck[1]) failed")
+        $passed = $native[0] + $managed[0] + $asan[0] + $tsan[0] + $memcheck[0]
+        $failed = $native[1] + $managed[1] + $asan[1] + $tsan[1] + $memcheck[1]
         Write-Host "$passed passed, $failed failed"
         if ($failed -ne 0 -or $passed -eq 0) { exit 1 }
     }
