@@ -12,6 +12,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <sched.h>
 
 #define NR_NODES 2
 #define NR_CPUS 3
@@ -462,6 +463,18 @@ static void run(struct ctx *c, unsigned variant, long ops, struct driver_stats *
     c->metadata = cfg.flags & PA_CFG_METADATA_ONLY;
     c->total_pages = 1024 + 2048 + cfg.node_zone_pages[0][PA_ZONE_NORMAL] + 4096 +
                      cfg.node_zone_pages[1][PA_ZONE_MOVABLE];
+    /* Unbound, a thread uses the slot of the CPU it runs on: pin the thread
+     * to one CPU so a seed (or fuzz input) replays exactly. */
+    cpu_set_t saved, one;
+    CHECK_EQ(sched_getaffinity(0, sizeof(saved), &saved), 0);
+    CPU_ZERO(&one);
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+        if (CPU_ISSET(cpu, &saved)) {
+            CPU_SET(cpu, &one);
+            break;
+        }
+    }
+    CHECK_EQ(sched_setaffinity(0, sizeof(one), &one), 0);
     c->a = test_create(&cfg);
     c->bound = -1;
     c->other = test_simple(1024, 1);
@@ -532,6 +545,7 @@ static void run(struct ctx *c, unsigned variant, long ops, struct driver_stats *
     pa_destroy(c->a);
     free(c->owned);
     c->owned = NULL;
+    CHECK_EQ(sched_setaffinity(0, sizeof(saved), &saved), 0);
     if (st) {
         st->runs++;
         st->ops += (uint64_t)i;
