@@ -81,7 +81,7 @@ function Test-Managed {
     if ($trx.Count -eq 0) { return @(0, 1) }
     $passed = 0; $failed = 0
     foreach ($file in $trx) {
-        $counters = ([xml](Get-Content -Raw $file.FullName)).TestRun.ResultSummary.Counters
+        $counters = ([xml](Get-Content -Raw -LiteralPath $file.FullName)).TestRun.ResultSummary.Counters
         $passed += [int]$counters.passed
         # A skipped test is a check that did not run: it counts as failed.
         $failed += [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted +
