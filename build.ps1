@@ -6,13 +6,16 @@
 #   generate  regenerate the P/Invoke bindings from the public header
 #   pack      the NuGet package build/packages/PageAlloc.<version>.nupkg (+ .snupkg symbols)
 #   bench     C harness + BenchmarkDotNet, then docs/BENCHMARKS.md and docs/bench-batch.png (~5 min)
+#   fuzz      libFuzzer over the random-operation driver for -Seconds (default 600)
+#   stress    the bench-sized stress run (10^7 operations; -Seconds unused)
 #   clean     remove build output
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('build', 'test', 'run', 'generate', 'clean', 'pack', 'bench')]
+    [ValidateSet('build', 'test', 'run', 'generate', 'clean', 'pack', 'bench', 'fuzz', 'stress')]
     [string] $Task = 'build',
-    [string] $Configuration = 'Release'
+    [string] $Configuration = 'Release',
+    [int] $Seconds = 600
 )
 
 $ErrorActionPreference = 'Stop'
@@ -47,9 +50,10 @@ function Test-Native {
 }
 
 # Installs, with the machine's package manager, the tools the tests use that a
-# fresh machine may lack (pkg-config for the installed-package test).
+# fresh machine may lack (pkg-config for the installed-package test, valgrind for memcheck).
 function Install-TestTools {
-    $missing = @([pscustomobject]@{ Command = 'pkg-config'; Package = 'pkgconf' } |
+    $missing = @([pscustomobject]@{ Command = 'pkg-config'; Package = 'pkgconf' },
+        [pscustomobject]@{ Command = 'valgrind'; Package = 'valgrind' } |
         Where-Object { -not (Get-Command $_.Command -ErrorAction SilentlyContinue) })
     if ($missing.Count -eq 0) { return }
     if (-not (Get-Command apt-get -ErrorAction SilentlyContinue)) {
@@ -169,6 +173,82 @@ function Invoke-Bench {
         '--in', $results, '--docs', (Join-Path $Root 'docs'), '--font', $BenchFont)
 }
 
+# --- Reliability (docs/RELIABILITY.md) ---
+
+# Reads "N% tests passed, N tests failed out of N" from a ctest log: @(passed, failed);
+# no summary (nothing ran, or ctest broke) counts as one failure.
+function Read-CtestCounts([string] $Log) {
+    $summary = Select-String -Path $Log -Pattern '(\d+)% tests passed, (\d+) tests failed out of (\d+)' |
+        Select-Object -Last 1
+    if (-not $summary) { return @(0, 1) }
+    $failed = [int]$summary.Matches[0].Groups[2].Value
+    $total = [int]$summary.Matches[0].Groups[3].Value
+    return @(($total - $failed), $failed)
+}
+
+# Configures, builds and runs one sanitizer preset of CMakePresets.json (asan: every
+# C test; tsan: the `concurrency` label); returns @(passed, failed).
+function Test-Sanitized([string] $Preset) {
+    # Out-Host: the build's output must not become part of the returned counts.
+    Invoke-Checked cmake @('--preset', $Preset) | Out-Host
+    Invoke-Checked cmake @('--build', '--preset', $Preset) | Out-Host
+    $log = Join-Path $Root "build/$Preset/ctest.log"
+    $ctest = @('ctest', '--preset', $Preset)
+    # gcc's TSan maps its shadow at fixed addresses; with a kernel's larger mmap
+    # randomisation (vm.mmap_rnd_bits > 28) it aborts, so run it without ASLR.
+    if ($Preset -eq 'tsan' -and (Get-Command setarch -ErrorAction SilentlyContinue)) {
+        $ctest = @('setarch', (& uname -m), '-R') + $ctest
+    }
+    Push-Location $Root
+    try { & $ctest[0] @($ctest | Select-Object -Skip 1) 2>&1 | Tee-Object -FilePath $log | Out-Host }
+    finally { Pop-Location }
+    return Read-CtestCounts $log
+}
+
+# The C tests under valgrind memcheck (preset valgrind: --error-exitcode, full leak check),
+# threaded tests scaled down; about three minutes. Returns @(passed, failed).
+function Test-Memcheck {
+    Invoke-Checked cmake @('--preset', 'valgrind') | Out-Host
+    Invoke-Checked cmake @('--build', '--preset', 'valgrind') | Out-Host
+    $dir = Join-Path $Root 'build/valgrind'
+    $log = Join-Path $dir 'memcheck.log'
+    $env:PA_TEST_SCALE = '20'
+    try {
+        & ctest --test-dir $dir -T memcheck --output-on-failure --parallel $Jobs --timeout 1800 `
+            -E 'installed_package_builds_c_sample|exported_symbols_are_pa_only' 2>&1 |
+            Tee-Object -FilePath $log | Out-Host
+    }
+    finally { Remove-Item Env:PA_TEST_SCALE }
+    return Read-CtestCounts $log
+}
+
+# libFuzzer needs clang and its runtime (libclang_rt.fuzzer): apt-installs what is missing.
+function Install-FuzzTools {
+    $packages = @()
+    if (-not (Get-Command clang-14 -ErrorAction SilentlyContinue)) { $packages = @('clang-14', 'libclang-rt-14-dev') }
+    else {
+        $rt = Join-Path (& clang-14 --print-runtime-dir) 'libclang_rt.fuzzer-x86_64.a'
+        if (-not (Test-Path $rt)) { $packages += 'libclang-rt-14-dev' }
+    }
+    if ($packages.Count -eq 0) { return }
+    Invoke-AptGet @('update', '-q')
+    Invoke-AptGet (@('install', '-y', '-q', '--no-install-recommends') + $packages)
+}
+
+# Runs the fuzzer for $Seconds over tests/fuzz/corpus (read-only seeds); new inputs go
+# to build/fuzz/work, crashes to build/fuzz/artifacts (add fixed ones to the corpus).
+function Invoke-Fuzz {
+    Install-FuzzTools
+    Invoke-Checked cmake @('--preset', 'fuzz')
+    Invoke-Checked cmake @('--build', '--preset', 'fuzz')
+    $work = Join-Path $Root 'build/fuzz/work'
+    $artifacts = Join-Path $Root 'build/fuzz/artifacts'
+    New-Item -ItemType Directory -Force -Path $work, $artifacts | Out-Null
+    Invoke-Checked (Join-Path $Root 'build/fuzz/tests/fuzz/pagealloc_fuzz') @(
+        "-max_total_time=$Seconds", '-max_len=8192', '-print_final_stats=1',
+        "-artifact_prefix=$artifacts/", $work, (Join-Path $Root 'tests/fuzz/corpus'))
+}
+
 switch ($Task) {
     'build' { Build-Native; Build-Managed }
     'test' {
@@ -178,8 +258,14 @@ switch ($Task) {
         Invoke-Pack -NoBuild
         $native = Test-Native
         $managed = Test-Managed
+        $asan = Test-Sanitized 'asan'
+        $tsan = Test-Sanitized 'tsan'
+        $memcheck = Test-Memcheck
         Write-Host "ctest: $($native[0]) passed, $($native[1]) failed; xunit: $($managed[0]) passed, $($managed[1]) failed"
-        $passed = $native[0] + $managed[0]; $failed = $native[1] + $managed[1]
+        Write-Host ("ctest asan+ubsan: $($asan[0]) passed, $($asan[1]) failed; ctest tsan: $($tsan[0]) passed, " +
+            "$($tsan[1]) failed; ctest valgrind: $($memcheck[0]) passed, $($memcheck[1]) failed")
+        $passed = $native[0] + $managed[0] + $asan[0] + $tsan[0] + $memcheck[0]
+        $failed = $native[1] + $managed[1] + $asan[1] + $tsan[1] + $memcheck[1]
         Write-Host "$passed passed, $failed failed"
         if ($failed -ne 0 -or $passed -eq 0) { exit 1 }
     }
@@ -190,6 +276,11 @@ switch ($Task) {
     'generate' { Invoke-Generate }
     'pack' { Build-Native; Invoke-Pack }
     'bench' { Invoke-Bench }
+    'fuzz' { Invoke-Fuzz }
+    'stress' {
+        Build-Native
+        Invoke-Checked (Join-Path $NativeBuild 'tests/c/test_stress') @('--big', '10000000')
+    }
     'clean' {
         if (Test-Path (Join-Path $Root 'build')) { Remove-Item -Recurse -Force (Join-Path $Root 'build') }
     }

@@ -86,9 +86,14 @@ void free_one_page_locked(struct pa_zone *z, struct pa_page *page, uint64_t pfn,
         if (!buddy)
             break;
         if (unlikely(order >= PA_PAGEBLOCK_ORDER)) {
-            /* Keep high-atomic pageblocks from merging with ordinary ones. */
+            /* Keep high-atomic pageblocks from merging with ordinary ones.
+             * Judge by both pageblocks' types, as the kernel does since
+             * 6.10: mt may be the type a pcp list recorded, stale once the
+             * pageblock was reserved, which kept two reserved blocks apart. */
             int buddy_mt = get_pageblock_migratetype(z, buddy_pfn);
-            if (mt != buddy_mt && (!migratetype_is_mergeable(mt) || !migratetype_is_mergeable(buddy_mt)))
+            int block_mt = get_pageblock_migratetype(z, pfn);
+            if (block_mt != buddy_mt &&
+                (!migratetype_is_mergeable(block_mt) || !migratetype_is_mergeable(buddy_mt)))
                 break;
         }
         del_page_from_free_list(z, buddy, order);
@@ -284,6 +289,22 @@ void reserve_highatomic_pageblock(struct pa_zone *z, struct pa_page *page)
     os_mutex_unlock(&z->lock);
 }
 
+/* A whole free pageblock that stopped being high-atomic may now merge with
+ * its buddy, which __free_one_page refused while the types differed; re-free
+ * it so no two free buddies stay apart (pa_check's invariant). The kernel
+ * leaves such a pair until the next free; here that broke pa_check. */
+static void remerge_free_pageblock(struct pa_zone *z, uint64_t pfn)
+{
+    uint64_t start = pfn & ~(PAGEBLOCK_NR_PAGES - 1);
+    struct pa_page *page = pfn_to_page(z->alloc, start);
+    if (page_state(page) != PG_BUDDY || page->order != PA_PAGEBLOCK_ORDER)
+        return;
+    int mt = get_pageblock_migratetype(z, start);
+    del_page_from_free_list(z, page, PA_PAGEBLOCK_ORDER);
+    zone_mod_free_pages(z, -(1l << PA_PAGEBLOCK_ORDER));
+    free_one_page_locked(z, page, start, PA_PAGEBLOCK_ORDER, mt, false);
+}
+
 /* Kernel: unreserve_highatomic_pageblock(): give a reserved pageblock back
  * to ordinary requests when an allocation is about to fail. */
 bool unreserve_highatomic_pageblock(struct pa_allocator *a, const struct alloc_context *ac,
@@ -306,6 +327,7 @@ bool unreserve_highatomic_pageblock(struct pa_allocator *a, const struct alloc_c
                                                  ? z->nr_reserved_highatomic : PAGEBLOCK_NR_PAGES;
             set_pageblock_migratetype(z, pfn, ac->migratetype);
             if (move_freepages_block(z, pfn, ac->migratetype)) {
+                remerge_free_pageblock(z, pfn);
                 os_mutex_unlock(&z->lock);
                 return true;
             }

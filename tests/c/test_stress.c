@@ -8,9 +8,11 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <time.h>
 
 #define ZONE_PAGES 16384
 #define MAX_HELD 768
+#define MAX_THREADS 16
 
 static _Atomic uint32_t owner[ZONE_PAGES];
 static _Atomic int failures;   /* allocations that returned nothing */
@@ -203,16 +205,27 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/* PA_TEST_SCALE=k divides the CI-sized operation counts by k (the TSan and
+ * valgrind runs, where each operation costs far more). */
+static long scaled(long ops)
+{
+    const char *s = getenv("PA_TEST_SCALE");
+    long k = s ? atol(s) : 1;
+    return k > 1 ? ops / k : ops;
+}
+
 static void run_stress(int nr_threads, int nr_cpus, long total_ops, uint64_t seed)
 {
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     struct pa_config cfg;
     test_config(&cfg, 1, nr_cpus, 0, 0, ZONE_PAGES, 0);
     pa_allocator *a = test_create(&cfg);
     memset((void *)owner, 0, sizeof(owner));
     atomic_store(&failures, 0);
-    static struct worker workers[8];
-    pthread_t th[8];
-    CHECK(nr_threads <= 8);
+    static struct worker workers[MAX_THREADS];
+    pthread_t th[MAX_THREADS];
+    CHECK(nr_threads <= MAX_THREADS);
     for (int i = 0; i < nr_threads; i++) {
         workers[i] = (struct worker){ .a = a, .id = i, .cpu = i % nr_cpus,
                                       .ops = total_ops / nr_threads, .rng = seed * 1000 + (uint64_t)i };
@@ -240,18 +253,45 @@ static void run_stress(int nr_threads, int nr_cpus, long total_ops, uint64_t see
     CHECK(p != NULL);
     pa_free_pages(a, p, 10);
     CHECK_OK(a);
+    uint64_t fails = (uint64_t)atomic_load(&failures);
     pa_destroy(a);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    printf("stress: %d threads on %d pcp slots, %ld operations, %ld pages allocated and freed, "
+           "%llu empty allocations, %.2f s\n", nr_threads, nr_cpus, (total_ops / nr_threads) * nr_threads,
+           allocated, (unsigned long long)fails, secs);
 }
 
 TEST(stress_two_threads_on_two_cpus)
 {
-    run_stress(2, 2, 200000, 1);
+    run_stress(2, 2, scaled(1000000), 1);
 }
 
 TEST(stress_four_threads_share_two_cpu_slots)
 {
     /* Two threads per pcp slot: trylocks fail and fall back to the zone lock. */
-    run_stress(4, 2, 200000, 2);
+    run_stress(4, 2, scaled(1000000), 2);
 }
 
-RUN_TESTS()
+TEST(stress_eight_threads_on_three_cpu_slots)
+{
+    /* Uneven sharing (3, 3, 2 threads per slot) and more threads than CPUs. */
+    run_stress(8, 3, scaled(2000000), 3);
+}
+
+/* `test_stress --big [ops [threads [slots]]]`: the bench-sized run (default
+ * 10^7 operations, 8 threads on 3 pcp slots), run by `build.ps1 stress`,
+ * not by ctest. Otherwise the ctest tests, by name. */
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "--big") == 0) {
+        long ops = argc > 2 ? atol(argv[2]) : 10000000;
+        int threads = argc > 3 ? atoi(argv[3]) : 8;
+        int slots = argc > 4 ? atoi(argv[4]) : 3;
+        CHECK(ops > 0 && threads >= 1 && threads <= MAX_THREADS && slots >= 1);
+        run_stress(threads, slots, ops, 42);
+        printf("big stress run passed\n");
+        return 0;
+    }
+    return run_tests(argc, argv);
+}

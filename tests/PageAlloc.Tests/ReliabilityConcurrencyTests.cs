@@ -1,0 +1,212 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using PageAlloc;
+using Xunit;
+
+namespace PageAlloc.Tests;
+
+/// <summary>
+/// Threads allocating, splitting, detaching, disposing and dropping page owners while finalizers
+/// run on the finalizer thread, then the allocator disposed under threads still holding lists:
+/// no page lost, every dropped owner finalized exactly once, the allocator destroyed by its last owner.
+/// </summary>
+public sealed class ReliabilityConcurrencyTests : LeakCheckedTest
+{
+    private const int Threads = 4;
+
+    [Fact]
+    public void Threads_finalizers_and_an_allocator_disposed_under_live_lists()
+    {
+        long destroyed = OwnerDiagnostics.DestroyedAllocators;
+        long finalizedBefore = OwnerDiagnostics.FinalizedOwners;
+        PageAllocator allocator = Create(nodes: 2, pagesPerNode: 16384);
+        long free = FreePages(allocator);
+        var errors = new List<Exception>();
+        long dropped = 0;
+        using var holding = new Barrier(Threads + 1);
+        using var disposed = new ManualResetEventSlim();
+        var workers = new Thread[Threads];
+        for (int t = 0; t < Threads; t++)
+        {
+            int seed = t;
+            workers[t] = new Thread(() =>
+            {
+                try
+                {
+                    Interlocked.Add(ref dropped, Churn(allocator, seed, 400));
+                    HoldThroughDispose(allocator, seed, holding, disposed);
+                }
+                catch (Exception exception)
+                {
+                    lock (errors)
+                    {
+                        errors.Add(exception);
+                    }
+
+                    holding.RemoveParticipant();
+                }
+            });
+            workers[t].Start();
+        }
+
+        // Finalizers run while the workers allocate and free.
+        var collector = new Thread(() =>
+        {
+            while (holding.ParticipantsRemaining > 1 && holding.CurrentPhaseNumber == 0)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+            }
+        });
+        collector.Start();
+
+        // Phase 1 over: everything the workers dropped is finalized, every other page is back
+        // except what they now hold.
+        holding.SignalAndWait(TimeSpan.FromMinutes(2));
+        Assert.True(collector.Join(TimeSpan.FromMinutes(1)));
+        CollectGarbage();
+        Assert.Empty(errors);
+        Assert.Equal(finalizedBefore + Interlocked.Read(ref dropped), OwnerDiagnostics.FinalizedOwners);
+        allocator.Check();
+
+        // The allocator goes away while the workers' lists are alive: they stay usable.
+        allocator.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => allocator.AllocateBulk(1));
+        Assert.Equal(destroyed, OwnerDiagnostics.DestroyedAllocators);
+        disposed.Set();
+        foreach (Thread worker in workers)
+        {
+            Assert.True(worker.Join(TimeSpan.FromMinutes(2)));
+        }
+
+        Assert.Empty(errors);
+        CollectGarbage();
+        Assert.Equal(destroyed + 1, OwnerDiagnostics.DestroyedAllocators);
+        Assert.True(free > 0);
+        Assert.True(Interlocked.Read(ref dropped) > 0);
+        AcceptFinalizations();
+    }
+
+    /// <summary>Random owner traffic; returns how many owners it dropped for the finalizer.</summary>
+    private static long Churn(PageAllocator allocator, int seed, int rounds)
+    {
+        var random = new Random(seed);
+        allocator.BindCpu(seed % allocator.CpuCount);
+        var kept = new List<IDisposable>();
+        long dropped = 0;
+        for (int round = 0; round < rounds; round++)
+        {
+            PageList list = allocator.AllocateBulk(random.Next(1, 49), Gfp.Kernel | Gfp.NoWarn);
+            Stamp(list, seed, round);
+            switch (random.Next(5))
+            {
+                case 0:
+                    list.Dispose();
+                    break;
+                case 1:
+                    if (list.Count > 1)
+                    {
+                        kept.Add(list.Split(list.Count / 2));
+                    }
+
+                    kept.Add(list);
+                    break;
+                case 2:
+                    if (list.Count > 0)
+                    {
+                        kept.Add(list.Detach(0));
+                    }
+
+                    list.Dispose();
+                    break;
+                case 3:
+                    list.Dispose();
+                    dropped += DropSome(allocator, random.Next(1, 17));
+                    break;
+                default:
+                    using (var array = new PageArray(random.Next(1, 33)))
+                    {
+                        allocator.FillBulk(array, Gfp.Kernel | Gfp.NoWarn, preferredNode: random.Next(-1, allocator.NodeCount));
+                    }
+
+                    list.Dispose();
+                    break;
+            }
+
+            if (kept.Count > 12)
+            {
+                kept.ForEach(k => k.Dispose());
+                kept.Clear();
+            }
+        }
+
+        kept.ForEach(k => k.Dispose());
+        return dropped;
+    }
+
+    /// <summary>Allocates a list, a split-off part and a block, and drops all three undisposed.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static long DropSome(PageAllocator allocator, int count)
+    {
+        PageList list = allocator.AllocateBulk(count, Gfp.Kernel | Gfp.NoWarn);
+        long owners = 1;
+        if (list.Count > 1)
+        {
+            Leak(list.Split(1));
+            owners++;
+        }
+
+        if (allocator.TryAllocatePages(1, Gfp.Kernel | Gfp.NoWarn, out PageBlock? block))
+        {
+            Leak(block);
+            owners++;
+        }
+
+        Leak(list);
+        return owners;
+    }
+
+    /// <summary>Holds lists across the allocator's Dispose, then uses, splits and frees them.</summary>
+    private static void HoldThroughDispose(PageAllocator allocator, int seed, Barrier holding, ManualResetEventSlim disposed)
+    {
+        PageList held = allocator.AllocateBulk(64, Gfp.Kernel | Gfp.NoWarn);
+        PageBlock block = allocator.AllocatePages(2);
+        Stamp(held, seed, 1);
+        holding.SignalAndWait(TimeSpan.FromMinutes(2));
+        Assert.True(disposed.Wait(TimeSpan.FromMinutes(2)));
+
+        Assert.Throws<ObjectDisposedException>(() => allocator.AllocateBulk(1));
+        CheckStamp(held, seed, 1);
+        block.Span.Fill((byte)seed);
+        using PageList half = held.Split(held.Count / 2);
+        using PageBlock one = held.Detach(0);
+        one.Span[0] = (byte)seed;
+        held.Append(half);
+        held.Dispose();
+        block.Dispose();
+    }
+
+    private static void Stamp(PageList list, int seed, int round)
+    {
+        foreach (Page page in list)
+        {
+            page.Span[0] = (byte)seed;
+            page.Span[^1] = (byte)round;
+        }
+
+        CheckStamp(list, seed, round);
+    }
+
+    private static void CheckStamp(PageList list, int seed, int round)
+    {
+        foreach (Page page in list)
+        {
+            if (page.Span[0] != (byte)seed || page.Span[^1] != (byte)round)
+            {
+                throw new InvalidOperationException("a page was handed to two owners");
+            }
+        }
+    }
+}

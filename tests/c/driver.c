@@ -1,0 +1,591 @@
+/* driver.c - random operations over one allocator: every allocation
+ * function with random (and nonsense) gfp masks, orders 0..12, nodes
+ * -1..N+1, empty, full and random nodemasks, bulk with pre-populated arrays,
+ * bad frees, drains, CPU rebinding, fault injection and mems_allowed
+ * changes. Every page handed out is checked against the request and claimed
+ * in an ownership map; pa_check runs every few hundred operations; at the
+ * end every page is back and the counters agree. Choices come from a seeded
+ * generator (ctest) or from a byte string (libFuzzer, corpus replay). */
+#include "driver.h"
+#include "support.h"
+
+#include "internal.h"
+
+#include <errno.h>
+#include <sched.h>
+
+#define NR_NODES 2
+#define NR_CPUS 3
+#define MAX_HELD 4096
+
+struct block { struct pa_page *page; unsigned order; };
+
+struct ctx {
+    pa_allocator *a, *other;
+    struct pa_page *foreign;       /* a page of `other` */
+    uint64_t rng;
+    uint8_t *owned;                /* per pfn */
+    struct block held[MAX_HELD];
+    int n;
+    uint64_t held_pages, total_pages;
+    uint64_t allocated_pages, freed_pages;
+    int bound;                     /* pcp slot bound to, -1 if not */
+    bool has_mems;
+    pa_nodemask_t mems;
+    bool metadata;
+    unsigned long bad_frees, failures, bad_inputs;
+    const uint8_t *data;           /* byte source, or NULL for the generator */
+    size_t len, pos;
+    bool exhausted;                /* the byte source ran out */
+};
+
+static uint64_t splitmix(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* The next k bytes of the byte source, little-endian; zeros once it runs out. */
+static uint64_t take(struct ctx *c, unsigned k)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < k; i++) {
+        if (c->pos >= c->len) {
+            c->exhausted = true;
+            break;
+        }
+        v |= (uint64_t)c->data[c->pos++] << (8 * i);
+    }
+    return v;
+}
+
+static uint64_t rnd(struct ctx *c)
+{
+    return c->data ? take(c, 8) : splitmix(&c->rng);
+}
+
+/* A choice in 0..n-1; from bytes, as few bytes as the range needs, so the
+ * fuzzer's mutations map onto single decisions. */
+static unsigned below(struct ctx *c, unsigned n)
+{
+    if (!c->data)
+        return (unsigned)(splitmix(&c->rng) % n);
+    return (unsigned)(take(c, n <= 256 ? 1 : n <= 65536 ? 2 : 4) % n);
+}
+
+static pa_gfp_t random_gfp(struct ctx *c)
+{
+    if (below(c, 10) == 0)
+        return (pa_gfp_t)rnd(c) & ~PA_GFP_NOFAIL;     /* nonsense, mostly invalid */
+    static const pa_gfp_t bases[] = { PA_GFP_KERNEL, PA_GFP_ATOMIC, PA_GFP_NOWAIT, PA_GFP_USER,
+                                      PA_GFP_HIGHUSER_MOVABLE, 0 };
+    static const pa_gfp_t mods[] = { PA_GFP_DMA, PA_GFP_DMA32, PA_GFP_HIGHMEM, PA_GFP_MOVABLE,
+                                     PA_GFP_RECLAIMABLE, PA_GFP_HIGH, PA_GFP_ZERO, PA_GFP_NORETRY,
+                                     PA_GFP_RETRY_MAYFAIL, PA_GFP_COMP, PA_GFP_NOMEMALLOC,
+                                     PA_GFP_HARDWALL, PA_GFP_THISNODE, PA_GFP_ACCOUNT };
+    pa_gfp_t gfp = bases[below(c, 6)];
+    for (size_t i = 0; i < sizeof(mods) / sizeof(mods[0]); i++)
+        if (below(c, 8) == 0)
+            gfp |= mods[i];
+    if (below(c, 4))
+        gfp |= PA_GFP_NOWARN;
+    return gfp;
+}
+
+static bool random_mask(struct ctx *c, pa_nodemask_t *m)
+{
+    if (below(c, 2))
+        return false;
+    memset(m, 0, sizeof(*m));
+    switch (below(c, 8)) {
+    case 0:                          /* empty: nothing may be allocated */
+        break;
+    case 1:                          /* full: every bit, absent nodes too */
+        memset(m, 0xff, sizeof(*m));
+        break;
+    default:
+        m->bits[0] = rnd(c) & 0xf;   /* nodes 0..3: two exist */
+        if (below(c, 8) == 0)
+            m->bits[0] |= 1ull << 63;
+        break;
+    }
+    return true;
+}
+
+static bool mask_has_node(const pa_nodemask_t *m)
+{
+    return (m->bits[0] & ((1ull << NR_NODES) - 1)) != 0;
+}
+
+/* Checks a page against its request and claims it. */
+static void claim(struct ctx *c, struct pa_page *p, unsigned order, pa_gfp_t gfp, int nid,
+                  const pa_nodemask_t *mask)
+{
+    pa_allocator *a = c->a;
+    CHECK(gfp_valid(a, gfp));
+    uint64_t pfn = pa_page_to_pfn(a, p);
+    CHECK(pfn < a->nr_pfns);
+    CHECK_EQ(pfn & ((1ull << order) - 1), 0);
+    CHECK_EQ(page_state(p), PG_ALLOC);
+    CHECK_EQ(p->order, order);
+    int zone = (int)pa_page_zonenum(a, p);
+    int node = pa_page_to_nid(a, p);
+    CHECK(zone <= gfp_zone(gfp));                    /* never above the highest usable zone */
+    if (mask)
+        CHECK(nodemask_test(mask, node));
+    if ((gfp & PA_GFP_THISNODE) && nid >= 0)
+        CHECK_EQ(node, nid);
+    /* Unbound, the CPU (so the local node) may change under us. */
+    if ((gfp & PA_GFP_THISNODE) && nid < 0 && c->bound >= 0)
+        CHECK_EQ(node, pa_cpu_to_node(a, c->bound));
+    bool ignores_cpuset = (gfp & PA_GFP_HIGH) && !(gfp & PA_GFP_DIRECT_RECLAIM);
+    if (c->has_mems && !ignores_cpuset)
+        CHECK(nodemask_test(&c->mems, node));
+    if ((gfp & PA_GFP_ZERO) && !c->metadata) {
+        const uint8_t *m = pa_page_address(a, p);
+        for (size_t i = 0; i < (pa_page_size(a) << order); i += 509)
+            CHECK_EQ(m[i], 0);
+    }
+    for (uint64_t i = 0; i < (1ull << order); i++) {
+        CHECK_EQ(c->owned[pfn + i], 0);
+        c->owned[pfn + i] = 1;
+    }
+    if (!c->metadata)
+        memset(pa_page_address(a, p), 0x3c, 64);
+    CHECK(c->n < MAX_HELD);
+    c->held[c->n++] = (struct block){ p, order };
+    c->held_pages += 1ull << order;
+    c->allocated_pages += 1ull << order;
+}
+
+static struct block unclaim(struct ctx *c, int i)
+{
+    struct block h = c->held[i];
+    c->held[i] = c->held[--c->n];
+    uint64_t pfn = pa_page_to_pfn(c->a, h.page);
+    for (uint64_t k = 0; k < (1ull << h.order); k++) {
+        CHECK_EQ(c->owned[pfn + k], 1);
+        c->owned[pfn + k] = 0;
+    }
+    c->held_pages -= 1ull << h.order;
+    c->freed_pages += 1ull << h.order;
+    return h;
+}
+
+static int pick_order0(struct ctx *c)
+{
+    for (int t = 0; t < 8 && c->n; t++) {
+        int i = (int)below(c, (unsigned)c->n);
+        if (c->held[i].order == 0)
+            return i;
+    }
+    return -1;
+}
+
+static int random_nid(struct ctx *c)
+{
+    return (int)below(c, NR_NODES + 2) - 1;          /* -1 .. N+1 */
+}
+
+static bool nid_ok(int nid) { return nid >= -1 && nid < NR_NODES; }
+
+static void op_alloc(struct ctx *c, int kind)
+{
+    pa_allocator *a = c->a;
+    pa_gfp_t gfp = random_gfp(c);
+    unsigned order = below(c, 4) ? below(c, 4) : below(c, 13);
+    int nid = kind ? random_nid(c) : PA_NUMA_NO_NODE;
+    pa_nodemask_t m;
+    bool use_mask = kind == 2 && random_mask(c, &m);
+    struct pa_page *p = kind == 0 ? pa_alloc_pages(a, gfp, order)
+                      : kind == 1 ? pa_alloc_pages_node(a, gfp, order, nid)
+                                  : pa_alloc_pages_nodemask(a, gfp, order, nid, use_mask ? &m : NULL);
+    if (!gfp_valid(a, gfp) || order > PA_MAX_ORDER || !nid_ok(nid)) {
+        CHECK(p == NULL);
+        c->bad_inputs++;
+    }
+    if (use_mask && !mask_has_node(&m))
+        CHECK(p == NULL);
+    if (p)
+        claim(c, p, order, gfp, nid, use_mask ? &m : NULL);
+    else
+        c->failures++;
+}
+
+static void op_bulk(struct ctx *c, int kind)
+{
+    pa_allocator *a = c->a;
+    pa_gfp_t gfp = random_gfp(c);
+    int nid = random_nid(c);
+    pa_nodemask_t m;
+    bool use_mask = random_mask(c, &m);
+    unsigned long want = below(c, 41);
+    if (!gfp_valid(a, gfp) || !nid_ok(nid))
+        c->bad_inputs++;
+    if (kind == 3) {                 /* list form on this thread's node */
+        struct pa_list_head list;
+        pa_list_init(&list);
+        unsigned long got = pa_alloc_pages_bulk_list(a, gfp, want, &list);
+        CHECK(got <= want);
+        CHECK_EQ(pa_list_count(&list), got);
+        if (!gfp_valid(a, gfp))
+            CHECK_EQ(got, 0);
+        while (!pa_list_empty(&list)) {
+            struct pa_page *p = pa_list_first(&list);
+            pa_list_del(p);
+            claim(c, p, 0, gfp, PA_NUMA_NO_NODE, NULL);
+        }
+        return;
+    }
+    if (kind == 0) {
+        struct pa_list_head list;
+        pa_list_init(&list);
+        unsigned long got = pa_alloc_pages_bulk(a, gfp, nid, use_mask ? &m : NULL, want, &list, NULL);
+        CHECK(got <= want);
+        CHECK_EQ(pa_list_count(&list), got);
+        if (!gfp_valid(a, gfp) || !nid_ok(nid))
+            CHECK_EQ(got, 0);
+        while (!pa_list_empty(&list)) {
+            struct pa_page *p = pa_list_first(&list);
+            pa_list_del(p);
+            claim(c, p, 0, gfp, nid, use_mask ? &m : NULL);
+        }
+        return;
+    }
+    /* Array forms, some slots pre-populated with pages we hold. */
+    struct pa_page *arr[40] = { 0 }, *pre[40] = { 0 };
+    int npre = 0;
+    for (unsigned long i = 0; i < want; i++) {
+        if (below(c, 4) == 0) {
+            int h = pick_order0(c);
+            bool dup = false;
+            for (unsigned long j = 0; h >= 0 && j < i; j++)
+                dup |= arr[j] == c->held[h].page;
+            if (h >= 0 && !dup) {
+                arr[i] = pre[i] = c->held[h].page;
+                npre++;
+            }
+        }
+    }
+    if (kind == 4) {                 /* array form on this thread's node */
+        nid = PA_NUMA_NO_NODE;
+        use_mask = false;
+    }
+    unsigned long got = kind == 1
+        ? pa_alloc_pages_bulk(a, gfp, nid, use_mask ? &m : NULL, want, NULL, arr)
+        : kind == 2 ? pa_alloc_pages_bulk_fill(a, gfp, nid, use_mask ? &m : NULL, want, arr)
+                    : pa_alloc_pages_bulk_array(a, gfp, want, arr);
+    CHECK(got <= want);
+    /* BULK.md B4: the number of populated slots, pre-populated ones too
+     * (0 for rejected arguments). */
+    unsigned long populated = 0;
+    for (unsigned long i = 0; i < want; i++)
+        populated += arr[i] != NULL;
+    if (!gfp_valid(a, gfp) || !nid_ok(nid))
+        CHECK_EQ(got, 0);
+    else
+        CHECK_EQ(got, populated);
+    for (unsigned long i = 0; i < want; i++) {
+        if (pre[i]) {
+            CHECK(arr[i] == pre[i]);                 /* populated slots are kept */
+            continue;
+        }
+        if (arr[i])
+            claim(c, arr[i], 0, gfp, nid, use_mask ? &m : NULL);
+    }
+    CHECK(populated >= (unsigned long)npre);
+}
+
+static void op_free(struct ctx *c)
+{
+    if (!c->n)
+        return;
+    struct block h = unclaim(c, (int)below(c, (unsigned)c->n));
+    pa_free_pages(c->a, h.page, h.order);
+}
+
+static void op_free_many(struct ctx *c, bool as_list)
+{
+    struct pa_list_head list;
+    struct pa_page *arr[32] = { 0 };
+    pa_list_init(&list);
+    int k = 1 + (int)below(c, 32);
+    for (int j = 0; j < k; j++) {
+        int i = pick_order0(c);
+        if (i < 0)
+            break;
+        struct block h = unclaim(c, i);
+        if (as_list)
+            pa_list_move_tail(h.page, &list);
+        else {
+            int slot = (int)below(c, 32);            /* scattered, NULLs between */
+            while (arr[slot])
+                slot = (slot + 1) % 32;
+            arr[slot] = h.page;
+        }
+    }
+    if (as_list) {
+        pa_free_pages_bulk(c->a, &list);
+        CHECK(pa_list_empty(&list));
+    } else {
+        pa_release_pages(c->a, arr, 32);
+        for (int j = 0; j < 32; j++)
+            CHECK(arr[j] == NULL);
+    }
+}
+
+static void op_bad_free(struct ctx *c)
+{
+    pa_allocator *a = c->a;
+    int before = test_log.count;
+    switch (below(c, 6)) {
+    case 0:
+        pa_free_pages(a, NULL, 0);
+        break;
+    case 1: {                                        /* double free */
+        if (!c->n)
+            return;
+        struct block h = unclaim(c, (int)below(c, (unsigned)c->n));
+        pa_free_pages(a, h.page, h.order);
+        before = test_log.count;
+        pa_free_pages(a, h.page, h.order);
+        break;
+    }
+    case 2: {                                        /* wrong order */
+        if (!c->n)
+            return;
+        struct block *h = &c->held[below(c, (unsigned)c->n)];
+        pa_free_pages(a, h->page, h->order ? h->order - 1 : h->order + 1 + below(c, 12));
+        break;
+    }
+    case 3:
+        pa_free_pages(a, c->foreign, 0);
+        break;
+    case 4: {                                        /* a tail page */
+        int i = -1;
+        for (int t = 0; t < 8 && c->n; t++) {
+            int j = (int)below(c, (unsigned)c->n);
+            if (c->held[j].order)
+                i = j;
+        }
+        if (i < 0)
+            return;
+        pa_free_pages(a, pa_pfn_to_page(a, pa_page_to_pfn(a, c->held[i].page) + 1), 0);
+        break;
+    }
+    default: {                                       /* still referenced */
+        if (!c->n)
+            return;
+        struct block *h = &c->held[below(c, (unsigned)c->n)];
+        CHECK_EQ(pa_get_page(a, h->page), 2);
+        pa_free_pages(a, h->page, h->order);
+        CHECK(strstr(test_log.last, "still referenced") != NULL);
+        CHECK_EQ(pa_put_page(a, h->page, h->order), 1);
+        break;
+    }
+    }
+    CHECK(test_log.count > before);
+    c->bad_frees++;
+}
+
+static void op_config(struct ctx *c)
+{
+    pa_allocator *a = c->a;
+    switch (below(c, 4)) {
+    case 0: {
+        int cpu = (int)below(c, NR_CPUS + 3) - 2;    /* -2 .. NR_CPUS */
+        int err = pa_bind_cpu(a, cpu);
+        CHECK_EQ(err, cpu >= -1 && cpu < NR_CPUS ? 0 : -EINVAL);
+        c->bad_inputs += err != 0;
+        if (!err)
+            c->bound = cpu;
+        break;
+    }
+    case 1: {
+        if (below(c, 3) == 0) {
+            CHECK_EQ(pa_set_fail_page_alloc(a, NULL), 0);
+        } else {
+            struct pa_fault_attr fa = { below(c, 101), below(c, 4), (int64_t)below(c, 20) - 1,
+                                        (int64_t)below(c, 3) * 4096 * 8, below(c, 4), (int)below(c, 2) };
+            CHECK_EQ(pa_set_fail_page_alloc(a, &fa), 0);
+        }
+        break;
+    }
+    case 2: {
+        if (below(c, 3) == 0) {
+            CHECK_EQ(pa_set_mems_allowed(a, NULL), 0);
+            c->has_mems = false;
+        } else {
+            pa_nodemask_t m = { { rnd(c) & 0x7 } };
+            int err = pa_set_mems_allowed(a, &m);
+            if (m.bits[0] & 3) {
+                CHECK_EQ(err, 0);
+                c->has_mems = true;
+                c->mems = m;
+            } else {
+                CHECK_EQ(err, -EINVAL);
+                c->bad_inputs++;
+            }
+        }
+        break;
+    }
+    default:
+        if (below(c, 2))
+            pa_drain_local_pages(a);
+        else
+            pa_drain_all_pages(a);
+        break;
+    }
+}
+
+/* One run: `variant` picks the configuration, `ops` bounds the operations
+ * (the byte source may end them sooner). */
+static void run(struct ctx *c, unsigned variant, long ops, struct driver_stats *st)
+{
+    struct pa_config cfg;
+    pa_config_init(&cfg);
+    cfg.nr_nodes = NR_NODES;
+    cfg.nr_cpus = NR_CPUS;
+    /* Bit 7 of the variant: zones a quarter the size (partial pageblocks,
+     * exhaustion sooner, and four times the fuzzer's pace). */
+    unsigned shift = variant & 0x80 ? 2 : 0;
+    cfg.node_zone_pages[0][PA_ZONE_DMA] = 1024 >> shift;
+    cfg.node_zone_pages[0][PA_ZONE_DMA32] = 2048 >> shift;
+    cfg.node_zone_pages[0][PA_ZONE_NORMAL] = (4096 >> shift) + (variant % 3) * 300;
+    cfg.node_zone_pages[1][PA_ZONE_NORMAL] = 4096 >> shift;
+    cfg.node_zone_pages[1][PA_ZONE_MOVABLE] = (2048 >> shift) + (variant % 2) * 100;
+    static const uint32_t flag_sets[] = { 0, PA_CFG_POISON | PA_CFG_DEBUG_CHECKS, PA_CFG_DEBUG_CHECKS,
+                                          PA_CFG_METADATA_ONLY };
+    cfg.flags = flag_sets[variant % 4];
+    if (variant % 5 == 4) {
+        cfg.pcp_batch = 3;
+        cfg.pcp_high = 12;
+    }
+    c->metadata = cfg.flags & PA_CFG_METADATA_ONLY;
+    c->total_pages = 0;
+    for (int n = 0; n < NR_NODES; n++)
+        for (int z = 0; z < PA_NR_ZONES; z++)
+            c->total_pages += cfg.node_zone_pages[n][z];
+    /* Unbound, a thread uses the slot of the CPU it runs on: pin the thread
+     * to one CPU so a seed (or fuzz input) replays exactly. */
+    cpu_set_t saved, one;
+    CHECK_EQ(sched_getaffinity(0, sizeof(saved), &saved), 0);
+    CPU_ZERO(&one);
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+        if (CPU_ISSET(cpu, &saved)) {
+            CPU_SET(cpu, &one);
+            break;
+        }
+    }
+    CHECK_EQ(sched_setaffinity(0, sizeof(one), &one), 0);
+    c->a = test_create(&cfg);
+    c->bound = -1;
+    c->other = test_simple(1024, 1);
+    c->foreign = pa_alloc_pages(c->other, PA_GFP_KERNEL, 0);
+    CHECK(c->foreign != NULL);
+    c->owned = calloc(c->a->nr_pfns, 1);
+    CHECK(c->owned != NULL);
+    test_log_reset();
+
+    long i;
+    uint64_t checks = 0;
+    for (i = 0; i < ops && !c->exhausted; i++) {
+        unsigned op = below(c, 100);
+        /* Hold at most about 70% of memory: free when above it. */
+        if (c->held_pages * 10 > c->total_pages * 7 && op < 45)
+            op = 45 + below(c, 20);
+        if (op < 18)
+            op_alloc(c, (int)(op % 3));
+        else if (op < 33)
+            op_bulk(c, (int)(op % 5));
+        else if (op < 45)
+            op_alloc(c, 0);
+        else if (op < 60)
+            op_free(c);
+        else if (op < 66)
+            op_free_many(c, op & 1);
+        else if (op < 76)
+            op_bad_free(c);
+        else if (op < 90)
+            op_config(c);
+        else if (op < 99)
+            op_alloc(c, 1);
+        else {
+            CHECK_OK(c->a);
+            checks++;
+        }
+        if (i % 250 == 0) {
+            CHECK_OK(c->a);
+            checks++;
+        }
+    }
+    CHECK_OK(c->a);
+    /* Everything back: exact page count and counters. */
+    CHECK_EQ(pa_set_fail_page_alloc(c->a, NULL), 0);
+    CHECK_EQ(pa_set_mems_allowed(c->a, NULL), 0);
+    while (c->n) {
+        struct block h = unclaim(c, c->n - 1);
+        pa_free_pages(c->a, h.page, h.order);
+    }
+    pa_drain_all_pages(c->a);
+    CHECK_OK(c->a);
+    checks += 2;
+    CHECK_EQ(test_total_free(c->a), c->total_pages);
+    CHECK_EQ(c->allocated_pages, c->freed_pages);
+    uint64_t pgalloc = 0;
+    for (int it = PA_PGALLOC_DMA; it <= PA_PGALLOC_MOVABLE; it++)
+        pgalloc += pa_vm_event(c->a, (enum pa_vm_event_item)it);
+    CHECK_EQ(pgalloc, c->allocated_pages);
+    CHECK_EQ(pa_vm_event(c->a, PA_PGFREE), c->freed_pages);
+    CHECK_EQ(pa_vm_event(c->a, PA_NUMA_HIT) + pa_vm_event(c->a, PA_NUMA_MISS),
+             pa_vm_event(c->a, PA_NUMA_LOCAL) + pa_vm_event(c->a, PA_NUMA_OTHER));
+    for (uint64_t pfn = 0; pfn < c->a->nr_pfns; pfn++)
+        CHECK_EQ(c->owned[pfn], 0);
+    pa_free_pages(c->other, c->foreign, 0);
+    CHECK_OK(c->other);
+    CHECK_EQ(test_total_free(c->other), 1024);
+    pa_destroy(c->other);
+    pa_destroy(c->a);
+    free(c->owned);
+    c->owned = NULL;
+    CHECK_EQ(sched_setaffinity(0, sizeof(saved), &saved), 0);
+    if (st) {
+        st->runs++;
+        st->ops += (uint64_t)i;
+        st->bad_inputs += c->bad_inputs;
+        st->bad_frees += c->bad_frees;
+        st->allocated_pages += c->allocated_pages;
+        st->failed_calls += c->failures;
+        st->checks += checks;
+    }
+}
+
+void driver_run_seed(uint64_t seed, long ops, struct driver_stats *st)
+{
+    struct ctx *c = calloc(1, sizeof(*c));
+    CHECK(c != NULL);
+    c->rng = seed;
+    run(c, (unsigned)seed, ops, st);
+    /* A seeded run of thousands of operations must have exercised both sides. */
+    CHECK(c->allocated_pages > (uint64_t)ops);
+    CHECK(c->bad_frees > 0);
+    CHECK(c->bad_inputs > 0);
+    free(c);
+}
+
+/* Bounds one fuzz input's work so the fuzzer keeps its pace. */
+#define DRIVER_MAX_BYTE_OPS 20000
+
+void driver_run_bytes(const uint8_t *data, size_t len, struct driver_stats *st)
+{
+    if (len == 0)
+        return;
+    struct ctx *c = calloc(1, sizeof(*c));
+    CHECK(c != NULL);
+    c->data = data + 1;
+    c->len = len - 1;
+    run(c, data[0], DRIVER_MAX_BYTE_OPS, st);
+    free(c);
+}
