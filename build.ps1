@@ -41,12 +41,7 @@ function Test-Native {
     $log = Join-Path $NativeBuild 'ctest.log'
     & ctest --test-dir $NativeBuild --output-on-failure --parallel $Jobs --timeout 600 2>&1 |
         Tee-Object -FilePath $log | Out-Host
-    $summary = Select-String -Path $log -Pattern '(\d+)% tests passed, (\d+) tests failed out of (\d+)' |
-        Select-Object -Last 1
-    if (-not $summary) { return @(0, 1) }
-    $failed = [int]$summary.Matches[0].Groups[2].Value
-    $total = [int]$summary.Matches[0].Groups[3].Value
-    return @(($total - $failed), $failed)
+    return Read-CtestCounts $log
 }
 
 # Installs, with the machine's package manager, the tools the tests use that a

@@ -134,47 +134,8 @@ public sealed class ConcurrencyTests : LeakCheckedTest
                 }
             }
 
-            switch (random.Next(4))
-            {
-                case 0:
-                    list.Dispose();
-                    break;
-                case 1:
-                    if (list.Count > 1)
-                    {
-                        kept.Add(list.Split(list.Count / 2));
-                    }
-
-                    kept.Add(list);
-                    break;
-                case 2:
-                    if (list.Count > 0)
-                    {
-                        kept.Add(list.Detach(0));
-                    }
-
-                    list.Dispose();
-                    break;
-                default:
-                    using (var array = new PageArray(random.Next(1, 33)))
-                    {
-                        allocator.FillBulk(array, Gfp.Kernel | Gfp.NoWarn, preferredNode: random.Next(-1, allocator.NodeCount));
-                    }
-
-                    if (kept.Count > 0 && kept[0] is PageList first && !first.IsClosed)
-                    {
-                        first.Append(list);
-                    }
-
-                    list.Dispose();
-                    break;
-            }
-
-            if (kept.Count > 16)
-            {
-                kept.ForEach(k => k.Dispose());
-                kept.Clear();
-            }
+            OwnerTraffic.Move(allocator, list, random.Next(OwnerTraffic.Moves), random, kept);
+            OwnerTraffic.Trim(kept, 16);
         }
 
         kept.ForEach(k => k.Dispose());

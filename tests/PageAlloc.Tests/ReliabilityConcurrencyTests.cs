@@ -100,46 +100,19 @@ public sealed class ReliabilityConcurrencyTests : LeakCheckedTest
         {
             PageList list = allocator.AllocateBulk(random.Next(1, 49), Gfp.Kernel | Gfp.NoWarn);
             Stamp(list, seed, round);
-            switch (random.Next(5))
+            // One move more than OwnerTraffic's: drop owners for the finalizer.
+            int choice = random.Next(OwnerTraffic.Moves + 1);
+            if (choice == OwnerTraffic.Moves)
             {
-                case 0:
-                    list.Dispose();
-                    break;
-                case 1:
-                    if (list.Count > 1)
-                    {
-                        kept.Add(list.Split(list.Count / 2));
-                    }
-
-                    kept.Add(list);
-                    break;
-                case 2:
-                    if (list.Count > 0)
-                    {
-                        kept.Add(list.Detach(0));
-                    }
-
-                    list.Dispose();
-                    break;
-                case 3:
-                    list.Dispose();
-                    dropped += DropSome(allocator, random.Next(1, 17));
-                    break;
-                default:
-                    using (var array = new PageArray(random.Next(1, 33)))
-                    {
-                        allocator.FillBulk(array, Gfp.Kernel | Gfp.NoWarn, preferredNode: random.Next(-1, allocator.NodeCount));
-                    }
-
-                    list.Dispose();
-                    break;
+                list.Dispose();
+                dropped += DropSome(allocator, random.Next(1, 17));
+            }
+            else
+            {
+                OwnerTraffic.Move(allocator, list, choice, random, kept);
             }
 
-            if (kept.Count > 12)
-            {
-                kept.ForEach(k => k.Dispose());
-                kept.Clear();
-            }
+            OwnerTraffic.Trim(kept, 12);
         }
 
         kept.ForEach(k => k.Dispose());
