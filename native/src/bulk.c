@@ -2,18 +2,23 @@
  * Linux 5.13, with the fixes through 6.13). Rules B1-B17 of BULK.md. */
 #include "internal.h"
 
+/* Empty slots of the array from index on. */
+static unsigned long empty_slots(struct pa_page *const *page_array, unsigned long index,
+                                 unsigned long nr_pages)
+{
+    unsigned long empty = 0;
+    for (unsigned long i = index; i < nr_pages; i++)
+        empty += page_array[i] == NULL;
+    return empty;
+}
+
 /* B4: what the call returns. For a list, the pages it added; for an array,
- * every populated slot: the index reached plus the slots populated beyond
- * it (the kernel returns only the index, which undercounts when pre-populated
- * slots follow a short fill). */
+ * every populated slot (the kernel returns only the index reached, which
+ * undercounts when pre-populated slots follow a short fill). */
 static unsigned long bulk_result(unsigned long index, unsigned long nr_pages,
                                  struct pa_page **page_array)
 {
-    unsigned long populated = index;
-    if (page_array)
-        for (unsigned long i = index; i < nr_pages; i++)
-            populated += page_array[i] != NULL;
-    return populated;
+    return page_array ? nr_pages - empty_slots(page_array, index, nr_pages) : index;
 }
 
 /* B14: the single-page path; its page goes on the list or into the first
@@ -65,16 +70,6 @@ static struct pa_zone *bulk_zone(struct pa_allocator *a, const struct alloc_cont
             return z;
     }
     return NULL;
-}
-
-/* Empty slots of the array from index on. */
-static unsigned long empty_slots(struct pa_page *const *page_array, unsigned long index,
-                                 unsigned long nr_pages)
-{
-    unsigned long empty = 0;
-    for (unsigned long i = index; i < nr_pages; i++)
-        empty += page_array[i] == NULL;
-    return empty;
 }
 
 /* Kernel: __alloc_pages_bulk() */

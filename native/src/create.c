@@ -231,7 +231,6 @@ static int create(pa_allocator *a, const struct pa_config *cfg, const struct lay
         if ((err = map_node_memory(a, n)))
             return err;
         a->mem_bias[nid] = (uintptr_t)n->mem - (uintptr_t)(n->start_pfn << a->page_shift);
-        a->has_memory |= n->mem != NULL;
         for (int z = 0; z < PA_NR_ZONES; z++)
             if ((err = init_zone(a, n, z, l->zone_start[nid][z], cfg->node_zone_pages[nid][z])))
                 return err;

@@ -264,7 +264,6 @@ struct pa_allocator {
     uint64_t nr_pfns;
     struct pa_page *pages;            /* nr_pfns descriptors */
     uint64_t pages_bytes;             /* nr_pfns * sizeof(struct pa_page) */
-    bool has_memory;                  /* page memory mapped or supplied */
     uintptr_t mem_bias[PA_MAX_NODES]; /* per node: address of pfn p = bias + (p << page_shift) */
     void *pages_map_base;
     size_t pages_map_size;

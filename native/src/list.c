@@ -72,7 +72,7 @@ PA_API struct pa_page *pa_pfn_to_page(const pa_allocator *a, uint64_t pfn)
 
 PA_API void *pa_page_address(const pa_allocator *a, const struct pa_page *page)
 {
-    if (!a || !a->has_memory || !page_is_ours(a, page))
+    if (!a || (a->cfg.flags & PA_CFG_METADATA_ONLY) || !page_is_ours(a, page))
         return NULL;
     return (void *)(a->mem_bias[page_nid(page)] + (page_to_pfn(a, page) << a->page_shift));
 }

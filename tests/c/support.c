@@ -105,3 +105,33 @@ void held_done(pa_allocator *a, struct held *h)
     free(h->p);
     memset(h, 0, sizeof(*h));
 }
+
+struct pa_zone_info test_zone(pa_allocator *a, int nid, enum pa_zone_type zt)
+{
+    struct pa_zone_info zi;
+    CHECK_EQ(pa_zone_info(a, nid, zt, &zi), 0);
+    return zi;
+}
+
+uint64_t test_zone_free(pa_allocator *a, int nid, enum pa_zone_type zt)
+{
+    return test_zone(a, nid, zt).free;
+}
+
+void test_eat_to(pa_allocator *a, int nid, enum pa_zone_type zt, uint64_t target, pa_gfp_t gfp,
+                 struct held *h)
+{
+    pa_drain_all_pages(a);
+    uint64_t f = test_zone_free(a, nid, zt);
+    CHECK(f >= target);
+    for (uint64_t i = 0; i < f - target; i++) {
+        struct pa_page *p = pa_alloc_pages_node(a, gfp, 0, nid);
+        CHECK(p != NULL);
+        CHECK_EQ(pa_page_to_nid(a, p), nid);
+        CHECK_EQ(pa_page_zonenum(a, p), zt);
+        held_push(h, p);
+    }
+    pa_drain_all_pages(a);
+    CHECK_EQ(test_zone_free(a, nid, zt), target);
+    CHECK_OK(a);
+}

@@ -32,6 +32,10 @@ pa_allocator *test_simple(uint64_t pages, int nr_cpus);
 /* Free pages of the whole allocator after draining every pcp list. */
 uint64_t test_total_free(pa_allocator *a);
 
+/* The zone's counters (checked call). */
+struct pa_zone_info test_zone(pa_allocator *a, int nid, enum pa_zone_type zt);
+uint64_t test_zone_free(pa_allocator *a, int nid, enum pa_zone_type zt);
+
 /* A growable array of held order-0 pages, released in one call. */
 struct held {
     struct pa_page **p;
@@ -42,5 +46,11 @@ void held_push(struct held *h, struct pa_page *p);
 void held_release(pa_allocator *a, struct held *h);
 /* Releases every held page and frees the array. */
 void held_done(pa_allocator *a, struct held *h);
+
+/* Allocates order-0 pages of node nid with gfp into h until zone zt of nid
+ * holds exactly target free pages (pcp lists drained); every page must
+ * come from that zone. */
+void test_eat_to(pa_allocator *a, int nid, enum pa_zone_type zt, uint64_t target, pa_gfp_t gfp,
+                 struct held *h);
 
 #endif

@@ -49,18 +49,6 @@ static pa_allocator *mkn(int nr_nodes, uint64_t pages, uint32_t batch, uint32_t 
     return a;
 }
 
-static struct pa_zone_info zinfo(pa_allocator *a, int nid, enum pa_zone_type zt)
-{
-    struct pa_zone_info zi;
-    CHECK_EQ(pa_zone_info(a, nid, zt, &zi), 0);
-    return zi;
-}
-
-static uint64_t zfree(pa_allocator *a, int nid, enum pa_zone_type zt)
-{
-    return zinfo(a, nid, zt).free;
-}
-
 static uint32_t pcpcount(pa_allocator *a, int cpu, int nid, enum pa_zone_type zt)
 {
     struct pa_pcp_info pi;
@@ -76,26 +64,6 @@ static struct per_cpu_pages *pcp_of(pa_allocator *a, int cpu, int nid, enum pa_z
 static uint64_t ev(pa_allocator *a, enum pa_vm_event_item item)
 {
     return pa_vm_event(a, item);
-}
-
-/* Allocates order-0 pages of zone (nid, zt) with gfp until the zone holds
- * exactly target free pages with every pcp list drained. */
-static void eat_to(pa_allocator *a, int nid, enum pa_zone_type zt, uint64_t target, pa_gfp_t gfp,
-                   struct held *h)
-{
-    pa_drain_all_pages(a);
-    uint64_t f = zfree(a, nid, zt);
-    CHECK(f >= target);
-    for (uint64_t i = 0; i < f - target; i++) {
-        struct pa_page *p = pa_alloc_pages_node(a, gfp, 0, nid);
-        CHECK(p != NULL);
-        CHECK_EQ(pa_page_to_nid(a, p), nid);
-        CHECK_EQ(pa_page_zonenum(a, p), zt);
-        held_push(h, p);
-    }
-    pa_drain_all_pages(a);
-    CHECK_EQ(zfree(a, nid, zt), target);
-    CHECK_OK(a);
 }
 
 /* Allocates with gfp until the allocator says no; returns how many. */
@@ -163,7 +131,7 @@ TEST(B1_needs_exactly_one_of_list_and_array)
     struct pa_list_head list;
     pa_list_init(&list);
     struct pa_page *arr[4] = { 0 };
-    uint64_t f0 = zfree(a, 0, NORMAL), g0 = ev(a, PA_PGALLOC_NORMAL);
+    uint64_t f0 = test_zone_free(a, 0, NORMAL), g0 = ev(a, PA_PGALLOC_NORMAL);
 
     /* Neither: 0, logged once. */
     test_log_reset();
@@ -179,7 +147,7 @@ TEST(B1_needs_exactly_one_of_list_and_array)
         CHECK(arr[i] == NULL);
     CHECK_OK(a);
     /* Nothing was allocated by either. */
-    CHECK_EQ(zfree(a, 0, NORMAL), f0);
+    CHECK_EQ(test_zone_free(a, 0, NORMAL), f0);
     CHECK_EQ(pcpcount(a, 0, 0, NORMAL), 0);
     CHECK_EQ(ev(a, PA_PGALLOC_NORMAL), g0);
     /* A NULL allocator is refused too. */
@@ -222,14 +190,14 @@ TEST(B2_no_node_means_the_calling_cpus_node)
 
     /* On cpu 1 (node 1): every page from node 1, all local hits. */
     CHECK_EQ(pa_bind_cpu(a, 1), 0);
-    uint64_t f0 = zfree(a, 0, NORMAL);
+    uint64_t f0 = test_zone_free(a, 0, NORMAL);
     uint64_t hit = ev(a, PA_NUMA_HIT), local = ev(a, PA_NUMA_LOCAL), other = ev(a, PA_NUMA_OTHER);
     CHECK_EQ(pa_alloc_pages_bulk(a, PA_GFP_KERNEL, PA_NUMA_NO_NODE, NULL, 8, NULL, arr), 8);
     CHECK_OK(a);
     for (int i = 0; i < 8; i++)
         CHECK_EQ(pa_page_to_nid(a, arr[i]), 1);
-    CHECK_EQ(zfree(a, 0, NORMAL), f0);
-    CHECK_EQ(zfree(a, 1, NORMAL), 8192 - 8);     /* one batch of 8 for cpu 1 */
+    CHECK_EQ(test_zone_free(a, 0, NORMAL), f0);
+    CHECK_EQ(test_zone_free(a, 1, NORMAL), 8192 - 8);     /* one batch of 8 for cpu 1 */
     CHECK_EQ(pcpcount(a, 1, 1, NORMAL), 0);
     CHECK_EQ(pcpcount(a, 0, 1, NORMAL), 0);
     CHECK_EQ(ev(a, PA_NUMA_HIT), hit + 8);
@@ -242,7 +210,7 @@ TEST(B2_no_node_means_the_calling_cpus_node)
     CHECK_OK(a);
     for (struct pa_page *p = pa_list_first(&list); p; p = pa_list_next(&list, p))
         CHECK_EQ(pa_page_to_nid(a, p), 0);
-    CHECK_EQ(zfree(a, 0, NORMAL), 8192 - 8);
+    CHECK_EQ(test_zone_free(a, 0, NORMAL), 8192 - 8);
 
     /* An explicit node overrides the CPU's. */
     pa_release_pages(a, arr, 8);
@@ -343,13 +311,13 @@ TEST(B4_full_array_returns_n_and_allocates_nothing)
     /* Full: returns nr_pages, not 0, and touches nothing. */
     struct pa_page *copy[6];
     memcpy(copy, arr, sizeof(arr));
-    uint64_t f0 = zfree(a, 0, NORMAL), g0 = ev(a, PA_PGALLOC_NORMAL);
+    uint64_t f0 = test_zone_free(a, 0, NORMAL), g0 = ev(a, PA_PGALLOC_NORMAL);
     uint32_t c0 = pcpcount(a, 0, 0, NORMAL);
     CHECK_EQ(pa_alloc_pages_bulk(a, PA_GFP_KERNEL, PA_NUMA_NO_NODE, NULL, 6, NULL, arr), 6);
     CHECK_EQ(pa_alloc_pages_bulk_array(a, PA_GFP_KERNEL, 6, arr), 6);
     CHECK_OK(a);
     CHECK(memcmp(copy, arr, sizeof(arr)) == 0);
-    CHECK_EQ(zfree(a, 0, NORMAL), f0);
+    CHECK_EQ(test_zone_free(a, 0, NORMAL), f0);
     CHECK_EQ(pcpcount(a, 0, 0, NORMAL), c0);
     CHECK_EQ(ev(a, PA_PGALLOC_NORMAL), g0);
 
@@ -428,7 +396,7 @@ TEST(B5_zero_pages_returns_zero)
     struct pa_page *arr[2] = { 0 };
     struct pa_list_head list;
     pa_list_init(&list);
-    uint64_t f0 = zfree(a, 0, NORMAL), g0 = ev(a, PA_PGALLOC_NORMAL);
+    uint64_t f0 = test_zone_free(a, 0, NORMAL), g0 = ev(a, PA_PGALLOC_NORMAL);
     test_log_reset();
 
     CHECK_EQ(pa_alloc_pages_bulk(a, PA_GFP_KERNEL, PA_NUMA_NO_NODE, NULL, 0, NULL, arr), 0);
@@ -452,7 +420,7 @@ TEST(B5_zero_pages_returns_zero)
     pa_release_pages(a, arr, 2);
     CHECK_OK(a);
     pa_drain_all_pages(a);
-    CHECK_EQ(zfree(a, 0, NORMAL), f0);
+    CHECK_EQ(test_zone_free(a, 0, NORMAL), f0);
     pa_destroy(a);
 }
 
@@ -569,14 +537,14 @@ TEST(B7_fault_injection_fails_the_call_once_without_fallback)
      * single-page fallback runs (it would have succeeded: times is spent). */
     struct pa_fault_attr fa = { .probability = 100, .interval = 1, .times = 1 };
     CHECK_EQ(pa_set_fail_page_alloc(a, &fa), 0);
-    uint64_t f0 = zfree(a, 0, NORMAL), g0 = ev(a, PA_PGALLOC_NORMAL);
+    uint64_t f0 = test_zone_free(a, 0, NORMAL), g0 = ev(a, PA_PGALLOC_NORMAL);
     uint32_t c0 = pcpcount(a, 0, 0, NORMAL);
     test_log_reset();
     CHECK_EQ(pa_alloc_pages_bulk(a, PA_GFP_KERNEL, PA_NUMA_NO_NODE, NULL, 10, NULL, arr), 3);
     CHECK(test_log_contains("FAULT_INJECTION"));
     for (int i = 3; i < 10; i++)
         CHECK(arr[i] == NULL);
-    CHECK_EQ(zfree(a, 0, NORMAL), f0);
+    CHECK_EQ(test_zone_free(a, 0, NORMAL), f0);
     CHECK_EQ(pcpcount(a, 0, 0, NORMAL), c0);
     CHECK_EQ(ev(a, PA_PGALLOC_NORMAL), g0);
     CHECK_OK(a);
@@ -632,8 +600,8 @@ TEST(B8_only_the_preferred_nodes_zones)
         pa_allocator *a = test_create(&cfg);
         CHECK_EQ(pa_bind_cpu(a, 0), 0);
         struct held h = { 0 };
-        uint64_t low = zinfo(a, 0, NORMAL).wmark_low;
-        eat_to(a, 0, NORMAL, low + 10, PA_GFP_KERNEL, &h);
+        uint64_t low = test_zone(a, 0, NORMAL).wmark_low;
+        test_eat_to(a, 0, NORMAL, low + 10, PA_GFP_KERNEL, &h);
         struct per_cpu_pages *dpcp = pcp_of(a, 0, 0, PA_ZONE_DMA32);
         dpcp->free_factor = MARK;
         uint64_t g32 = ev(a, PA_PGALLOC_DMA32), gn = ev(a, PA_PGALLOC_NORMAL);
@@ -644,8 +612,8 @@ TEST(B8_only_the_preferred_nodes_zones)
             CHECK_EQ(pa_page_zonenum(a, arr[i]), PA_ZONE_DMA32);
         CHECK_EQ(dpcp->free_factor, MARK);             /* bulk path */
         CHECK_EQ(pcpcount(a, 0, 0, PA_ZONE_DMA32), 4);  /* two batches of 8 */
-        CHECK_EQ(zfree(a, 0, PA_ZONE_DMA32), 8192 - 16);
-        CHECK_EQ(zfree(a, 0, NORMAL), low + 10);
+        CHECK_EQ(test_zone_free(a, 0, PA_ZONE_DMA32), 8192 - 16);
+        CHECK_EQ(test_zone_free(a, 0, NORMAL), low + 10);
         CHECK_EQ(ev(a, PA_PGALLOC_DMA32), g32 + 12);
         CHECK_EQ(ev(a, PA_PGALLOC_NORMAL), gn);
         pa_release_pages(a, arr, 16);
@@ -658,11 +626,11 @@ TEST(B8_only_the_preferred_nodes_zones)
     {
         pa_allocator *a = mkn(2, 8192, 8, 64);
         struct held h = { 0 };
-        uint64_t low = zinfo(a, 0, NORMAL).wmark_low;
-        eat_to(a, 0, NORMAL, low + 10, PA_GFP_KERNEL | PA_GFP_THISNODE, &h);
+        uint64_t low = test_zone(a, 0, NORMAL).wmark_low;
+        test_eat_to(a, 0, NORMAL, low + 10, PA_GFP_KERNEL | PA_GFP_THISNODE, &h);
         struct per_cpu_pages *p0 = pcp_of(a, 0, 0, NORMAL), *p1 = pcp_of(a, 0, 1, NORMAL);
         p0->free_factor = p1->free_factor = MARK;
-        uint64_t f1 = zfree(a, 1, NORMAL);
+        uint64_t f1 = test_zone_free(a, 1, NORMAL);
         struct pa_page *arr[16] = { 0 };
         CHECK_EQ(pa_alloc_pages_bulk(a, PA_GFP_KERNEL, 0, NULL, 16, NULL, arr), 1);
         CHECK_OK(a);
@@ -670,7 +638,7 @@ TEST(B8_only_the_preferred_nodes_zones)
         CHECK_EQ(pa_page_to_nid(a, arr[0]), 0);
         CHECK_EQ(p0->free_factor, MARK / 2);
         CHECK_EQ(p1->free_factor, MARK);
-        CHECK_EQ(zfree(a, 1, NORMAL), f1);
+        CHECK_EQ(test_zone_free(a, 1, NORMAL), f1);
         CHECK_EQ(pcpcount(a, 0, 1, NORMAL), 0);
         for (int i = 1; i < 16; i++)
             CHECK(arr[i] == NULL);
@@ -678,7 +646,7 @@ TEST(B8_only_the_preferred_nodes_zones)
         /* node 0 down to its low watermark: the single page is remote,
          * still only one. */
         pa_release_pages(a, arr, 1);
-        eat_to(a, 0, NORMAL, low, PA_GFP_KERNEL | PA_GFP_THISNODE, &h);
+        test_eat_to(a, 0, NORMAL, low, PA_GFP_KERNEL | PA_GFP_THISNODE, &h);
         p0->free_factor = p1->free_factor = MARK;
         CHECK_EQ(pa_alloc_pages_bulk(a, PA_GFP_KERNEL, 0, NULL, 16, NULL, arr), 1);
         CHECK_OK(a);
@@ -710,13 +678,13 @@ TEST(B8b_cpuset_forbidden_zones_are_skipped)
     CHECK_EQ(pa_set_mems_allowed(a, &only1), 0);
     struct per_cpu_pages *p0 = pcp_of(a, 0, 0, NORMAL), *p1 = pcp_of(a, 0, 1, NORMAL);
     p0->free_factor = p1->free_factor = MARK;
-    uint64_t f0 = zfree(a, 0, NORMAL);
+    uint64_t f0 = test_zone_free(a, 0, NORMAL);
     struct pa_page *arr[16] = { 0 };
     CHECK_EQ(pa_alloc_pages_bulk(a, PA_GFP_KERNEL, PA_NUMA_NO_NODE, NULL, 16, NULL, arr), 1);
     CHECK_OK(a);
     CHECK_EQ(pa_page_to_nid(a, arr[0]), 1);
     CHECK_EQ(p1->free_factor, MARK / 2);             /* single-page path on node 1 */
-    CHECK_EQ(zfree(a, 0, NORMAL), f0);                /* node 0 never touched */
+    CHECK_EQ(test_zone_free(a, 0, NORMAL), f0);                /* node 0 never touched */
     CHECK_EQ(pcpcount(a, 0, 0, NORMAL), 0);
 
     /* Allowed again: the bulk path on the local node. */
@@ -739,7 +707,7 @@ TEST(B9_watermark_plus_whole_request_else_single_page)
     pa_allocator *a = mk1(16384, 1, 8, 64);
     struct per_cpu_pages *pcp = pcp_of(a, 0, 0, NORMAL);
     struct held h = { 0 };
-    uint64_t low = zinfo(a, 0, NORMAL).wmark_low;
+    uint64_t low = test_zone(a, 0, NORMAL).wmark_low;
     struct pa_page *arr[16] = { 0 };
     struct pa_page *pre[8];
     for (int i = 0; i < 8; i++) {
@@ -748,7 +716,7 @@ TEST(B9_watermark_plus_whole_request_else_single_page)
     }
 
     /* free = low + 17 > low + 16: the zone qualifies, 16 in bulk. */
-    eat_to(a, 0, NORMAL, low + 17, PA_GFP_KERNEL, &h);
+    test_eat_to(a, 0, NORMAL, low + 17, PA_GFP_KERNEL, &h);
     pcp->free_factor = MARK;
     CHECK_EQ(pa_alloc_pages_bulk(a, PA_GFP_KERNEL, PA_NUMA_NO_NODE, NULL, 16, NULL, arr), 16);
     CHECK_EQ(pcp->free_factor, MARK);
@@ -757,7 +725,7 @@ TEST(B9_watermark_plus_whole_request_else_single_page)
 
     /* free = low + 16: not above low + 16, one page by the single path
      * (which only needs free > low). */
-    eat_to(a, 0, NORMAL, low + 16, PA_GFP_KERNEL, &h);
+    test_eat_to(a, 0, NORMAL, low + 16, PA_GFP_KERNEL, &h);
     pcp->free_factor = MARK;
     CHECK_EQ(pa_alloc_pages_bulk(a, PA_GFP_KERNEL, PA_NUMA_NO_NODE, NULL, 16, NULL, arr), 1);
     CHECK_EQ(pcp->free_factor, MARK / 2);
@@ -768,7 +736,7 @@ TEST(B9_watermark_plus_whole_request_else_single_page)
     /* The margin is the whole request (nr_pages), populated slots
      * included: 8 of 16 populated, free = low + 12 > low + 8 but not
      * > low + 16, so one page only. */
-    eat_to(a, 0, NORMAL, low + 12, PA_GFP_KERNEL, &h);
+    test_eat_to(a, 0, NORMAL, low + 12, PA_GFP_KERNEL, &h);
     memcpy(arr, pre, sizeof(pre));
     pcp->free_factor = MARK;
     CHECK_EQ(pa_alloc_pages_bulk(a, PA_GFP_KERNEL, PA_NUMA_NO_NODE, NULL, 16, NULL, arr), 9);
@@ -806,14 +774,14 @@ TEST(B10_pages_come_from_the_pcp_list_refilled_in_batches)
     pa_allocator *a = mk1(16384, 1, 8, 256);
     struct per_cpu_pages *pcp = pcp_of(a, 0, 0, NORMAL);
     struct pa_list_head *unmovable = &pcp->lists[order_to_pindex(PA_MIGRATE_UNMOVABLE, 0)];
-    uint64_t f0 = zfree(a, 0, NORMAL);
+    uint64_t f0 = test_zone_free(a, 0, NORMAL);
     struct pa_list_head list;
     pa_list_init(&list);
 
     /* Empty pcp: one batch of 8 refilled, 5 taken, 3 left. */
     CHECK_EQ(pa_alloc_pages_bulk(a, PA_GFP_KERNEL, PA_NUMA_NO_NODE, NULL, 5, &list, NULL), 5);
     CHECK_EQ(pcpcount(a, 0, 0, NORMAL), 3);
-    CHECK_EQ(zfree(a, 0, NORMAL), f0 - 8);
+    CHECK_EQ(test_zone_free(a, 0, NORMAL), f0 - 8);
     CHECK_OK(a);
 
     /* The next call takes those 3 first, in list order, then refills. */
@@ -826,14 +794,14 @@ TEST(B10_pages_come_from_the_pcp_list_refilled_in_batches)
     CHECK_EQ(pa_alloc_pages_bulk(a, PA_GFP_KERNEL, PA_NUMA_NO_NODE, NULL, 5, NULL, arr), 5);
     CHECK(arr[0] == queued[0] && arr[1] == queued[1] && arr[2] == queued[2]);
     CHECK_EQ(pcpcount(a, 0, 0, NORMAL), 6);
-    CHECK_EQ(zfree(a, 0, NORMAL), f0 - 16);
+    CHECK_EQ(test_zone_free(a, 0, NORMAL), f0 - 16);
     CHECK_OK(a);
 
     /* 20 more: 6 queued, then two refills of 8: 2 left. */
     struct pa_page *big[20] = { 0 };
     CHECK_EQ(pa_alloc_pages_bulk(a, PA_GFP_KERNEL, PA_NUMA_NO_NODE, NULL, 20, NULL, big), 20);
     CHECK_EQ(pcpcount(a, 0, 0, NORMAL), 2);
-    CHECK_EQ(zfree(a, 0, NORMAL), f0 - 32);
+    CHECK_EQ(test_zone_free(a, 0, NORMAL), f0 - 32);
     CHECK(distinct(big, 20));
     CHECK_OK(a);
 
@@ -900,7 +868,7 @@ TEST(B11_failed_pcp_trylock_takes_the_single_page_path)
 {
     pa_allocator *a = mk1(16384, 1, 8, 64);
     struct per_cpu_pages *pcp = pcp_of(a, 0, 0, NORMAL);
-    uint64_t f0 = zfree(a, 0, NORMAL), g0 = ev(a, PA_PGALLOC_NORMAL);
+    uint64_t f0 = test_zone_free(a, 0, NORMAL), g0 = ev(a, PA_PGALLOC_NORMAL);
     struct pa_page *arr[10] = { 0 };
 
     /* Someone (a drain) holds the pcp lock: one page, from the buddy
@@ -908,7 +876,7 @@ TEST(B11_failed_pcp_trylock_takes_the_single_page_path)
     spin_lock(&pcp->lock);
     unsigned long n = pa_alloc_pages_bulk(a, PA_GFP_KERNEL, PA_NUMA_NO_NODE, NULL, 10, NULL, arr);
     uint32_t c = pcpcount(a, 0, 0, NORMAL);
-    uint64_t f = zfree(a, 0, NORMAL);
+    uint64_t f = test_zone_free(a, 0, NORMAL);
     struct pa_list_head list;
     pa_list_init(&list);
     unsigned long nl = pa_alloc_pages_bulk(a, PA_GFP_KERNEL, PA_NUMA_NO_NODE, NULL, 10, &list, NULL);
@@ -919,14 +887,14 @@ TEST(B11_failed_pcp_trylock_takes_the_single_page_path)
     CHECK_EQ(f, f0 - 1);
     CHECK_EQ(nl, 1);
     CHECK_EQ(pa_list_count(&list), 1);
-    CHECK_EQ(zfree(a, 0, NORMAL), f0 - 2);
+    CHECK_EQ(test_zone_free(a, 0, NORMAL), f0 - 2);
     CHECK_EQ(ev(a, PA_PGALLOC_NORMAL), g0 + 2);
     CHECK_OK(a);
 
     /* Lock free again: the bulk path refills the pcp in batches. */
     CHECK_EQ(pa_alloc_pages_bulk(a, PA_GFP_KERNEL, PA_NUMA_NO_NODE, NULL, 10, NULL, arr), 10);
     CHECK_EQ(pcpcount(a, 0, 0, NORMAL), 7);           /* 2 batches of 8, 9 taken */
-    CHECK_EQ(zfree(a, 0, NORMAL), f0 - 2 - 16);
+    CHECK_EQ(test_zone_free(a, 0, NORMAL), f0 - 2 - 16);
     CHECK_OK(a);
 
     pa_release_pages(a, arr, 10);
@@ -954,14 +922,14 @@ TEST(B12_dry_pcp_after_one_page_returns_short_count)
     CHECK_EQ(pcpcount(a, 0, 0, NORMAL), 8);           /* 3 left of the batch + 5 freed */
     CHECK_OK(a);
 
-    uint64_t f0 = zfree(a, 0, NORMAL), g0 = ev(a, PA_PGALLOC_NORMAL);
+    uint64_t f0 = test_zone_free(a, 0, NORMAL), g0 = ev(a, PA_PGALLOC_NORMAL);
     struct pa_page *arr[20] = { 0 };
     pcp->batch = 0;
     pcp->free_factor = MARK;
     CHECK_EQ(pa_alloc_pages_bulk(a, PA_GFP_KERNEL, PA_NUMA_NO_NODE, NULL, 20, NULL, arr), 8);
     CHECK_EQ(pcp->free_factor, MARK);                  /* no single-page path */
     CHECK_EQ(pcpcount(a, 0, 0, NORMAL), 0);
-    CHECK_EQ(zfree(a, 0, NORMAL), f0);
+    CHECK_EQ(test_zone_free(a, 0, NORMAL), f0);
     CHECK_EQ(ev(a, PA_PGALLOC_NORMAL), g0 + 8);
     CHECK(arr[7] != NULL && arr[8] == NULL);
     pcp->batch = 8;
@@ -977,14 +945,14 @@ TEST(B12b_dry_pcp_before_any_page_takes_the_single_page_path)
 {
     pa_allocator *a = mk1(16384, 1, 8, 64);
     struct per_cpu_pages *pcp = pcp_of(a, 0, 0, NORMAL);
-    uint64_t f0 = zfree(a, 0, NORMAL);
+    uint64_t f0 = test_zone_free(a, 0, NORMAL);
     struct pa_page *arr[20] = { 0 };
     pcp->batch = 0;
     pcp->free_factor = MARK;
     CHECK_EQ(pa_alloc_pages_bulk(a, PA_GFP_KERNEL, PA_NUMA_NO_NODE, NULL, 20, NULL, arr), 1);
     CHECK_EQ(pcp->free_factor, MARK / 2);              /* the single-page path ran */
     CHECK_EQ(pcpcount(a, 0, 0, NORMAL), 0);
-    CHECK_EQ(zfree(a, 0, NORMAL), f0 - 1);             /* its page came from the buddy lists */
+    CHECK_EQ(test_zone_free(a, 0, NORMAL), f0 - 1);             /* its page came from the buddy lists */
     CHECK(arr[0] != NULL && arr[1] == NULL);
     /* Same for the list form. */
     struct pa_list_head list;
@@ -1065,8 +1033,8 @@ TEST(B13_statistics_once_per_call)
      * foreign on the preferred zone, other for the CPU. */
     {
         struct held h = { 0 };
-        uint64_t low = zinfo(a, 0, NORMAL).wmark_low;
-        eat_to(a, 0, NORMAL, low, PA_GFP_KERNEL | PA_GFP_THISNODE, &h);
+        uint64_t low = test_zone(a, 0, NORMAL).wmark_low;
+        test_eat_to(a, 0, NORMAL, low, PA_GFP_KERNEL | PA_GFP_THISNODE, &h);
         SNAP();
         uint64_t z0fo = zone_event(z0, ZEV_NUMA_FOREIGN), z1miss = zone_event(z1, ZEV_NUMA_MISS);
         CHECK_EQ(pa_alloc_pages_bulk(a, PA_GFP_KERNEL, PA_NUMA_NO_NODE, NULL, 16, NULL, arr), 1);
@@ -1156,7 +1124,7 @@ TEST(B15_list_and_array_wrappers_use_no_node_and_no_mask)
     /* No nodemask: with node 1 at its low watermark the fallback page may
      * come from node 0. */
     struct held h = { 0 };
-    eat_to(a, 1, NORMAL, zinfo(a, 1, NORMAL).wmark_low, PA_GFP_KERNEL | PA_GFP_THISNODE, &h);
+    test_eat_to(a, 1, NORMAL, test_zone(a, 1, NORMAL).wmark_low, PA_GFP_KERNEL | PA_GFP_THISNODE, &h);
     CHECK_EQ(pa_alloc_pages_bulk_array(a, PA_GFP_KERNEL, 8, arr), 1);
     CHECK_EQ(pa_page_to_nid(a, arr[0]), 0);
     struct pa_list_head l2;
@@ -1192,11 +1160,11 @@ TEST(B16_free_bulk_empties_list_release_pages_nulls_slots)
 
     /* Order-0 pages go to the pcp lists, not the buddy lists. */
     uint32_t c0 = pcpcount(a, 0, 0, NORMAL);
-    uint64_t f0 = zfree(a, 0, NORMAL), fr0 = ev(a, PA_PGFREE);
+    uint64_t f0 = test_zone_free(a, 0, NORMAL), fr0 = ev(a, PA_PGFREE);
     pa_free_pages_bulk(a, &list);
     CHECK(pa_list_empty(&list));
     CHECK_EQ(pcpcount(a, 0, 0, NORMAL), c0 + 40);
-    CHECK_EQ(zfree(a, 0, NORMAL), f0);
+    CHECK_EQ(test_zone_free(a, 0, NORMAL), f0);
     CHECK_EQ(ev(a, PA_PGFREE), fr0 + 40);
     CHECK_OK(a);
     pa_free_pages_bulk(a, &list);                      /* empty: nothing */
@@ -1219,7 +1187,7 @@ TEST(B16_free_bulk_empties_list_release_pages_nulls_slots)
     CHECK_EQ(pa_alloc_pages_bulk_list(a, PA_GFP_KERNEL, 12, &list), 12);
     CHECK_EQ(pa_alloc_pages_bulk_array(a, PA_GFP_KERNEL, 10, arr), 10);
     c0 = pcpcount(a, 0, 0, NORMAL);
-    f0 = zfree(a, 0, NORMAL);
+    f0 = test_zone_free(a, 0, NORMAL);
     struct per_cpu_pages *pcp = pcp_of(a, 0, 0, NORMAL);
     spin_lock(&pcp->lock);
     pa_free_pages_bulk(a, &list);
@@ -1229,7 +1197,7 @@ TEST(B16_free_bulk_empties_list_release_pages_nulls_slots)
     for (int i = 0; i < 10; i++)
         CHECK(arr[i] == NULL);
     CHECK_EQ(pcpcount(a, 0, 0, NORMAL), c0);
-    CHECK_EQ(zfree(a, 0, NORMAL), f0 + 22);
+    CHECK_EQ(test_zone_free(a, 0, NORMAL), f0 + 22);
     CHECK_OK(a);
 
     /* NULL arguments: logged, no crash. */
@@ -1296,8 +1264,8 @@ TEST(B17_fill_loops_while_progress)
      * request that may not reclaim. The loop takes what there is and stops
      * when a call adds nothing. */
     struct held h = { 0 };
-    uint64_t low = zinfo(a, 0, NORMAL).wmark_low, min = zinfo(a, 0, NORMAL).wmark_min;
-    eat_to(a, 0, NORMAL, low + 10, PA_GFP_KERNEL, &h);
+    uint64_t low = test_zone(a, 0, NORMAL).wmark_low, min = test_zone(a, 0, NORMAL).wmark_min;
+    test_eat_to(a, 0, NORMAL, low + 10, PA_GFP_KERNEL, &h);
     struct pa_page **big = calloc(512, sizeof(*big));
     CHECK(big != NULL);
     unsigned long got = pa_alloc_pages_bulk_fill(a, PA_GFP_NOWAIT | PA_GFP_NOWARN, PA_NUMA_NO_NODE, NULL,
@@ -1305,7 +1273,7 @@ TEST(B17_fill_loops_while_progress)
     CHECK(got > 10 && got < 512);
     for (unsigned long i = 0; i < 512; i++)
         CHECK((big[i] != NULL) == (i < got));
-    CHECK(zfree(a, 0, NORMAL) <= min);
+    CHECK(test_zone_free(a, 0, NORMAL) <= min);
     CHECK_EQ(pa_alloc_pages_bulk(a, PA_GFP_NOWAIT | PA_GFP_NOWARN, PA_NUMA_NO_NODE, NULL, 512, NULL, big), got);
     CHECK_OK(a);
 

@@ -11,38 +11,6 @@
 
 static int32_t c2n_ident[8] = { 0, 1, 2, 3, 4, 5, 6, 7 };
 
-static struct pa_zone_info zinfo(pa_allocator *a, int nid, enum pa_zone_type zt)
-{
-    struct pa_zone_info zi;
-    CHECK_EQ(pa_zone_info(a, nid, zt, &zi), 0);
-    return zi;
-}
-
-static uint64_t zfree(pa_allocator *a, int nid, enum pa_zone_type zt)
-{
-    return zinfo(a, nid, zt).free;
-}
-
-/* Allocates order-0 pages of node nid with gfp until zone zt of nid holds
- * exactly target free pages (pcp lists drained). */
-static void eat_to(pa_allocator *a, int nid, enum pa_zone_type zt, uint64_t target, pa_gfp_t gfp,
-                   struct held *h)
-{
-    pa_drain_all_pages(a);
-    uint64_t f = zfree(a, nid, zt);
-    CHECK(f >= target);
-    for (uint64_t i = 0; i < f - target; i++) {
-        struct pa_page *p = pa_alloc_pages_node(a, gfp, 0, nid);
-        CHECK(p != NULL);
-        CHECK_EQ(pa_page_to_nid(a, p), nid);
-        CHECK_EQ(pa_page_zonenum(a, p), zt);
-        held_push(h, p);
-    }
-    pa_drain_all_pages(a);
-    CHECK_EQ(zfree(a, nid, zt), target);
-    CHECK_OK(a);
-}
-
 /* N nodes of one NORMAL zone each, cpu i on node i, thread on cpu 0. */
 static pa_allocator *mk_nodes(int nr_nodes, uint64_t pages, uint8_t *distance)
 {
@@ -105,7 +73,7 @@ TEST(numa_zonelist_follows_node_distance)
     for (int n = 0; n < 4; n++) {
         if (n == 1)
             continue;
-        struct pa_zone_info zi = zinfo(a, n, NORMAL);
+        struct pa_zone_info zi = test_zone(a, n, NORMAL);
         CHECK(zi.free <= zi.wmark_low);
         CHECK(zi.free + 8 > zi.wmark_low);           /* within a pcp batch */
     }
@@ -151,7 +119,7 @@ TEST(numa_default_distance_prefers_next_node_ids)
     CHECK(zl[3].zone == NULL);
     /* ...and allocations follow it. */
     struct held h = { 0 };
-    eat_to(a, 1, NORMAL, zinfo(a, 1, NORMAL).wmark_low, PA_GFP_KERNEL | PA_GFP_THISNODE, &h);
+    test_eat_to(a, 1, NORMAL, test_zone(a, 1, NORMAL).wmark_low, PA_GFP_KERNEL | PA_GFP_THISNODE, &h);
     struct pa_page *p = pa_alloc_pages(a, PA_GFP_KERNEL, 0);
     CHECK(p != NULL);
     CHECK_EQ(pa_page_to_nid(a, p), 2);
@@ -175,9 +143,9 @@ TEST(numa_thisnode_never_leaves_the_node)
     CHECK_OK(a);
     CHECK(h.n > 3000);
     /* Node 1 untouched; node 0 given up only at its min watermark. */
-    CHECK_EQ(zfree(a, 1, NORMAL), 4096);
-    CHECK_EQ(zinfo(a, 1, NORMAL).pcp_pages, 0);
-    struct pa_zone_info z0 = zinfo(a, 0, NORMAL);
+    CHECK_EQ(test_zone_free(a, 1, NORMAL), 4096);
+    CHECK_EQ(test_zone(a, 1, NORMAL).pcp_pages, 0);
+    struct pa_zone_info z0 = test_zone(a, 0, NORMAL);
     CHECK(z0.free <= z0.wmark_min);
     /* Orders > 0 too, and without THISNODE the same request goes remote. */
     CHECK(pa_alloc_pages_node(a, PA_GFP_KERNEL | PA_GFP_THISNODE | PA_GFP_NOWARN, 2, 0) == NULL);
@@ -218,8 +186,8 @@ TEST(numa_nodemask_restricts_nodes)
         held_push(&h, p);
     }
     CHECK_OK(a);
-    CHECK_EQ(zfree(a, 0, NORMAL), 4096);
-    CHECK_EQ(zfree(a, 1, NORMAL), 4096);
+    CHECK_EQ(test_zone_free(a, 0, NORMAL), 4096);
+    CHECK_EQ(test_zone_free(a, 1, NORMAL), 4096);
     /* A mask of two nodes falls back within it, by distance. */
     pa_nodemask_t m12 = mask_of(1, 2);
     p = pa_alloc_pages_nodemask(a, PA_GFP_KERNEL, 0, 0, &m12);
@@ -269,7 +237,7 @@ TEST(numa_mems_allowed_restricts_the_thread)
     }
     CHECK_OK(a);
     pa_drain_all_pages(a);
-    CHECK_EQ(zfree(a, 0, NORMAL), 4096);
+    CHECK_EQ(test_zone_free(a, 0, NORMAL), 4096);
     /* GFP_ATOMIC ignores the cpuset rather than fail (ALLOC_CPUSET
      * dropped for non-blocking __GFP_HIGH). */
     p = pa_alloc_pages(a, PA_GFP_ATOMIC, 0);
@@ -363,8 +331,8 @@ TEST(numa_dma32_requests_stay_in_dma32_or_below)
     CHECK_EQ(seen[PA_ZONE_NORMAL], 0);
     CHECK_EQ(seen[PA_ZONE_MOVABLE], 0);
     pa_drain_all_pages(a);
-    CHECK_EQ(zfree(a, 0, PA_ZONE_NORMAL), 8192);
-    CHECK_EQ(zfree(a, 0, PA_ZONE_MOVABLE), 4096);
+    CHECK_EQ(test_zone_free(a, 0, PA_ZONE_NORMAL), 8192);
+    CHECK_EQ(test_zone_free(a, 0, PA_ZONE_MOVABLE), 4096);
     /* DMA32 first, DMA after it (and maybe DMA32 again on the min
      * watermark in the slow path). */
     CHECK(switches >= 2);
@@ -405,7 +373,7 @@ TEST(numa_highuser_movable_uses_movable_first)
         held_push(&h, p);
     }
     pa_drain_all_pages(a);
-    CHECK_EQ(zfree(a, 0, PA_ZONE_MOVABLE), 4096);
+    CHECK_EQ(test_zone_free(a, 0, PA_ZONE_MOVABLE), 4096);
     held_done(a, &h);
     CHECK_OK(a);
     pa_destroy(a);
@@ -420,11 +388,11 @@ TEST(numa_lowmem_reserve_protects_dma32_from_normal_requests)
     cfg.pcp_batch = 1;          /* refills of one page: exact arithmetic */
     pa_allocator *a = test_create(&cfg);
     CHECK_EQ(pa_bind_cpu(a, 0), 0);
-    struct pa_zone_info d = zinfo(a, 0, PA_ZONE_DMA32);
+    struct pa_zone_info d = test_zone(a, 0, PA_ZONE_DMA32);
     /* Kernel default ratio 256: NORMAL's managed pages / 256. */
     CHECK_EQ(d.lowmem_reserve[PA_ZONE_DMA32], 0);
     CHECK_EQ(d.lowmem_reserve[PA_ZONE_NORMAL], 16384 / 256);
-    CHECK_EQ(zinfo(a, 0, NORMAL).lowmem_reserve[NORMAL], 0);
+    CHECK_EQ(test_zone(a, 0, NORMAL).lowmem_reserve[NORMAL], 0);
 
     /* GFP_KERNEL without reclaim, until it fails. */
     struct held h = { 0 };
@@ -438,7 +406,7 @@ TEST(numa_lowmem_reserve_protects_dma32_from_normal_requests)
     CHECK(from_dma32 > 0);
     pa_drain_all_pages(a);
     /* DMA32 stopped at min + the reserve for NORMAL requests. */
-    CHECK_EQ(zfree(a, 0, PA_ZONE_DMA32), d.wmark_min + d.lowmem_reserve[PA_ZONE_NORMAL]);
+    CHECK_EQ(test_zone_free(a, 0, PA_ZONE_DMA32), d.wmark_min + d.lowmem_reserve[PA_ZONE_NORMAL]);
     /* A DMA32 request (reserve index DMA32: 0) still gets pages. */
     p = pa_alloc_pages(a, PA_GFP_NOWAIT | PA_GFP_DMA32, 0);
     CHECK(p != NULL);
@@ -529,7 +497,7 @@ TEST(numa_counters_count_as_zone_statistics)
 
     /* Node 0 down to its low watermark: requests preferring node 0 are
      * served by node 1 - a miss on node 1's zone, foreign on node 0's. */
-    eat_to(a, 0, NORMAL, zinfo(a, 0, NORMAL).wmark_low, PA_GFP_KERNEL | PA_GFP_THISNODE, &h);
+    test_eat_to(a, 0, NORMAL, test_zone(a, 0, NORMAL).wmark_low, PA_GFP_KERNEL | PA_GFP_THISNODE, &h);
     uint64_t z0_foreign = zone_event(z0, ZEV_NUMA_FOREIGN), z1_miss = zone_event(z1, ZEV_NUMA_MISS);
     uint64_t z1_foreign = zone_event(z1, ZEV_NUMA_FOREIGN), z0_miss = zone_event(z0, ZEV_NUMA_MISS);
     /* ...from a node-1 CPU: miss, foreign, local (the page is on its node). */

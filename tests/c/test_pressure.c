@@ -24,9 +24,7 @@ static pa_allocator *mk_two_zones(void)
 
 static struct pa_zone_info zinfo(pa_allocator *a, enum pa_zone_type zone)
 {
-    struct pa_zone_info zi;
-    CHECK_EQ(pa_zone_info(a, 0, zone, &zi), 0);
-    return zi;
+    return test_zone(a, 0, zone);
 }
 
 /* Allocates order-`order` blocks with gfp until one fails; returns how many. */

@@ -23,9 +23,7 @@ static pa_allocator *mk(uint64_t pages, int cpus, uint32_t batch, uint32_t high)
 
 static struct pa_zone_info zinfo(pa_allocator *a)
 {
-    struct pa_zone_info zi;
-    CHECK_EQ(pa_zone_info(a, 0, NORMAL, &zi), 0);
-    return zi;
+    return test_zone(a, 0, NORMAL);
 }
 
 static uint32_t pcpcount(pa_allocator *a, int cpu)
