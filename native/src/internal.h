@@ -82,13 +82,6 @@ static inline void set_page_allocated(struct pa_page *page, unsigned order)
     for (uint64_t i = 1; i < (1ull << order); i++)
         set_page_state(page + i, PG_TAIL);
 }
-/* set_page_allocated() for order 0, the bulk allocator's case. */
-static inline void set_page_allocated0(struct pa_page *page)
-{
-    set_page_state(page, PG_ALLOC);
-    page->order = 0;
-    page->refcount = 1;
-}
 /* The reverse, under the lock of the list the block joins. */
 static inline void clear_page_allocated(struct pa_page *page, unsigned order)
 {

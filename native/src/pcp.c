@@ -142,7 +142,7 @@ unsigned long rmqueue_pcplist_bulk(struct pa_zone *z, int mt, unsigned alloc_fla
             struct pa_page *page = lru_to_page(pos);
             last = pos;
             pos = pos->next;
-            set_page_allocated0(page);
+            set_page_allocated(page, 0);
             if (unlikely(prep))
                 prep_new_page(z->alloc, page, 0, gfp);
             if (slots) {
