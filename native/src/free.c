@@ -99,8 +99,8 @@ struct free_fast {
     uintptr_t pages;             /* the descriptor array */
     uint64_t pages_bytes;
     uint32_t flags;              /* flags of a page the fast path takes; 0: none */
-    int room;                    /* pages the pcp takes before it reaches high */
     int queued;                  /* fast-path pages not yet in pcp->count */
+    int room;                    /* queued pages that bring the pcp to high */
     uint64_t pb_first;           /* the zone's first pageblock */
     const uint8_t *pageblock_mt;
     struct pa_list_head *list_of_mt[PA_MIGRATE_TYPES];
@@ -141,7 +141,7 @@ static void batch_switch(struct free_batch *b, struct pa_zone *z)
         return;
     b->f.pages = (uintptr_t)b->a->pages;
     b->f.pages_bytes = b->a->pages_bytes;
-    b->f.flags = PG_ALLOC | ((uint32_t)z->idx << PG_ZONE_SHIFT) | ((uint32_t)z->nid << PG_NODE_SHIFT);
+    b->f.flags = zone_page_flags(z, PG_ALLOC);
     b->f.room = b->pcp->high - b->pcp->count;
     b->f.pb_first = z->start_pfn >> PA_PAGEBLOCK_ORDER;
     b->f.pageblock_mt = z->pageblock_mt;
@@ -167,17 +167,15 @@ static inline bool free_fast(struct free_fast *f, struct pa_page *page)
     uintptr_t off = (uintptr_t)page - f->pages;
     if (unlikely(off >= f->pages_bytes || off % sizeof(*page)))
         return false;
-    uint32_t flags = __atomic_load_n(&page->flags, __ATOMIC_RELAXED);
-    if (unlikely((flags & (PG_STATE_MASK | PG_ZONE_NODE_MASK)) != f->flags ||
+    if (unlikely(__atomic_load_n(&page->flags, __ATOMIC_RELAXED) != f->flags ||
                  page->order != 0 || page->refcount != 1))
         return false;
     uint8_t mt = f->pageblock_mt[(off / sizeof(*page) >> PA_PAGEBLOCK_ORDER) - f->pb_first];
     page->pcp_mt = mt;
     page->refcount = 0;
-    __atomic_store_n(&page->flags, (flags & ~PG_STATE_MASK) | PG_PCP, __ATOMIC_RELAXED);
+    __atomic_store_n(&page->flags, f->flags ^ PG_ALLOC ^ PG_PCP, __ATOMIC_RELAXED);
     list_add(&page->lru, f->list_of_mt[mt]);
     f->queued++;
-    f->room--;
     return true;
 }
 
@@ -206,7 +204,7 @@ static inline bool batch_free(struct free_batch *b, struct free_fast *f, struct 
 {
     bool freed;
     if (likely(free_fast(f, page))) {
-        if (likely(f->room > 0))
+        if (likely(f->queued < f->room))
             return true;
         b->f = *f;
         batch_trim(b, page);

@@ -90,6 +90,11 @@ static inline void clear_page_allocated(struct pa_page *page, unsigned order)
         set_page_state(page + i, 0);
 }
 
+/* The whole flags word of a page of zone z in state s: nothing else lives
+ * in it, so the hot paths compare and store it whole. */
+#define zone_page_flags(z, s) \
+    ((uint32_t)(s) | ((uint32_t)(z)->idx << PG_ZONE_SHIFT) | ((uint32_t)(z)->nid << PG_NODE_SHIFT))
+
 static inline int page_zonenum(const struct pa_page *p) { return (p->flags >> PG_ZONE_SHIFT) & 3; }
 static inline int page_nid(const struct pa_page *p) { return (p->flags >> PG_NODE_SHIFT) & 0xff; }
 

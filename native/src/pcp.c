@@ -132,6 +132,7 @@ unsigned long rmqueue_pcplist_bulk(struct pa_zone *z, int mt, unsigned alloc_fla
                                    unsigned long nr, struct pa_list_head *out, struct pa_page **slots)
 {
     bool prep = prep_needed(z->alloc, gfp);
+    uint32_t flags = zone_page_flags(z, PG_ALLOC);
     unsigned long taken = 0;
     while (taken < nr) {
         if (list_empty(list) && !pcp_refill(z, 0, mt, alloc_flags, pcp, list))
@@ -142,7 +143,10 @@ unsigned long rmqueue_pcplist_bulk(struct pa_zone *z, int mt, unsigned alloc_fla
             struct pa_page *page = lru_to_page(pos);
             last = pos;
             pos = pos->next;
-            set_page_allocated(page, 0);
+            /* set_page_allocated(page, 0): the order of a page on an
+             * order-0 list is 0 already. */
+            __atomic_store_n(&page->flags, flags, __ATOMIC_RELAXED);
+            page->refcount = 1;
             if (unlikely(prep))
                 prep_new_page(z->alloc, page, 0, gfp);
             if (slots) {
