@@ -215,6 +215,8 @@ static int create(pa_allocator *a, const struct pa_config *cfg, const struct lay
         return -EAGAIN;
     a->tkey_created = true;
     a->pages_bytes = a->nr_pfns * sizeof(struct pa_page);
+    a->addr_bytes = (a->cfg.flags & PA_CFG_METADATA_ONLY) ? 0 : a->pages_bytes;
+    a->addr_shift = a->page_shift - (unsigned)__builtin_ctz(sizeof(struct pa_page));
     bool huge = a->pages_bytes >= OS_HUGE_PAGE_SIZE;
     a->pages = os_map(a->pages_bytes, huge ? OS_HUGE_PAGE_SIZE : 64, &a->pages_map_base, &a->pages_map_size);
     if (a->pages && huge)

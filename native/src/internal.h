@@ -59,6 +59,8 @@ struct pa_page {
     uint32_t private_data;    /* unused by the allocator; free for tests and owners */
 };
 _Static_assert(sizeof(struct pa_page) <= 32, "page descriptor must stay within 32 bytes");
+_Static_assert((sizeof(struct pa_page) & (sizeof(struct pa_page) - 1)) == 0,
+               "descriptor offsets scale to page offsets by a shift");
 
 /* Relaxed atomics: find_buddy() reads a neighbour's state under the zone
  * lock while its owner (pcp lock or none) may be changing it between
@@ -263,6 +265,8 @@ struct pa_allocator {
     struct pa_page *pages;            /* nr_pfns descriptors */
     uint64_t pages_bytes;             /* nr_pfns * sizeof(struct pa_page) */
     uintptr_t mem_bias[PA_MAX_NODES]; /* per node: address of pfn p = bias + (p << page_shift) */
+    uint64_t addr_bytes;              /* pages_bytes, or 0 when no page has an address */
+    unsigned addr_shift;              /* descriptor offset to page offset */
     void *pages_map_base;
     size_t pages_map_size;
     struct pa_node *nodes;            /* nr_nodes */

@@ -72,9 +72,13 @@ PA_API struct pa_page *pa_pfn_to_page(const pa_allocator *a, uint64_t pfn)
 
 PA_API void *pa_page_address(const pa_allocator *a, const struct pa_page *page)
 {
-    if (!a || (a->cfg.flags & PA_CFG_METADATA_ONLY) || !page_is_ours(a, page))
+    if (!a)
         return NULL;
-    return (void *)(a->mem_bias[page_nid(page)] + (page_to_pfn(a, page) << a->page_shift));
+    /* page_is_ours(), with metadata-only allocators folded into the range. */
+    uintptr_t off = (uintptr_t)page - (uintptr_t)a->pages;
+    if (off >= a->addr_bytes || off % sizeof(*page) || (page->flags & PG_RESERVED))
+        return NULL;
+    return (void *)(a->mem_bias[page_nid(page)] + (off << a->addr_shift));
 }
 
 PA_API struct pa_page *pa_virt_to_page(const pa_allocator *a, const void *addr)
