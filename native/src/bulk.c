@@ -12,9 +12,10 @@ static unsigned long empty_slots(struct pa_page *const *page_array, unsigned lon
     return empty;
 }
 
-/* B4: what the call returns. For a list, the pages it added; for an array,
- * every populated slot (the kernel returns only the index reached, which
- * undercounts when pre-populated slots follow a short fill). */
+/* B4: what the call returns. For a list, the pages it added (index); for
+ * an array, every populated slot, with none empty before index (the kernel
+ * returns only the index reached, which undercounts when pre-populated
+ * slots follow a short fill). */
 static unsigned long bulk_result(unsigned long index, unsigned long nr_pages,
                                  struct pa_page **page_array)
 {
@@ -115,16 +116,15 @@ PA_API unsigned long pa_alloc_pages_bulk(pa_allocator *a, pa_gfp_t gfp, int pref
     if (unlikely(!z))
         goto failed;
 
-    unsigned long empty = page_array ? empty_slots(page_array, nr_populated, nr_pages)
-                                     : nr_pages - nr_populated;
     /* B11 */
     struct per_cpu_pages *pcp = &z->pcp[ac.cpu];
     if (!spin_trylock(&pcp->lock))
         goto failed;
     /* B10 */
+    struct pa_page **slot = page_array ? page_array + nr_populated : NULL;
     nr_account = rmqueue_pcplist_bulk(z, ac.migratetype, alloc_flags, gfp, pcp,
-                                      &pcp->lists[order_to_pindex(ac.migratetype, 0)], empty,
-                                      page_list, page_array ? page_array + nr_populated : NULL);
+                                      &pcp->lists[order_to_pindex(ac.migratetype, 0)], nr_pages,
+                                      page_list, &slot, page_array ? page_array + nr_pages : NULL);
     /* B12: try for at least one page; after that a short count. */
     if (unlikely(!nr_account)) {
         spin_unlock(&pcp->lock);
@@ -137,7 +137,7 @@ PA_API unsigned long pa_alloc_pages_bulk(pa_allocator *a, pa_gfp_t gfp, int pref
     zone_statistics(ac.preferred_zoneref->zone, z, pcp->events, ac.local_nid, nr_account);
     spin_unlock(&pcp->lock);
 
-    return page_list ? nr_populated + nr_account : nr_pages - (empty - nr_account);
+    return page_list ? nr_account : bulk_result((unsigned long)(slot - page_array), nr_pages, page_array);
 
 failed:
     return bulk_fallback(a, gfp, preferred_nid, nodemask, nr_pages, nr_populated, page_list, page_array);

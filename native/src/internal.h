@@ -411,7 +411,8 @@ struct pa_page *rmqueue_pcplist_locked(struct pa_zone *z, unsigned order, int mt
                                        struct pa_list_head *list);
 unsigned long rmqueue_pcplist_bulk(struct pa_zone *z, int mt, unsigned alloc_flags, pa_gfp_t gfp,
                                    struct per_cpu_pages *pcp, struct pa_list_head *list,
-                                   unsigned long nr, struct pa_list_head *out, struct pa_page **slots);
+                                   unsigned long nr, struct pa_list_head *out,
+                                   struct pa_page ***slots, struct pa_page **end);
 void pcp_trim(struct pa_zone *z, struct per_cpu_pages *pcp, int pindex, unsigned order);
 void free_unref_page_commit(struct pa_zone *z, struct per_cpu_pages *pcp,
                             struct pa_page *page, int mt, unsigned order);

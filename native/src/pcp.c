@@ -121,49 +121,86 @@ struct pa_page *rmqueue_pcplist_locked(struct pa_zone *z, unsigned order, int mt
     return page;
 }
 
+/* set_page_allocated(page, 0) for a page off an order-0 pcp list (its
+ * order is 0 already), then prep_new_page() where it does anything. */
+static inline void bulk_page_allocated(struct pa_zone *z, struct pa_page *page, uint32_t flags,
+                                       bool prep, pa_gfp_t gfp)
+{
+    __atomic_store_n(&page->flags, flags, __ATOMIC_RELAXED);
+    page->refcount = 1;
+    if (unlikely(prep))
+        prep_new_page(z->alloc, page, 0, gfp);
+}
+
+/* Up to nr pages off the front of list onto the tail of out: walked once,
+ * then moved still linked, with one write at each end of the run. */
+static unsigned long bulk_run_to_list(struct pa_zone *z, struct pa_list_head *list, unsigned long nr,
+                                      uint32_t flags, bool prep, pa_gfp_t gfp, struct pa_list_head *out)
+{
+    struct pa_list_head *first = list->next, *last, *pos = first;
+    unsigned long n = 0;
+    do {
+        last = pos;
+        pos = pos->next;
+        bulk_page_allocated(z, lru_to_page(last), flags, prep, gfp);
+    } while (++n < nr && pos != list);
+    pos->prev = list;
+    list->next = pos;
+    first->prev = out->prev;
+    out->prev->next = first;
+    last->next = out;
+    out->prev = last;
+    return n;
+}
+
+/* Pages off the front of list dealt, self-linked, into the empty slots
+ * from *slots (an empty one) up to end; *slots ends past the last slot
+ * filled or at end. */
+static unsigned long bulk_run_to_slots(struct pa_zone *z, struct pa_list_head *list, uint32_t flags,
+                                       bool prep, pa_gfp_t gfp, struct pa_page ***slots,
+                                       struct pa_page **end)
+{
+    struct pa_list_head *pos = list->next;
+    struct pa_page **s = *slots;
+    unsigned long n = 0;
+    do {
+        struct pa_page *page = lru_to_page(pos);
+        pos = pos->next;
+        bulk_page_allocated(z, page, flags, prep, gfp);
+        list_init(&page->lru);
+        *s++ = page;
+        n++;
+        while (s != end && *s)
+            s++;
+    } while (s != end && pos != list);
+    pos->prev = list;
+    list->next = pos;
+    *slots = s;
+    return n;
+}
+
 /* Kernel: __alloc_pages_bulk()'s loop over __rmqueue_pcplist(), as one walk
- * per run of the list: up to nr order-0 pages off its front (refilled as it
- * empties), marked allocated and prepared, and either moved still linked to
- * the tail of out or dealt, self-linked, into the empty slots of slots (B3,
- * B10) - one unlink per run instead of one per page. Returns how many. pcp
- * lock held. */
+ * per run of the list: order-0 pages off its front (refilled as it
+ * empties), marked allocated and prepared, and either up to nr of them
+ * moved to the tail of out, or (out NULL) dealt into the empty slots from
+ * *slots up to end, populated slots skipped (B3, B10); *slots ends where
+ * the filling stopped. One unlink per run instead of one per page. Returns
+ * how many pages were taken. pcp lock held. */
 unsigned long rmqueue_pcplist_bulk(struct pa_zone *z, int mt, unsigned alloc_flags, pa_gfp_t gfp,
                                    struct per_cpu_pages *pcp, struct pa_list_head *list,
-                                   unsigned long nr, struct pa_list_head *out, struct pa_page **slots)
+                                   unsigned long nr, struct pa_list_head *out,
+                                   struct pa_page ***slots, struct pa_page **end)
 {
     bool prep = prep_needed(z->alloc, gfp);
     uint32_t flags = zone_page_flags(z, PG_ALLOC);
     unsigned long taken = 0;
-    while (taken < nr) {
+    for (;;) {
+        if (out ? taken == nr : *slots == end)
+            break;
         if (list_empty(list) && !pcp_refill(z, 0, mt, alloc_flags, pcp, list))
             break;
-        struct pa_list_head *first = list->next, *last, *pos = first;
-        unsigned long n = 0;
-        do {
-            struct pa_page *page = lru_to_page(pos);
-            last = pos;
-            pos = pos->next;
-            /* set_page_allocated(page, 0): the order of a page on an
-             * order-0 list is 0 already. */
-            __atomic_store_n(&page->flags, flags, __ATOMIC_RELAXED);
-            page->refcount = 1;
-            if (unlikely(prep))
-                prep_new_page(z->alloc, page, 0, gfp);
-            if (slots) {
-                while (*slots)
-                    slots++;
-                list_init(&page->lru);
-                *slots++ = page;
-            }
-        } while (++n < nr - taken && pos != list);
-        pos->prev = list;
-        __atomic_store_n(&list->next, pos, __ATOMIC_RELAXED);
-        if (!slots) {
-            first->prev = out->prev;
-            out->prev->next = first;
-            last->next = out;
-            out->prev = last;
-        }
+        unsigned long n = out ? bulk_run_to_list(z, list, nr - taken, flags, prep, gfp, out)
+                              : bulk_run_to_slots(z, list, flags, prep, gfp, slots, end);
         __atomic_store_n(&pcp->count, pcp->count - (int)n, __ATOMIC_RELAXED);
         taken += n;
     }
