@@ -183,6 +183,16 @@ static inline bool free_fast(struct free_fast *f, struct pa_page *page)
  * (reported by bad_page) and left alone. */
 static bool __attribute__((noinline)) batch_free_slow(struct free_batch *b, struct pa_page *page)
 {
+    /* The first page of a zone run moves the batch to its zone, and most
+     * often takes the fast path from there. */
+    if (page_is_ours(b->a, page) && page_zone(b->a, page) != b->zone) {
+        batch_switch(b, page_zone(b->a, page));
+        if (free_fast(&b->f, page)) {
+            if (b->f.queued >= b->f.room)
+                batch_trim(b, page);
+            return true;
+        }
+    }
     int mt = free_pages_prepare(b->a, page, 0);
     if (mt < 0)
         return false;
