@@ -98,7 +98,8 @@ PA_API int pa_put_page(pa_allocator *a, struct pa_page *page, unsigned int order
 struct free_fast {
     uintptr_t pages;             /* the descriptor array */
     uint64_t pages_bytes;
-    uint32_t flags;              /* flags of a page the fast path takes; 0: none */
+    uint64_t alloc_state;        /* state word of a page the fast path takes; ~0: none */
+    uint64_t pcp_state;          /* its state word on the pcp list */
     int queued;                  /* fast-path pages not yet in pcp->count */
     int room;                    /* queued pages that bring the pcp to high */
     uint64_t pb_first;           /* the zone's first pageblock */
@@ -115,6 +116,14 @@ struct free_batch {
     int cpu;
     struct free_fast f;
 };
+
+/* A batch on no zone yet: its first page takes the slow path (an empty
+ * descriptor range refuses every page; so does a state word no page has). */
+static struct free_batch batch_start(struct pa_allocator *a)
+{
+    return (struct free_batch){ .a = a, .cpu = current_cpu(a, thread_state(a, false)),
+                                .f.alloc_state = ~0ull };
+}
 
 /* Brings pcp->count and the PGFREE events up to date with the fast path. */
 static void batch_sync(struct free_batch *b)
@@ -136,12 +145,13 @@ static void batch_switch(struct free_batch *b, struct pa_zone *z)
     b->pcp = z ? &z->pcp[b->cpu] : NULL;
     if (b->pcp && !spin_trylock(&b->pcp->lock))
         b->pcp = NULL;
-    b->f.flags = 0;
+    b->f.alloc_state = ~0ull;   /* no page's: flags hold one state bit */
     if (!b->pcp || (b->a->cfg.flags & PA_CFG_POISON))
         return;
     b->f.pages = (uintptr_t)b->a->pages;
     b->f.pages_bytes = b->a->pages_bytes;
-    b->f.flags = zone_page_flags(z, PG_ALLOC);
+    b->f.alloc_state = page_state_word(zone_page_flags(z, PG_ALLOC), 1);
+    b->f.pcp_state = page_state_word(zone_page_flags(z, PG_PCP), 0);
     b->f.room = b->pcp->high - b->pcp->count;
     b->f.pb_first = z->start_pfn >> PA_PAGEBLOCK_ORDER;
     b->f.pageblock_mt = z->pageblock_mt;
@@ -167,13 +177,12 @@ static inline bool free_fast(struct free_fast *f, struct pa_page *page)
     uintptr_t off = (uintptr_t)page - f->pages;
     if (unlikely(off >= f->pages_bytes || off % sizeof(*page)))
         return false;
-    if (unlikely(__atomic_load_n(&page->flags, __ATOMIC_RELAXED) != f->flags ||
-                 page->order != 0 || page->refcount != 1))
+    if (unlikely(__atomic_load_n(&page->state, __ATOMIC_RELAXED) != f->alloc_state ||
+                 page->order != 0))
         return false;
     uint8_t mt = f->pageblock_mt[(off / sizeof(*page) >> PA_PAGEBLOCK_ORDER) - f->pb_first];
     page->pcp_mt = mt;
-    page->refcount = 0;
-    __atomic_store_n(&page->flags, f->flags ^ PG_ALLOC ^ PG_PCP, __ATOMIC_RELAXED);
+    __atomic_store_n(&page->state, f->pcp_state, __ATOMIC_RELAXED);
     list_add(&page->lru, f->list_of_mt[mt]);
     f->queued++;
     return true;
@@ -233,7 +242,7 @@ PA_API void pa_free_pages_bulk(pa_allocator *a, struct pa_list_head *list)
         pa_log(a, PA_LOG_WARNING, "pa_free_pages_bulk: NULL %s", a ? "list" : "allocator");
         return;
     }
-    struct free_batch b = { .a = a, .cpu = current_cpu(a, thread_state(a, false)) };
+    struct free_batch b = batch_start(a);
     /* Walked, not unlinked page by page: a freed page's links are rewritten
      * by the list it joins; a refused one is left self-linked. */
     struct free_fast f = b.f;
@@ -253,7 +262,7 @@ PA_API void pa_release_pages(pa_allocator *a, struct pa_page **pages, unsigned l
         pa_log(a, PA_LOG_WARNING, "pa_release_pages: NULL %s", a ? "array" : "allocator");
         return;
     }
-    struct free_batch b = { .a = a, .cpu = current_cpu(a, thread_state(a, false)) };
+    struct free_batch b = batch_start(a);
     struct free_fast f = b.f;
     for (unsigned long i = 0; i < nr; i++) {
         if (!pages[i])

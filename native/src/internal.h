@@ -51,11 +51,16 @@
 
 struct pa_page {
     struct pa_list_head lru;  /* buddy, pcp or the owner's list */
-    uint32_t flags;           /* PG_* state, zone and node */
+    union {
+        struct {
+            uint32_t flags;   /* PG_* state, zone and node */
+            int32_t refcount; /* allocated heads: references held (Kernel: _refcount) */
+        };
+        uint64_t state;       /* both, for the hot paths' one load or store */
+    };
     uint8_t order;            /* order of the block this page heads */
     uint8_t pcp_mt;           /* Kernel: pcppage_migratetype */
     uint16_t reserved;
-    int32_t refcount;         /* allocated heads: references held (Kernel: _refcount) */
     uint32_t private_data;    /* unused by the allocator; free for tests and owners */
 };
 _Static_assert(sizeof(struct pa_page) <= 32, "page descriptor must stay within 32 bytes");
@@ -96,6 +101,15 @@ static inline void clear_page_allocated(struct pa_page *page, unsigned order)
  * in it, so the hot paths compare and store it whole. */
 #define zone_page_flags(z, s) \
     ((uint32_t)(s) | ((uint32_t)(z)->idx << PG_ZONE_SHIFT) | ((uint32_t)(z)->nid << PG_NODE_SHIFT))
+/* The state word of a page with these flags and reference count. */
+static inline uint64_t page_state_word(uint32_t flags, int32_t refcount)
+{
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return (uint64_t)flags << 32 | (uint32_t)refcount;
+#else
+    return (uint64_t)flags | (uint64_t)(uint32_t)refcount << 32;
+#endif
+}
 
 static inline int page_zonenum(const struct pa_page *p) { return (p->flags >> PG_ZONE_SHIFT) & 3; }
 static inline int page_nid(const struct pa_page *p) { return (p->flags >> PG_NODE_SHIFT) & 0xff; }

@@ -126,8 +126,7 @@ struct pa_page *rmqueue_pcplist_locked(struct pa_zone *z, unsigned order, int mt
 static inline void bulk_page_allocated(struct pa_zone *z, struct pa_page *page, uint32_t flags,
                                        bool prep, pa_gfp_t gfp)
 {
-    __atomic_store_n(&page->flags, flags, __ATOMIC_RELAXED);
-    page->refcount = 1;
+    __atomic_store_n(&page->state, page_state_word(flags, 1), __ATOMIC_RELAXED);
     if (unlikely(prep))
         prep_new_page(z->alloc, page, 0, gfp);
 }

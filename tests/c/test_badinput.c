@@ -295,6 +295,36 @@ TEST(free_and_refcount_bad_pages)
     pa_destroy(a);
 }
 
+/* pa_release_pages refuses, one log line each, every page that is not an
+ * allocated order-0 head - first in the batch or later, in a DMA zone of
+ * node 0 (whose free tail pages have all-zero state words) - and frees the
+ * good one between them. */
+TEST(batch_frees_refuse_bad_pages)
+{
+    struct pa_config cfg;
+    test_config(&cfg, 1, 1, 4096, 0, 0, 0);
+    pa_allocator *a = test_create(&cfg);
+    uint64_t free0 = test_total_free(a);
+    static char junk[256];
+    struct pa_page *bad[] = {
+        pa_pfn_to_page(a, 5),                       /* inside a free buddy block */
+        pa_pfn_to_page(a, 0),                       /* a free head */
+        (struct pa_page *)junk,
+        (struct pa_page *)((char *)pa_pfn_to_page(a, 0) + 3),
+    };
+    size_t nbad = sizeof(bad) / sizeof(bad[0]);
+    for (size_t i = 0; i < nbad; i++) {
+        test_log_reset();
+        struct pa_page *arr[3] = { bad[i], pa_alloc_pages(a, PA_GFP_DMA, 0), bad[i] };
+        CHECK(arr[1] != NULL);
+        pa_release_pages(a, arr, 3);
+        CHECK_LOGGED(2);
+        CHECK(arr[0] == NULL && arr[1] == NULL && arr[2] == NULL);
+        check_unchanged_n(a, free0, i + 1);
+    }
+    pa_destroy(a);
+}
+
 TEST(queries_out_of_range)
 {
     pa_allocator *a = two_node();
