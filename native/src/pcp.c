@@ -133,8 +133,9 @@ static inline void bulk_page_allocated(struct pa_zone *z, struct pa_page *page, 
 
 /* Up to nr pages off the front of list onto the tail of out: walked once,
  * then moved still linked, with one write at each end of the run. */
-static unsigned long bulk_run_to_list(struct pa_zone *z, struct pa_list_head *list, unsigned long nr,
-                                      uint32_t flags, bool prep, pa_gfp_t gfp, struct pa_list_head *out)
+static inline __attribute__((always_inline)) unsigned long
+bulk_run_to_list(struct pa_zone *z, struct pa_list_head *list, unsigned long nr, uint32_t flags,
+                 bool prep, pa_gfp_t gfp, struct pa_list_head *out)
 {
     struct pa_list_head *first = list->next, *last, *pos = first;
     unsigned long n = 0;
@@ -155,9 +156,9 @@ static unsigned long bulk_run_to_list(struct pa_zone *z, struct pa_list_head *li
 /* Pages off the front of list dealt, self-linked, into the empty slots
  * from *slots (an empty one) up to end; *slots ends past the last slot
  * filled or at end. */
-static unsigned long bulk_run_to_slots(struct pa_zone *z, struct pa_list_head *list, uint32_t flags,
-                                       bool prep, pa_gfp_t gfp, struct pa_page ***slots,
-                                       struct pa_page **end)
+static inline __attribute__((always_inline)) unsigned long
+bulk_run_to_slots(struct pa_zone *z, struct pa_list_head *list, uint32_t flags, bool prep,
+                  pa_gfp_t gfp, struct pa_page ***slots, struct pa_page **end)
 {
     struct pa_list_head *pos = list->next;
     struct pa_page **s = *slots;
@@ -198,8 +199,14 @@ unsigned long rmqueue_pcplist_bulk(struct pa_zone *z, int mt, unsigned alloc_fla
             break;
         if (list_empty(list) && !pcp_refill(z, 0, mt, alloc_flags, pcp, list))
             break;
-        unsigned long n = out ? bulk_run_to_list(z, list, nr - taken, flags, prep, gfp, out)
-                              : bulk_run_to_slots(z, list, flags, prep, gfp, slots, end);
+        /* prep as a constant in each call: the common walk tests nothing. */
+        unsigned long n;
+        if (out)
+            n = prep ? bulk_run_to_list(z, list, nr - taken, flags, true, gfp, out)
+                     : bulk_run_to_list(z, list, nr - taken, flags, false, gfp, out);
+        else
+            n = prep ? bulk_run_to_slots(z, list, flags, true, gfp, slots, end)
+                     : bulk_run_to_slots(z, list, flags, false, gfp, slots, end);
         __atomic_store_n(&pcp->count, pcp->count - (int)n, __ATOMIC_RELAXED);
         taken += n;
     }
