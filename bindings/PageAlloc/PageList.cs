@@ -57,9 +57,7 @@ public sealed unsafe class PageList : SafeHandle, IReadOnlyList<Page>
             throw;
         }
 
-        var head = (pa_list_head*)NativeMemory.Alloc((nuint)sizeof(pa_list_head));
-        head->next = head;
-        head->prev = head;
+        pa_list_head* head = owner.RentListHead();
         _owner = owner;
         _allocator = allocator;
         _pageSize = pageSize;
@@ -259,8 +257,8 @@ public sealed unsafe class PageList : SafeHandle, IReadOnlyList<Page>
         base.Dispose(disposing);
     }
 
-    /// <summary>Frees every page on the list in one bulk call, frees the list head, then releases
-    /// the allocator.</summary>
+    /// <summary>Frees every page on the list in one bulk call, gives the list head back to the
+    /// allocator's pool, then releases the allocator.</summary>
     /// <remarks>Calls <c>pa_free_pages_bulk</c>.</remarks>
     protected override bool ReleaseHandle()
     {
@@ -270,7 +268,7 @@ public sealed unsafe class PageList : SafeHandle, IReadOnlyList<Page>
             Methods.pa_free_pages_bulk(_allocator, head);
         }
 
-        NativeMemory.Free(head);
+        _owner.ReturnListHead(head);
         _owner.DangerousRelease();
         return true;
     }
