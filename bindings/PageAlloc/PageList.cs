@@ -43,21 +43,19 @@ public sealed unsafe class PageList : SafeHandle, IReadOnlyList<Page>
     {
     }
 
-    /// <summary>An empty list; adds a reference to the allocator.</summary>
+    /// <summary>An empty list; takes a list head, with its reference on the allocator, from the
+    /// allocator's pool.</summary>
+    /// <exception cref="ObjectDisposedException">The native allocator is gone.</exception>
     internal PageList(AllocatorHandle owner, pa_allocator* allocator, int pageSize)
+        : this(owner, allocator, pageSize, owner.RentListHead())
+    {
+    }
+
+    // The head is rented while the constructor chain evaluates its arguments, after the object
+    // exists: if renting throws, the object's handle stays invalid and its finalizer does nothing.
+    private PageList(AllocatorHandle owner, pa_allocator* allocator, int pageSize, pa_list_head* head)
         : base(0, ownsHandle: true)
     {
-        try
-        {
-            owner.AddRef();
-        }
-        catch
-        {
-            GC.SuppressFinalize(this);
-            throw;
-        }
-
-        pa_list_head* head = owner.RentListHead();
         _owner = owner;
         _allocator = allocator;
         _pageSize = pageSize;
@@ -257,8 +255,8 @@ public sealed unsafe class PageList : SafeHandle, IReadOnlyList<Page>
         base.Dispose(disposing);
     }
 
-    /// <summary>Frees every page on the list in one bulk call, gives the list head back to the
-    /// allocator's pool, then releases the allocator.</summary>
+    /// <summary>Frees every page on the list in one bulk call, then gives the list head, with its
+    /// reference on the allocator, back to the allocator's pool.</summary>
     /// <remarks>Calls <c>pa_free_pages_bulk</c>.</remarks>
     protected override bool ReleaseHandle()
     {
@@ -269,7 +267,6 @@ public sealed unsafe class PageList : SafeHandle, IReadOnlyList<Page>
         }
 
         _owner.ReturnListHead(head);
-        _owner.DangerousRelease();
         return true;
     }
 

@@ -203,6 +203,56 @@ public sealed class ListHeadPoolTests : LeakCheckedTest
     }
 
     [Fact]
+    public void Lists_released_while_the_allocator_is_disposed_destroy_it_exactly_once()
+    {
+        long heads = OwnerDiagnostics.ListHeads;
+        for (int round = 0; round < 50; round++)
+        {
+            long destroyed = OwnerDiagnostics.DestroyedAllocators;
+            PageAllocator allocator = Create();
+            var errors = new List<Exception>();
+            using var start = new Barrier(3);
+            var workers = new Thread[2];
+            for (int t = 0; t < workers.Length; t++)
+            {
+                workers[t] = new Thread(() =>
+                {
+                    try
+                    {
+                        var lists = new List<PageList>();
+                        for (int i = 0; i < PoolSize; i++)
+                        {
+                            lists.Add(allocator.AllocateBulk(1));
+                        }
+
+                        start.SignalAndWait();
+                        lists.ForEach(l => l.Dispose());
+                    }
+                    catch (Exception exception)
+                    {
+                        lock (errors)
+                        {
+                            errors.Add(exception);
+                        }
+                    }
+                });
+                workers[t].Start();
+            }
+
+            start.SignalAndWait();
+            allocator.Dispose();
+            foreach (Thread worker in workers)
+            {
+                Assert.True(worker.Join(TimeSpan.FromMinutes(1)));
+            }
+
+            Assert.Empty(errors);
+            Assert.Equal(destroyed + 1, OwnerDiagnostics.DestroyedAllocators);
+            Assert.Equal(heads, OwnerDiagnostics.ListHeads);
+        }
+    }
+
+    [Fact]
     public void Finalizers_destroy_an_undisposed_allocator_with_pooled_heads_and_free_them()
     {
         long heads = OwnerDiagnostics.ListHeads;
