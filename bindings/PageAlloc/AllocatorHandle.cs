@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Threading;
 using PageAlloc.Native;
@@ -93,20 +94,7 @@ internal sealed unsafe class AllocatorHandle : SafeHandle
             }
         }
 
-        AddRef();
-        pa_list_head* head;
-        try
-        {
-            head = (pa_list_head*)NativeMemory.Alloc((nuint)sizeof(pa_list_head));
-        }
-        catch
-        {
-            DangerousRelease();
-            throw;
-        }
-
-        OwnerDiagnostics.ListHeadAllocated();
-        return InitListHead(head);
+        return AllocateListHead();
     }
 
     /// <summary>Takes back a list head (its pages already freed) with the reference it carries:
@@ -128,8 +116,7 @@ internal sealed unsafe class AllocatorHandle : SafeHandle
             }
         }
 
-        FreeListHead(head);
-        DangerousRelease();
+        FreeListHeadAndRelease(head);
     }
 
     /// <summary>Counts a finalization for the leak gate; lets go of the handle's own reference,
@@ -170,8 +157,7 @@ internal sealed unsafe class AllocatorHandle : SafeHandle
                 nint pooled = Interlocked.Exchange(ref slots[i], 0);
                 if (pooled != 0)
                 {
-                    FreeListHead((pa_list_head*)pooled);
-                    DangerousRelease();
+                    FreeListHeadAndRelease((pa_list_head*)pooled);
                 }
             }
         }
@@ -184,9 +170,32 @@ internal sealed unsafe class AllocatorHandle : SafeHandle
         return head;
     }
 
-    private static void FreeListHead(pa_list_head* head)
+    // The slow paths are apart so that the pool's fast paths hold no P/Invoke (whose frame a
+    // method sets up on every call).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private pa_list_head* AllocateListHead()
+    {
+        AddRef();
+        pa_list_head* head;
+        try
+        {
+            head = (pa_list_head*)NativeMemory.Alloc((nuint)sizeof(pa_list_head));
+        }
+        catch
+        {
+            DangerousRelease();
+            throw;
+        }
+
+        OwnerDiagnostics.ListHeadAllocated();
+        return InitListHead(head);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void FreeListHeadAndRelease(pa_list_head* head)
     {
         NativeMemory.Free(head);
         OwnerDiagnostics.ListHeadFreed();
+        DangerousRelease();
     }
 }
