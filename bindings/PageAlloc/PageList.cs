@@ -1,6 +1,7 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using PageAlloc.Native;
 
@@ -87,6 +88,9 @@ public sealed unsafe class PageList : SafeHandle, IReadOnlyList<Page>
             return (pa_list_head*)handle;
         }
     }
+
+    /// <summary>The native list head, unchecked: for a list just made.</summary>
+    internal pa_list_head* UncheckedHead => (pa_list_head*)handle;
 
     internal pa_allocator* Allocator => _allocator;
 
@@ -243,7 +247,8 @@ public sealed unsafe class PageList : SafeHandle, IReadOnlyList<Page>
         }
     }
 
-    /// <summary>Counts a release by the finalizer for the leak gate.</summary>
+    /// <summary>Counts a release by the finalizer for the leak gate; changes the version, so that
+    /// a running enumerator notices.</summary>
     /// <param name="disposing">False on the finalizer thread.</param>
     protected override void Dispose(bool disposing)
     {
@@ -252,6 +257,7 @@ public sealed unsafe class PageList : SafeHandle, IReadOnlyList<Page>
             OwnerDiagnostics.OwnerFinalized();
         }
 
+        _version++;
         base.Dispose(disposing);
     }
 
@@ -324,24 +330,32 @@ public sealed unsafe class PageList : SafeHandle, IReadOnlyList<Page>
         _indexVersion = _version;
     }
 
-    /// <summary>Walks a <see cref="PageList"/> from its head with <c>pa_list_first</c> / <c>pa_list_next</c>.</summary>
+    /// <summary>Walks a <see cref="PageList"/> from its head with <c>pa_list_first</c> / <c>pa_list_next</c>,
+    /// one native call per page: each step fetches the page after the one it returns.</summary>
     public struct Enumerator : IEnumerator<Page>
     {
+        // _next when before the first page again (after Reset); a page's address is above it.
+        private const nuint Restart = 1;
+
         private readonly PageList _list;
+        private readonly pa_allocator* _allocator;
+        private readonly int _pageSize;
         private readonly int _version;
         private pa_page* _current;
-        private bool _started;
+        private pa_page* _next;
 
         internal Enumerator(PageList list)
         {
             _list = list;
+            _allocator = list._allocator;
+            _pageSize = list._pageSize;
             _version = list._version;
             _current = null;
-            _started = false;
+            _next = Methods.pa_list_first((pa_list_head*)list.handle);
         }
 
         /// <summary>The current page.</summary>
-        public readonly Page Current => new(_list._allocator, _current, _list._pageSize);
+        public readonly Page Current => new(_allocator, _current, _pageSize);
 
         readonly object IEnumerator.Current => Current;
 
@@ -351,36 +365,51 @@ public sealed unsafe class PageList : SafeHandle, IReadOnlyList<Page>
         /// <exception cref="ObjectDisposedException">The list was disposed.</exception>
         public bool MoveNext()
         {
-            _list.ThrowIfDisposed();
+            // Dispose changes the version too: one check covers both.
             if (_version != _list._version)
             {
-                throw new InvalidOperationException("The list changed during enumeration.");
+                ThrowChanged(_list);
             }
 
-            var head = (pa_list_head*)_list.handle;
-            if (!_started)
+            pa_page* page = _next;
+            if ((nuint)page <= Restart)
             {
-                _started = true;
-                _current = Methods.pa_list_first(head);
-            }
-            else if (_current != null)
-            {
-                _current = Methods.pa_list_next(head, _current);
+                if (page == null)
+                {
+                    _current = null;
+                    return false;
+                }
+
+                page = Methods.pa_list_first((pa_list_head*)_list.handle);
+                if (page == null)
+                {
+                    _next = null;
+                    return false;
+                }
             }
 
-            return _current != null;
+            _current = page;
+            _next = Methods.pa_list_next((pa_list_head*)_list.handle, page);
+            return true;
         }
 
         /// <summary>Back to before the first page.</summary>
         public void Reset()
         {
-            _started = false;
             _current = null;
+            _next = (pa_page*)Restart;
         }
 
         /// <summary>Nothing to release.</summary>
         public readonly void Dispose()
         {
+        }
+
+        [DoesNotReturn]
+        private static void ThrowChanged(PageList list)
+        {
+            ObjectDisposedException.ThrowIf(list.IsClosed, list);
+            throw new InvalidOperationException("The list changed during enumeration.");
         }
     }
 }
