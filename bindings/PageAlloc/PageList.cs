@@ -334,9 +334,6 @@ public sealed unsafe class PageList : SafeHandle, IReadOnlyList<Page>
     /// one native call per page: each step fetches the page after the one it returns.</summary>
     public struct Enumerator : IEnumerator<Page>
     {
-        // _next when before the first page again (after Reset); a page's address is above it.
-        private const nuint Restart = 1;
-
         private readonly PageList _list;
         private readonly pa_allocator* _allocator;
         private readonly int _pageSize;
@@ -372,20 +369,10 @@ public sealed unsafe class PageList : SafeHandle, IReadOnlyList<Page>
             }
 
             pa_page* page = _next;
-            if ((nuint)page <= Restart)
+            if (page == null)
             {
-                if (page == null)
-                {
-                    _current = null;
-                    return false;
-                }
-
-                page = Methods.pa_list_first((pa_list_head*)_list.handle);
-                if (page == null)
-                {
-                    _next = null;
-                    return false;
-                }
+                _current = null;
+                return false;
             }
 
             _current = page;
@@ -394,10 +381,17 @@ public sealed unsafe class PageList : SafeHandle, IReadOnlyList<Page>
         }
 
         /// <summary>Back to before the first page.</summary>
+        /// <exception cref="InvalidOperationException">The list changed.</exception>
+        /// <exception cref="ObjectDisposedException">The list was disposed.</exception>
         public void Reset()
         {
+            if (_version != _list._version)
+            {
+                ThrowChanged(_list);
+            }
+
             _current = null;
-            _next = (pa_page*)Restart;
+            _next = Methods.pa_list_first((pa_list_head*)_list.handle);
         }
 
         /// <summary>Nothing to release.</summary>

@@ -127,6 +127,10 @@ public sealed class PageListTests : LeakCheckedTest
 
         Assert.Equal(indexed, walked);
 
+        // As List<T>'s: Reset after a change throws.
+        list.Detach(0).Dispose();
+        Assert.Throws<InvalidOperationException>(() => pages.Reset());
+
         using var empty = new PageList(allocator);
         PageList.Enumerator none = empty.GetEnumerator();
         Assert.False(none.MoveNext());
