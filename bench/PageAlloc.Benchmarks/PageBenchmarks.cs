@@ -21,6 +21,7 @@ public unsafe class PageBenchmarks
 
     private PageAllocator _allocator = null!;
     private PageArray _array = null!;
+    private PageList _list = null!;
     private readonly PageBlock[] _blocks = new PageBlock[Batch];
     private readonly byte[][] _rented = new byte[Batch][];
     private readonly byte[][] _fresh = new byte[Batch][];
@@ -37,6 +38,7 @@ public unsafe class PageBenchmarks
         _allocator = new PageAllocator(new PageAllocatorOptions { CpuCount = 1 }
             .SetZonePages(0, ZoneType.Normal, ArenaPages));
         _array = new PageArray(Batch);
+        _list = new PageList(_allocator);
 
         pa_config config;
         Methods.pa_config_init(&config);
@@ -58,6 +60,7 @@ public unsafe class PageBenchmarks
     public void Cleanup()
     {
         _array.Dispose();
+        _list.Dispose();
         _pool.Dispose();
         _allocator.Dispose();
         NativeMemory.Free(_slots);
@@ -73,6 +76,21 @@ public unsafe class PageBenchmarks
         {
             page.Span[0] = 1;
         }
+    }
+
+    // The same pages through one long-lived list: no owner object per call, so the difference
+    // from AllocateBulk is what a new SafeHandle per call costs.
+    [Benchmark(OperationsPerInvoke = Batch, Description = "PageAllocator.AllocateBulk(reused PageList, 64) + Clear")]
+    public void ReuseList()
+    {
+        PageList list = _list;
+        _allocator.AllocateBulk(list, Batch);
+        foreach (Page page in list)
+        {
+            page.Span[0] = 1;
+        }
+
+        list.Clear();
     }
 
     [Benchmark(OperationsPerInvoke = Batch, Description = "PageAllocator.FillBulk(PageArray 64) + Clear")]

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
@@ -7,6 +8,7 @@ using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Exporters;
+using BenchmarkDotNet.Filters;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Loggers;
 using BenchmarkDotNet.Reports;
@@ -20,12 +22,32 @@ namespace PageAlloc.Benchmarks;
 /// Runs <see cref="PageBenchmarks"/> and writes, into the folder given by <c>--out</c>
 /// (default <c>build/bench/csharp</c>), BenchmarkDotNet's own reports plus <c>csharp.csv</c>:
 /// one row per benchmark with the median and minimum in ns per page and bytes allocated per page.
+/// <c>--filter GLOB</c> (repeatable, as BenchmarkDotNet's own: <c>*AllocateBulk</c>, <c>*DirectC*</c>)
+/// runs only the matching benchmarks.
 /// </summary>
 internal static class Program
 {
     private static int Main(string[] args)
     {
-        string output = Path.GetFullPath(args.Length == 2 && args[0] == "--out" ? args[1] : Path.Combine("build", "bench", "csharp"));
+        string output = Path.Combine("build", "bench", "csharp");
+        var filters = new List<string>();
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--out" when i + 1 < args.Length:
+                    output = args[++i];
+                    break;
+                case "--filter" when i + 1 < args.Length:
+                    filters.Add(args[++i]);
+                    break;
+                default:
+                    Console.Error.WriteLine($"unknown argument {args[i]}; usage: [--out DIR] [--filter GLOB]...");
+                    return 2;
+            }
+        }
+
+        output = Path.GetFullPath(output);
         Directory.CreateDirectory(output);
 
         // In process: no child project to generate and build, so the run takes a minute or two;
@@ -48,6 +70,10 @@ internal static class Program
             .AddLogger(ConsoleLogger.Default)
             .WithArtifactsPath(output)
             .WithOptions(ConfigOptions.DisableLogFile);
+        if (filters.Count > 0)
+        {
+            config = config.AddFilter(new GlobFilter(filters.ToArray()));
+        }
 
         Summary summary = BenchmarkRunner.Run<PageBenchmarks>(config);
         if (summary.HasCriticalValidationErrors || summary.Reports.Any(r => !r.Success || r.ResultStatistics is null))

@@ -5,13 +5,14 @@ namespace PageAlloc;
 /// <summary>
 /// Counters for the tests' leak gate: owners (<see cref="PageList"/>, <see cref="PageArray"/>,
 /// <see cref="PageBlock"/>) and allocators released by the finalizer instead of <c>Dispose</c>,
-/// and native allocators destroyed.
+/// native allocators destroyed, and native list heads allocated and not yet freed.
 /// </summary>
 internal static class OwnerDiagnostics
 {
     private static long s_finalizedOwners;
     private static long s_finalizedAllocators;
     private static long s_destroyedAllocators;
+    private static long s_listHeads;
 
     /// <summary>Page owners whose pages were freed by the finalizer (a leak: never disposed).</summary>
     internal static long FinalizedOwners => Interlocked.Read(ref s_finalizedOwners);
@@ -22,9 +23,17 @@ internal static class OwnerDiagnostics
     /// <summary>Native allocators destroyed with <c>pa_destroy</c>.</summary>
     internal static long DestroyedAllocators => Interlocked.Read(ref s_destroyedAllocators);
 
+    /// <summary>Native list heads (<see cref="PageList"/>'s <c>struct pa_list_head</c>) allocated and
+    /// not yet freed, in use or pooled: back to its earlier value once an allocator is destroyed.</summary>
+    internal static long ListHeads => Interlocked.Read(ref s_listHeads);
+
     internal static void OwnerFinalized() => Interlocked.Increment(ref s_finalizedOwners);
 
     internal static void AllocatorFinalized() => Interlocked.Increment(ref s_finalizedAllocators);
 
     internal static void AllocatorDestroyed() => Interlocked.Increment(ref s_destroyedAllocators);
+
+    internal static void ListHeadAllocated() => Interlocked.Increment(ref s_listHeads);
+
+    internal static void ListHeadFreed() => Interlocked.Decrement(ref s_listHeads);
 }

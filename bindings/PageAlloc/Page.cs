@@ -1,4 +1,6 @@
 using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using PageAlloc.Native;
 
 namespace PageAlloc;
@@ -53,7 +55,7 @@ public readonly unsafe struct Page : IEquatable<Page>
         get
         {
             void* address = Methods.pa_page_address(Allocator, _page);
-            return address == null ? default : new Span<byte>(address, _pageSize);
+            return MemoryMarshal.CreateSpan(ref Unsafe.AsRef<byte>(address), address != null ? _pageSize : 0);
         }
     }
 

@@ -156,7 +156,7 @@ public sealed unsafe class PageAllocator : IDisposable
         CheckBulk(count, gfp, preferredNode, nodes);
         ThrowIfDisposed();
         var list = new PageList(_handle, _allocator, PageSize);
-        list.OnAppended(BulkToList(list, count, gfp, preferredNode, nodes));
+        list.OnAppended(BulkToList(list.UncheckedHead, count, gfp, preferredNode, nodes));
         return list;
     }
 
@@ -178,14 +178,14 @@ public sealed unsafe class PageAllocator : IDisposable
         ArgumentNullException.ThrowIfNull(destination);
         CheckBulk(count, gfp, preferredNode, nodes);
         ThrowIfDisposed();
-        _ = destination.Head; // ObjectDisposedException for a disposed list
+        pa_list_head* head = destination.Head; // ObjectDisposedException for a disposed list
         if (destination.Allocator != _allocator)
         {
             throw new ArgumentException("The list belongs to another allocator.", nameof(destination));
         }
 
         // The list's own reference keeps the native allocator alive during the call.
-        int added = BulkToList(destination, count, gfp, preferredNode, nodes);
+        int added = BulkToList(head, count, gfp, preferredNode, nodes);
         destination.OnAppended(added);
         return added;
     }
@@ -680,9 +680,8 @@ public sealed unsafe class PageAllocator : IDisposable
         }
     }
 
-    private int BulkToList(PageList list, int count, Gfp gfp, int preferredNode, NodeMask? nodes)
+    private int BulkToList(pa_list_head* head, int count, Gfp gfp, int preferredNode, NodeMask? nodes)
     {
-        pa_list_head* head = list.Head;
         nuint added;
         if (preferredNode == Methods.PA_NUMA_NO_NODE && !nodes.HasValue)
         {

@@ -1,6 +1,7 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using PageAlloc.Native;
 
@@ -43,23 +44,19 @@ public sealed unsafe class PageList : SafeHandle, IReadOnlyList<Page>
     {
     }
 
-    /// <summary>An empty list; adds a reference to the allocator.</summary>
+    /// <summary>An empty list; takes a list head, with its reference on the allocator, from the
+    /// allocator's pool.</summary>
+    /// <exception cref="ObjectDisposedException">The native allocator is gone.</exception>
     internal PageList(AllocatorHandle owner, pa_allocator* allocator, int pageSize)
+        : this(owner, allocator, pageSize, owner.RentListHead())
+    {
+    }
+
+    // The head is rented while the constructor chain evaluates its arguments, after the object
+    // exists: if renting throws, the object's handle stays invalid and its finalizer does nothing.
+    private PageList(AllocatorHandle owner, pa_allocator* allocator, int pageSize, pa_list_head* head)
         : base(0, ownsHandle: true)
     {
-        try
-        {
-            owner.AddRef();
-        }
-        catch
-        {
-            GC.SuppressFinalize(this);
-            throw;
-        }
-
-        var head = (pa_list_head*)NativeMemory.Alloc((nuint)sizeof(pa_list_head));
-        head->next = head;
-        head->prev = head;
         _owner = owner;
         _allocator = allocator;
         _pageSize = pageSize;
@@ -91,6 +88,9 @@ public sealed unsafe class PageList : SafeHandle, IReadOnlyList<Page>
             return (pa_list_head*)handle;
         }
     }
+
+    /// <summary>The native list head, unchecked: for a list just made.</summary>
+    internal pa_list_head* UncheckedHead => (pa_list_head*)handle;
 
     internal pa_allocator* Allocator => _allocator;
 
@@ -247,7 +247,8 @@ public sealed unsafe class PageList : SafeHandle, IReadOnlyList<Page>
         }
     }
 
-    /// <summary>Counts a release by the finalizer for the leak gate.</summary>
+    /// <summary>Counts a release by the finalizer for the leak gate; changes the version, so that
+    /// a running enumerator notices.</summary>
     /// <param name="disposing">False on the finalizer thread.</param>
     protected override void Dispose(bool disposing)
     {
@@ -256,11 +257,12 @@ public sealed unsafe class PageList : SafeHandle, IReadOnlyList<Page>
             OwnerDiagnostics.OwnerFinalized();
         }
 
+        _version++;
         base.Dispose(disposing);
     }
 
-    /// <summary>Frees every page on the list in one bulk call, frees the list head, then releases
-    /// the allocator.</summary>
+    /// <summary>Frees every page on the list in one bulk call, then gives the list head, with its
+    /// reference on the allocator, back to the allocator's pool.</summary>
     /// <remarks>Calls <c>pa_free_pages_bulk</c>.</remarks>
     protected override bool ReleaseHandle()
     {
@@ -270,8 +272,7 @@ public sealed unsafe class PageList : SafeHandle, IReadOnlyList<Page>
             Methods.pa_free_pages_bulk(_allocator, head);
         }
 
-        NativeMemory.Free(head);
-        _owner.DangerousRelease();
+        _owner.ReturnListHead(head);
         return true;
     }
 
@@ -329,24 +330,29 @@ public sealed unsafe class PageList : SafeHandle, IReadOnlyList<Page>
         _indexVersion = _version;
     }
 
-    /// <summary>Walks a <see cref="PageList"/> from its head with <c>pa_list_first</c> / <c>pa_list_next</c>.</summary>
+    /// <summary>Walks a <see cref="PageList"/> from its head with <c>pa_list_first</c> / <c>pa_list_next</c>,
+    /// one native call per page: each step fetches the page after the one it returns.</summary>
     public struct Enumerator : IEnumerator<Page>
     {
         private readonly PageList _list;
+        private readonly pa_allocator* _allocator;
+        private readonly int _pageSize;
         private readonly int _version;
         private pa_page* _current;
-        private bool _started;
+        private pa_page* _next;
 
         internal Enumerator(PageList list)
         {
             _list = list;
+            _allocator = list._allocator;
+            _pageSize = list._pageSize;
             _version = list._version;
             _current = null;
-            _started = false;
+            _next = Methods.pa_list_first((pa_list_head*)list.handle);
         }
 
         /// <summary>The current page.</summary>
-        public readonly Page Current => new(_list._allocator, _current, _list._pageSize);
+        public readonly Page Current => new(_allocator, _current, _pageSize);
 
         readonly object IEnumerator.Current => Current;
 
@@ -356,36 +362,48 @@ public sealed unsafe class PageList : SafeHandle, IReadOnlyList<Page>
         /// <exception cref="ObjectDisposedException">The list was disposed.</exception>
         public bool MoveNext()
         {
-            _list.ThrowIfDisposed();
+            // Dispose changes the version too: one check covers both.
             if (_version != _list._version)
             {
-                throw new InvalidOperationException("The list changed during enumeration.");
+                ThrowChanged(_list);
             }
 
-            var head = (pa_list_head*)_list.handle;
-            if (!_started)
+            pa_page* page = _next;
+            if (page == null)
             {
-                _started = true;
-                _current = Methods.pa_list_first(head);
-            }
-            else if (_current != null)
-            {
-                _current = Methods.pa_list_next(head, _current);
+                _current = null;
+                return false;
             }
 
-            return _current != null;
+            _current = page;
+            _next = Methods.pa_list_next((pa_list_head*)_list.handle, page);
+            return true;
         }
 
         /// <summary>Back to before the first page.</summary>
+        /// <exception cref="InvalidOperationException">The list changed.</exception>
+        /// <exception cref="ObjectDisposedException">The list was disposed.</exception>
         public void Reset()
         {
-            _started = false;
+            if (_version != _list._version)
+            {
+                ThrowChanged(_list);
+            }
+
             _current = null;
+            _next = Methods.pa_list_first((pa_list_head*)_list.handle);
         }
 
         /// <summary>Nothing to release.</summary>
         public readonly void Dispose()
         {
+        }
+
+        [DoesNotReturn]
+        private static void ThrowChanged(PageList list)
+        {
+            ObjectDisposedException.ThrowIf(list.IsClosed, list);
+            throw new InvalidOperationException("The list changed during enumeration.");
         }
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using PageAlloc;
 using Xunit;
@@ -82,6 +83,60 @@ public sealed class PageListTests : LeakCheckedTest
                 list.Detach(0).Dispose();
             }
         });
+    }
+
+    [Fact]
+    public void Enumeration_detects_a_dispose()
+    {
+        using PageAllocator allocator = Create();
+        PageList list = allocator.AllocateBulk(4);
+        PageList.Enumerator pages = list.GetEnumerator();
+        Assert.True(pages.MoveNext());
+        list.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => pages.MoveNext());
+    }
+
+    [Fact]
+    public void Enumeration_walks_each_page_once_and_Reset_starts_over()
+    {
+        using PageAllocator allocator = Create();
+        using PageList list = allocator.AllocateBulk(5);
+        long[] indexed = Enumerable.Range(0, list.Count).Select(i => list[i].Pfn).ToArray();
+        PageList.Enumerator pages = list.GetEnumerator();
+        Assert.True(pages.Current.IsDefault);
+        var walked = new List<long>();
+        while (pages.MoveNext())
+        {
+            walked.Add(pages.Current.Pfn);
+        }
+
+        Assert.Equal(indexed, walked);
+        Assert.False(pages.MoveNext());
+        Assert.True(pages.Current.IsDefault);
+
+        pages.Reset();
+        Assert.True(pages.Current.IsDefault);
+        Assert.True(pages.MoveNext());
+        Assert.Equal(indexed[0], pages.Current.Pfn);
+        pages.Reset();
+        walked.Clear();
+        while (pages.MoveNext())
+        {
+            walked.Add(pages.Current.Pfn);
+        }
+
+        Assert.Equal(indexed, walked);
+
+        // As List<T>'s: Reset after a change throws.
+        list.Detach(0).Dispose();
+        Assert.Throws<InvalidOperationException>(() => pages.Reset());
+
+        using var empty = new PageList(allocator);
+        PageList.Enumerator none = empty.GetEnumerator();
+        Assert.False(none.MoveNext());
+        none.Reset();
+        Assert.False(none.MoveNext());
+        Assert.False(none.MoveNext());
     }
 
     [Fact]
