@@ -153,7 +153,8 @@ function Invoke-Bench {
 
     Invoke-Checked $harness @('timing', '--reps', '11', '--csv', (Join-Path $results 'timing.csv'),
         '--md', (Join-Path $results 'timing.md'), '--peers', (Join-Path $results 'peers.csv'))
-    Invoke-Checked $harness @('callgrind', '--out', (Join-Path $results 'callgrind.csv'))
+    Invoke-Checked $harness @('callgrind', '--out', (Join-Path $results 'callgrind.csv'),
+        '--functions', (Join-Path $results 'callgrind-functions.csv'))
     Invoke-Checked $harness @('threads', '--reps', '7', '--out', (Join-Path $results 'threads.csv'))
     Invoke-Checked $harness @('create', '--reps', '7', '--out', (Join-Path $results 'create.csv'))
 

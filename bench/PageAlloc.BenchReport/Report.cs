@@ -49,14 +49,16 @@ internal static class Report
         md.AppendLine("  measured, each 65536 pages per candidate; per page: allocate, write one byte, free.");
         md.AppendLine("- `pagealloc-bench callgrind`: each listed candidate once more under");
         md.AppendLine("  `valgrind --tool=callgrind --collect-atstart=no --toggle-collect=bench_measured_cycles`,");
-        md.AppendLine("  so the count holds the measured cycles only (no set-up, no warm-up).");
+        md.AppendLine("  so the count holds the measured cycles only (no set-up, no warm-up); the same output file");
+        md.AppendLine("  gives each function's own (self) share.");
         md.AppendLine("- `pagealloc-bench threads`: bulk-64 cycles on N threads, each pinned to its own CPU and bound");
         md.AppendLine("  to its own pcp slot, then more threads than slots (contended pcp locks).");
         md.AppendLine("- `pagealloc-bench create`: `pa_create` of 1 Mi pages (4 GiB), metadata only and backed.");
         md.AppendLine("- `bench/PageAlloc.Benchmarks` (BenchmarkDotNet, in process, 21 iterations of 150 ms,");
         md.AppendLine("  MemoryDiagnoser), against the same library.");
         md.AppendLine("- `bench/PageAlloc.BenchReport`: this page and `bench-batch.png` from the CSV files in");
-        md.AppendLine("  `build/bench/` (`timing.csv`, `peers.csv`, `callgrind.csv`, `threads.csv`, `create.csv`,");
+        md.AppendLine("  `build/bench/` (`timing.csv`, `peers.csv`, `callgrind.csv`, `callgrind-functions.csv`,");
+        md.AppendLine("  `threads.csv`, `create.csv`,");
         md.AppendLine("  `csharp/csharp.csv`, and BenchmarkDotNet's own report in `csharp/results/`).");
         md.AppendLine();
         md.AppendLine("Single modes by hand: `build/bench-native/bench/c/pagealloc-bench timing --reps 11 --md -`.");
@@ -147,6 +149,25 @@ internal static class Report
         {
             md.AppendLine($"| {r.Callgrind.Get(row, "candidate")} | {r.Callgrind.Get(row, "pages")} | " +
                 $"{r.Callgrind.Number(row, "instructions").ToString("#,0", CultureInfo.InvariantCulture)} | {N(r.Callgrind, row, "instructions_per_page")} |");
+        }
+
+        md.AppendLine();
+        md.AppendLine("Where the bulk candidates' instructions go: each function's own (self) instructions per");
+        md.AppendLine("page, for the functions that hold at least 1% of the count. `pa_alloc_pages_bulk` is the");
+        md.AppendLine("pcp walk that marks each page allocated and deals it out; `pa_release_pages` and");
+        md.AppendLine("`pa_free_pages_bulk` are the bad-page check, the pageblock's migratetype and the queueing");
+        md.AppendLine("on the pcp list, per page; `pa_page_address` and `pa_list_next` are the caller's public");
+        md.AppendLine("calls per page; `cycle_*` is the harness's own loop and the byte written.");
+        md.AppendLine();
+        md.AppendLine("| candidate | function | instructions/page |");
+        md.AppendLine("|---|---|---:|");
+        foreach (string[] row in r.CallgrindFunctions.Rows)
+        {
+            string candidate = r.CallgrindFunctions.Get(row, "candidate");
+            if (candidate is "pa_bulk_array/64" or "pa_bulk_list/64")
+            {
+                md.AppendLine($"| {candidate} | `{r.CallgrindFunctions.Get(row, "function")}` | {N(r.CallgrindFunctions, row, "instructions_per_page")} |");
+            }
         }
 
         md.AppendLine();

@@ -10,6 +10,7 @@ internal sealed class Results
         Timing = Csv.Read(Path.Combine(folder, "timing.csv"));
         Peers = Csv.Read(Path.Combine(folder, "peers.csv"));
         Callgrind = Csv.Read(Path.Combine(folder, "callgrind.csv"));
+        CallgrindFunctions = Csv.Read(Path.Combine(folder, "callgrind-functions.csv"));
         Threads = Csv.Read(Path.Combine(folder, "threads.csv"));
         Create = Csv.Read(Path.Combine(folder, "create.csv"));
         Info = Csv.Read(Path.Combine(folder, "info.csv"));
@@ -21,6 +22,10 @@ internal sealed class Results
     public Csv Peers { get; }
 
     public Csv Callgrind { get; }
+
+    /// <summary>Self instructions per page of the functions holding at least 1% of each
+    /// candidate's count.</summary>
+    public Csv CallgrindFunctions { get; }
 
     public Csv Threads { get; }
 

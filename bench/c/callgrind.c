@@ -4,6 +4,7 @@
  * once per candidate, so the count holds the measured cycles only (no set-up,
  * no warm-up), and divides the total by the pages handled. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -77,6 +78,83 @@ static long long read_totals(const char *path)
     return total;
 }
 
+/* Self instructions per function of a callgrind output file: every cost
+ * line counts for the function of the last fn= line, except the one after
+ * a calls= line (the callee's inclusive cost). Names are compressed: the
+ * first "fn=(id) name" or "cfn=(id) name" defines id, later ones say
+ * "fn=(id)". */
+struct fn_cost {
+    char name[96];
+    long long self;
+};
+
+static size_t read_functions(const char *path, struct fn_cost *fns, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    char line[4096];
+    size_t n = 0;
+    long cur = -1;
+    bool after_calls = false;
+    while (fgets(line, sizeof(line), f)) {
+        bool callee = strncmp(line, "cfn=(", 5) == 0;
+        if (callee || strncmp(line, "fn=(", 4) == 0) {
+            char *end;
+            long id = strtol(line + (callee ? 5 : 4), &end, 10);
+            if (id < 0 || (size_t)id >= cap)
+                id = -1;
+            if (id >= 0 && *end == ')' && end[1] == ' ') {
+                snprintf(fns[id].name, sizeof(fns[id].name), "%s", end + 2);
+                fns[id].name[strcspn(fns[id].name, "\n")] = '\0';
+            }
+            if (id >= 0 && (size_t)id >= n)
+                n = (size_t)id + 1;
+            if (!callee) {
+                cur = id;
+                after_calls = false;
+            }
+        } else if (strncmp(line, "calls=", 6) == 0) {
+            after_calls = true;
+        } else if (strchr("0123456789+-*", line[0])) {
+            char *cost = strchr(line, ' ');
+            if (cur >= 0 && cost && !after_calls)
+                fns[cur].self += strtoll(cost + 1, NULL, 10);
+            after_calls = false;
+        }
+    }
+    fclose(f);
+    return n;
+}
+
+/* Rows "candidate,function,instructions_per_page" for the functions that
+ * hold at least 1% of the count, the rest as "(other)". */
+static void write_functions(FILE *out, const char *candidate, const char *path, long long total,
+                            unsigned long long pages)
+{
+    enum { MAX_FNS = 1 << 14 };
+    static struct fn_cost fns[MAX_FNS];
+    memset(fns, 0, sizeof(fns));
+    size_t n = read_functions(path, fns, MAX_FNS);
+    long long other = total;
+    for (;;) {
+        size_t best = n;
+        for (size_t i = 0; i < n; i++)
+            if (fns[i].self * 100 >= total && (best == n || fns[i].self > fns[best].self))
+                best = i;
+        if (best == n)
+            break;
+        for (char *p = fns[best].name; *p; p++)
+            if (*p == ',' || *p == '"')
+                *p = ';';   /* a C++ name may hold them; the file is CSV */
+        fprintf(out, "%s,%s,%.2f\n", candidate, fns[best].name, (double)fns[best].self / (double)pages);
+        other -= fns[best].self;
+        fns[best].self = 0;
+    }
+    if (other > 0)
+        fprintf(out, "%s,(other),%.2f\n", candidate, (double)other / (double)pages);
+}
+
 static int run_child(const char *self, const char *name, const char *pages, const char *out_file,
                      unsigned long long *pages_done)
 {
@@ -114,15 +192,22 @@ static int run_child(const char *self, const char *name, const char *pages, cons
  * allocator is present. */
 int run_callgrind(int argc, char **argv, const char *self)
 {
-    const char *out = "-", *pages = "32768";
+    const char *out = "-", *pages = "32768", *functions = NULL;
     for (int i = 0; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--out") == 0) out = argv[i + 1];
         else if (strcmp(argv[i], "--pages") == 0) pages = argv[i + 1];
-        else { fprintf(stderr, "usage: pagealloc-bench callgrind [--out FILE] [--pages N]\n"); return 2; }
+        else if (strcmp(argv[i], "--functions") == 0) functions = argv[i + 1];
+        else {
+            fprintf(stderr, "usage: pagealloc-bench callgrind [--out FILE] [--pages N] [--functions FILE]\n");
+            return 2;
+        }
     }
     static struct bench_env probe;   /* only to learn which peers load */
     FILE *f = open_output(out);
     fprintf(f, "candidate,pages,instructions,instructions_per_page\n");
+    FILE *fn_out = functions ? open_output(functions) : NULL;
+    if (fn_out)
+        fprintf(fn_out, "candidate,function,instructions_per_page\n");
     for (size_t i = 0; i < sizeof(callgrind_candidates) / sizeof(callgrind_candidates[0]); i++) {
         const struct candidate *c = bench_find(callgrind_candidates[i]);
         char status[512];
@@ -138,6 +223,10 @@ int run_callgrind(int argc, char **argv, const char *self)
         unsigned long long done = 0;
         int rc = run_child(self, c->name, pages, tmp, &done);
         long long total = rc == 0 ? read_totals(tmp) : -1;
+        if (fn_out && total > 0 && done > 0) {
+            write_functions(fn_out, c->name, tmp, total, done);
+            fflush(fn_out);
+        }
         unlink(tmp);
         if (rc != 0 || total < 0 || done == 0) {
             fprintf(stderr, "callgrind %s failed (%d)\n", c->name, rc);
@@ -149,5 +238,7 @@ int run_callgrind(int argc, char **argv, const char *self)
     }
     if (f != stdout)
         fclose(f);
+    if (fn_out && fn_out != stdout)
+        fclose(fn_out);
     return 0;
 }
