@@ -19,26 +19,7 @@ public sealed class ConcurrencyTests : LeakCheckedTest
         const int threads = 4;
         const int rounds = 300;
         var errors = new List<Exception>();
-        var workers = new Thread[threads];
-        for (int t = 0; t < threads; t++)
-        {
-            int seed = t;
-            workers[t] = new Thread(() =>
-            {
-                try
-                {
-                    Work(allocator, seed, rounds);
-                }
-                catch (Exception exception)
-                {
-                    lock (errors)
-                    {
-                        errors.Add(exception);
-                    }
-                }
-            });
-            workers[t].Start();
-        }
+        Thread[] workers = StartWorkers(threads, errors, seed => Work(allocator, seed, rounds));
 
         // Drains race with the workers.
         try

@@ -78,61 +78,45 @@ public sealed class ListHeadPoolTests : LeakCheckedTest
         long free = FreePages(allocator);
         var live = new ConcurrentDictionary<nint, int>();
         var errors = new List<Exception>();
-        var workers = new Thread[4];
-        for (int t = 0; t < workers.Length; t++)
+        Thread[] workers = StartWorkers(4, errors, seed =>
         {
-            int seed = t;
-            workers[t] = new Thread(() =>
+            var random = new Random(seed);
+            allocator.BindCpu(seed % allocator.CpuCount);
+            var kept = new Queue<PageList>();
+            for (int round = 0; round < 2000; round++)
             {
-                try
+                PageList list = round % 3 == 2 && kept.Count > 0 && kept.Peek().Count > 1
+                    ? kept.Peek().Split(1)
+                    : allocator.AllocateBulk(random.Next(1, 9), Gfp.Kernel | Gfp.NoWarn);
+                if (!live.TryAdd(list.DangerousGetHandle(), seed))
                 {
-                    var random = new Random(seed);
-                    allocator.BindCpu(seed % allocator.CpuCount);
-                    var kept = new Queue<PageList>();
-                    for (int round = 0; round < 2000; round++)
-                    {
-                        PageList list = round % 3 == 2 && kept.Count > 0 && kept.Peek().Count > 1
-                            ? kept.Peek().Split(1)
-                            : allocator.AllocateBulk(random.Next(1, 9), Gfp.Kernel | Gfp.NoWarn);
-                        if (!live.TryAdd(list.DangerousGetHandle(), seed))
-                        {
-                            throw new InvalidOperationException("two live lists share a head");
-                        }
-
-                        foreach (Page page in list)
-                        {
-                            page.Span[0] = (byte)seed;
-                        }
-
-                        kept.Enqueue(list);
-                        while (kept.Count > random.Next(0, 6))
-                        {
-                            PageList old = kept.Dequeue();
-                            if (old.Any(p => p.Span[0] != (byte)seed) || !live.TryRemove(old.DangerousGetHandle(), out _))
-                            {
-                                throw new InvalidOperationException("a list's pages or head changed hands");
-                            }
-
-                            old.Dispose();
-                        }
-                    }
-
-                    while (kept.TryDequeue(out PageList? old))
-                    {
-                        live.TryRemove(old.DangerousGetHandle(), out _);
-                        old.Dispose();
-                    }
+                    throw new InvalidOperationException("two live lists share a head");
                 }
-                catch (Exception exception)
+
+                foreach (Page page in list)
                 {
-                    lock (errors)
-                    {
-                        errors.Add(exception);
-                    }
+                    page.Span[0] = (byte)seed;
                 }
-            });
-            workers[t].Start();
-        }
+
+                kept.Enqueue(list);
+                while (kept.Count > random.Next(0, 6))
+                {
+                    PageList old = kept.Dequeue();
+                    if (old.Any(p => p.Span[0] != (byte)seed) || !live.TryRemove(old.DangerousGetHandle(), out _))
+                    {
+                        throw new InvalidOperationException("a list's pages or head changed hands");
+                    }
+
+                    old.Dispose();
+                }
+            }
+
+            while (kept.TryDequeue(out PageList? old))
+            {
+                live.TryRemove(old.DangerousGetHandle(), out _);
+                old.Dispose();
+            }
+        });
 
         foreach (Thread worker in workers)
         {
@@ -212,32 +196,17 @@ public sealed class ListHeadPoolTests : LeakCheckedTest
             PageAllocator allocator = Create();
             var errors = new List<Exception>();
             using var start = new Barrier(3);
-            var workers = new Thread[2];
-            for (int t = 0; t < workers.Length; t++)
+            Thread[] workers = StartWorkers(2, errors, _ =>
             {
-                workers[t] = new Thread(() =>
+                var lists = new List<PageList>();
+                for (int i = 0; i < PoolSize; i++)
                 {
-                    try
-                    {
-                        var lists = new List<PageList>();
-                        for (int i = 0; i < PoolSize; i++)
-                        {
-                            lists.Add(allocator.AllocateBulk(1));
-                        }
+                    lists.Add(allocator.AllocateBulk(1));
+                }
 
-                        start.SignalAndWait();
-                        lists.ForEach(l => l.Dispose());
-                    }
-                    catch (Exception exception)
-                    {
-                        lock (errors)
-                        {
-                            errors.Add(exception);
-                        }
-                    }
-                });
-                workers[t].Start();
-            }
+                start.SignalAndWait();
+                lists.ForEach(l => l.Dispose());
+            });
 
             start.SignalAndWait();
             allocator.Dispose();

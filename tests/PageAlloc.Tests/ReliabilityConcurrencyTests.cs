@@ -27,29 +27,11 @@ public sealed class ReliabilityConcurrencyTests : LeakCheckedTest
         long dropped = 0;
         using var holding = new Barrier(Threads + 1);
         using var disposed = new ManualResetEventSlim();
-        var workers = new Thread[Threads];
-        for (int t = 0; t < Threads; t++)
+        Thread[] workers = StartWorkers(Threads, errors, seed =>
         {
-            int seed = t;
-            workers[t] = new Thread(() =>
-            {
-                try
-                {
-                    Interlocked.Add(ref dropped, Churn(allocator, seed, 400));
-                    HoldThroughDispose(allocator, seed, holding, disposed);
-                }
-                catch (Exception exception)
-                {
-                    lock (errors)
-                    {
-                        errors.Add(exception);
-                    }
-
-                    holding.RemoveParticipant();
-                }
-            });
-            workers[t].Start();
-        }
+            Interlocked.Add(ref dropped, Churn(allocator, seed, 400));
+            HoldThroughDispose(allocator, seed, holding, disposed);
+        }, onError: () => holding.RemoveParticipant());
 
         // Finalizers run while the workers allocate and free.
         var collector = new Thread(() =>

@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.Runtime.CompilerServices;
+using System.Threading;
 using PageAlloc;
 using Xunit;
 
@@ -28,6 +30,37 @@ public abstract class LeakCheckedTest : IDisposable
             GC.Collect();
             GC.WaitForPendingFinalizers();
         }
+    }
+
+    /// <summary>Starts <paramref name="count"/> threads running <paramref name="body"/> with their
+    /// index; an exception a body throws is added to <paramref name="errors"/> (under its lock),
+    /// then <paramref name="onError"/> runs on that thread.</summary>
+    protected static Thread[] StartWorkers(int count, List<Exception> errors, Action<int> body, Action? onError = null)
+    {
+        var workers = new Thread[count];
+        for (int t = 0; t < count; t++)
+        {
+            int index = t;
+            workers[t] = new Thread(() =>
+            {
+                try
+                {
+                    body(index);
+                }
+                catch (Exception exception)
+                {
+                    lock (errors)
+                    {
+                        errors.Add(exception);
+                    }
+
+                    onError?.Invoke();
+                }
+            });
+            workers[t].Start();
+        }
+
+        return workers;
     }
 
     /// <summary>Finalizations so far are expected (a finalizer test checked them).</summary>
