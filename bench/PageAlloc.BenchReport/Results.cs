@@ -15,6 +15,7 @@ internal sealed class Results
         Create = Csv.Read(Path.Combine(folder, "create.csv"));
         Info = Csv.Read(Path.Combine(folder, "info.csv"));
         CSharp = Csv.Read(Path.Combine(folder, "csharp", "csharp.csv"));
+        CSharpPaired = Csv.Read(Path.Combine(folder, "csharp", "csharp-paired.csv"));
     }
 
     public Csv Timing { get; }
@@ -34,6 +35,9 @@ internal sealed class Results
     public Csv Info { get; }
 
     public Csv CSharp { get; }
+
+    /// <summary>The C# targets' pairs measured side by side in one process.</summary>
+    public Csv CSharpPaired { get; }
 
     /// <summary>Median ns per page of a C candidate ("pa_bulk_array/64"), null if it did not run.</summary>
     public double? MedianNs(string candidate)

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 
 namespace PageAlloc.BenchReport;
 
@@ -37,10 +38,12 @@ internal static class Targets
         double? csDirect = r.CSharpNs("DirectCList");
         double? csPool = r.CSharpNs("ArrayPoolShared");
         double? csBulkMin = r.CSharpMinNs("AllocateBulk");
-        list.Add(Ratio("C# AllocateBulk(64) + Dispose vs the same C calls through the raw layer",
-            csBulk, csDirect, "x", "<= 1.3x", x => x <= 1.3, csBulkMin, r.CSharpMinNs("DirectCList")));
-        list.Add(Ratio("C# AllocateBulk(64) + Dispose vs ArrayPool<byte>.Shared Rent/Return x64",
-            csPool, csBulk, "x cheaper", ">= 10x", x => x >= 10, r.CSharpMinNs("ArrayPoolShared"), csBulkMin));
+        list.Add(Paired(r, Ratio("C# AllocateBulk(64) + Dispose vs the same C calls through the raw layer",
+            csBulk, csDirect, "x", "<= 1.3x", x => x <= 1.3, csBulkMin, r.CSharpMinNs("DirectCList")),
+            "AllocateBulk", "DirectCList", "x", x => x <= 1.3));
+        list.Add(Paired(r, Ratio("C# AllocateBulk(64) + Dispose vs ArrayPool<byte>.Shared Rent/Return x64",
+            csPool, csBulk, "x cheaper", ">= 10x", x => x >= 10, r.CSharpMinNs("ArrayPoolShared"), csBulkMin),
+            "ArrayPoolShared", "AllocateBulk", "x cheaper", x => x >= 10));
         string[]? alloc = r.CSharp.Find("method", "AllocateBulk");
         if (alloc is null)
         {
@@ -90,6 +93,25 @@ internal static class Targets
         return bulk is > 0 && them is not null && target.Pass is not null
             ? target with { Measured = $"{target.Measured}; of instructions: {F(them.Value / bulk.Value)}x ({F(them.Value)} / {F(bulk.Value)})" }
             : target;
+    }
+
+    /// <summary>Judges a C# target on the pair measured side by side in one process (the median
+    /// of per-round ratios, <c>csharp-paired.csv</c>), keeping BenchmarkDotNet's medians, taken
+    /// seconds apart, as the second reading.</summary>
+    private static Target Paired(Results r, Target bdn, string first, string second, string unit, Func<double, bool> pass)
+    {
+        string[]? row = r.CSharpPaired.Rows.FirstOrDefault(p =>
+            r.CSharpPaired.Get(p, "first") == first && r.CSharpPaired.Get(p, "second") == second);
+        if (row is null)
+        {
+            return bdn;
+        }
+
+        double ratio = r.CSharpPaired.Number(row, "median_ratio");
+        string measured = $"{F(ratio)}{unit} side by side (median of {r.CSharpPaired.Get(row, "rounds")} alternating rounds; " +
+            $"{F(r.CSharpPaired.Number(row, "first_median_ns_per_page"))} / {F(r.CSharpPaired.Number(row, "second_median_ns_per_page"))} ns); " +
+            $"BenchmarkDotNet: {bdn.Measured}";
+        return bdn with { Measured = measured, Pass = pass(ratio) };
     }
 
     private static string[]? FindThreads(Results r, string kind, int threads)

@@ -23,7 +23,9 @@ namespace PageAlloc.Benchmarks;
 /// (default <c>build/bench/csharp</c>), BenchmarkDotNet's own reports plus <c>csharp.csv</c>:
 /// one row per benchmark with the median and minimum in ns per page and bytes allocated per page.
 /// <c>--filter GLOB</c> (repeatable, as BenchmarkDotNet's own: <c>*AllocateBulk</c>, <c>*DirectC*</c>)
-/// runs only the matching benchmarks.
+/// runs only the matching benchmarks. Without a filter, the pairs the targets compare are then
+/// measured again side by side (<see cref="Paired"/>, <c>csharp-paired.csv</c>);
+/// <c>--paired-only</c> runs only those.
 /// </summary>
 internal static class Program
 {
@@ -31,6 +33,7 @@ internal static class Program
     {
         string output = Path.Combine("build", "bench", "csharp");
         var filters = new List<string>();
+        bool pairedOnly = false;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -41,14 +44,22 @@ internal static class Program
                 case "--filter" when i + 1 < args.Length:
                     filters.Add(args[++i]);
                     break;
+                case "--paired-only":
+                    pairedOnly = true;
+                    break;
                 default:
-                    Console.Error.WriteLine($"unknown argument {args[i]}; usage: [--out DIR] [--filter GLOB]...");
+                    Console.Error.WriteLine($"unknown argument {args[i]}; usage: [--out DIR] [--filter GLOB]... [--paired-only]");
                     return 2;
             }
         }
 
         output = Path.GetFullPath(output);
         Directory.CreateDirectory(output);
+        if (pairedOnly)
+        {
+            Console.WriteLine($"wrote {Paired.Run(output)}");
+            return 0;
+        }
 
         // In process: no child project to generate and build, so the run takes a minute or two;
         // the benchmarks are pinned to CPU 0 like the C harness. 21 iterations of 150 ms give
@@ -98,6 +109,11 @@ internal static class Program
         string path = Path.Combine(output, "csharp.csv");
         File.WriteAllText(path, csv.ToString());
         Console.WriteLine($"wrote {path}");
+        if (filters.Count == 0)
+        {
+            Console.WriteLine($"wrote {Paired.Run(output)}");
+        }
+
         return 0;
     }
 }

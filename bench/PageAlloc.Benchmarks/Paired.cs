@@ -1,0 +1,127 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading;
+
+namespace PageAlloc.Benchmarks;
+
+/// <summary>
+/// Two benchmarks of <see cref="PageBenchmarks"/> measured in one process, alternating every few
+/// tens of microseconds (and which goes first), so that the slow and fast phases of a shared
+/// machine hit both alike. BenchmarkDotNet runs one benchmark after the other, seconds apart,
+/// and its medians of two benchmarks can disagree by 30% on the same code here; the median of
+/// the per-round ratios does not move that way. Written to <c>csharp-paired.csv</c>.
+/// </summary>
+internal static class Paired
+{
+    private const int Rounds = 4001;
+    private const int CallsPerRound = 16;
+
+    /// <summary>The pairs the targets compare: numerator and denominator of each ratio.</summary>
+    private static readonly (string First, string Second)[] Pairs =
+    {
+        (nameof(PageBenchmarks.AllocateBulk), nameof(PageBenchmarks.DirectCList)),
+        (nameof(PageBenchmarks.ArrayPoolShared), nameof(PageBenchmarks.AllocateBulk)),
+    };
+
+    public static string Run(string output)
+    {
+        // Pinned to CPU 0 like the C harness and BenchmarkDotNet's job; the benchmarks bind
+        // nothing else (their allocators have one pcp slot).
+        if (OperatingSystem.IsLinux() || OperatingSystem.IsWindows())
+        {
+            Process.GetCurrentProcess().ProcessorAffinity = 1;
+        }
+
+        var benchmarks = new PageBenchmarks();
+        benchmarks.Setup();
+        var csv = new StringBuilder("first,second,rounds,median_ratio,first_median_ns_per_page,second_median_ns_per_page\n");
+        try
+        {
+            WarmUp(Pairs.SelectMany(p => new[] { p.First, p.Second }).Distinct().Select(m => Bind(benchmarks, m)).ToArray());
+            foreach ((string first, string second) in Pairs)
+            {
+                Action a = Bind(benchmarks, first), b = Bind(benchmarks, second);
+                var ratios = new double[Rounds];
+                var firstNs = new double[Rounds];
+                var secondNs = new double[Rounds];
+                for (int round = 0; round < Rounds; round++)
+                {
+                    bool firstFirst = (round & 1) == 0;
+                    double x = firstFirst ? Time(a, CallsPerRound) : 0;
+                    double y = Time(b, CallsPerRound);
+                    if (!firstFirst)
+                    {
+                        x = Time(a, CallsPerRound);
+                    }
+
+                    firstNs[round] = x;
+                    secondNs[round] = y;
+                    ratios[round] = x / y;
+                }
+
+                csv.Append(CultureInfo.InvariantCulture,
+                    $"{first},{second},{Rounds},{Median(ratios):F4},{Median(firstNs):F3},{Median(secondNs):F3}\n");
+                Console.WriteLine($"paired {first} / {second}: median ratio {Median(ratios):F3} over {Rounds} rounds");
+            }
+        }
+        finally
+        {
+            benchmarks.Cleanup();
+        }
+
+        string path = Path.Combine(output, "csharp-paired.csv");
+        File.WriteAllText(path, csv.ToString());
+        return path;
+    }
+
+    private static Action Bind(PageBenchmarks benchmarks, string method) =>
+        method switch
+        {
+            nameof(PageBenchmarks.AllocateBulk) => benchmarks.AllocateBulk,
+            nameof(PageBenchmarks.DirectCList) => benchmarks.DirectCList,
+            nameof(PageBenchmarks.ArrayPoolShared) => benchmarks.ArrayPoolShared,
+            _ => throw new ArgumentOutOfRangeException(nameof(method), method, "not a paired benchmark"),
+        };
+
+    /// <summary>Runs every benchmark for a while, three times over with pauses between, so the
+    /// tiered JIT has compiled all of them fully (its background compiles wait for a quiet
+    /// 100 ms) before any round is measured.</summary>
+    private static void WarmUp(Action[] actions)
+    {
+        for (int pass = 0; pass < 3; pass++)
+        {
+            foreach (Action action in actions)
+            {
+                long start = Stopwatch.GetTimestamp();
+                while (Stopwatch.GetElapsedTime(start).TotalMilliseconds < 150)
+                {
+                    Time(action, CallsPerRound);
+                }
+            }
+
+            Thread.Sleep(200);
+        }
+    }
+
+    /// <summary>ns per page of <paramref name="calls"/> calls of 64 pages each.</summary>
+    private static double Time(Action action, int calls)
+    {
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < calls; i++)
+        {
+            action();
+        }
+
+        return Stopwatch.GetElapsedTime(start).TotalNanoseconds / ((double)calls * PageBenchmarks.Batch);
+    }
+
+    private static double Median(double[] values)
+    {
+        double[] sorted = values.Order().ToArray();
+        return sorted[sorted.Length / 2];
+    }
+}
