@@ -62,8 +62,15 @@ pa_allocator *test_create(const struct pa_config *cfg)
 
 pa_allocator *test_simple(uint64_t pages, int nr_cpus)
 {
+    return test_simple_pcp(pages, nr_cpus, 0, 0);
+}
+
+pa_allocator *test_simple_pcp(uint64_t pages, int nr_cpus, uint32_t batch, uint32_t high)
+{
     struct pa_config cfg;
     test_config(&cfg, 1, nr_cpus, 0, 0, pages, 0);
+    cfg.pcp_batch = batch;
+    cfg.pcp_high = high;
     pa_allocator *a = test_create(&cfg);
     CHECK_EQ(pa_bind_cpu(a, 0), 0);
     return a;

@@ -26,6 +26,8 @@ void test_config(struct pa_config *cfg, int nr_nodes, int nr_cpus, uint64_t dma,
 pa_allocator *test_create(const struct pa_config *cfg);
 /* One node, one NORMAL zone of `pages`, nr_cpus slots, calling thread bound to cpu 0. */
 pa_allocator *test_simple(uint64_t pages, int nr_cpus);
+/* The same with the given pcp batch and high (0: the kernel's sizing). */
+pa_allocator *test_simple_pcp(uint64_t pages, int nr_cpus, uint32_t batch, uint32_t high);
 
 #define CHECK_OK(a) CHECK_EQ(pa_check(a), 0)
 

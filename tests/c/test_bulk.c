@@ -22,19 +22,6 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-/* One node, one NORMAL zone, given pcp batch/high (0: kernel sizing),
- * calling thread bound to cpu 0. */
-static pa_allocator *mk1(uint64_t pages, int cpus, uint32_t batch, uint32_t high)
-{
-    struct pa_config cfg;
-    test_config(&cfg, 1, cpus, 0, 0, pages, 0);
-    cfg.pcp_batch = batch;
-    cfg.pcp_high = high;
-    pa_allocator *a = test_create(&cfg);
-    CHECK_EQ(pa_bind_cpu(a, 0), 0);
-    return a;
-}
-
 /* nr_nodes nodes of one NORMAL zone each, cpu i on node i. */
 static pa_allocator *mkn(int nr_nodes, uint64_t pages, uint32_t batch, uint32_t high)
 {
@@ -230,7 +217,7 @@ TEST(B2_no_node_means_the_calling_cpus_node)
 
 TEST(B3_populated_slots_are_skipped_never_overwritten)
 {
-    pa_allocator *a = mk1(16384, 1, 8, 64);
+    pa_allocator *a = test_simple_pcp(16384, 1, 8, 64);
     struct pa_page *pre[4];
     for (int i = 0; i < 4; i++) {
         pre[i] = pa_alloc_pages(a, PA_GFP_KERNEL, 0);
@@ -303,7 +290,7 @@ TEST(B3_populated_slots_are_skipped_never_overwritten)
 
 TEST(B4_full_array_returns_n_and_allocates_nothing)
 {
-    pa_allocator *a = mk1(16384, 1, 8, 64);
+    pa_allocator *a = test_simple_pcp(16384, 1, 8, 64);
     struct pa_page *arr[6] = { 0 };
     CHECK_EQ(pa_alloc_pages_bulk_array(a, PA_GFP_KERNEL, 6, arr), 6);
     CHECK_OK(a);
@@ -348,7 +335,7 @@ TEST(B4_full_array_returns_n_and_allocates_nothing)
  * kernel returns only the index reached there). */
 TEST(B4b_short_array_count_includes_populated_slots_beyond)
 {
-    pa_allocator *a = mk1(16384, 1, 8, 64);
+    pa_allocator *a = test_simple_pcp(16384, 1, 8, 64);
     struct per_cpu_pages *pcp = pcp_of(a, 0, 0, NORMAL);
     struct pa_page *pre = pa_alloc_pages(a, PA_GFP_KERNEL, 0);
     CHECK(pre != NULL);
@@ -392,7 +379,7 @@ TEST(B4b_short_array_count_includes_populated_slots_beyond)
 
 TEST(B5_zero_pages_returns_zero)
 {
-    pa_allocator *a = mk1(16384, 1, 8, 64);
+    pa_allocator *a = test_simple_pcp(16384, 1, 8, 64);
     struct pa_page *arr[2] = { 0 };
     struct pa_list_head list;
     pa_list_init(&list);
@@ -428,7 +415,7 @@ TEST(B5_zero_pages_returns_zero)
 
 TEST(B6_one_missing_page_takes_the_single_page_path)
 {
-    pa_allocator *a = mk1(16384, 1, 8, 64);
+    pa_allocator *a = test_simple_pcp(16384, 1, 8, 64);
     struct per_cpu_pages *pcp = pcp_of(a, 0, 0, NORMAL);
     struct pa_page *arr[8] = { 0 };
     for (int i = 0; i < 7; i++) {
@@ -487,7 +474,7 @@ TEST(B6_one_missing_page_takes_the_single_page_path)
  * end of the populated prefix, is "one page missing". */
 TEST(B6b_one_null_slot_anywhere_takes_the_single_page_path)
 {
-    pa_allocator *a = mk1(16384, 1, 8, 64);
+    pa_allocator *a = test_simple_pcp(16384, 1, 8, 64);
     struct per_cpu_pages *pcp = pcp_of(a, 0, 0, NORMAL);
     struct pa_page *arr[8] = { 0 };
     for (int i = 1; i < 8; i++)
@@ -525,7 +512,7 @@ TEST(B6b_one_null_slot_anywhere_takes_the_single_page_path)
 
 TEST(B7_fault_injection_fails_the_call_once_without_fallback)
 {
-    pa_allocator *a = mk1(16384, 1, 8, 64);
+    pa_allocator *a = test_simple_pcp(16384, 1, 8, 64);
     struct pa_page *arr[10] = { 0 };
     for (int i = 0; i < 3; i++) {
         arr[i] = pa_alloc_pages(a, PA_GFP_KERNEL, 0);
@@ -704,7 +691,7 @@ TEST(B8b_cpuset_forbidden_zones_are_skipped)
 
 TEST(B9_watermark_plus_whole_request_else_single_page)
 {
-    pa_allocator *a = mk1(16384, 1, 8, 64);
+    pa_allocator *a = test_simple_pcp(16384, 1, 8, 64);
     struct per_cpu_pages *pcp = pcp_of(a, 0, 0, NORMAL);
     struct held h = { 0 };
     uint64_t low = test_zone(a, 0, NORMAL).wmark_low;
@@ -771,7 +758,7 @@ TEST(B9_watermark_plus_whole_request_else_single_page)
 
 TEST(B10_pages_come_from_the_pcp_list_refilled_in_batches)
 {
-    pa_allocator *a = mk1(16384, 1, 8, 256);
+    pa_allocator *a = test_simple_pcp(16384, 1, 8, 256);
     struct per_cpu_pages *pcp = pcp_of(a, 0, 0, NORMAL);
     struct pa_list_head *unmovable = &pcp->lists[order_to_pindex(PA_MIGRATE_UNMOVABLE, 0)];
     uint64_t f0 = test_zone_free(a, 0, NORMAL);
@@ -846,7 +833,7 @@ TEST(B10_pages_come_from_the_pcp_list_refilled_in_batches)
  * path can refill there too. */
 TEST(B10b_small_zone_bulk_refills_with_a_batch_of_at_least_one)
 {
-    pa_allocator *a = mk1(4096, 1, 0, 0);
+    pa_allocator *a = test_simple_pcp(4096, 1, 0, 0);
     struct pa_pcp_info pi;
     CHECK_EQ(pa_pcp_info(a, 0, 0, NORMAL, &pi), 0);
     CHECK(pi.batch >= 1);
@@ -866,7 +853,7 @@ TEST(B10b_small_zone_bulk_refills_with_a_batch_of_at_least_one)
 
 TEST(B11_failed_pcp_trylock_takes_the_single_page_path)
 {
-    pa_allocator *a = mk1(16384, 1, 8, 64);
+    pa_allocator *a = test_simple_pcp(16384, 1, 8, 64);
     struct per_cpu_pages *pcp = pcp_of(a, 0, 0, NORMAL);
     uint64_t f0 = test_zone_free(a, 0, NORMAL), g0 = ev(a, PA_PGALLOC_NORMAL);
     struct pa_page *arr[10] = { 0 };
@@ -911,7 +898,7 @@ TEST(B11_failed_pcp_trylock_takes_the_single_page_path)
  * the buddy lists after the watermark check. */
 TEST(B12_dry_pcp_after_one_page_returns_short_count)
 {
-    pa_allocator *a = mk1(16384, 1, 8, 64);
+    pa_allocator *a = test_simple_pcp(16384, 1, 8, 64);
     struct per_cpu_pages *pcp = pcp_of(a, 0, 0, NORMAL);
     struct pa_page *one[5];
     for (int i = 0; i < 5; i++) {
@@ -943,7 +930,7 @@ TEST(B12_dry_pcp_after_one_page_returns_short_count)
 
 TEST(B12b_dry_pcp_before_any_page_takes_the_single_page_path)
 {
-    pa_allocator *a = mk1(16384, 1, 8, 64);
+    pa_allocator *a = test_simple_pcp(16384, 1, 8, 64);
     struct per_cpu_pages *pcp = pcp_of(a, 0, 0, NORMAL);
     uint64_t f0 = test_zone_free(a, 0, NORMAL);
     struct pa_page *arr[20] = { 0 };
@@ -1057,7 +1044,7 @@ TEST(B13_statistics_once_per_call)
 
 TEST(B14_single_page_path_page_added_to_list_or_first_null_slot)
 {
-    pa_allocator *a = mk1(16384, 1, 8, 64);
+    pa_allocator *a = test_simple_pcp(16384, 1, 8, 64);
     struct per_cpu_pages *pcp = pcp_of(a, 0, 0, NORMAL);
     struct pa_page *p = pa_alloc_pages(a, PA_GFP_KERNEL, 0), *q = pa_alloc_pages(a, PA_GFP_KERNEL, 0);
     CHECK(p && q);
@@ -1152,7 +1139,7 @@ TEST(B15_list_and_array_wrappers_use_no_node_and_no_mask)
 
 TEST(B16_free_bulk_empties_list_release_pages_nulls_slots)
 {
-    pa_allocator *a = mk1(16384, 1, 8, 512);
+    pa_allocator *a = test_simple_pcp(16384, 1, 8, 512);
     struct pa_list_head list;
     pa_list_init(&list);
     CHECK_EQ(pa_alloc_pages_bulk_list(a, PA_GFP_KERNEL, 40, &list), 40);
@@ -1215,7 +1202,7 @@ TEST(B16_free_bulk_empties_list_release_pages_nulls_slots)
 
 TEST(B17_fill_loops_while_progress)
 {
-    pa_allocator *a = mk1(16384, 1, 8, 64);
+    pa_allocator *a = test_simple_pcp(16384, 1, 8, 64);
     struct per_cpu_pages *pcp = pcp_of(a, 0, 0, NORMAL);
 
     /* A pcp that cannot refill (batch 0, see B12) holding 8 pages: one

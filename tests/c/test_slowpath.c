@@ -10,17 +10,6 @@
 
 #define NORMAL PA_ZONE_NORMAL
 
-static pa_allocator *mk(uint64_t pages, int cpus, uint32_t batch, uint32_t high)
-{
-    struct pa_config cfg;
-    test_config(&cfg, 1, cpus, 0, 0, pages, 0);
-    cfg.pcp_batch = batch;
-    cfg.pcp_high = high;
-    pa_allocator *a = test_create(&cfg);
-    CHECK_EQ(pa_bind_cpu(a, 0), 0);
-    return a;
-}
-
 static struct pa_zone_info zinfo(pa_allocator *a)
 {
     return test_zone(a, 0, NORMAL);
@@ -101,7 +90,7 @@ static unsigned long reclaim_cb(void *ctx, pa_allocator *a, int nid, unsigned lo
 
 TEST(slowpath_min_watermark_retry_before_reclaim)
 {
-    pa_allocator *a = mk(16384, 1, 8, 0);
+    pa_allocator *a = test_simple_pcp(16384, 1, 8, 0);
     struct held h = { 0 };
     struct pa_zone_info zi = zinfo(a);
     eat_to(a, zi.wmark_low, PA_GFP_KERNEL, &h);
@@ -124,7 +113,7 @@ TEST(slowpath_min_watermark_retry_before_reclaim)
 
 TEST(slowpath_reclaim_called_only_with_direct_reclaim)
 {
-    pa_allocator *a = mk(16384, 1, 8, 0);
+    pa_allocator *a = test_simple_pcp(16384, 1, 8, 0);
     struct held h = { 0 };
     exhaust(a, PA_GFP_ATOMIC, &h);                  /* the deepest any request goes */
     CHECK_OK(a);
@@ -179,7 +168,7 @@ TEST(slowpath_reclaim_called_only_with_direct_reclaim)
 
 TEST(slowpath_reclaim_callback_that_frees_lets_allocation_succeed)
 {
-    pa_allocator *a = mk(16384, 1, 8, 0);
+    pa_allocator *a = test_simple_pcp(16384, 1, 8, 0);
     struct held h = { 0 };
     exhaust(a, PA_GFP_KERNEL, &h);
     CHECK_OK(a);
@@ -217,7 +206,7 @@ TEST(slowpath_reclaim_callback_that_frees_lets_allocation_succeed)
 
 TEST(slowpath_noretry_stops_after_one_round)
 {
-    pa_allocator *a = mk(16384, 1, 8, 0);
+    pa_allocator *a = test_simple_pcp(16384, 1, 8, 0);
     struct held h = { 0 };
     exhaust(a, PA_GFP_KERNEL, &h);
     /* Claims progress on its first two calls without freeing anything. */
@@ -243,7 +232,7 @@ TEST(slowpath_noretry_stops_after_one_round)
 
 TEST(slowpath_costly_orders_need_retry_mayfail_to_retry)
 {
-    pa_allocator *a = mk(16384, 1, 8, 0);
+    pa_allocator *a = test_simple_pcp(16384, 1, 8, 0);
     struct held h = { 0 };
     exhaust(a, PA_GFP_KERNEL, &h);
     struct rc r = { .claim_until = 2 };
@@ -272,7 +261,7 @@ TEST(slowpath_costly_orders_need_retry_mayfail_to_retry)
 
 TEST(slowpath_nofail_retries_until_a_callback_frees)
 {
-    pa_allocator *a = mk(16384, 1, 8, 0);
+    pa_allocator *a = test_simple_pcp(16384, 1, 8, 0);
     struct held h = { 0 };
     exhaust(a, PA_GFP_KERNEL, &h);
     struct rc r = { .h = &h, .free_from = 3 };
@@ -303,7 +292,7 @@ TEST(slowpath_nofail_retries_until_a_callback_frees)
 
 TEST(slowpath_warn_alloc_logs_unless_nowarn)
 {
-    pa_allocator *a = mk(16384, 1, 8, 0);
+    pa_allocator *a = test_simple_pcp(16384, 1, 8, 0);
     struct held h = { 0 };
     exhaust(a, PA_GFP_ATOMIC, &h);
     test_log_reset();
@@ -342,7 +331,7 @@ TEST(slowpath_warn_alloc_logs_unless_nowarn)
 TEST(slowpath_atomic_succeeds_where_kernel_fails)
 {
     /* Batch 1: every refill is one page, so the floors are exact. */
-    pa_allocator *a = mk(16384, 1, 1, 0);
+    pa_allocator *a = test_simple_pcp(16384, 1, 1, 0);
     struct held h = { 0 };
     struct pa_zone_info zi = zinfo(a);
     uint64_t min = zi.wmark_min;
@@ -386,7 +375,7 @@ TEST(slowpath_atomic_succeeds_where_kernel_fails)
 
 TEST(slowpath_drains_every_cpus_pcp_lists)
 {
-    pa_allocator *a = mk(16384, 2, 8, 2048);
+    pa_allocator *a = test_simple_pcp(16384, 2, 8, 2048);
     struct held h = { 0 };
     exhaust(a, PA_GFP_KERNEL, &h);
     CHECK_EQ(pcpcount(a, 0), 0);
@@ -418,7 +407,7 @@ TEST(slowpath_drains_every_cpus_pcp_lists)
 
 TEST(slowpath_allocstall_and_pgfail_counters)
 {
-    pa_allocator *a = mk(16384, 1, 8, 0);
+    pa_allocator *a = test_simple_pcp(16384, 1, 8, 0);
     struct held h = { 0 };
     exhaust(a, PA_GFP_ATOMIC, &h);
     uint64_t stall = pa_vm_event(a, PA_ALLOCSTALL), fail = pa_vm_event(a, PA_PGFAIL);
