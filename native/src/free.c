@@ -205,9 +205,7 @@ static bool __attribute__((noinline)) batch_free_slow(struct free_batch *b, stru
     int mt = free_pages_prepare(b->a, page, 0);
     if (mt < 0)
         return false;
-    struct pa_zone *z = page_zone(b->a, page);
-    if (z != b->zone)
-        batch_switch(b, z);
+    struct pa_zone *z = b->zone;   /* an accepted page is ours: the batch is on its zone */
     if (b->pcp) {
         batch_sync(b);
         free_unref_page_commit(z, b->pcp, page, mt >= MIGRATE_PCPTYPES ? PA_MIGRATE_MOVABLE : mt, 0);

@@ -97,10 +97,6 @@ static inline void clear_page_allocated(struct pa_page *page, unsigned order)
         set_page_state(page + i, 0);
 }
 
-/* The whole flags word of a page of zone z in state s: nothing else lives
- * in it, so the hot paths compare and store it whole. */
-#define zone_page_flags(z, s) \
-    ((uint32_t)(s) | ((uint32_t)(z)->idx << PG_ZONE_SHIFT) | ((uint32_t)(z)->nid << PG_NODE_SHIFT))
 /* The state word of a page with these flags and reference count. */
 static inline uint64_t page_state_word(uint32_t flags, int32_t refcount)
 {
@@ -224,6 +220,13 @@ struct pa_zone {
     struct free_area free_area[PA_NR_PAGE_ORDERS];
 };
 
+/* The whole flags word of a page of zone z in state s: nothing else lives
+ * in it, so the hot paths compare and store it whole. */
+static inline uint32_t zone_page_flags(const struct pa_zone *z, unsigned s)
+{
+    return s | (uint32_t)z->idx << PG_ZONE_SHIFT | (uint32_t)z->nid << PG_NODE_SHIFT;
+}
+
 static inline bool populated_zone(const struct pa_zone *z) { return z->present != 0; }
 static inline uint64_t zone_end_pfn(const struct pa_zone *z) { return z->start_pfn + z->spanned; }
 
@@ -323,7 +326,9 @@ static inline struct pa_zone *page_zone(const struct pa_allocator *a, const stru
 {
     return &a->nodes[page_nid(p)].zones[page_zonenum(p)];
 }
-/* Is page a descriptor of a's, of a frame inside a zone? */
+/* Is page a descriptor of a's, of a frame inside a zone? (pa_page_address
+ * spells it out once more: as a shared helper it costs that hot call three
+ * instructions.) */
 static inline bool page_is_ours(const struct pa_allocator *a, const struct pa_page *page)
 {
     uintptr_t off = (uintptr_t)page - (uintptr_t)a->pages;

@@ -123,10 +123,10 @@ struct pa_page *rmqueue_pcplist_locked(struct pa_zone *z, unsigned order, int mt
 
 /* set_page_allocated(page, 0) for a page off an order-0 pcp list (its
  * order is 0 already), then prep_new_page() where it does anything. */
-static inline void bulk_page_allocated(struct pa_zone *z, struct pa_page *page, uint32_t flags,
+static inline void bulk_page_allocated(struct pa_zone *z, struct pa_page *page, uint64_t allocated,
                                        bool prep, pa_gfp_t gfp)
 {
-    __atomic_store_n(&page->state, page_state_word(flags, 1), __ATOMIC_RELAXED);
+    __atomic_store_n(&page->state, allocated, __ATOMIC_RELAXED);
     if (unlikely(prep))
         prep_new_page(z->alloc, page, 0, gfp);
 }
@@ -134,7 +134,7 @@ static inline void bulk_page_allocated(struct pa_zone *z, struct pa_page *page, 
 /* Up to nr pages off the front of list onto the tail of out: walked once,
  * then moved still linked, with one write at each end of the run. */
 static inline __attribute__((always_inline)) unsigned long
-bulk_run_to_list(struct pa_zone *z, struct pa_list_head *list, unsigned long nr, uint32_t flags,
+bulk_run_to_list(struct pa_zone *z, struct pa_list_head *list, unsigned long nr, uint64_t allocated,
                  bool prep, pa_gfp_t gfp, struct pa_list_head *out)
 {
     struct pa_list_head *first = list->next, *last, *pos = first;
@@ -142,7 +142,7 @@ bulk_run_to_list(struct pa_zone *z, struct pa_list_head *list, unsigned long nr,
     do {
         last = pos;
         pos = pos->next;
-        bulk_page_allocated(z, lru_to_page(last), flags, prep, gfp);
+        bulk_page_allocated(z, lru_to_page(last), allocated, prep, gfp);
     } while (++n < nr && pos != list);
     pos->prev = list;
     list->next = pos;
@@ -157,7 +157,7 @@ bulk_run_to_list(struct pa_zone *z, struct pa_list_head *list, unsigned long nr,
  * from *slots (an empty one) up to end; *slots ends past the last slot
  * filled or at end. */
 static inline __attribute__((always_inline)) unsigned long
-bulk_run_to_slots(struct pa_zone *z, struct pa_list_head *list, uint32_t flags, bool prep,
+bulk_run_to_slots(struct pa_zone *z, struct pa_list_head *list, uint64_t allocated, bool prep,
                   pa_gfp_t gfp, struct pa_page ***slots, struct pa_page **end)
 {
     struct pa_list_head *pos = list->next;
@@ -166,7 +166,7 @@ bulk_run_to_slots(struct pa_zone *z, struct pa_list_head *list, uint32_t flags, 
     do {
         struct pa_page *page = lru_to_page(pos);
         pos = pos->next;
-        bulk_page_allocated(z, page, flags, prep, gfp);
+        bulk_page_allocated(z, page, allocated, prep, gfp);
         list_init(&page->lru);
         *s++ = page;
         n++;
@@ -192,7 +192,7 @@ unsigned long rmqueue_pcplist_bulk(struct pa_zone *z, int mt, unsigned alloc_fla
                                    struct pa_page ***slots, struct pa_page **end)
 {
     bool prep = prep_needed(z->alloc, gfp);
-    uint32_t flags = zone_page_flags(z, PG_ALLOC);
+    uint64_t allocated = page_state_word(zone_page_flags(z, PG_ALLOC), 1);
     unsigned long taken = 0;
     for (;;) {
         if (out ? taken == nr : *slots == end)
@@ -202,11 +202,11 @@ unsigned long rmqueue_pcplist_bulk(struct pa_zone *z, int mt, unsigned alloc_fla
         /* prep as a constant in each call: the common walk tests nothing. */
         unsigned long n;
         if (out)
-            n = prep ? bulk_run_to_list(z, list, nr - taken, flags, true, gfp, out)
-                     : bulk_run_to_list(z, list, nr - taken, flags, false, gfp, out);
+            n = prep ? bulk_run_to_list(z, list, nr - taken, allocated, true, gfp, out)
+                     : bulk_run_to_list(z, list, nr - taken, allocated, false, gfp, out);
         else
-            n = prep ? bulk_run_to_slots(z, list, flags, true, gfp, slots, end)
-                     : bulk_run_to_slots(z, list, flags, false, gfp, slots, end);
+            n = prep ? bulk_run_to_slots(z, list, allocated, true, gfp, slots, end)
+                     : bulk_run_to_slots(z, list, allocated, false, gfp, slots, end);
         __atomic_store_n(&pcp->count, pcp->count - (int)n, __ATOMIC_RELAXED);
         taken += n;
     }
