@@ -50,11 +50,15 @@ internal static class Paired
                 var secondNs = new double[Rounds];
                 for (int round = 0; round < Rounds; round++)
                 {
-                    bool firstFirst = (round & 1) == 0;
-                    double x = firstFirst ? Time(a, CallsPerRound) : 0;
-                    double y = Time(b, CallsPerRound);
-                    if (!firstFirst)
+                    double x, y;
+                    if ((round & 1) == 0)
                     {
+                        x = Time(a, CallsPerRound);
+                        y = Time(b, CallsPerRound);
+                    }
+                    else
+                    {
+                        y = Time(b, CallsPerRound);
                         x = Time(a, CallsPerRound);
                     }
 
