@@ -35,6 +35,25 @@ static pa_nodemask_t mask_of(int n0, int n1)
     return m;
 }
 
+/* Allocates order-0 pages into h until one comes from node last; records
+ * the runs of nodes they came from (at most 8) and returns how many. */
+static int node_runs(pa_allocator *a, struct held *h, int last, int runs[8])
+{
+    int nr_runs = 0;
+    for (;;) {
+        struct pa_page *p = pa_alloc_pages(a, PA_GFP_KERNEL, 0);
+        CHECK(p != NULL);
+        held_push(h, p);
+        int nid = pa_page_to_nid(a, p);
+        if (nr_runs == 0 || runs[nr_runs - 1] != nid) {
+            CHECK(nr_runs < 8);
+            runs[nr_runs++] = nid;
+        }
+        if (nid == last)
+            return nr_runs;
+    }
+}
+
 /* ---- zonelist order ------------------------------------------------------ */
 
 TEST(numa_zonelist_follows_node_distance)
@@ -48,20 +67,8 @@ TEST(numa_zonelist_follows_node_distance)
     };
     pa_allocator *a = mk_nodes(4, 4096, dist);
     struct held h = { 0 };
-    int runs[8], nr_runs = 0;
-    /* Allocate until the last node appears; record the runs of nodes. */
-    for (;;) {
-        struct pa_page *p = pa_alloc_pages(a, PA_GFP_KERNEL, 0);
-        CHECK(p != NULL);
-        held_push(&h, p);
-        int nid = pa_page_to_nid(a, p);
-        if (nr_runs == 0 || runs[nr_runs - 1] != nid) {
-            CHECK(nr_runs < 8);
-            runs[nr_runs++] = nid;
-        }
-        if (nid == 1)
-            break;
-    }
+    int runs[8];
+    int nr_runs = node_runs(a, &h, 1, runs);
     CHECK_OK(a);
     CHECK_EQ(nr_runs, 4);
     CHECK_EQ(runs[0], 0);
@@ -82,19 +89,7 @@ TEST(numa_zonelist_follows_node_distance)
     held_done(a, &h);
     CHECK_EQ(test_total_free(a), 4 * 4096);
     CHECK_EQ(pa_bind_cpu(a, 3), 0);
-    nr_runs = 0;
-    for (;;) {
-        struct pa_page *p = pa_alloc_pages(a, PA_GFP_KERNEL, 0);
-        CHECK(p != NULL);
-        held_push(&h, p);
-        int nid = pa_page_to_nid(a, p);
-        if (nr_runs == 0 || runs[nr_runs - 1] != nid) {
-            CHECK(nr_runs < 8);
-            runs[nr_runs++] = nid;
-        }
-        if (nid == 2)
-            break;
-    }
+    nr_runs = node_runs(a, &h, 2, runs);
     CHECK_EQ(nr_runs, 4);
     CHECK_EQ(runs[0], 3);
     CHECK_EQ(runs[1], 1);
