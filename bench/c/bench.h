@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * bench.h - shared declarations of the C benchmark harness (pagealloc-bench).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* callgrind: instruction counts per page, the figure that does not move with
  * the neighbours' load. The driver re-runs this binary under
  *   valgrind --tool=callgrind --collect-atstart=no --toggle-collect=bench_measured_cycles

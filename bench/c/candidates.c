@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* The candidates: our allocation paths and the peers', per batch size. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* create: the cost of pa_create for 1 Mi pages (4 GiB), metadata only and
  * backed by an anonymous mapping, per page; and the descriptor size, read as
  * the distance between two neighbouring descriptors. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Set-up shared by the modes: the allocator under test and CPU pinning. */
 #include <errno.h>
 #include <sched.h>

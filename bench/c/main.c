@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* pagealloc-bench: the C benchmark harness of `build.ps1 bench`.
  *   timing     single-thread ns/page of every candidate, interleaved
  *   callgrind  instructions/page under valgrind --tool=callgrind

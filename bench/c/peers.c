@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* The peer allocators: glibc directly, mimalloc and jemalloc through dlopen so
  * the harness builds and runs where their Debian packages are absent. */
 #include <dlfcn.h>

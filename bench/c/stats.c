@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Clocks, order statistics and output files. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* threads: bulk-64 cycles on N threads, each pinned to its own CPU and bound
  * to its own pcp slot (scaling), and more threads than slots (the pcp trylock
  * fallback to the zone lock under contention: throughput stays sane and the

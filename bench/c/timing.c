@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* timing: every candidate in one process, interleaved round robin per
  * repetition (so drift and neighbours' noise hit all alike), min and median. */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 using System;
 using System.Collections.Generic;
 using System.IO;
@@ -125,7 +126,7 @@ public static class Generator
         Directory.CreateDirectory(directory);
         foreach (string stale in Directory.EnumerateFiles(directory, "*.cs").Order(StringComparer.Ordinal).ToList())
         {
-            if (!files.ContainsKey(Path.GetFileName(stale)) && File.ReadLines(stale).FirstOrDefault() == GeneratedMarker)
+            if (!files.ContainsKey(Path.GetFileName(stale)) && File.ReadLines(stale).Take(2).Contains(GeneratedMarker))
             {
                 File.Delete(stale);
             }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 using System.Collections.Generic;
 using PageAlloc.Generator.Clang;
 using PageAlloc.Generator.Model;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* alloc.c - single and higher-order allocation: the fast path on the low
  * watermark and the user-space slow path (Kernel: __alloc_pages,
  * get_page_from_freelist, rmqueue, __alloc_pages_slowpath). */

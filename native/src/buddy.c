@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* buddy.c - the buddy free lists of a zone: split, merge, fallback stealing
  * and the high-atomic reserve. Every function here runs under zone->lock. */
 #include "internal.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* bulk.c - the bulk allocator (Kernel: __alloc_pages_bulk, Mel Gorman,
  * Linux 5.13, with the fixes through 6.13). Rules B1-B17 of BULK.md. */
 #include "internal.h"

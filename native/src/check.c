@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* check.c - the full invariant check: every page frame is free in exactly
  * one buddy block, on exactly one pcp list, or allocated, and every counter
  * equals what the lists hold. */

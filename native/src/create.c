@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* create.c - configuration, memory layout, creation and destruction
  * (Kernel: free_area_init, memmap_init, memblock_free_all). */
 #include "internal.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* debug.c - page poisoning and bad_page checks (Kernel: mm/page_poison.c,
  * free_page_is_bad(), check_new_page(), bad_page()). */
 #include "internal.h"

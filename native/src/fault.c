@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* fault.c - fail_page_alloc fault injection (Kernel: lib/fault-inject.c,
  * should_fail_alloc_page()). */
 #include "internal.h"

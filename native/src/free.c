@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* free.c - freeing: single blocks to the pcp or buddy lists, lists and
  * arrays of pages in batches (Kernel: __free_pages, free_unref_page,
  * free_unref_page_list, release_pages). */

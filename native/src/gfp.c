@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* gfp.c - what a gfp mask means: zone, migratetype, alloc flags, validity. */
 #include "internal.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * internal.h - the allocator's data structures and the functions the
  * source files share. Vocabulary follows the kernel (include/linux/mmzone.h,

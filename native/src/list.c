@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* list.c - the public page-list helpers and page <-> pfn/address/node mapping. */
 #include "internal.h"
 

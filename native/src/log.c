@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* log.c - the log callback (Kernel: printk, pr_warn). */
 #include "internal.h"
 

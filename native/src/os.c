@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* os.c - the Linux/POSIX implementation of os.h. */
 #include "os.h"
 

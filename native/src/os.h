@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * os.h - everything the allocator needs from the operating system: memory
  * mappings, the current CPU, NUMA binding, locks and thread-local keys.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* pcp.c - per-CPU page lists: sizing, refill from and drain to the buddy
  * lists in batches (Kernel: mm/page_alloc.c, 6.1-6.6). */
 #include "internal.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* report.c - /proc/buddyinfo, /proc/pagetypeinfo, /proc/zoneinfo and
  * /proc/vmstat in the kernel's layouts (Kernel: mm/vmstat.c), with the
  * fields that apply to a user-space allocator. */

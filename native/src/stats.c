@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* stats.c - zone and pcp information and event counters (Kernel:
  * zone_page_state, vm_events, per_cpu_zonestats). */
 #include "internal.h"

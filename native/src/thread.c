@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* thread.c - per-thread state: the bound pcp slot and the allowed nodes
  * (Kernel: smp_processor_id(), current->mems_allowed). */
 #include "internal.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* watermark.c - min_free_kbytes, the min/low/high watermarks, lowmem_reserve
  * and the watermark checks (Kernel: mm/page_alloc.c, 6.1-6.13). */
 #include "internal.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* zonelist.c - per-node zonelists and the allocation context
  * (Kernel: build_zonelists, first_zones_zonelist, prepare_alloc_pages). */
 #include "internal.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * demo.c - the allocator at work: a bulk allocation of 64 pages, the buddy
  * state before and after, pages written through their addresses, and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* A C program built against the installed PageAlloc package: allocates 64
  * pages in one bulk call, writes them, frees them, and checks the allocator. */
 #include <pagealloc/pagealloc.h>

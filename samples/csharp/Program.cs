@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // A tour of the PageAlloc C# API in one file: bulk allocation, pages as Span<byte>,
 // ownership transfer between lists and blocks, and the MemoryPool for System.IO.Pipelines.
 // Runs under the JIT and as a Native AOT binary; exits 1 if any check fails.

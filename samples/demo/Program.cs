@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The demo of build.ps1 run: the Linux kernel's page allocator, in user space, telling its
 // story with real numbers. Every number below is measured or read from the allocator now.
 using System;

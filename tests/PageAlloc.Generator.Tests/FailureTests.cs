@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 using System.IO;
 using Xunit;
 
@@ -11,7 +12,7 @@ public sealed class FailureTests
     {
         var e = Assert.Throws<GeneratorException>(() => Generator.Generate(GoldenCase.Options("error")));
 
-        Assert.Contains("error.h:4:", e.Message);
+        Assert.Contains("error.h:5:", e.Message);
         Assert.Contains("unknown type name 'unknown_type'", e.Message);
         Assert.Contains("no bindings were written", e.Message);
     }

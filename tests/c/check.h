@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * check.h - the C tests' assertion macros: plain C, no framework.
  * A failed CHECK prints where and why and ends the test with exit code 1.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* driver.c - random operations over one allocator: every allocation
  * function with random (and nonsense) gfp masks, orders 0..12, nodes
  * -1..N+1, empty, full and random nodemasks, bulk with pre-populated arrays,

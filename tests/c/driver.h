@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* driver.h - the random-operation driver shared by test_random (fixed
  * seeds), the libFuzzer entry point (fuzzer bytes) and fuzz_replay (the
  * committed corpus, replayed by ctest). One operation stream, two sources of

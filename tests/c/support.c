@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* support.c - see support.h */
 #include "support.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* support.h - helpers the C tests share: allocators of known shapes, a
  * capturing log callback, and pa_check after every step. */
 #ifndef PAGEALLOC_TEST_SUPPORT_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* test_badinput.c - every public function with NULL / out-of-range / garbage
  * arguments returns -EINVAL, NULL or 0, logs, does not crash and leaves the
  * allocator unchanged; pa_create rejects bad configs; caller-supplied and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* test_buddy.c - the buddy lists: split (expand), merge (__free_one_page),
  * zone edges, fallback stealing (__rmqueue_fallback, steal_suitable_fallback),
  * ALLOC_NOFRAGMENT, alignment of high-order blocks. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* test_bulk.c - the bulk allocator, one test per rule of shared/BULK.md.
  *
  * The bulk path and the single-page path are told apart by what they leave

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* test_debug.c - page poisoning (Kernel: mm/page_poison.c) and the bad_page
  * checks on free (free_page_is_bad), and get_page/put_page refcounting.
  * A bad free is reported as "Bad page state" and ignored: the lists stay

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* test_fault.c - fault injection with the kernel's fail_page_alloc
  * attributes (Kernel: lib/fault-inject.c should_fail_ex(),
  * mm/fail_page_alloc.c __should_fail_alloc_page()). */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* test_gfp.c - what a gfp mask means: gfp_zone() (Kernel: GFP_ZONE_TABLE on a
  * 64-bit machine without highmem), gfp_migratetype(), gfp_to_alloc_flags()
  * (6.3+: ALLOC_MIN_RESERVE / ALLOC_NON_BLOCK), and the masks pa_alloc_pages

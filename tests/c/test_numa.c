@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* test_numa.c - zonelists, node and zone selection, cpusets and the NUMA
  * counters (Kernel: build_zonelists, gfp_zone, __cpuset_zone_allowed,
  * lowmem_reserve, zone_statistics). */

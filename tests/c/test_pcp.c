@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* test_pcp.c - per-CPU page lists: batch/high sizing (Kernel: zone_batchsize,
  * zone_highsize, zone_set_pageset_high_and_batch), refill in batches
  * (rmqueue_bulk), drain at high (free_unref_page_commit, nr_pcp_free),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* test_pressure.c - memory pressure: allocation to exhaustion at every gfp
  * class, with the kernel's reserves honoured (GFP_ATOMIC below where
  * GFP_KERNEL stops, lowmem_reserve keeping NORMAL-capable requests out of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* test_random.c - the random-operation driver (driver.c) over fixed seeds:
  * thousands of operations per seed, every configuration variant. Prints
  * what it did, the numbers docs/RELIABILITY.md quotes. */

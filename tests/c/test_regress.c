@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* test_regress.c - regression tests for bugs the reliability runs found
  * (random-operation driver, fuzzer), each reduced to its rule. */
 #include "support.h"

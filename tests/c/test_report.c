@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* test_report.c - /proc/buddyinfo, /proc/pagetypeinfo, /proc/zoneinfo and
  * /proc/vmstat byte for byte. The expected text is written from the kernel's
  * format strings in mm/vmstat.c (frag_show_print, pagetypeinfo_showfree_print,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* test_slowpath.c - the user-space slow path (Kernel: __alloc_pages_slowpath):
  * the min watermark and the reserves, reclaim callbacks under
  * __GFP_DIRECT_RECLAIM, the drain of every CPU, NORETRY / RETRY_MAYFAIL /

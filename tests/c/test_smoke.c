@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* test_smoke.c - the allocator comes up, allocates, frees and merges back. */
 #include "support.h"
 

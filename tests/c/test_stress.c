@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* test_stress.c - threads hammering one allocator: bulk and single
  * allocations and frees of orders 0..3, drains and concurrent readers.
  * Every page handed out is claimed in an ownership table (a page given to

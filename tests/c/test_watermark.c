@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* test_watermark.c - min_free_kbytes, min/low/high, lowmem_reserve and the
  * watermark checks, against values computed by hand from the kernel's
  * formulas (Kernel: calculate_min_free_kbytes, __setup_per_zone_wmarks,

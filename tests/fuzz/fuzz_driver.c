@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* fuzz_driver.c - libFuzzer entry point: the fuzzer's bytes are the
  * operation stream of the random-operation driver (tests/c/driver.c). A
  * broken rule, lost or shared page exits the process, which libFuzzer

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* fuzz_replay.c - replays every file of the fuzz corpus (tests/fuzz/corpus)
  * through the driver with the ordinary compiler, so ctest catches a
  * regression on any input the fuzzer ever found, without clang. */

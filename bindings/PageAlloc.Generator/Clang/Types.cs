@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 namespace PageAlloc.Generator.Clang;
 
 /// <summary>Small readers over <see cref="CXType"/>.</summary>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 namespace PageAlloc.Generator.Emit;
 
 /// <summary>The files every binding set needs besides the declarations.</summary>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 namespace PageAlloc.Generator.Model;
 
 /// <summary>A C type and the C# type that stands for it.</summary>

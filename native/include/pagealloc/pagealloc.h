@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * pagealloc.h - the Linux kernel's page allocator in user space.
  *

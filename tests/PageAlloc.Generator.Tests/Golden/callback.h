@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Function-pointer typedefs become delegate* unmanaged[Cdecl], the typedef name kept. */
 #include <stddef.h>
 

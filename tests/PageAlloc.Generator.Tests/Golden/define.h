@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Object-like macros become constants, evaluated by clang; others are left out. */
 #ifndef GOLDEN_DEFINE_H
 #define GOLDEN_DEFINE_H

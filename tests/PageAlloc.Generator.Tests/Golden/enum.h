@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Enums: named ones keep their C names, anonymous ones become constants. */
 enum color {
     COLOR_RED,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Functions: C spellings kept where C# spells the type differently. */
 #ifndef GOLDEN_FUNCTION_H
 #define GOLDEN_FUNCTION_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Opaque structs: declared, never defined; used through pointers. */
 typedef struct handle handle;
 struct session;

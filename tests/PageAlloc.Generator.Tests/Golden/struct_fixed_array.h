@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Structs: fields in C order, primitive arrays as fixed buffers, other arrays as inline arrays. */
 #include <stdint.h>
 

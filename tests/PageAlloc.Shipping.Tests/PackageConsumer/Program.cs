@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // A first program against the PageAlloc package: what a new user writes in five minutes.
 // Exits 0 only when every check holds; prints what failed otherwise.
 using System;
