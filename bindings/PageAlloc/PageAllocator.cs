@@ -211,6 +211,9 @@ public sealed unsafe class PageAllocator : IDisposable
 
     internal AllocatorHandle Handle => _handle;
 
+    /// <summary>Whether <c>pa_set_trace</c> holds the trace trampoline now (for the tests).</summary>
+    internal bool NativeTraceRegistered { get; private set; }
+
     internal pa_allocator* Pointer => _allocator;
 
     /// <summary>Allocates up to <paramref name="count"/> order-0 pages in one native call, from the
@@ -797,6 +800,7 @@ public sealed unsafe class PageAllocator : IDisposable
             }
 
             ThrowOnError(rc, "pa_set_trace");
+            NativeTraceRegistered = on;
         }
         finally
         {
@@ -821,6 +825,7 @@ public sealed unsafe class PageAllocator : IDisposable
         try
         {
             Methods.pa_set_trace(_allocator, null, null, 0);
+            NativeTraceRegistered = false;
         }
         finally
         {
