@@ -273,8 +273,9 @@ struct pa_page *alloc_pages_nodemask(struct pa_allocator *a, pa_gfp_t gfp, unsig
     unsigned alloc_flags = ALLOC_WMARK_LOW | ALLOC_CPUSET |
                            alloc_flags_nofragment(a, ac.preferred_zoneref->zone, gfp);
     page = get_page_from_freelist(a, gfp, order, alloc_flags, &ac);
-    if (unlikely(!page))
-        page = alloc_pages_slowpath(a, gfp, order, &ac);
+    if (likely(page))
+        goto out;
+    page = alloc_pages_slowpath(a, gfp, order, &ac);
 out:
     if (!page)
         atomic_fetch_add_explicit(&a->pgfail, 1, memory_order_relaxed);
