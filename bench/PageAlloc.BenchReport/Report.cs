@@ -185,7 +185,8 @@ internal static class Report
         md.AppendLine("allocator fires no `mm_page_alloc` per page either), and the batched free tests for a");
         md.AppendLine("callback once per call, taking every page through the full path only when tracing is on.");
         md.AppendLine("Measured with this harness's `callgrind-one` under the same valgrind options, Release build,");
-        md.AppendLine("before (commit e33f2a1) and after (commit c8dc2af) the tracepoints, tracing off:");
+        md.AppendLine("before (commit e33f2a1) and after (commits c8dc2af and e35b76b, the same counts) the tracepoints,");
+        md.AppendLine("tracing off:");
         md.AppendLine();
         md.AppendLine("| candidate | instructions/page before | after |");
         md.AppendLine("|---|---:|---:|");
