@@ -41,6 +41,17 @@ static unsigned long bulk_fallback(struct pa_allocator *a, pa_gfp_t gfp, int pre
     return bulk_result(index, nr_pages, page_array);
 }
 
+/* B19: arguments refused, yet an array's populated slots are still
+ * counted. Cold and out of line: the hot function stays small enough for
+ * the compiler to inline its pcp walk. */
+__attribute__((cold, noinline))
+static unsigned long bulk_refused(struct pa_allocator *a, pa_gfp_t gfp, int preferred_nid,
+                                  unsigned long nr_pages, struct pa_page **page_array)
+{
+    pa_log(a, PA_LOG_WARNING, "pa_alloc_pages_bulk: invalid gfp %#x or node %d", gfp, preferred_nid);
+    return page_array ? nr_pages - empty_slots(page_array, 0, nr_pages) : 0;
+}
+
 /* B6: is exactly one slot of the array empty, the one at first_null? The
  * scan stops at the second empty slot. */
 static bool one_slot_missing(struct pa_page **page_array, unsigned long first_null,
@@ -91,9 +102,7 @@ PA_API unsigned long pa_alloc_pages_bulk(pa_allocator *a, pa_gfp_t gfp, int pref
     }
     if (!gfp_valid(a, gfp) || (preferred_nid != PA_NUMA_NO_NODE &&
                                (preferred_nid < 0 || preferred_nid >= a->nr_nodes))) {
-        pa_log(a, PA_LOG_WARNING, "pa_alloc_pages_bulk: invalid gfp %#x or node %d", gfp, preferred_nid);
-        /* B19: refused, yet an array's populated slots are still counted. */
-        return page_array ? nr_pages - empty_slots(page_array, 0, nr_pages) : 0;
+        return bulk_refused(a, gfp, preferred_nid, nr_pages, page_array);
     }
     /* B3: skip the populated prefix before doing any work. */
     while (page_array && nr_populated < nr_pages && page_array[nr_populated])
