@@ -163,7 +163,9 @@ static struct pa_page *alloc_pages_preferred_many(struct pa_allocator *a, pa_gfp
 
 /* Kernel: alloc_pages_mpol() with NO_INTERLEAVE_INDEX, as alloc_pages()
  * calls it. Reached from pa_alloc_pages only when some thread of a has a
- * policy and the request is not __GFP_THISNODE. */
+ * policy and the request is not __GFP_THISNODE. Out of line: inlined, its
+ * registers would cost pa_alloc_pages a prologue on every call. */
+__attribute__((noinline))
 struct pa_page *alloc_pages_mpol(struct pa_allocator *a, pa_gfp_t gfp, unsigned order)
 {
     struct pa_thread *t = thread_state(a, false);
