@@ -20,7 +20,7 @@ namespace PageAlloc;
 /// <see cref="ArgumentOutOfRangeException"/> before any native call; calls after
 /// <see cref="Dispose"/> throw <see cref="ObjectDisposedException"/>.</para>
 /// </remarks>
-public sealed unsafe class PageAllocator : IDisposable
+public sealed unsafe partial class PageAllocator : IDisposable
 {
     private const int ENOENT = 2;
     private const int ENOSPC = 28;
@@ -282,8 +282,8 @@ public sealed unsafe class PageAllocator : IDisposable
     /// <param name="nodes">Nodes allowed; null allows all.</param>
     /// <param name="loop">Retry while progress is made, as sunrpc's <c>svc_alloc_arg</c> does.</param>
     /// <returns>The number of populated slots.</returns>
-    /// <remarks>Calls <c>pa_alloc_pages_bulk_array</c> (no node, no mask), <c>pa_alloc_pages_bulk</c>,
-    /// or with <paramref name="loop"/> <c>pa_alloc_pages_bulk_fill</c>.</remarks>
+    /// <remarks>Calls <c>pa_alloc_pages_bulk_array</c> (no node, no mask), <c>pa_alloc_pages_bulk_node</c>
+    /// (a node, no mask), <c>pa_alloc_pages_bulk</c>, or with <paramref name="loop"/> <c>pa_alloc_pages_bulk_fill</c>.</remarks>
     /// <exception cref="ArgumentNullException"><paramref name="array"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An argument is out of range.</exception>
     /// <exception cref="ArgumentException">A bad flag or mask, or the array holds another allocator's pages.</exception>
@@ -306,6 +306,10 @@ public sealed unsafe class PageAllocator : IDisposable
         {
             populated = Methods.pa_alloc_pages_bulk_array(_allocator, (uint)gfp, length, slots);
         }
+        else if (!nodes.HasValue)
+        {
+            populated = Methods.pa_alloc_pages_bulk_node(_allocator, (uint)gfp, preferredNode, length, slots);
+        }
         else
         {
             pa_nodemask_t mask = nodes.GetValueOrDefault().ToNative();
@@ -321,7 +325,8 @@ public sealed unsafe class PageAllocator : IDisposable
     /// <param name="gfp">Allocation flags.</param>
     /// <param name="node">The preferred node, or -1 for the calling thread's CPU's node.</param>
     /// <returns>A block owning the pages.</returns>
-    /// <remarks>Calls <c>pa_alloc_pages_node</c>.</remarks>
+    /// <remarks>Calls <c>pa_alloc_pages</c> for node -1 (following the thread's
+    /// <see cref="SetMemoryPolicy(MemoryPolicy, NodeMask?)">memory policy</see>), else <c>pa_alloc_pages_node</c>.</remarks>
     /// <exception cref="InsufficientMemoryException">No block could be allocated.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An argument is out of range.</exception>
     /// <exception cref="ArgumentException"><paramref name="gfp"/> has unknown bits or a bad zone combination.</exception>
@@ -342,7 +347,8 @@ public sealed unsafe class PageAllocator : IDisposable
     /// <param name="gfp">Allocation flags.</param>
     /// <param name="block">The block owning the pages, or null.</param>
     /// <returns>Whether a block was allocated.</returns>
-    /// <remarks>Calls <c>pa_alloc_pages_node</c>.</remarks>
+    /// <remarks>Calls <c>pa_alloc_pages</c> for node -1 (following the thread's
+    /// <see cref="SetMemoryPolicy(MemoryPolicy, NodeMask?)">memory policy</see>), else <c>pa_alloc_pages_node</c>.</remarks>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="order"/> is out of range.</exception>
     /// <exception cref="ArgumentException"><paramref name="gfp"/> has unknown bits or a bad zone combination.</exception>
     /// <exception cref="ObjectDisposedException">The allocator is disposed.</exception>
@@ -356,7 +362,8 @@ public sealed unsafe class PageAllocator : IDisposable
     /// <param name="node">The preferred node, or -1 for the calling thread's CPU's node.</param>
     /// <param name="block">The block owning the pages, or null.</param>
     /// <returns>Whether a block was allocated.</returns>
-    /// <remarks>Calls <c>pa_alloc_pages_node</c>.</remarks>
+    /// <remarks>Calls <c>pa_alloc_pages</c> for node -1 (following the thread's
+    /// <see cref="SetMemoryPolicy(MemoryPolicy, NodeMask?)">memory policy</see>), else <c>pa_alloc_pages_node</c>.</remarks>
     /// <exception cref="ArgumentOutOfRangeException">An argument is out of range.</exception>
     /// <exception cref="ArgumentException"><paramref name="gfp"/> has unknown bits or a bad zone combination.</exception>
     /// <exception cref="ObjectDisposedException">The allocator is disposed.</exception>
@@ -368,7 +375,10 @@ public sealed unsafe class PageAllocator : IDisposable
         pa_allocator* a = Enter();
         try
         {
-            pa_page* page = Methods.pa_alloc_pages_node(a, (uint)gfp, (uint)order, node);
+            // Node -1 follows the thread's memory policy (pa_alloc_pages, B21); a node does not.
+            pa_page* page = node == Methods.PA_NUMA_NO_NODE
+                ? Methods.pa_alloc_pages(a, (uint)gfp, (uint)order)
+                : Methods.pa_alloc_pages_node(a, (uint)gfp, (uint)order, node);
             block = page == null ? null : new PageBlock(_handle, a, page, order, PageSize);
             return block is not null;
         }

@@ -44,4 +44,8 @@ public enum VmEvent
 
     /// <summary>Allocation calls that returned nothing (<c>PA_PGFAIL</c>).</summary>
     PgFail = (int)pa_vm_event_item.PA_PGFAIL,
+
+    /// <summary>Interleaved single allocations that got the node the policy meant
+    /// (<c>PA_NUMA_INTERLEAVE_HIT</c>; <c>numa_interleave</c> in <c>/proc/vmstat</c>).</summary>
+    NumaInterleaveHit = (int)pa_vm_event_item.PA_NUMA_INTERLEAVE_HIT,
 }

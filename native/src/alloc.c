@@ -327,6 +327,11 @@ PA_API struct pa_page *pa_alloc_pages(pa_allocator *a, pa_gfp_t gfp, unsigned in
 {
     if (!alloc_args_ok(a, gfp, order, PA_NUMA_NO_NODE, NULL, "pa_alloc_pages"))
         return NULL;
+    /* B21: the thread's policy, as alloc_pages() follows the task's; one
+     * load and branch while no thread of a has set one. */
+    if (unlikely(atomic_load_explicit(&a->mpol_threads, memory_order_relaxed)) &&
+        !(gfp & PA_GFP_THISNODE))
+        return alloc_pages_mpol(a, gfp, order);
     return alloc_pages_nodemask(a, gfp, order, PA_NUMA_NO_NODE, NULL);
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* bulk.c - the bulk allocator (Kernel: __alloc_pages_bulk, Mel Gorman,
- * Linux 5.13, with the fixes through 6.13). Rules B1-B17 of BULK.md. */
+ * Linux 5.13, with the fixes through 6.13). Rules B1-B19 of BULK.md; the
+ * mempolicy form (B20-B23) is in mempolicy.c. */
 #include "internal.h"
 
 /* Empty slots of the array from index on. */
@@ -39,6 +40,17 @@ static unsigned long bulk_fallback(struct pa_allocator *a, pa_gfp_t gfp, int pre
         index++;
     }
     return bulk_result(index, nr_pages, page_array);
+}
+
+/* B19: arguments refused, yet an array's populated slots are still
+ * counted. Cold and out of line: the hot function stays small enough for
+ * the compiler to inline its pcp walk. */
+__attribute__((cold, noinline))
+static unsigned long bulk_refused(struct pa_allocator *a, pa_gfp_t gfp, int preferred_nid,
+                                  unsigned long nr_pages, struct pa_page **page_array)
+{
+    pa_log(a, PA_LOG_WARNING, "pa_alloc_pages_bulk: invalid gfp %#x or node %d", gfp, preferred_nid);
+    return page_array ? nr_pages - empty_slots(page_array, 0, nr_pages) : 0;
 }
 
 /* B6: is exactly one slot of the array empty, the one at first_null? The
@@ -91,8 +103,7 @@ PA_API unsigned long pa_alloc_pages_bulk(pa_allocator *a, pa_gfp_t gfp, int pref
     }
     if (!gfp_valid(a, gfp) || (preferred_nid != PA_NUMA_NO_NODE &&
                                (preferred_nid < 0 || preferred_nid >= a->nr_nodes))) {
-        pa_log(a, PA_LOG_WARNING, "pa_alloc_pages_bulk: invalid gfp %#x or node %d", gfp, preferred_nid);
-        return 0;
+        return bulk_refused(a, gfp, preferred_nid, nr_pages, page_array);
     }
     /* B3: skip the populated prefix before doing any work. */
     while (page_array && nr_populated < nr_pages && page_array[nr_populated])
@@ -163,6 +174,17 @@ PA_API unsigned long pa_alloc_pages_bulk_array(pa_allocator *a, pa_gfp_t gfp, un
         return 0;
     }
     return pa_alloc_pages_bulk(a, gfp, PA_NUMA_NO_NODE, NULL, nr_pages, NULL, array);
+}
+
+/* B18: 6.14's alloc_pages_bulk_node() */
+PA_API unsigned long pa_alloc_pages_bulk_node(pa_allocator *a, pa_gfp_t gfp, int nid,
+                                              unsigned long nr_pages, struct pa_page **array)
+{
+    if (!array) {
+        pa_log(a, PA_LOG_WARNING, "pa_alloc_pages_bulk_node: NULL array");
+        return 0;
+    }
+    return pa_alloc_pages_bulk(a, gfp, nid, NULL, nr_pages, NULL, array);
 }
 
 /* B17: loop while calls make progress (sunrpc svc_alloc_arg, btrfs). */

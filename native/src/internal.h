@@ -218,6 +218,7 @@ struct pa_zone {
     uint64_t nr_reserved_highatomic;
     pa_counter events[NR_ZONE_EVENTS];
     pa_counter numa_foreign;          /* counted from other zones' paths */
+    pa_counter numa_interleave;       /* NUMA_INTERLEAVE_HIT, atomic: policy path only */
     struct free_area free_area[PA_NR_PAGE_ORDERS];
 };
 
@@ -307,6 +308,8 @@ struct pa_allocator {
     struct trace_hook *trace_hooks;   /* every hook made, freed at destroy (cb_lock) */
 
     pa_counter allocstall, pgfail;    /* atomics: slow paths only */
+    _Atomic int mpol_threads;         /* threads whose policy is not DEFAULT */
+    uint8_t il_weights[PA_MAX_NODES]; /* weighted interleave; 0: never set, weight 1 */
     uint8_t *memory;                  /* caller-supplied region, if any */
 };
 
@@ -317,6 +320,11 @@ struct pa_thread {
     int cpu;                          /* bound pcp slot, -1 if unbound */
     bool has_mems;
     pa_nodemask_t mems;
+    /* Kernel: current->mempolicy, il_prev, il_weight (mempolicy.c) */
+    int mpol_mode;                    /* PA_MPOL_*; DEFAULT: none */
+    pa_nodemask_t mpol_nodes;
+    int il_prev;                      /* last interleave node */
+    unsigned il_weight;               /* pages left on il_prev (weighted) */
 };
 
 static inline struct pa_page *pfn_to_page(const struct pa_allocator *a, uint64_t pfn)
@@ -389,6 +397,10 @@ int current_cpu(struct pa_allocator *a, struct pa_thread *t);
 bool cpuset_zone_allowed(const struct alloc_context *ac, const struct pa_zone *z);
 void threads_destroy(struct pa_allocator *a);
 void thread_exit(void *state);
+
+/* mempolicy.c */
+struct pa_page *alloc_pages_mpol(struct pa_allocator *a, pa_gfp_t gfp, unsigned order);
+void mempolicy_thread_exit(struct pa_thread *t);
 
 /* zonelist.c */
 int build_zonelists(struct pa_allocator *a);

@@ -174,7 +174,8 @@ static void zoneinfo_zone(struct out *o, struct pa_zone *z)
     };
     for (size_t i = 0; i < sizeof(numa) / sizeof(numa[0]); i++)
         put(o, "\n      %-12s %llu", numa[i].name,
-            (unsigned long long)(numa[i].ev < 0 ? 0 : zone_event(z, (enum zone_event)numa[i].ev)));
+            (unsigned long long)(numa[i].ev < 0 ? counter_read(&z->numa_interleave)
+                                                : zone_event(z, (enum zone_event)numa[i].ev)));
     put(o, "\n  pagesets");
     for (int cpu = 0; cpu < z->alloc->nr_cpus; cpu++) {
         const struct per_cpu_pages *pcp = &z->pcp[cpu];
@@ -217,7 +218,7 @@ PA_API size_t pa_format_vmstat(pa_allocator *a, char *buf, size_t size)
     put(&o, "numa_hit %llu\n", (unsigned long long)pa_vm_event(a, PA_NUMA_HIT));
     put(&o, "numa_miss %llu\n", (unsigned long long)pa_vm_event(a, PA_NUMA_MISS));
     put(&o, "numa_foreign %llu\n", (unsigned long long)pa_vm_event(a, PA_NUMA_FOREIGN));
-    put(&o, "numa_interleave %d\n", 0);
+    put(&o, "numa_interleave %llu\n", (unsigned long long)pa_vm_event(a, PA_NUMA_INTERLEAVE_HIT));
     put(&o, "numa_local %llu\n", (unsigned long long)pa_vm_event(a, PA_NUMA_LOCAL));
     put(&o, "numa_other %llu\n", (unsigned long long)pa_vm_event(a, PA_NUMA_OTHER));
     put(&o, "pgalloc_dma %llu\n", (unsigned long long)pa_vm_event(a, PA_PGALLOC_DMA));

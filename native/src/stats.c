@@ -93,7 +93,9 @@ PA_API uint64_t pa_vm_event(pa_allocator *a, enum pa_vm_event_item item)
     uint64_t sum = 0;
     struct pa_zone *z;
     for_each_zone(a, z) {
-        if (item <= PA_PGALLOC_MOVABLE) {
+        if (item == PA_NUMA_INTERLEAVE_HIT) {
+            sum += counter_read(&z->numa_interleave);
+        } else if (item <= PA_PGALLOC_MOVABLE) {
             if (z->idx == (int)item)
                 sum += zone_event(z, ZEV_PGALLOC);
         } else {

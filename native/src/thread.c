@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* thread.c - per-thread state: the bound pcp slot and the allowed nodes
- * (Kernel: smp_processor_id(), current->mems_allowed). */
+ * (Kernel: smp_processor_id(), current->mems_allowed); the memory policy
+ * kept in the same state is mempolicy.c's. */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -35,6 +36,7 @@ void thread_exit(void *p)
 {
     struct pa_thread *t = p, **link;
     struct pa_allocator *a = t->alloc;
+    mempolicy_thread_exit(t);
     os_mutex_lock(&a->threads_lock);
     for (link = &a->threads; *link; link = &(*link)->next) {
         if (*link == t) {

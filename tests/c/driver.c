@@ -2,8 +2,9 @@
 /* driver.c - random operations over one allocator: every allocation
  * function with random (and nonsense) gfp masks, orders 0..12, nodes
  * -1..N+1, empty, full and random nodemasks, bulk with pre-populated arrays,
- * bad frees, drains, CPU rebinding, fault injection and mems_allowed
- * changes. Every page handed out is checked against the request and claimed
+ * bad frees, drains, CPU rebinding, fault injection, mems_allowed
+ * changes, memory policies and interleave weights (with the mempolicy bulk
+ * form). Every page handed out is checked against the request and claimed
  * in an ownership map; pa_check runs every few hundred operations; at the
  * end every page is back and the counters agree. Choices come from a seeded
  * generator (ctest) or from a byte string (libFuzzer, corpus replay). */
@@ -33,6 +34,8 @@ struct ctx {
     int bound;                     /* pcp slot bound to, -1 if not */
     bool has_mems;
     pa_nodemask_t mems;
+    int mpol_mode;                 /* this thread's policy, as the driver expects it */
+    pa_nodemask_t mpol_nodes;
     bool metadata;
     unsigned long bad_frees, failures, bad_inputs;
     const uint8_t *data;           /* byte source, or NULL for the generator */
@@ -192,6 +195,28 @@ static int random_nid(struct ctx *c)
 
 static bool nid_ok(int nid) { return nid >= -1 && nid < NR_NODES; }
 
+/* The mask BIND holds a policied request to, or NULL (Kernel:
+ * policy_nodemask: the highest zone below MOVABLE is NORMAL here, and the
+ * allowed nodes must meet the policy's). */
+static const pa_nodemask_t *bind_mask(struct ctx *c, pa_gfp_t gfp)
+{
+    if (c->mpol_mode != PA_MPOL_BIND || (gfp & PA_GFP_THISNODE) || gfp_zone(gfp) < PA_ZONE_NORMAL)
+        return NULL;
+    if (c->has_mems && !(c->mems.bits[0] & c->mpol_nodes.bits[0]))
+        return NULL;
+    return &c->mpol_nodes;
+}
+
+/* The gfp a policied request may have been served with: PREFERRED_MANY's
+ * first pass drops direct reclaim, so a __GFP_HIGH request may ignore the
+ * allowed nodes there (Kernel: alloc_pages_preferred_many). */
+static pa_gfp_t policy_gfp(struct ctx *c, pa_gfp_t gfp)
+{
+    if (c->mpol_mode == PA_MPOL_PREFERRED_MANY && !(gfp & PA_GFP_THISNODE))
+        return gfp & ~(PA_GFP_DIRECT_RECLAIM | PA_GFP_NOFAIL);
+    return gfp;
+}
+
 static void op_alloc(struct ctx *c, int kind)
 {
     pa_allocator *a = c->a;
@@ -209,10 +234,104 @@ static void op_alloc(struct ctx *c, int kind)
     }
     if (use_mask && !mask_has_node(&m))
         CHECK(p == NULL);
+    /* B21: pa_alloc_pages follows the thread's policy. */
+    const pa_nodemask_t *policy = kind == 0 && gfp_valid(a, gfp) ? bind_mask(c, gfp) : NULL;
     if (p)
-        claim(c, p, order, gfp, nid, use_mask ? &m : NULL);
+        claim(c, p, order, kind == 0 ? policy_gfp(c, gfp) : gfp, nid, use_mask ? &m : policy);
     else
         c->failures++;
+}
+
+/* The mempolicy bulk form, array (with pre-populated slots) or list. */
+static void op_bulk_mempolicy(struct ctx *c)
+{
+    pa_allocator *a = c->a;
+    pa_gfp_t gfp = random_gfp(c);
+    unsigned long want = below(c, 41);
+    bool valid = gfp_valid(a, gfp);
+    const pa_nodemask_t *policy = valid ? bind_mask(c, gfp) : NULL;
+    c->bad_inputs += !valid;
+    if (below(c, 3) == 0) {
+        struct pa_list_head list;
+        pa_list_init(&list);
+        unsigned long got = pa_alloc_pages_bulk_mempolicy_list(a, gfp, want, &list);
+        CHECK(got <= want);
+        CHECK_EQ(pa_list_count(&list), got);
+        if (!valid)
+            CHECK_EQ(got, 0);
+        while (!pa_list_empty(&list)) {
+            struct pa_page *p = pa_list_first(&list);
+            pa_list_del(p);
+            claim(c, p, 0, policy_gfp(c, gfp), PA_NUMA_NO_NODE, policy);
+        }
+        return;
+    }
+    struct pa_page *arr[40] = { 0 }, *pre[40] = { 0 };
+    for (unsigned long i = 0; i < want; i++) {
+        int h = below(c, 3) == 0 ? pick_order0(c) : -1;
+        bool dup = false;
+        for (unsigned long j = 0; h >= 0 && j < i; j++)
+            dup |= arr[j] == c->held[h].page;
+        if (h >= 0 && !dup)
+            arr[i] = pre[i] = c->held[h].page;
+    }
+    unsigned long got = pa_alloc_pages_bulk_mempolicy(a, gfp, want, arr);
+    unsigned long populated = 0;
+    for (unsigned long i = 0; i < want; i++)
+        populated += arr[i] != NULL;
+    CHECK_EQ(got, populated);                        /* B4, B19: bad gfp included */
+    for (unsigned long i = 0; i < want; i++) {
+        if (pre[i])
+            CHECK(arr[i] == pre[i]);
+        else if (arr[i])
+            claim(c, arr[i], 0, policy_gfp(c, gfp), PA_NUMA_NO_NODE, policy);
+    }
+}
+
+/* B20: a random (sometimes invalid) policy, checked against the syscall's
+ * rules and read back; or a random interleave weight. */
+static void op_mempolicy(struct ctx *c)
+{
+    pa_allocator *a = c->a;
+    if (below(c, 4) == 0) {
+        int nid = (int)below(c, NR_NODES + 2) - 1;
+        unsigned w = below(c, 4) ? 1 + below(c, 4) : below(c, 300);
+        int err = pa_set_interleave_weight(a, nid, w);
+        bool ok = nid >= 0 && nid < NR_NODES && w >= 1 && w <= 255;
+        CHECK_EQ(err, ok ? 0 : -EINVAL);
+        if (ok)
+            CHECK_EQ(pa_get_interleave_weight(a, nid), (int)w);
+        c->bad_inputs += !ok;
+        return;
+    }
+    int mode = (int)below(c, PA_MPOL_MAX + 2) - 1;   /* -1 .. PA_MPOL_MAX */
+    pa_nodemask_t m = { { below(c, 4) ? rnd(c) & 0x7 : 0 } };
+    uint64_t real = m.bits[0] & ((1ull << NR_NODES) - 1);
+    int want_mode = mode, err = pa_set_mempolicy(a, mode, below(c, 8) || m.bits[0] ? &m : NULL);
+    bool ok;
+    if (mode < 0 || mode >= PA_MPOL_MAX)
+        ok = false;
+    else if (mode == PA_MPOL_DEFAULT || mode == PA_MPOL_LOCAL)
+        ok = m.bits[0] == 0;
+    else if (mode == PA_MPOL_PREFERRED && m.bits[0] == 0)
+        ok = true, want_mode = PA_MPOL_LOCAL;
+    else
+        ok = real != 0;
+    CHECK_EQ(err, ok ? 0 : -EINVAL);
+    c->bad_inputs += !ok;
+    if (ok) {
+        c->mpol_mode = want_mode;
+        memset(&c->mpol_nodes, 0, sizeof(c->mpol_nodes));
+        if (want_mode == PA_MPOL_PREFERRED)
+            c->mpol_nodes.bits[0] = real & -real;      /* its first node */
+        else if (want_mode != PA_MPOL_DEFAULT && want_mode != PA_MPOL_LOCAL)
+            c->mpol_nodes.bits[0] = real;
+    }
+    int got_mode = -1;
+    pa_nodemask_t got_nodes;
+    CHECK_EQ(pa_get_mempolicy(a, &got_mode, &got_nodes), 0);
+    CHECK_EQ(got_mode, c->mpol_mode);
+    CHECK_EQ(got_nodes.bits[0], c->mpol_nodes.bits[0]);
 }
 
 static void op_bulk(struct ctx *c, int kind)
@@ -279,15 +398,12 @@ static void op_bulk(struct ctx *c, int kind)
         : kind == 2 ? pa_alloc_pages_bulk_fill(a, gfp, nid, use_mask ? &m : NULL, want, arr)
                     : pa_alloc_pages_bulk_array(a, gfp, want, arr);
     CHECK(got <= want);
-    /* BULK.md B4: the number of populated slots, pre-populated ones too
-     * (0 for rejected arguments). */
+    /* BULK.md B4, B19: the number of populated slots, pre-populated ones
+     * too, on every path: rejected arguments (a bad gfp or node) included. */
     unsigned long populated = 0;
     for (unsigned long i = 0; i < want; i++)
         populated += arr[i] != NULL;
-    if (!gfp_valid(a, gfp) || !nid_ok(nid))
-        CHECK_EQ(got, 0);
-    else
-        CHECK_EQ(got, populated);
+    CHECK_EQ(got, populated);
     for (unsigned long i = 0; i < want; i++) {
         if (pre[i]) {
             CHECK(arr[i] == pre[i]);                 /* populated slots are kept */
@@ -394,7 +510,7 @@ static void op_bad_free(struct ctx *c)
 static void op_config(struct ctx *c)
 {
     pa_allocator *a = c->a;
-    switch (below(c, 4)) {
+    switch (below(c, 5)) {
     case 0: {
         int cpu = (int)below(c, NR_CPUS + 3) - 2;    /* -2 .. NR_CPUS */
         int err = pa_bind_cpu(a, cpu);
@@ -432,6 +548,9 @@ static void op_config(struct ctx *c)
         }
         break;
     }
+    case 3:
+        op_mempolicy(c);
+        break;
     default:
         if (below(c, 2))
             pa_drain_local_pages(a);
@@ -499,8 +618,10 @@ static void run(struct ctx *c, unsigned variant, long ops, struct driver_stats *
             op = 45 + below(c, 20);
         if (op < 18)
             op_alloc(c, (int)(op % 3));
-        else if (op < 33)
+        else if (op < 30)
             op_bulk(c, (int)(op % 5));
+        else if (op < 33)
+            op_bulk_mempolicy(c);
         else if (op < 45)
             op_alloc(c, 0);
         else if (op < 60)
@@ -526,6 +647,7 @@ static void run(struct ctx *c, unsigned variant, long ops, struct driver_stats *
     /* Everything back: exact page count and counters. */
     CHECK_EQ(pa_set_fail_page_alloc(c->a, NULL), 0);
     CHECK_EQ(pa_set_mems_allowed(c->a, NULL), 0);
+    CHECK_EQ(pa_set_mempolicy(c->a, PA_MPOL_DEFAULT, NULL), 0);
     while (c->n) {
         struct block h = unclaim(c, c->n - 1);
         pa_free_pages(c->a, h.page, h.order);
@@ -542,6 +664,7 @@ static void run(struct ctx *c, unsigned variant, long ops, struct driver_stats *
     CHECK_EQ(pa_vm_event(c->a, PA_PGFREE), c->freed_pages);
     CHECK_EQ(pa_vm_event(c->a, PA_NUMA_HIT) + pa_vm_event(c->a, PA_NUMA_MISS),
              pa_vm_event(c->a, PA_NUMA_LOCAL) + pa_vm_event(c->a, PA_NUMA_OTHER));
+    CHECK(pa_vm_event(c->a, PA_NUMA_INTERLEAVE_HIT) <= pa_vm_event(c->a, PA_NUMA_HIT));
     for (uint64_t pfn = 0; pfn < c->a->nr_pfns; pfn++)
         CHECK_EQ(c->owned[pfn], 0);
     pa_free_pages(c->other, c->foreign, 0);

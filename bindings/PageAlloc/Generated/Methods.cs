@@ -225,6 +225,37 @@ public static unsafe partial class Methods
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     public static partial void pa_release_pages(pa_allocator* a, [NativeTypeName("struct pa_page **")] pa_page** pages, [NativeTypeName("unsigned long")] nuint nr);
 
+    [LibraryImport("pagealloc", EntryPoint = "pa_alloc_pages_bulk_node")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [return: NativeTypeName("unsigned long")]
+    public static partial nuint pa_alloc_pages_bulk_node(pa_allocator* a, [NativeTypeName("pa_gfp_t")] uint gfp, int nid, [NativeTypeName("unsigned long")] nuint nr_pages, [NativeTypeName("struct pa_page **")] pa_page** array);
+
+    [LibraryImport("pagealloc", EntryPoint = "pa_set_mempolicy")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    public static partial int pa_set_mempolicy(pa_allocator* a, int mode, [NativeTypeName("const pa_nodemask_t *")] pa_nodemask_t* nodes);
+
+    [LibraryImport("pagealloc", EntryPoint = "pa_get_mempolicy")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    public static partial int pa_get_mempolicy(pa_allocator* a, int* mode, pa_nodemask_t* nodes);
+
+    [LibraryImport("pagealloc", EntryPoint = "pa_set_interleave_weight")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    public static partial int pa_set_interleave_weight(pa_allocator* a, int nid, [NativeTypeName("unsigned int")] uint weight);
+
+    [LibraryImport("pagealloc", EntryPoint = "pa_get_interleave_weight")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    public static partial int pa_get_interleave_weight(pa_allocator* a, int nid);
+
+    [LibraryImport("pagealloc", EntryPoint = "pa_alloc_pages_bulk_mempolicy")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [return: NativeTypeName("unsigned long")]
+    public static partial nuint pa_alloc_pages_bulk_mempolicy(pa_allocator* a, [NativeTypeName("pa_gfp_t")] uint gfp, [NativeTypeName("unsigned long")] nuint nr_pages, [NativeTypeName("struct pa_page **")] pa_page** array);
+
+    [LibraryImport("pagealloc", EntryPoint = "pa_alloc_pages_bulk_mempolicy_list")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [return: NativeTypeName("unsigned long")]
+    public static partial nuint pa_alloc_pages_bulk_mempolicy_list(pa_allocator* a, [NativeTypeName("pa_gfp_t")] uint gfp, [NativeTypeName("unsigned long")] nuint nr_pages, [NativeTypeName("struct pa_list_head *")] pa_list_head* list);
+
     [LibraryImport("pagealloc", EntryPoint = "pa_list_init")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     public static partial void pa_list_init([NativeTypeName("struct pa_list_head *")] pa_list_head* list);

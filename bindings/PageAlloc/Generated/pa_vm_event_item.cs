@@ -19,5 +19,6 @@ public enum pa_vm_event_item : uint
     PA_NUMA_OTHER,
     PA_ALLOCSTALL,
     PA_PGFAIL,
+    PA_NUMA_INTERLEAVE_HIT,
     PA_NR_VM_EVENT_ITEMS,
 }

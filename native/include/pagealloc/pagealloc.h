@@ -283,6 +283,63 @@ PA_API void pa_free_pages_bulk(pa_allocator *a, struct pa_list_head *list);
  * NULL (Kernel: release_pages). */
 PA_API void pa_release_pages(pa_allocator *a, struct pa_page **pages, unsigned long nr);
 
+/* ---- 6.14 bulk names and memory policies (Kernel: mm/mempolicy.c, 6.18) ---- */
+
+/* Kernel: alloc_pages_bulk_node() (6.14's name for alloc_pages_bulk_array_node):
+ * pa_alloc_pages_bulk's array form on node nid (PA_NUMA_NO_NODE: this thread's
+ * node), no nodemask. Returns the populated slots, as every array form does. */
+PA_API unsigned long pa_alloc_pages_bulk_node(pa_allocator *a, pa_gfp_t gfp, int nid,
+                                              unsigned long nr_pages, struct pa_page **array);
+
+/* Memory policy modes: the kernel's enum mempolicy_mode values (set_mempolicy(2)). */
+enum pa_mempolicy_mode {
+    PA_MPOL_DEFAULT = 0,           /* no policy: this thread's node */
+    PA_MPOL_PREFERRED = 1,         /* one node first, then the usual fallback */
+    PA_MPOL_BIND = 2,              /* only the mask's nodes */
+    PA_MPOL_INTERLEAVE = 3,        /* the mask's nodes in turn, page by page */
+    PA_MPOL_LOCAL = 4,             /* this thread's node, stated explicitly */
+    PA_MPOL_PREFERRED_MANY = 5,    /* the mask's nodes first, then any node */
+    PA_MPOL_WEIGHTED_INTERLEAVE = 6, /* in turn, each node for its weight's pages */
+    PA_MPOL_MAX
+};
+
+/* Sets the calling thread's memory policy for a (Kernel: set_mempolicy(2)).
+ * nodes may be NULL (empty). Nodes a lacks, or without memory, are dropped.
+ * -EINVAL: unknown mode; a mask given to DEFAULT or LOCAL; an empty mask
+ * (after dropping) for BIND, INTERLEAVE, PREFERRED_MANY, WEIGHTED_INTERLEAVE,
+ * or a non-empty one left empty for PREFERRED. PREFERRED with an empty mask
+ * is LOCAL. The interleave position restarts at the mask's first node. */
+PA_API int pa_set_mempolicy(pa_allocator *a, int mode, const pa_nodemask_t *nodes);
+
+/* The calling thread's policy for a (Kernel: get_mempolicy(2) without
+ * flags): *mode a PA_MPOL_* value, *nodes its mask (empty for DEFAULT and
+ * LOCAL; PREFERRED's one node). Either pointer may be NULL. 0 or -EINVAL. */
+PA_API int pa_get_mempolicy(pa_allocator *a, int *mode, pa_nodemask_t *nodes);
+
+/* Weighted interleave weight of node nid, 1..255, for every thread of a
+ * (Kernel: /sys/kernel/mm/mempolicy/weighted_interleave/nodeN). Default 1.
+ * Returns 0, or -EINVAL for a bad node or weight. */
+PA_API int pa_set_interleave_weight(pa_allocator *a, int nid, unsigned int weight);
+/* The weight of node nid (1..255), or -EINVAL. */
+PA_API int pa_get_interleave_weight(pa_allocator *a, int nid);
+
+/* Kernel: alloc_pages_bulk_mempolicy(): the array form placed by the calling
+ * thread's policy (the default policy under PA_GFP_THISNODE). INTERLEAVE and
+ * WEIGHTED_INTERLEAVE split the request into one bulk call per node, over
+ * consecutive windows of the array, and advance the thread's interleave
+ * position; PREFERRED_MANY tries the mask's nodes without reclaim, then any
+ * node; other modes are one call on the policy's node and mask. Returns the
+ * populated slots of array[0..nr_pages) (B4); 0 only for NULL a or array. */
+PA_API unsigned long pa_alloc_pages_bulk_mempolicy(pa_allocator *a, pa_gfp_t gfp,
+                                                   unsigned long nr_pages,
+                                                   struct pa_page **array);
+
+/* The same placement onto a list (appended); returns the pages added. The
+ * kernel has no list form; this one serves callers that keep pages on lists. */
+PA_API unsigned long pa_alloc_pages_bulk_mempolicy_list(pa_allocator *a, pa_gfp_t gfp,
+                                                        unsigned long nr_pages,
+                                                        struct pa_list_head *list);
+
 /* ---- Page lists ------------------------------------------------------------- */
 
 PA_API void pa_list_init(struct pa_list_head *list);
@@ -356,6 +413,7 @@ enum pa_vm_event_item {
     PA_NUMA_HIT, PA_NUMA_MISS, PA_NUMA_FOREIGN, PA_NUMA_LOCAL, PA_NUMA_OTHER,
     PA_ALLOCSTALL,       /* slow-path entries that called reclaim */
     PA_PGFAIL,           /* allocation calls that returned NULL / nothing */
+    PA_NUMA_INTERLEAVE_HIT, /* interleaved single allocations that got their node */
     PA_NR_VM_EVENT_ITEMS
 };
 /* Event count summed over CPUs and nodes; 0 for a bad item. */

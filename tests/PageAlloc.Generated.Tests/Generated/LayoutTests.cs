@@ -250,6 +250,12 @@ public sealed unsafe class LayoutTests
     }
 
     [Fact]
+    public void pa_mempolicy_mode_has_the_size_clang_computed()
+    {
+        Assert.Equal(4, sizeof(pa_mempolicy_mode));
+    }
+
+    [Fact]
     public void pa_vm_event_item_has_the_size_clang_computed()
     {
         Assert.Equal(4, sizeof(pa_vm_event_item));
