@@ -3,7 +3,16 @@
 #include "internal.h"
 
 /* Kernel: sysctl_lowmem_reserve_ratio defaults (DMA, DMA32, NORMAL, MOVABLE). */
-static const unsigned lowmem_reserve_ratio[PA_NR_ZONES] = { 256, 256, 32, 0 };
+static const unsigned default_lowmem_reserve_ratio[PA_NR_ZONES] = { 256, 256, 32, 0 };
+
+/* The config's ratios, or the defaults when it sets none. */
+static const unsigned *lowmem_reserve_ratio(const struct pa_allocator *a)
+{
+    for (int i = 0; i < PA_NR_ZONES; i++)
+        if (a->cfg.lowmem_reserve_ratio[i])
+            return a->cfg.lowmem_reserve_ratio;
+    return default_lowmem_reserve_ratio;
+}
 
 static uint64_t int_sqrt(uint64_t x)
 {
@@ -105,11 +114,12 @@ void setup_per_zone_wmarks(struct pa_allocator *a)
  * zones above it up to j divided by its ratio. */
 void setup_per_zone_lowmem_reserve(struct pa_allocator *a)
 {
+    const unsigned *ratios = lowmem_reserve_ratio(a);
     for (int nid = 0; nid < a->nr_nodes; nid++) {
         struct pa_node *n = &a->nodes[nid];
         for (int i = 0; i < PA_NR_ZONES; i++) {
             struct pa_zone *z = &n->zones[i];
-            unsigned ratio = lowmem_reserve_ratio[i];
+            unsigned ratio = ratios[i];
             bool clear = !ratio || !z->managed;
             uint64_t managed = 0;
             for (int j = 0; j < PA_NR_ZONES; j++)

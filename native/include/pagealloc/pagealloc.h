@@ -178,6 +178,11 @@ struct pa_config {
      * watermark; else >= 8, high = managed / fraction split over the node's
      * CPUs (with PA_CFG_PCP_AUTOTUNE: high_min = high_max = that value). */
     uint32_t percpu_pagelist_high_fraction;
+    /* Kernel: vm.lowmem_reserve_ratio per zone (DMA, DMA32, NORMAL, MOVABLE):
+     * zone z keeps back from requests that could use higher zones their
+     * managed pages / ratio[z] (0: nothing). All four 0: the kernel's
+     * defaults 256, 256, 32, 0. */
+    uint32_t lowmem_reserve_ratio[PA_NR_ZONES];
 };
 
 /* Fills cfg with the defaults: one node with one NORMAL zone of 65536 pages
