@@ -30,9 +30,13 @@ struct peer_api {
 /* What a candidate's cycle works on; one per thread. */
 struct bench_env {
     pa_allocator *a;
+    pa_page_pool *pp;        /* an order-0 page pool over a, owned by the bench thread */
     struct pa_page *pages[BENCH_MAX_BATCH];
     void *ptrs[BENCH_MAX_BATCH];
     struct peer_api mimalloc, jemalloc;
+    int cpu;                 /* the CPU the thread is pinned to (DPDK's lcore) */
+    void *dpdk_pool;         /* struct rte_mempool *, NULL when DPDK did not load */
+    void *dpdk_cache;        /* struct rte_mempool_cache * of the lcore */
 };
 
 struct candidate {
@@ -60,6 +64,11 @@ void cycle_malloc(struct bench_env *env, unsigned batch, unsigned order);
 void cycle_aligned_alloc(struct bench_env *env, unsigned batch, unsigned order);
 void cycle_mimalloc(struct bench_env *env, unsigned batch, unsigned order);
 void cycle_jemalloc(struct bench_env *env, unsigned batch, unsigned order);
+
+/* dpdk.c: rte_mempool with a per-lcore cache (built when pkg-config finds libdpdk). */
+int dpdk_load(struct bench_env *env, int cpu, char *status, size_t size);
+void cycle_dpdk(struct bench_env *env, unsigned batch, unsigned order);
+void cycle_dpdk_single(struct bench_env *env, unsigned batch, unsigned order);
 
 /* env.c: allocator set-up and CPU pinning. */
 int pin_to_cpu(int cpu);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 using System;
 using System.Buffers;
+using System.Collections.Generic;
 using System.Numerics;
 using System.Threading;
 using PageAlloc.Native;
@@ -9,33 +10,82 @@ namespace PageAlloc;
 
 /// <summary>
 /// A <see cref="MemoryPool{T}"/> whose buffers are page blocks of a <see cref="PageAllocator"/>:
-/// give it to <c>System.IO.Pipelines</c> (<c>new PipeOptions(pool: ...)</c>) or any other consumer
-/// of <see cref="MemoryPool{T}"/>. Each <see cref="Rent(int)"/> allocates one block of
+/// give it to <c>System.IO.Pipelines</c> (<c>new PipeOptions(pool: ...)</c>), to Kestrel, or to any
+/// other consumer of <see cref="MemoryPool{T}"/>. <see cref="Rent(int)"/> hands out a block of
 /// 2^order contiguous pages (the smallest order that holds the size asked for) and the buffer's
-/// <c>Dispose</c> frees it, so the allocator's buddy merging, not the pool,
-/// decides what is kept; the pages go back once the owner is disposed and the last pin released
-/// (see <see cref="PageBlockMemoryManager"/>).
+/// <c>Dispose</c> returns it.
 /// </summary>
 /// <remarks>
-/// <para>The pool keeps the native allocator alive (as a <see cref="PageBlock"/> does): it keeps
-/// working after the <see cref="PageAllocator"/> is disposed, and the native allocator goes when
-/// the pool and the last block are released. <see cref="Rent(int)"/> may be called from any
-/// thread; after <c>Dispose</c> it throws <see cref="ObjectDisposedException"/>, while buffers
-/// already rented stay valid until they are disposed.</para>
+/// <para>Buffers pass <c>MemoryMarshal.TryGetArray</c> when the allocator has a managed arena
+/// (<see cref="PageAllocatorOptions.ManagedArena"/>; the pool made by <see cref="PageMemoryPool()"/>
+/// has one): Kestrel's socket transport and every API that takes <c>byte[]</c> segments need that.
+/// Over native memory they work everywhere else.</para>
+/// <para>One-page buffers come from page pools (<c>pa_page_pool</c>, see <see cref="PagePool"/>),
+/// one per thread that rents: the renting thread is its pool's context (the kernel's NAPI loop),
+/// so a rent takes no lock and no atomic operation, and a buffer returned on the thread that
+/// rented it goes straight back into that pool's cache. A buffer returned on another thread
+/// goes through the renting pool's recycle ring (<c>pa_page_pool_put_page</c> without
+/// <c>allow_direct</c>), from which its thread refills. Larger buffers take the plain path
+/// (<c>pa_alloc_pages_node</c> / <c>pa_free_pages</c>). Each thread's pool holds at most its cache
+/// (128 pages) and ring (1024) until the pool is disposed, also after the thread ends.</para>
+/// <para>Owners (<see cref="PageBlockMemoryManager"/>) are reused, one per page frame: a rent in
+/// steady state allocates nothing managed and registers no finalizer. A buffer never disposed is
+/// reported when the pool is disposed or finalized: one warning line through the allocator's
+/// <see cref="PageAllocator.Log"/> (standard error without a handler) with the count of buffers
+/// still out. Disposing a buffer twice is harmless; nothing returns a page twice.</para>
+/// <para>The pool keeps the native allocator alive: it keeps working after the
+/// <see cref="PageAllocator"/> is disposed, and the native allocator goes when the pool is
+/// disposed and its last buffer returned. <see cref="Rent(int)"/> and a buffer's <c>Dispose</c> may
+/// be called from any thread; after the pool's <c>Dispose</c>, <see cref="Rent(int)"/> throws
+/// <see cref="ObjectDisposedException"/> while buffers already rented stay valid until they are
+/// disposed (their pages then go straight back to the allocator).</para>
 /// <para>A <c>Pipe</c> uses the pool only for a size hint up to <see cref="MaxBufferSize"/> and
 /// falls back to <c>ArrayPool</c> above it (as with ASP.NET Core's <c>PinnedBlockMemoryPool</c>).</para>
 /// </remarks>
 public sealed unsafe class PageMemoryPool : MemoryPool<byte>
 {
-    private readonly AllocatorHandle _handle;
+    // Buffers returned off their renting thread (or after Dispose) count down from here; Dispose
+    // adds the buffers its thread contexts counted out minus this bias, and whoever brings the sum
+    // to 0 releases the allocator.
+    private const long PendingBias = 1L << 62;
+
+    private static long s_nextId;
+
+    // The calling thread's context of the pool it used last (by id: no reference that would keep
+    // an undisposed pool from being finalized).
+    [ThreadStatic]
+    private static long t_poolId;
+    [ThreadStatic]
+    private static ThreadContext? t_context;
+
+    private readonly long _id = Interlocked.Increment(ref s_nextId);
+    private readonly AllocatorHandle _handle = null!;
+    private readonly pa_allocator* _allocator;
+    private readonly ManagedArena? _arena;
+    private readonly PageAllocator? _ownAllocator;
+    private readonly BufferOwnerTable _owners = null!;
+    private readonly List<ThreadContext> _contexts = [];
+    private readonly ThreadLocal<ThreadContext?> _threadContexts = new();
     private readonly Gfp _gfp;
     private readonly int _pageShift;
-    private readonly int _maxOrder;
+    private long _pending = PendingBias;
     private int _disposed;
+
+    /// <summary>A pool over its own allocator with a managed arena: the defaults of
+    /// <see cref="PageAllocatorOptions"/> (one node, 256 MiB) with
+    /// <see cref="PageAllocatorOptions.ManagedArena"/> on, so every buffer passes
+    /// <c>MemoryMarshal.TryGetArray</c>; blocks of order 0 to <see cref="PageAllocator.MaxOrder"/>.
+    /// The allocator goes with the pool and its last buffer.</summary>
+    /// <exception cref="InsufficientMemoryException">The arena could not be allocated.</exception>
+    public PageMemoryPool()
+        : this(new PageAllocator(new PageAllocatorOptions { ManagedArena = true }), Gfp.Kernel, Methods.PA_MAX_ORDER, ownsAllocator: true)
+    {
+    }
 
     /// <summary>A pool over <paramref name="allocator"/> serving blocks of order 0 to
     /// <paramref name="maxOrder"/>.</summary>
-    /// <param name="allocator">The allocator; must have memory (not metadata-only).</param>
+    /// <param name="allocator">The allocator; must have memory (not metadata-only). Its buffers pass
+    /// <c>MemoryMarshal.TryGetArray</c> when it has a managed arena.</param>
     /// <param name="gfp">The flags of every allocation.</param>
     /// <param name="maxOrder">The largest order served, 0 to <see cref="PageAllocator.MaxOrder"/>;
     /// <see cref="MaxBufferSize"/> is the page size shifted by it.</param>
@@ -45,6 +95,11 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxOrder"/> is out of range.</exception>
     /// <exception cref="ObjectDisposedException"><paramref name="allocator"/> is disposed.</exception>
     public PageMemoryPool(PageAllocator allocator, Gfp gfp = Gfp.Kernel, int maxOrder = Methods.PA_MAX_ORDER)
+        : this(allocator, gfp, maxOrder, ownsAllocator: false)
+    {
+    }
+
+    private PageMemoryPool(PageAllocator allocator, Gfp gfp, int maxOrder, bool ownsAllocator)
     {
         ArgumentNullException.ThrowIfNull(allocator);
         PageAllocator.CheckGfp(gfp);
@@ -56,23 +111,55 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
         }
 
         allocator.ThrowIfDisposed();
+        _owners = new BufferOwnerTable(allocator.PfnLimit());
         allocator.Handle.AddRef();
         _handle = allocator.Handle;
+        _allocator = allocator.Pointer;
+        _arena = _handle.Arena;
+        _ownAllocator = ownsAllocator ? allocator : null;
         _gfp = gfp;
         _pageShift = BitOperations.Log2((uint)allocator.PageSize);
-        _maxOrder = maxOrder;
+        MaxOrder = maxOrder;
         MaxBufferSize = allocator.PageSize << maxOrder;
     }
 
-    /// <summary>Releases the allocator reference of a pool that was never disposed.</summary>
+    /// <summary>Reports the buffers never returned and releases the allocator reference of a pool
+    /// that was never disposed.</summary>
     ~PageMemoryPool()
     {
         Dispose(false);
     }
 
-    /// <summary>The largest buffer <see cref="Rent(int)"/> serves: the page size shifted by the
-    /// largest order served.</summary>
+    /// <summary>The largest buffer <see cref="Rent(int)"/> serves: the page size shifted by
+    /// <see cref="MaxOrder"/>.</summary>
     public override int MaxBufferSize { get; }
+
+    /// <summary>The largest order served.</summary>
+    public int MaxOrder { get; }
+
+    /// <summary>Buffers rented and not yet returned.</summary>
+    public long RentedBuffers
+    {
+        get
+        {
+            long pending = Interlocked.Read(ref _pending);
+            if (Volatile.Read(ref _disposed) != 0 && pending < PendingBias / 2)
+            {
+                return pending;
+            }
+
+            long counted = 0;
+            lock (_contexts)
+            {
+                foreach (ThreadContext context in _contexts)
+                {
+                    counted += Volatile.Read(ref context.Rented) - Volatile.Read(ref context.Returned);
+                }
+            }
+
+            return counted - (PendingBias - pending);
+        }
+    }
 
     /// <summary>The order of the block <see cref="Rent(int)"/> allocates for a size.</summary>
     /// <param name="minBufferSize">The size; 0 or less (-1 is the usual "any size") means one page.</param>
@@ -90,43 +177,99 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
         return BitOperations.Log2(BitOperations.RoundUpToPowerOf2(pages));
     }
 
-    /// <summary>Allocates a block of at least <paramref name="minBufferSize"/> bytes: one page for
+    /// <summary>Rents a block of at least <paramref name="minBufferSize"/> bytes: one page for
     /// 0 or less, else the smallest power-of-two number of pages that holds it. The owner's
     /// <see cref="IMemoryOwner{T}.Memory"/> is the whole block.</summary>
     /// <param name="minBufferSize">The size wanted; -1 (the default) or any value up to 0 means one page.</param>
     /// <returns>The block's owner, a <see cref="PageBlockMemoryManager"/>; dispose it to return the pages.</returns>
-    /// <remarks>Calls <c>pa_alloc_pages_node</c> on the calling thread's CPU's node.</remarks>
+    /// <remarks>Calls <c>pa_page_pool_alloc_pages</c> on the calling thread's page pool for one page
+    /// (made with <c>pa_page_pool_create</c> on the thread's first rent), <c>pa_alloc_pages_node</c>
+    /// on the calling thread's CPU's node for more.</remarks>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="minBufferSize"/> is larger than <see cref="MaxBufferSize"/>.</exception>
     /// <exception cref="InsufficientMemoryException">The allocator has no free block of that order.</exception>
     /// <exception cref="ObjectDisposedException">The pool is disposed.</exception>
     public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
     {
         int order = OrderFor(minBufferSize);
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        ThreadContext context = t_poolId == _id ? t_context! : EnterPool();
 
-        // A reference for the duration of the call, so a concurrent Dispose cannot destroy the
-        // allocator under pa_alloc_pages_node.
-        _handle.AddRef();
-        try
+        // Busy while the native pool is used: Dispose waits for it (see Dispose).
+        Volatile.Write(ref context.Busy, 1);
+        if (Volatile.Read(ref _disposed) != 0)
         {
-            pa_page* page = Methods.pa_alloc_pages_node(_handle.Pointer, (uint)_gfp, (uint)order, Methods.PA_NUMA_NO_NODE);
-            if (page == null)
+            Volatile.Write(ref context.Busy, 0);
+            ObjectDisposedException.ThrowIf(true, this);
+        }
+
+        pa_page* page = order == 0
+            ? Methods.pa_page_pool_alloc_pages(context.Pool, (uint)_gfp)
+            : Methods.pa_alloc_pages_node(_allocator, (uint)_gfp, (uint)order, Methods.PA_NUMA_NO_NODE);
+        if (page != null)
+        {
+            context.Rented++;
+        }
+
+        Volatile.Write(ref context.Busy, 0);
+        if (page == null)
+        {
+            throw new InsufficientMemoryException($"No free block of order {order} ({_gfp}).");
+        }
+
+        return Lease(page, order, context);
+    }
+
+    /// <summary>Takes a block back from its owner (disposed and unpinned). On the renting thread,
+    /// into its page pool's cache (order 0) or the allocator; on any other thread, or after
+    /// Dispose, through the renting pool's ring (a destroyed pool hands it to the allocator) and
+    /// counted down atomically. The owner may be leased again as soon as the pages are back, so
+    /// nothing of it is read afterwards.</summary>
+    internal void Return(PageBlockMemoryManager owner)
+    {
+        ThreadContext context = owner.Context;
+        pa_page* page = owner.Page;
+        int order = owner.Order;
+        if (context.Owner == Thread.CurrentThread)
+        {
+            Volatile.Write(ref context.Busy, 1);
+            if (Volatile.Read(ref _disposed) == 0)
             {
-                throw new InsufficientMemoryException($"No free block of order {order} ({_gfp}).");
+                if (order == 0)
+                {
+                    Methods.pa_page_pool_recycle_direct(context.Pool, page);
+                }
+                else
+                {
+                    Methods.pa_free_pages(_allocator, page, (uint)order);
+                }
+
+                context.Returned++;
+                Volatile.Write(ref context.Busy, 0);
+                return;
             }
 
-            int pageSize = 1 << _pageShift;
-            return new PageBlockMemoryManager(new PageBlock(_handle, _handle.Pointer, page, order, pageSize));
+            Volatile.Write(ref context.Busy, 0);
         }
-        finally
+
+        if (order == 0)
+        {
+            Methods.pa_page_pool_put_page(context.Pool, page, -1, false);
+        }
+        else
+        {
+            Methods.pa_free_pages(_allocator, page, (uint)order);
+        }
+
+        if (Interlocked.Decrement(ref _pending) == 0)
         {
             _handle.DangerousRelease();
         }
     }
 
-    /// <summary>Stops new rents and releases the allocator reference; rented buffers stay valid.
-    /// Disposing twice is harmless.</summary>
+    /// <summary>Stops new rents, destroys the thread contexts' page pools (their caches and rings go
+    /// back to the allocator) and releases the pool's allocator reference: the allocator goes when
+    /// the last buffer is returned. Reports the buffers still out. Disposing twice is harmless.</summary>
     /// <param name="disposing">False on the finalizer thread (counted by the leak gate).</param>
+    /// <remarks>Calls <c>pa_page_pool_destroy</c> for each thread's pool.</remarks>
     protected override void Dispose(bool disposing)
     {
         // _handle is null when the constructor threw before taking its reference.
@@ -144,6 +287,125 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
             GC.SuppressFinalize(this);
         }
 
-        _handle.DangerousRelease();
+        // An asymmetric Dekker handshake: a thread in Rent or Return wrote Busy before reading
+        // _disposed; this barrier makes every such write visible here, or makes that thread see
+        // _disposed. After the wait no thread uses a context's native pool on its own again.
+        Interlocked.MemoryBarrierProcessWide();
+        long outstanding = 0;
+        lock (_contexts)
+        {
+            foreach (ThreadContext context in _contexts)
+            {
+                var wait = new SpinWait();
+                while (Volatile.Read(ref context.Busy) != 0)
+                {
+                    wait.SpinOnce();
+                }
+
+                outstanding += context.Rented - context.Returned;
+                Methods.pa_page_pool_destroy(context.Pool);
+            }
+        }
+
+        long rented = Interlocked.Add(ref _pending, outstanding - PendingBias);
+        if (rented > 0)
+        {
+            OwnerDiagnostics.BuffersLeaked(rented);
+            _handle.Log(PageAllocatorLogLevel.Warning,
+                $"PageMemoryPool {(disposing ? "disposed" : "finalized")} with {rented} buffer(s) never returned; their pages stay allocated until they are disposed");
+        }
+        else
+        {
+            _handle.DangerousRelease();
+        }
+
+        if (disposing)
+        {
+            _threadContexts.Dispose();
+            _ownAllocator?.Dispose();
+        }
+    }
+
+    /// <summary>The calling thread's context of this pool, made (with its page pool) on the thread's
+    /// first rent; remembered as the thread's last pool.</summary>
+    /// <exception cref="ObjectDisposedException">The pool is disposed.</exception>
+    private ThreadContext EnterPool()
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        ThreadContext? context = _threadContexts.Value;
+        if (context is null)
+        {
+            lock (_contexts)
+            {
+                // Under the lock Dispose walks the contexts with: a context made here is seen there.
+                ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+                context = new ThreadContext(CreatePagePool());
+                _contexts.Add(context);
+            }
+
+            _threadContexts.Value = context;
+        }
+
+        t_poolId = _id;
+        t_context = context;
+        return context;
+    }
+
+    private pa_page_pool* CreatePagePool()
+    {
+        var parameters = new pa_page_pool_params { order = 0, nid = Methods.PA_NUMA_NO_NODE };
+        pa_page_pool* pool = null;
+        int rc = Methods.pa_page_pool_create(_allocator, &parameters, &pool);
+        if (rc != 0 || pool == null)
+        {
+            throw new InsufficientMemoryException($"pa_page_pool_create failed ({rc}).");
+        }
+
+        return pool;
+    }
+
+    private PageBlockMemoryManager Lease(pa_page* page, int order, ThreadContext context)
+    {
+        byte* address = (byte*)Methods.pa_page_address(_allocator, page);
+        ManagedArena? arena = _arena;
+        long pfn;
+        int offset = 0;
+        if (arena is not null)
+        {
+            offset = arena.OffsetOf(address);
+            pfn = (long)(address - arena.Memory) >> _pageShift;
+        }
+        else
+        {
+            pfn = (long)Methods.pa_page_to_pfn(_allocator, page);
+        }
+
+        PageBlockMemoryManager owner = _owners.Get(pfn, this, arena?.Array);
+        owner.Lease(page, address, offset, order, 1 << (_pageShift + order), context);
+        return owner;
+    }
+
+    /// <summary>One renting thread's share of the pool: its page pool, of which it is the context,
+    /// and its counts, written by that thread only while <see cref="Busy"/>.</summary>
+    internal sealed class ThreadContext
+    {
+        internal ThreadContext(pa_page_pool* pool)
+        {
+            Pool = pool;
+            Owner = Thread.CurrentThread;
+        }
+
+        internal pa_page_pool* Pool { get; }
+
+        /// <summary>The renting thread: returns on it are direct.</summary>
+        internal Thread Owner { get; }
+
+        /// <summary>1 while the owner thread is inside the native pool.</summary>
+        internal int Busy;
+
+        /// <summary>Buffers rented, and those returned on the owner thread.</summary>
+        internal long Rented;
+
+        internal long Returned;
     }
 }
