@@ -108,8 +108,9 @@ function Invoke-Pack([switch] $NoBuild) {
     Invoke-Checked dotnet $arguments
 }
 
-# Installs what `bench` needs and may lack: valgrind (instruction counts), the peer allocators
-# mimalloc and jemalloc (optional: the report says which ran) and a TrueType font for the chart.
+# Installs what `bench` needs and may lack: valgrind (instruction counts), the peers mimalloc,
+# jemalloc and DPDK's rte_mempool (dpdk-dev, linked through pkg-config; optional: the report
+# says which ran) and a TrueType font for the chart.
 function Install-BenchTools {
     $apt = [bool](Get-Command apt-get -ErrorAction SilentlyContinue)
     $required = @()
@@ -117,6 +118,9 @@ function Install-BenchTools {
     if (-not (Test-Path $BenchFont)) { $required += 'fonts-dejavu-core' }
     $optional = @(@{ Lib = 'libmimalloc.so.2'; Package = 'libmimalloc2.0' }, @{ Lib = 'libjemalloc.so.2'; Package = 'libjemalloc2' } |
         Where-Object { -not (& ldconfig -p | Select-String -SimpleMatch $_.Lib) } | ForEach-Object { $_.Package })
+    $hasDpdk = $false
+    if (Get-Command pkg-config -ErrorAction SilentlyContinue) { & pkg-config --exists libdpdk; $hasDpdk = $LASTEXITCODE -eq 0 }
+    if (-not $hasDpdk) { $optional += @('pkgconf', 'dpdk-dev') }
     if ($required.Count + $optional.Count -eq 0) { return }
     if (-not $apt) {
         if ($required.Count -gt 0) { throw "bench needs $($required -join ', ') and there is no apt-get to install it with" }

@@ -32,6 +32,9 @@ struct bench_env {
     struct pa_page *pages[BENCH_MAX_BATCH];
     void *ptrs[BENCH_MAX_BATCH];
     struct peer_api mimalloc, jemalloc;
+    int cpu;                 /* the CPU the thread is pinned to (DPDK's lcore) */
+    void *dpdk_pool;         /* struct rte_mempool *, NULL when DPDK did not load */
+    void *dpdk_cache;        /* struct rte_mempool_cache * of the lcore */
 };
 
 struct candidate {
@@ -59,6 +62,11 @@ void cycle_malloc(struct bench_env *env, unsigned batch, unsigned order);
 void cycle_aligned_alloc(struct bench_env *env, unsigned batch, unsigned order);
 void cycle_mimalloc(struct bench_env *env, unsigned batch, unsigned order);
 void cycle_jemalloc(struct bench_env *env, unsigned batch, unsigned order);
+
+/* dpdk.c: rte_mempool with a per-lcore cache (built when pkg-config finds libdpdk). */
+int dpdk_load(struct bench_env *env, int cpu, char *status, size_t size);
+void cycle_dpdk(struct bench_env *env, unsigned batch, unsigned order);
+void cycle_dpdk_single(struct bench_env *env, unsigned batch, unsigned order);
 
 /* env.c: allocator set-up and CPU pinning. */
 int pin_to_cpu(int cpu);

@@ -72,6 +72,8 @@ const struct candidate bench_candidates[] = {
     BATCHES("glibc_aligned_alloc", cycle_aligned_alloc, NULL),
     BATCHES("mimalloc", cycle_mimalloc, "mimalloc"),
     BATCHES("jemalloc", cycle_jemalloc, "jemalloc"),
+    BATCHES("dpdk_mempool", cycle_dpdk, "dpdk"),
+    { "dpdk_single/64", "dpdk_single", 64, 0, "dpdk", cycle_dpdk_single },
 };
 const size_t bench_nr_candidates = sizeof(bench_candidates) / sizeof(bench_candidates[0]);
 

@@ -42,6 +42,7 @@ pa_allocator *bench_create_allocator(uint64_t pages, uint32_t nr_cpus, uint32_t 
 int bench_env_init(struct bench_env *env, int cpu)
 {
     memset(env, 0, sizeof(*env));
+    env->cpu = cpu;
     int rc = pin_to_cpu(cpu);
     if (rc != 0)
         bench_die("sched_setaffinity", rc);

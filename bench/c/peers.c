@@ -1,5 +1,6 @@
 /* The peer allocators: glibc directly, mimalloc and jemalloc through dlopen so
- * the harness builds and runs where their Debian packages are absent. */
+ * the harness builds and runs where their Debian packages are absent; DPDK
+ * through dpdk.c. */
 #include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,8 @@ int peers_load(struct bench_env *env, char *status, size_t status_size, const ch
         return load_one(&env->mimalloc, "libmimalloc.so.2", "mi_malloc", "mi_free", status, status_size);
     if (strcmp(peer, "jemalloc") == 0)
         return load_one(&env->jemalloc, "libjemalloc.so.2", "malloc", "free", status, status_size);
+    if (strcmp(peer, "dpdk") == 0)
+        return dpdk_load(env, env->cpu, status, status_size);
     snprintf(status, status_size, "unknown peer");
     return -1;
 }
@@ -45,6 +48,8 @@ int peer_available(const struct bench_env *env, const char *peer)
         return env->mimalloc.alloc != NULL;
     if (strcmp(peer, "jemalloc") == 0)
         return env->jemalloc.alloc != NULL;
+    if (strcmp(peer, "dpdk") == 0)
+        return env->dpdk_pool != NULL;
     return 0;
 }
 

@@ -47,7 +47,7 @@ static int parse(int argc, char **argv, struct timing_opts *o)
 
 static void write_peers(const char *path, struct bench_env *env)
 {
-    static const char *const peers[] = { "mimalloc", "jemalloc" };
+    static const char *const peers[] = { "mimalloc", "jemalloc", "dpdk" };
     FILE *f = path ? open_output(path) : NULL;
     if (f)
         fprintf(f, "peer,status\n");

@@ -156,6 +156,19 @@ internal sealed unsafe class AllocatorCallbacks
         }
     }
 
+    /// <summary>Raises one log line from managed code, as if the native allocator had logged it.</summary>
+    internal void LogText(PageAllocatorLogLevel level, string text)
+    {
+        try
+        {
+            OnLogText(level, text);
+        }
+        catch (Exception exception)
+        {
+            CallbackException = exception;
+        }
+    }
+
     private void OnLogText(PageAllocatorLogLevel level, string text)
     {
         fixed (byte* utf8 = System.Text.Encoding.UTF8.GetBytes(text + "\0"))

@@ -37,12 +37,21 @@ internal sealed unsafe class AllocatorHandle : SafeHandle
     private readonly nint[] _listHeads = new nint[ListHeadPoolSize];
     private int _closing;
 
-    internal AllocatorHandle(pa_allocator* allocator, AllocatorCallbacks callbacks)
+    internal AllocatorHandle(pa_allocator* allocator, AllocatorCallbacks callbacks, ManagedArena? arena = null)
         : base(0, ownsHandle: true)
     {
         _callbacks = callbacks;
+        Arena = arena;
         SetHandle((nint)allocator);
     }
+
+    /// <summary>The pinned array the pages live in, or null (native memory). Referenced here so it
+    /// lives exactly as long as the native allocator that writes into it.</summary>
+    internal ManagedArena? Arena { get; }
+
+    /// <summary>The allocator's log: the same event and standard-error fallback as the native
+    /// allocator's own lines, for what the managed layer reports (a pool's leaked buffers).</summary>
+    internal void Log(PageAllocatorLogLevel level, string text) => _callbacks.LogText(level, text);
 
     /// <inheritdoc/>
     public override bool IsInvalid => handle == 0;

@@ -13,6 +13,7 @@ internal static class OwnerDiagnostics
     private static long s_finalizedAllocators;
     private static long s_destroyedAllocators;
     private static long s_listHeads;
+    private static long s_leakedBuffers;
 
     /// <summary>Page owners whose pages were freed by the finalizer (a leak: never disposed).</summary>
     internal static long FinalizedOwners => Interlocked.Read(ref s_finalizedOwners);
@@ -26,6 +27,12 @@ internal static class OwnerDiagnostics
     /// <summary>Native list heads (<see cref="PageList"/>'s <c>struct pa_list_head</c>) allocated and
     /// not yet freed, in use or pooled: back to its earlier value once an allocator is destroyed.</summary>
     internal static long ListHeads => Interlocked.Read(ref s_listHeads);
+
+    /// <summary>Buffers of a <see cref="PageMemoryPool"/> (or pages of a <c>PagePool</c>) never
+    /// returned, counted when their pool was disposed or finalized.</summary>
+    internal static long LeakedBuffers => Interlocked.Read(ref s_leakedBuffers);
+
+    internal static void BuffersLeaked(long count) => Interlocked.Add(ref s_leakedBuffers, count);
 
     internal static void OwnerFinalized() => Interlocked.Increment(ref s_finalizedOwners);
 

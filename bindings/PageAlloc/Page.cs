@@ -67,6 +67,9 @@ public readonly unsafe struct Page : IEquatable<Page>
     /// <summary>The native descriptor, for calls into the generated layer.</summary>
     internal pa_page* Descriptor => _page;
 
+    /// <summary>The allocator the page belongs to (null for <c>default(Page)</c>).</summary>
+    internal pa_allocator* AllocatorPointer => _allocator;
+
     private pa_allocator* Allocator =>
         _page != null ? _allocator : throw new InvalidOperationException("default(Page) names no page.");
 

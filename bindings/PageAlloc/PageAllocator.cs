@@ -47,6 +47,7 @@ public sealed unsafe class PageAllocator : IDisposable
     public PageAllocator(PageAllocatorOptions? options)
     {
         options?.Validate();
+        ManagedArena? arena = options is { ManagedArena: true } ? ManagedArena.Allocate(options) : null;
         pa_config config;
         Methods.pa_config_init(&config);
         pa_allocator* allocator = null;
@@ -55,6 +56,7 @@ public sealed unsafe class PageAllocator : IDisposable
         fixed (byte* distance = options?.NodeDistance)
         {
             options?.Fill(&config, cpuToNode, distance);
+            arena?.Fill(&config);
             rc = Methods.pa_create(&config, &allocator);
         }
 
@@ -70,7 +72,7 @@ public sealed unsafe class PageAllocator : IDisposable
 
         _callbacks = new AllocatorCallbacks();
         Methods.pa_set_log(allocator, AllocatorCallbacks.LogFunction, _callbacks.LogContext);
-        _handle = new AllocatorHandle(allocator, _callbacks);
+        _handle = new AllocatorHandle(allocator, _callbacks, arena);
         _callbacks.SetSender(this);
         _allocator = allocator;
         PageSize = (int)Methods.pa_page_size(allocator);
@@ -109,6 +111,41 @@ public sealed unsafe class PageAllocator : IDisposable
 
     /// <summary>Whether pages have no memory (<see cref="PageAllocatorOptions.MetadataOnly"/>).</summary>
     public bool IsMetadataOnly { get; }
+
+    /// <summary>Whether the pages live in one pinned managed array
+    /// (<see cref="PageAllocatorOptions.ManagedArena"/>): every page is then also an
+    /// <see cref="ArraySegment{T}"/> of it.</summary>
+    public bool HasManagedArena => _handle.Arena is not null;
+
+    /// <summary>The page as a segment of the allocator's managed arena: the same bytes as
+    /// <see cref="Page.Span"/>, reachable as a <c>byte[]</c> for APIs that need one.</summary>
+    /// <param name="page">A page of this allocator.</param>
+    /// <param name="segment">The page's bytes in the arena, or <c>default</c>.</param>
+    /// <returns>Whether the allocator has a managed arena (<see cref="HasManagedArena"/>) and the page is one of its own.</returns>
+    /// <remarks>Calls <c>pa_page_address</c>. The segment is valid as long as the page's owner holds it.</remarks>
+    /// <exception cref="ObjectDisposedException">The allocator is disposed.</exception>
+    public bool TryGetArraySegment(Page page, out ArraySegment<byte> segment)
+    {
+        segment = default;
+        ManagedArena? arena = _handle.Arena;
+        if (arena is null || page.IsDefault || page.AllocatorPointer != _allocator)
+        {
+            ThrowIfDisposed();
+            return false;
+        }
+
+        pa_allocator* a = Enter();
+        try
+        {
+            byte* address = (byte*)Methods.pa_page_address(a, page.Descriptor);
+            segment = new ArraySegment<byte>(arena.Array, arena.OffsetOf(address), PageSize);
+            return true;
+        }
+        finally
+        {
+            Exit();
+        }
+    }
 
     /// <summary>The last exception a callback (a <see cref="Log"/> handler or a
     /// <see cref="ReclaimCallback"/>) threw; callbacks never let one cross into C.</summary>
@@ -650,6 +687,34 @@ public sealed unsafe class PageAllocator : IDisposable
     }
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    /// <summary>One past the highest page frame number of any zone.</summary>
+    /// <remarks>Calls <c>pa_zone_info</c> for every zone of every node.</remarks>
+    internal long PfnLimit()
+    {
+        pa_allocator* a = Enter();
+        try
+        {
+            long limit = 0;
+            for (int node = 0; node < NodeCount; node++)
+            {
+                for (int zone = 0; zone < (int)pa_zone_type.PA_NR_ZONES; zone++)
+                {
+                    pa_zone_info info;
+                    if (Methods.pa_zone_info(a, node, (pa_zone_type)zone, &info) == 0)
+                    {
+                        limit = Math.Max(limit, (long)(info.start_pfn + info.spanned));
+                    }
+                }
+            }
+
+            return limit;
+        }
+        finally
+        {
+            Exit();
+        }
+    }
 
     internal void Unregister(ReclaimRegistration registration)
     {

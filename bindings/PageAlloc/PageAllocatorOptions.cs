@@ -75,6 +75,26 @@ public sealed class PageAllocatorOptions
     /// <summary>The size of <see cref="Memory"/> in bytes.</summary>
     public long MemorySize { get; set; }
 
+    /// <summary>
+    /// Back every node with one pinned managed array instead of native memory: the allocator
+    /// allocates <c>GC.AllocateUninitializedArray&lt;byte&gt;(n, pinned: true)</c> on the pinned
+    /// object heap, aligns it to a page inside, and hands it to <c>pa_create</c> as caller memory
+    /// (<see cref="Memory"/>). Every page is then also an <see cref="ArraySegment{T}"/> of that array
+    /// (<see cref="PageAllocator.TryGetArraySegment(Page, out ArraySegment{byte})"/>), and the buffers of a
+    /// <see cref="PageMemoryPool"/> over it pass <c>MemoryMarshal.TryGetArray</c>, which APIs that take
+    /// <c>byte[]</c> segments need (the socket transport of Kestrel, <c>Socket.SendAsync</c> with a
+    /// buffer list). The array lives as long as the native allocator.
+    /// </summary>
+    /// <remarks>
+    /// An array holds at most <see cref="Array.MaxLength"/> bytes (just under 2 GiB): an allocator
+    /// whose <see cref="RequiredMemorySize"/> plus one page of alignment slack is larger cannot have a
+    /// managed arena, and its creation throws <see cref="ArgumentException"/>. Above that size, leave
+    /// this off: the allocator maps native memory, whose buffers work everywhere except where a
+    /// <c>byte[]</c> is required (<c>TryGetArray</c> returns false). Not with
+    /// <see cref="MetadataOnly"/> or <see cref="Memory"/>.
+    /// </remarks>
+    public bool ManagedArena { get; set; }
+
     /// <summary>Options for <paramref name="nodes"/> nodes, each with one NORMAL zone of
     /// <paramref name="pagesPerNode"/> pages, and <paramref name="cpus"/> pcp slots spread evenly
     /// over the nodes.</summary>
@@ -204,6 +224,11 @@ public sealed class PageAllocatorOptions
         if (Memory != 0 && MetadataOnly)
         {
             throw new ArgumentException("A metadata-only allocator takes no memory.", nameof(Memory));
+        }
+
+        if (ManagedArena && (Memory != 0 || MetadataOnly))
+        {
+            throw new ArgumentException("A managed arena is the allocator's memory: not with Memory or MetadataOnly.", nameof(ManagedArena));
         }
 
         if (Memory % (1L << PageShift) != 0)

@@ -1,64 +1,104 @@
 using System;
 using System.Buffers;
 using System.Threading;
+using PageAlloc.Native;
 
 namespace PageAlloc;
 
 /// <summary>
-/// The <see cref="Memory{T}"/> of one <see cref="PageBlock"/>, as <see cref="PageMemoryPool.Rent(int)"/>
-/// hands it out: the whole block, page-aligned and contiguous. It is its own
-/// <see cref="IMemoryOwner{T}"/>: <see cref="IDisposable.Dispose"/> returns the block, and the pages
-/// are freed when the owner is disposed and the last <see cref="MemoryHandle"/> from
-/// <see cref="Pin(int)"/> is released, whichever comes last (the rule of dotnet/runtime's
-/// <c>NativeMemoryManager</c>).
+/// The owner of one buffer of a <see cref="PageMemoryPool"/>: a block of 2^<see cref="Order"/>
+/// contiguous pages, page-aligned. It is its own <see cref="IMemoryOwner{T}"/>:
+/// <see cref="IDisposable.Dispose"/> returns the block, and the pages go back to the pool when the
+/// owner is disposed and the last <see cref="MemoryHandle"/> from <see cref="Pin(int)"/> is
+/// released, whichever comes last (the rule of dotnet/runtime's <c>NativeMemoryManager</c>).
 /// </summary>
 /// <remarks>
-/// <para>Pinning is a no-op for the GC (page memory never moves); the pin count only keeps the
-/// pages from being freed while native code still uses them. Disposing twice is harmless;
-/// <see cref="GetSpan"/> and <see cref="Pin(int)"/> after <c>Dispose</c> throw
-/// <see cref="ObjectDisposedException"/>; a <see cref="Memory{T}"/> or <see cref="Span{T}"/> kept
-/// after the pages were freed is the user's bug, caught by poisoning when the allocator poisons.</para>
-/// <para><see cref="Pin(int)"/>, <see cref="Unpin"/> and <c>Dispose</c> may be called from any thread.</para>
+/// <para>Owners are reused: the pool keeps one per page frame it has handed out as a block head
+/// and leases it again with the page, so a rent in steady state creates no object and registers
+/// no finalizer. A reference kept after <c>Dispose</c> therefore names whatever the page is
+/// leased for next: as with every pooled buffer, using a buffer after returning it is the
+/// caller's bug (poisoning, <see cref="PageAllocatorOptions.Poison"/>, catches writes to a page
+/// that went back to the allocator).</para>
+/// <para>When the allocator has a managed arena (<see cref="PageAllocatorOptions.ManagedArena"/>),
+/// <c>MemoryMarshal.TryGetArray</c> on the owner's <see cref="Memory{T}"/> succeeds: the block is a
+/// segment of the arena array. Without one it returns false (native memory).</para>
+/// <para>Pinning is a no-op for the GC (the pages never move); the pin count only keeps the pages
+/// from going back while native code still uses them. Disposing twice is harmless;
+/// <see cref="GetSpan"/>, <see cref="MemoryManager{T}.Memory"/> and <see cref="Pin(int)"/> after
+/// <c>Dispose</c> throw <see cref="ObjectDisposedException"/> until the page is leased again.
+/// <see cref="Pin(int)"/>, <see cref="Unpin"/> and <c>Dispose</c> may be called from any thread.</para>
 /// </remarks>
 public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>
 {
-    // Bit 0: the owner has not disposed yet. Bits 1 and up: outstanding pins, counted in units of 2.
-    // The block is freed by whichever transition brings the state to 0.
+    // Bit 0: leased and not disposed yet. Bits 1 and up: outstanding pins, counted in units of 2.
+    // The block goes back by whichever transition brings the state to 0.
     private const int OwnerBit = 1;
     private const int PinUnit = 2;
 
-    private readonly PageBlock _block;
-    private readonly byte* _address;
-    private readonly int _length;
-    private int _state = OwnerBit;
+    private readonly PageMemoryPool _pool;
+    private readonly byte[]? _arena;
+    private pa_page* _page;
+    private byte* _address;
+    private int _arenaOffset;
+    private int _length;
+    private int _order;
+    private int _slot;
+    private int _state;
 
-    /// <summary>Takes ownership of <paramref name="block"/>, which must have memory and fit a span.</summary>
-    internal PageBlockMemoryManager(PageBlock block)
+    internal PageBlockMemoryManager(PageMemoryPool pool, byte[]? arena)
     {
-        _block = block;
-        _address = (byte*)block.Address;
-        _length = checked((int)block.Length);
+        _pool = pool;
+        _arena = arena;
     }
 
     /// <summary>The block's length in bytes: 2^<see cref="Order"/> pages.</summary>
     public int Length => _length;
 
     /// <summary>The block's order.</summary>
-    public int Order => _block.Order;
+    public int Order => _order;
 
-    /// <summary>Whether the pages went back to the allocator (disposed and no pin left).</summary>
+    /// <summary>Whether the pages went back (disposed and no pin left), and the owner is not
+    /// leased again.</summary>
     public bool IsFreed => Volatile.Read(ref _state) == 0;
+
+    /// <summary>The block's memory, <see cref="Length"/> bytes.</summary>
+    /// <exception cref="ObjectDisposedException">The owner was disposed.</exception>
+    public override Memory<byte> Memory
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return CreateMemory(_length);
+        }
+    }
+
+    internal pa_page* Page => _page;
+
+    /// <summary>The pool slot the page came from (-1: the plain allocator path).</summary>
+    internal int Slot => _slot;
+
+    /// <summary>Hands the owner out for a block; the caller publishes it to the renter.</summary>
+    internal void Lease(pa_page* page, byte* address, int arenaOffset, int order, int length, int slot)
+    {
+        _page = page;
+        _address = address;
+        _arenaOffset = arenaOffset;
+        _order = order;
+        _length = length;
+        _slot = slot;
+        Volatile.Write(ref _state, OwnerBit);
+    }
 
     /// <summary>The block's memory.</summary>
     /// <exception cref="ObjectDisposedException">The owner was disposed.</exception>
     public override Span<byte> GetSpan()
     {
-        ObjectDisposedException.ThrowIf((Volatile.Read(ref _state) & OwnerBit) == 0, this);
+        ThrowIfDisposed();
         return new Span<byte>(_address, _length);
     }
 
-    /// <summary>Pins the memory: the pages stay allocated until the returned handle is disposed,
-    /// even if the owner is disposed first.</summary>
+    /// <summary>Pins the memory: the pages stay with the owner until the returned handle is
+    /// disposed, even if the owner is disposed first.</summary>
     /// <param name="elementIndex">The offset of the pointer in the handle, 0 to <see cref="Length"/>.</param>
     /// <returns>A handle whose pointer is the block's address plus <paramref name="elementIndex"/>.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="elementIndex"/> is outside the block.</exception>
@@ -82,7 +122,7 @@ public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>
         }
     }
 
-    /// <summary>Releases one pin; the last one frees the pages if the owner was disposed.</summary>
+    /// <summary>Releases one pin; the last one returns the pages if the owner was disposed.</summary>
     /// <exception cref="InvalidOperationException">There is no pin to release.</exception>
     public override void Unpin()
     {
@@ -99,7 +139,7 @@ public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>
             {
                 if (state - PinUnit == 0)
                 {
-                    _block.Dispose();
+                    _pool.Return(this);
                 }
 
                 return;
@@ -109,10 +149,26 @@ public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>
         }
     }
 
-    /// <summary>Returns the block: frees the pages now, or at the last <see cref="Unpin"/>.</summary>
-    /// <param name="disposing">Always true: a memory manager has no finalizer; an undisposed block
-    /// is freed by the <see cref="PageBlock"/>'s own finalizer (and counted as a leak).</param>
-    /// <remarks>Leads to <c>pa_free_pages</c>.</remarks>
+    /// <summary>The block as a segment of the allocator's managed arena, when it has one; what
+    /// <c>MemoryMarshal.TryGetArray</c> returns for the owner's memory.</summary>
+    /// <param name="segment">The block's bytes in the arena.</param>
+    /// <returns>Whether the block lives in a managed arena and the owner is not disposed.</returns>
+    protected override bool TryGetArray(out ArraySegment<byte> segment)
+    {
+        if (_arena is null || (Volatile.Read(ref _state) & OwnerBit) == 0)
+        {
+            segment = default;
+            return false;
+        }
+
+        segment = new ArraySegment<byte>(_arena, _arenaOffset, _length);
+        return true;
+    }
+
+    /// <summary>Returns the block: to the pool now, or at the last <see cref="Unpin"/>. Disposing
+    /// twice is harmless.</summary>
+    /// <param name="disposing">Always true: an owner has no finalizer; a buffer never disposed is
+    /// reported by its pool (see <see cref="PageMemoryPool"/>).</param>
     protected override void Dispose(bool disposing)
     {
         int state = Volatile.Read(ref _state);
@@ -123,7 +179,7 @@ public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>
             {
                 if ((state & ~OwnerBit) == 0)
                 {
-                    _block.Dispose();
+                    _pool.Return(this);
                 }
 
                 return;
@@ -132,4 +188,6 @@ public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>
             state = seen;
         }
     }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf((Volatile.Read(ref _state) & OwnerBit) == 0, this);
 }

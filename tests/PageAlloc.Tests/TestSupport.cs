@@ -14,13 +14,15 @@ namespace PageAlloc.Tests;
 /// <summary>
 /// The leak gate: every test class derives from this. After each test it collects garbage and
 /// fails the test when a page owner (PageList, PageArray, PageBlock) or an allocator was
-/// released by the finalizer instead of Dispose. Tests that exercise finalization on purpose
+/// released by the finalizer instead of Dispose, or a pool was disposed or finalized with
+/// buffers still out. Tests that exercise finalization on purpose
 /// call <see cref="AcceptFinalizations"/> after checking the counts themselves.
 /// </summary>
 public abstract class LeakCheckedTest : IDisposable
 {
     private long _owners = OwnerDiagnostics.FinalizedOwners;
     private long _allocators = OwnerDiagnostics.FinalizedAllocators;
+    private long _leakedBuffers = OwnerDiagnostics.LeakedBuffers;
 
     /// <summary>Runs every pending finalizer.</summary>
     protected static void CollectGarbage()
@@ -68,6 +70,7 @@ public abstract class LeakCheckedTest : IDisposable
     {
         _owners = OwnerDiagnostics.FinalizedOwners;
         _allocators = OwnerDiagnostics.FinalizedAllocators;
+        _leakedBuffers = OwnerDiagnostics.LeakedBuffers;
     }
 
     public void Dispose()
@@ -75,9 +78,11 @@ public abstract class LeakCheckedTest : IDisposable
         CollectGarbage();
         long owners = OwnerDiagnostics.FinalizedOwners - _owners;
         long allocators = OwnerDiagnostics.FinalizedAllocators - _allocators;
+        long leakedBuffers = OwnerDiagnostics.LeakedBuffers - _leakedBuffers;
         AcceptFinalizations();
         Assert.True(owners == 0, $"Leak gate: {owners} page owner(s) were finalized instead of disposed.");
         Assert.True(allocators == 0, $"Leak gate: {allocators} allocator(s) were finalized instead of disposed.");
+        Assert.True(leakedBuffers == 0, $"Leak gate: {leakedBuffers} pool buffer(s) were still out when their pool was disposed or finalized.");
         GC.SuppressFinalize(this);
     }
 

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0-only
+using System.Threading;
+
+namespace PageAlloc;
+
+/// <summary>
+/// The reusable owners of a <see cref="PageMemoryPool"/>, one per page frame that has been a
+/// block head, found by page frame number: a rent looks its page's owner up and leases it again,
+/// so steady state creates no object. Chunks of 1024 entries are made on first use, so the table
+/// costs memory only where pages have been rented.
+/// </summary>
+/// <remarks>
+/// A page is held by one renter at a time, so its entry is written by one thread at a time (the
+/// renter that first sees it empty); the page's handoff through the allocator or page pool
+/// publishes the owner to later renters. Only installing a chunk races, settled by one
+/// compare-and-swap.
+/// </remarks>
+internal sealed class BufferOwnerTable
+{
+    private const int ChunkShift = 10;
+    private const int ChunkMask = (1 << ChunkShift) - 1;
+
+    private readonly PageBlockMemoryManager?[]?[] _chunks;
+
+    /// <summary>A table for page frames 0 to <paramref name="pfnLimit"/> - 1.</summary>
+    internal BufferOwnerTable(long pfnLimit) => _chunks = new PageBlockMemoryManager?[]?[(pfnLimit + ChunkMask) >> ChunkShift];
+
+    /// <summary>The owner of page frame <paramref name="pfn"/>, made by <paramref name="pool"/> on first use.</summary>
+    internal PageBlockMemoryManager Get(long pfn, PageMemoryPool pool, byte[]? arena)
+    {
+        PageBlockMemoryManager?[] chunk = _chunks[pfn >> ChunkShift] ?? AddChunk(pfn >> ChunkShift);
+        return chunk[pfn & ChunkMask] ??= new PageBlockMemoryManager(pool, arena);
+    }
+
+    private PageBlockMemoryManager?[] AddChunk(long index)
+    {
+        var fresh = new PageBlockMemoryManager?[1 << ChunkShift];
+        return Interlocked.CompareExchange(ref _chunks[index], fresh, null) ?? fresh;
+    }
+}
