@@ -7,17 +7,23 @@ using Microsoft.Extensions.Logging;
 namespace PageAlloc.AspNetCore;
 
 /// <summary>
-/// A request that finds the allocator out of pages fails cleanly: a rent that throws
-/// <see cref="InsufficientMemoryException"/> (the response body writer asking the pool for a
-/// block) becomes 503 Service Unavailable with <c>Retry-After</c> when the response has not
-/// started, and aborts the connection when it has (the client sees a short response and a
-/// closed connection, never a wrong body). Rents that fail inside Kestrel's transport close
-/// their connection there.
+/// Requests fail cleanly when the allocator runs out of pages: while the factory is
+/// <see cref="PageAllocMemoryPoolFactory.UnderPressure"/>, a new request gets
+/// 503 Service Unavailable with <c>Retry-After</c> before anything of it runs. An
+/// <see cref="InsufficientMemoryException"/> from the application (its own rents from a page
+/// pool) becomes a 503 when the response has not started, and aborts the connection when it has
+/// (the client sees a short response and a closed connection, never a wrong body).
 /// </summary>
-internal sealed partial class OutOfPagesMiddleware(RequestDelegate next, ILogger<OutOfPagesMiddleware> logger)
+internal sealed partial class OutOfPagesMiddleware(RequestDelegate next, PageAllocMemoryPoolFactory factory, ILogger<OutOfPagesMiddleware> logger)
 {
     public async Task InvokeAsync(HttpContext context)
     {
+        if (factory.UnderPressure)
+        {
+            Reject(context.Response);
+            return;
+        }
+
         try
         {
             await next(context);
@@ -32,12 +38,17 @@ internal sealed partial class OutOfPagesMiddleware(RequestDelegate next, ILogger
             }
 
             context.Response.Clear();
-            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            context.Response.Headers.RetryAfter = "1";
-            context.Response.ContentLength = 0;
+            Reject(context.Response);
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Out of pages serving {Path} (response started: {Started}): {Reason}")]
+    private static void Reject(HttpResponse response)
+    {
+        response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        response.Headers.RetryAfter = "1";
+        response.ContentLength = 0;
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Out of pages serving {Path} (response started: {Started}): {Reason}")]
     private static partial void LogOutOfPages(ILogger logger, PathString path, bool started, string reason);
 }

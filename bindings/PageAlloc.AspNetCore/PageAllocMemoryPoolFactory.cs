@@ -3,6 +3,7 @@ using System;
 using System.Buffers;
 using System.Collections.Generic;
 using System.Diagnostics.Metrics;
+using System.Threading;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 
@@ -32,6 +33,9 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
     private readonly PageAllocator? _ownAllocator;
     private readonly Gfp _gfp;
     private readonly int _maxOrder;
+    private readonly long _pressureWindowMs;
+    private long _fallbackRents;
+    private long _lastFallbackMs = long.MinValue / 2;
     private bool _disposed;
 
     /// <summary>A factory from <paramref name="options"/>; the metrics' meter comes from
@@ -46,8 +50,10 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
         PageAllocMemoryPoolOptions settings = options.Value;
         ArgumentOutOfRangeException.ThrowIfNegative(settings.MaxOrder, nameof(settings.MaxOrder));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(settings.MaxOrder, PageAllocator.MaxOrder, nameof(settings.MaxOrder));
+        ArgumentOutOfRangeException.ThrowIfLessThan(settings.PressureWindow, TimeSpan.Zero, nameof(settings.PressureWindow));
         _gfp = settings.Gfp;
         _maxOrder = settings.MaxOrder;
+        _pressureWindowMs = (long)settings.PressureWindow.TotalMilliseconds;
         if (settings.Allocator is { } allocator)
         {
             Allocator = allocator;
@@ -63,6 +69,8 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
             // A pool over the allocator checks the flags and the order before anything is rented.
             new PageMemoryPool(Allocator, _gfp, _maxOrder).Dispose();
             Metrics = settings.Metrics ? new PageAllocMetrics(Allocator, meterFactory) : null;
+            Metrics?.Meter.CreateObservableCounter("pagealloc.kestrel.fallback_rents", () => FallbackRents, "{buffer}",
+                "Kestrel's rents served from managed arrays because the allocator was out of pages.");
         }
         catch
         {
@@ -90,9 +98,19 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
         }
     }
 
-    /// <summary>A new pool over <see cref="Allocator"/> for <paramref name="options"/>'s owner.</summary>
+    /// <summary>Rents served from managed arrays because the allocator was out of pages.</summary>
+    public long FallbackRents => Interlocked.Read(ref _fallbackRents);
+
+    /// <summary>Whether a rent found the allocator out of pages within the last
+    /// <see cref="PageAllocMemoryPoolOptions.PressureWindow"/>: new requests get 503 meanwhile.</summary>
+    public bool UnderPressure => Environment.TickCount64 - Volatile.Read(ref _lastFallbackMs) < _pressureWindowMs;
+
+    /// <summary>A new pool over <see cref="Allocator"/> for <paramref name="options"/>'s owner: a
+    /// <see cref="PageMemoryPool"/> whose rents never throw for lack of pages (they fall back to
+    /// managed arrays and put the factory <see cref="UnderPressure"/>; see
+    /// <see cref="PageAllocMemoryPoolOptions.PressureWindow"/>).</summary>
     /// <param name="options">Kestrel's options; only <see cref="MemoryPoolOptions.Owner"/> is used.</param>
-    /// <returns>A <see cref="PageMemoryPool"/>.</returns>
+    /// <returns>The pool.</returns>
     /// <exception cref="ObjectDisposedException">The factory is disposed.</exception>
     public MemoryPool<byte> Create(MemoryPoolOptions? options = null)
     {
@@ -102,8 +120,14 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
             ObjectDisposedException.ThrowIf(_disposed, this);
             var pool = new PageMemoryPool(Allocator, _gfp, _maxOrder);
             _pools.Add(new PageAllocPoolEntry(owner, pool));
-            return pool;
+            return new KestrelMemoryPool(pool, this);
         }
+    }
+
+    internal void RecordFallback()
+    {
+        Interlocked.Increment(ref _fallbackRents);
+        Volatile.Write(ref _lastFallbackMs, Environment.TickCount64);
     }
 
     /// <summary>Disposes every pool made, the metrics, and the allocator when the factory built

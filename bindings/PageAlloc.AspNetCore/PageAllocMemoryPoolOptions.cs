@@ -14,15 +14,25 @@ public sealed class PageAllocMemoryPoolOptions
     public const long DefaultSize = 256L << 20;
 
     /// <summary>Bytes of memory per node, a multiple of the page size (default 256 MiB).
-    /// What the pools may hold at most; a rent beyond it fails (the request gets a 503 or its
-    /// connection is closed).</summary>
+    /// What the pools may hold at most: beyond it, new requests get 503 (see
+    /// <see cref="PressureWindow"/>). The pages live in one pinned managed array (a managed arena:
+    /// Kestrel's socket transport needs array-backed buffers), so all nodes together stay under
+    /// 2 GiB.</summary>
     public long Size { get; set; } = DefaultSize;
 
     /// <summary>The allocator's nodes, each of <see cref="Size"/> bytes (default 1).</summary>
     public int Nodes { get; set; } = 1;
 
-    /// <summary>The flags of every rent (default <see cref="Gfp.Kernel"/>).</summary>
-    public Gfp Gfp { get; set; } = Gfp.Kernel;
+    /// <summary>The flags of every rent (default <see cref="Gfp.Kernel"/> | <see cref="Gfp.NoWarn"/>:
+    /// running out is counted and answered with 503, not logged per rent).</summary>
+    public Gfp Gfp { get; set; } = Gfp.Kernel | Gfp.NoWarn;
+
+    /// <summary>How long after a rent found the allocator out of pages new requests get
+    /// 503 Service Unavailable (default 200 ms). Requests in flight always get their buffers:
+    /// when pages run out, Kestrel's rents are served from managed arrays
+    /// (<see cref="PageAllocMemoryPoolFactory.FallbackRents"/>), because pipes do not survive a
+    /// rent that throws.</summary>
+    public TimeSpan PressureWindow { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>The largest block order a pool serves (default 0: one-page blocks of 4 KiB, the
     /// block size of Kestrel's own pool). Larger orders serve larger size hints from the pool
@@ -42,7 +52,8 @@ public sealed class PageAllocMemoryPoolOptions
     /// <see cref="ConfigureAllocator"/> are then unused).</summary>
     public PageAllocator? Allocator { get; set; }
 
-    /// <summary>The allocator options for <see cref="Size"/> and <see cref="Nodes"/>, adjusted by
+    /// <summary>The allocator options for <see cref="Size"/> and <see cref="Nodes"/>, with a managed
+    /// arena (<see cref="PageAllocatorOptions.ManagedArena"/>), adjusted by
     /// <see cref="ConfigureAllocator"/>.</summary>
     /// <param name="pageSize">The page size in bytes.</param>
     /// <returns>The options.</returns>
@@ -57,6 +68,7 @@ public sealed class PageAllocMemoryPoolOptions
         }
 
         PageAllocatorOptions options = PageAllocatorOptions.Create(Nodes, Size / pageSize);
+        options.ManagedArena = true;
         ConfigureAllocator?.Invoke(options);
         return options;
     }

@@ -13,7 +13,8 @@ namespace PageAlloc.AspNetCore.Tests;
 /// The fault run: the sample on a 2 MiB allocator (512 pages) under more concurrent
 /// megabyte downloads and uploads than it can buffer. Each request succeeds with the exact
 /// body or fails cleanly (503, or a closed connection); the server keeps serving; afterwards
-/// every page is back and the invariant check passes.
+/// every page is back and the invariant check passes. (Before Kestrel's rents fell back to
+/// arrays, a rent that threw left a pipe on a returned block and a body came back wrong.)
 /// </summary>
 public sealed class FaultRunTests
 {
@@ -35,8 +36,15 @@ public sealed class FaultRunTests
             Assert.True(outcomes[Traffic.Outcome.Ok] > 0, $"nothing succeeded: {Describe(outcomes)}");
             Assert.True(server.Allocator.GetVmEvent(VmEvent.PgFail) > 0, "no allocation failed");
 
-            // The load is over: the server still serves, and what it held is back.
-            Assert.Equal(Traffic.Outcome.Ok, await Traffic.DownloadAsync(client, 1 << 20));
+            // The load is over: once the pressure window has passed, the server serves again.
+            var since = System.Diagnostics.Stopwatch.StartNew();
+            Traffic.Outcome after;
+            while ((after = await Traffic.DownloadAsync(client, 1 << 20)) != Traffic.Outcome.Ok && since.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                await Task.Delay(50);
+            }
+
+            Assert.Equal(Traffic.Outcome.Ok, after);
             string report = await client.GetStringAsync("/pagealloc?check=1");
             Assert.Contains("check ok", report);
         }

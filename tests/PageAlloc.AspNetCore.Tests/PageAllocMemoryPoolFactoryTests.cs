@@ -28,11 +28,11 @@ public sealed class PageAllocMemoryPoolFactoryTests
         using PageAllocMemoryPoolFactory factory = Factory(o => o.Size = 8L << 20);
         using MemoryPool<byte> sockets = factory.Create(new MemoryPoolOptions { Owner = "sockets" });
         using MemoryPool<byte> unnamed = factory.Create(null);
-        Assert.IsType<PageMemoryPool>(sockets);
+        Assert.Equal(factory.Pools[0].Pool.MaxBufferSize, sockets.MaxBufferSize);
         Assert.NotSame(sockets, unnamed);
         Assert.Equal(4096, sockets.MaxBufferSize);
         Assert.Equal(new[] { "sockets", PageAllocMemoryPoolFactory.UnnamedOwner }, factory.Pools.Select(p => p.Owner));
-        Assert.Same(sockets, factory.Pools[0].Pool);
+        Assert.Equal(2, factory.Pools.Count);
 
         long free = factory.Allocator.GetZoneInfo(0, ZoneType.Normal).Free;
         using (IMemoryOwner<byte> block = sockets.Rent(2048))
@@ -43,6 +43,44 @@ public sealed class PageAllocMemoryPoolFactoryTests
         factory.Allocator.DrainAll();
         Assert.Equal(free, factory.Allocator.GetZoneInfo(0, ZoneType.Normal).Free);
         Assert.Equal(2048, factory.Allocator.GetZoneInfo(0, ZoneType.Normal).Managed);
+    }
+
+    [Fact]
+    public void A_rent_the_allocator_cannot_serve_gets_an_array_and_puts_the_factory_under_pressure()
+    {
+        using PageAllocMemoryPoolFactory factory = Factory(o =>
+        {
+            o.Size = 1L << 20;
+            o.PressureWindow = TimeSpan.FromMinutes(5);
+        });
+        using MemoryPool<byte> pool = factory.Create(new MemoryPoolOptions { Owner = "kestrel" });
+        var blocks = new System.Collections.Generic.List<IMemoryOwner<byte>>();
+        try
+        {
+            Assert.False(factory.UnderPressure);
+            while (factory.FallbackRents == 0)
+            {
+                blocks.Add(pool.Rent(4096));
+                Assert.True(blocks.Count <= 256, "a 1 MiB allocator served more than 256 pages");
+            }
+
+            IMemoryOwner<byte> fallback = blocks[^1];
+            Assert.Equal(4096, fallback.Memory.Length);
+            Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray<byte>(fallback.Memory, out _));
+            Assert.True(factory.UnderPressure);
+            Assert.Equal(1, factory.FallbackRents);
+            Assert.True(factory.Allocator.GetVmEvent(VmEvent.PgFail) > 0);
+        }
+        finally
+        {
+            foreach (IMemoryOwner<byte> block in blocks)
+            {
+                block.Dispose();
+            }
+        }
+
+        factory.Allocator.DrainAll();
+        Assert.Equal(256, factory.Allocator.GetZoneInfo(0, ZoneType.Normal).Free);
     }
 
     [Fact]
