@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0-only
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.Diagnostics.Metrics;
+using System.Threading;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Options;
+
+namespace PageAlloc.AspNetCore;
+
+/// <summary>
+/// Kestrel's memory pool factory over page pools: every <see cref="Create(MemoryPoolOptions?)"/>
+/// (one per transport, per connection listener...) makes a <see cref="PageMemoryPool"/> over one
+/// shared <see cref="PageAllocator"/>, remembering the caller's <see cref="MemoryPoolOptions.Owner"/>
+/// so that per-owner figures can be told apart. Registered by
+/// <c>services.AddPageAllocMemoryPool()</c>.
+/// </summary>
+/// <remarks>
+/// <para>The factory owns the allocator it builds (from <see cref="PageAllocMemoryPoolOptions"/>)
+/// and the metrics it publishes; disposing it (the service provider does, when the host stops)
+/// disposes every pool it made, the metrics and that allocator. An allocator given in
+/// <see cref="PageAllocMemoryPoolOptions.Allocator"/> stays the application's.</para>
+/// <para><see cref="Create(MemoryPoolOptions?)"/> may be called from any thread.</para>
+/// </remarks>
+public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisposable
+{
+    /// <summary>The owner tag of a pool created without an owner.</summary>
+    public const string UnnamedOwner = "unnamed";
+
+    private readonly object _lock = new();
+    private readonly List<PageAllocPoolEntry> _pools = [];
+    private readonly PageAllocator? _ownAllocator;
+    private readonly Gfp _gfp;
+    private readonly int _maxOrder;
+    private readonly long _pressureWindowMs;
+    private long _fallbackRents;
+    private long _lastFallbackMs = long.MinValue / 2;
+    private bool _disposed;
+
+    /// <summary>A factory from <paramref name="options"/>; the metrics' meter comes from
+    /// <paramref name="meterFactory"/> when there is one.</summary>
+    /// <param name="options">The options.</param>
+    /// <param name="meterFactory">Makes the meter "PageAlloc" (dependency injection's); null: the
+    /// metrics make their own.</param>
+    /// <exception cref="ArgumentException">An option is invalid (see <see cref="PageAllocMemoryPoolOptions"/>).</exception>
+    public PageAllocMemoryPoolFactory(IOptions<PageAllocMemoryPoolOptions> options, IMeterFactory? meterFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        PageAllocMemoryPoolOptions settings = options.Value;
+        ArgumentOutOfRangeException.ThrowIfNegative(settings.MaxOrder, nameof(settings.MaxOrder));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(settings.MaxOrder, PageAllocator.MaxOrder, nameof(settings.MaxOrder));
+        ArgumentOutOfRangeException.ThrowIfLessThan(settings.PressureWindow, TimeSpan.Zero, nameof(settings.PressureWindow));
+        _gfp = settings.Gfp;
+        _maxOrder = settings.MaxOrder;
+        _pressureWindowMs = (long)settings.PressureWindow.TotalMilliseconds;
+        if (settings.Allocator is { } allocator)
+        {
+            Allocator = allocator;
+        }
+        else
+        {
+            _ownAllocator = new PageAllocator(settings.ToAllocatorOptions());
+            Allocator = _ownAllocator;
+        }
+
+        try
+        {
+            // A pool over the allocator checks the flags and the order before anything is rented.
+            new PageMemoryPool(Allocator, _gfp, _maxOrder).Dispose();
+            Metrics = settings.Metrics ? new PageAllocMetrics(Allocator, meterFactory) : null;
+            Metrics?.Meter.CreateObservableCounter("pagealloc.kestrel.fallback_rents", () => FallbackRents, "{buffer}",
+                "Kestrel's rents served from managed arrays because the allocator was out of pages.");
+        }
+        catch
+        {
+            _ownAllocator?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The allocator every pool rents from.</summary>
+    public PageAllocator Allocator { get; }
+
+    /// <summary>The metrics on the meter "PageAlloc", or null when
+    /// <see cref="PageAllocMemoryPoolOptions.Metrics"/> is off.</summary>
+    public PageAllocMetrics? Metrics { get; }
+
+    /// <summary>The pools made so far, with their owners, disposed ones included.</summary>
+    public IReadOnlyList<PageAllocPoolEntry> Pools
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _pools.ToArray();
+            }
+        }
+    }
+
+    /// <summary>Rents served from managed arrays because the allocator was out of pages.</summary>
+    public long FallbackRents => Interlocked.Read(ref _fallbackRents);
+
+    /// <summary>Whether a rent found the allocator out of pages within the last
+    /// <see cref="PageAllocMemoryPoolOptions.PressureWindow"/>: new requests get 503 meanwhile.</summary>
+    public bool UnderPressure => Environment.TickCount64 - Volatile.Read(ref _lastFallbackMs) < _pressureWindowMs;
+
+    /// <summary>A new pool over <see cref="Allocator"/> for <paramref name="options"/>'s owner: a
+    /// <see cref="PageMemoryPool"/> whose rents never throw for lack of pages (they fall back to
+    /// managed arrays and put the factory <see cref="UnderPressure"/>; see
+    /// <see cref="PageAllocMemoryPoolOptions.PressureWindow"/>).</summary>
+    /// <param name="options">Kestrel's options; only <see cref="MemoryPoolOptions.Owner"/> is used.</param>
+    /// <returns>The pool.</returns>
+    /// <exception cref="ObjectDisposedException">The factory is disposed.</exception>
+    public MemoryPool<byte> Create(MemoryPoolOptions? options = null)
+    {
+        string owner = string.IsNullOrEmpty(options?.Owner) ? UnnamedOwner : options.Owner;
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var pool = new PageMemoryPool(Allocator, _gfp, _maxOrder);
+            _pools.Add(new PageAllocPoolEntry(owner, pool));
+            return new KestrelMemoryPool(pool, this);
+        }
+    }
+
+    internal void RecordFallback()
+    {
+        Interlocked.Increment(ref _fallbackRents);
+        Volatile.Write(ref _lastFallbackMs, Environment.TickCount64);
+    }
+
+    /// <summary>Disposes every pool made, the metrics, and the allocator when the factory built
+    /// it. Buffers still rented stay valid until they are returned. Disposing twice is harmless.</summary>
+    public void Dispose()
+    {
+        PageAllocPoolEntry[] pools;
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            pools = _pools.ToArray();
+        }
+
+        foreach (PageAllocPoolEntry entry in pools)
+        {
+            entry.Pool.Dispose();
+        }
+
+        Metrics?.Dispose();
+        _ownAllocator?.Dispose();
+    }
+}
+
+/// <summary>A pool <see cref="PageAllocMemoryPoolFactory"/> made, and the owner it was made for.</summary>
+/// <param name="Owner">Kestrel's <see cref="MemoryPoolOptions.Owner"/>, or
+/// <see cref="PageAllocMemoryPoolFactory.UnnamedOwner"/>.</param>
+/// <param name="Pool">The pool.</param>
+public sealed record PageAllocPoolEntry(string Owner, PageMemoryPool Pool);

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0-only
+using System;
+
+namespace PageAlloc.AspNetCore;
+
+/// <summary>
+/// How <see cref="PageAllocMemoryPoolFactory"/> builds its allocator and pools: the allocator's
+/// size, nodes and flags, or an allocator of the application's own; the largest block; whether
+/// to publish metrics. Set with <c>services.AddPageAllocMemoryPool(options =&gt; ...)</c>.
+/// </summary>
+public sealed class PageAllocMemoryPoolOptions
+{
+    /// <summary>The default <see cref="Size"/>: 256 MiB.</summary>
+    public const long DefaultSize = 256L << 20;
+
+    /// <summary>Bytes of memory per node, a multiple of the page size (default 256 MiB).
+    /// What the pools may hold at most: beyond it, new requests get 503 (see
+    /// <see cref="PressureWindow"/>). The pages live in one pinned managed array (a managed arena:
+    /// Kestrel's socket transport needs array-backed buffers), so all nodes together stay under
+    /// 2 GiB.</summary>
+    public long Size { get; set; } = DefaultSize;
+
+    /// <summary>The allocator's nodes, each of <see cref="Size"/> bytes (default 1).</summary>
+    public int Nodes { get; set; } = 1;
+
+    /// <summary>The flags of every rent (default <see cref="Gfp.Kernel"/> | <see cref="Gfp.NoWarn"/>:
+    /// running out is counted and answered with 503, not logged per rent).</summary>
+    public Gfp Gfp { get; set; } = Gfp.Kernel | Gfp.NoWarn;
+
+    /// <summary>How long after a rent found the allocator out of pages new requests get
+    /// 503 Service Unavailable (default 200 ms). Requests in flight always get their buffers:
+    /// when pages run out, Kestrel's rents are served from managed arrays
+    /// (<see cref="PageAllocMemoryPoolFactory.FallbackRents"/>), because pipes do not survive a
+    /// rent that throws.</summary>
+    public TimeSpan PressureWindow { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The largest block order a pool serves (default 0: one-page blocks of 4 KiB, the
+    /// block size of Kestrel's own pool). Larger orders serve larger size hints from the pool
+    /// rather than from <c>ArrayPool</c>.</summary>
+    public int MaxOrder { get; set; }
+
+    /// <summary>Publish the allocator's and the pools' metrics on the meter "PageAlloc"
+    /// (<see cref="PageAllocMetrics"/>; default true).</summary>
+    public bool Metrics { get; set; } = true;
+
+    /// <summary>Adjusts the allocator options built from <see cref="Size"/> and
+    /// <see cref="Nodes"/> (debug checks, poisoning, pcp sizes...) before the allocator is made.</summary>
+    public Action<PageAllocatorOptions>? ConfigureAllocator { get; set; }
+
+    /// <summary>An allocator of the application's own to use instead of building one; the
+    /// factory neither configures nor disposes it (<see cref="Size"/>, <see cref="Nodes"/> and
+    /// <see cref="ConfigureAllocator"/> are then unused).</summary>
+    public PageAllocator? Allocator { get; set; }
+
+    /// <summary>The allocator options for <see cref="Size"/> and <see cref="Nodes"/>, with a managed
+    /// arena (<see cref="PageAllocatorOptions.ManagedArena"/>), adjusted by
+    /// <see cref="ConfigureAllocator"/>.</summary>
+    /// <param name="pageSize">The page size in bytes.</param>
+    /// <returns>The options.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="Size"/> is not a positive multiple
+    /// of the page size, or <see cref="Nodes"/> is out of range.</exception>
+    public PageAllocatorOptions ToAllocatorOptions(int pageSize = 4096)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Size, nameof(Size));
+        if (Size % pageSize != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Size), Size, $"The size must be a multiple of the page size ({pageSize}).");
+        }
+
+        PageAllocatorOptions options = PageAllocatorOptions.Create(Nodes, Size / pageSize);
+        options.ManagedArena = true;
+        ConfigureAllocator?.Invoke(options);
+        return options;
+    }
+}

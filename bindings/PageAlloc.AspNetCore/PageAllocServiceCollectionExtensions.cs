@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-2.0-only
+using System;
+using System.Linq;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using PageAlloc.AspNetCore;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Puts Kestrel on page pools: <c>builder.Services.AddPageAllocMemoryPool()</c>.</summary>
+public static class PageAllocServiceCollectionExtensions
+{
+    /// <summary>
+    /// Replaces Kestrel's memory pool factory (<see cref="IMemoryPoolFactory{T}"/> of
+    /// <see cref="byte"/>) with a <see cref="PageAllocMemoryPoolFactory"/> configured by
+    /// <paramref name="configure"/>, and maps a request that runs the allocator out of memory
+    /// to 503 Service Unavailable (or a closed connection once the response has started).
+    /// </summary>
+    /// <param name="services">The application's services, after the web host's (as
+    /// <c>WebApplication.CreateBuilder</c> leaves them).</param>
+    /// <param name="configure">Sets the options: size, nodes, gfp, largest order, metrics.</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> is null.</exception>
+    public static IServiceCollection AddPageAllocMemoryPool(this IServiceCollection services, Action<PageAllocMemoryPoolOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        AddOptions(services, configure);
+        services.TryAddSingleton<PageAllocMemoryPoolFactory>();
+        // Kestrel's own factory goes, wherever it was registered: the last registration wins
+        // for a single service, and no one should get Kestrel's pool by enumerating either.
+        services.RemoveAll<IMemoryPoolFactory<byte>>();
+        services.AddSingleton<IMemoryPoolFactory<byte>>(provider => provider.GetRequiredService<PageAllocMemoryPoolFactory>());
+        if (!services.Any(d => d.ServiceType == typeof(IStartupFilter) && d.ImplementationType == typeof(OutOfPagesStartupFilter)))
+        {
+            services.AddTransient<IStartupFilter, OutOfPagesStartupFilter>();
+        }
+
+        return services;
+    }
+
+    private static void AddOptions(IServiceCollection services, Action<PageAllocMemoryPoolOptions>? configure)
+    {
+        services.AddOptions<PageAllocMemoryPoolOptions>();
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+    }
+}

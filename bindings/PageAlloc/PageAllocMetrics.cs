@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0-only
+using System;
+using System.Collections.Generic;
+using System.Diagnostics.Metrics;
+using PageAlloc.Native;
+
+namespace PageAlloc;
+
+/// <summary>
+/// An allocator's numbers as <c>System.Diagnostics.Metrics</c> instruments on the meter
+/// <see cref="MeterName"/> ("PageAlloc"), named in OpenTelemetry's style: the free and per-CPU
+/// pages of every zone (tags <c>node</c>, <c>zone</c>) and the vm events (<c>pgalloc</c> per zone,
+/// <c>pgfree</c>, the <c>numa_*</c> events, <c>allocstall</c>, <c>pgfail</c>). Any listener reads
+/// them: a <see cref="MeterListener"/>, <c>dotnet-counters</c>, OpenTelemetry's exporters.
+/// </summary>
+/// <remarks>
+/// <para>The instruments are observable: nothing is counted on the allocation paths; each
+/// collection reads the allocator's own counters (<c>pa_zone_info</c>, <c>pa_vm_event</c>), the
+/// numbers of <c>/proc/zoneinfo</c> and <c>/proc/vmstat</c>.</para>
+/// <para>The metrics keep the native allocator alive until they are disposed (as a
+/// <see cref="PageBlock"/> does), so a collection never reads a destroyed allocator. Dispose
+/// them before or after the <see cref="PageAllocator"/>; disposing twice is harmless, and a
+/// collection after <c>Dispose</c> observes nothing.</para>
+/// <para>Instruments (units in OpenTelemetry's curly-brace annotation):</para>
+/// <list type="table">
+/// <listheader><term>name</term><description>what it observes</description></listheader>
+/// <item><term><c>pagealloc.zone.free</c></term><description>UpDownCounter, <c>{page}</c>, tags node, zone: free pages in the zone's buddy lists (<c>NR_FREE_PAGES</c>)</description></item>
+/// <item><term><c>pagealloc.zone.managed</c></term><description>UpDownCounter, <c>{page}</c>, tags node, zone: pages the zone manages</description></item>
+/// <item><term><c>pagealloc.pcp.pages</c></term><description>UpDownCounter, <c>{page}</c>, tags node, zone: pages on the zone's per-CPU lists, all CPUs together</description></item>
+/// <item><term><c>pagealloc.pgalloc</c></term><description>Counter, <c>{page}</c>, tag zone: pages allocated (<c>pgalloc_*</c>)</description></item>
+/// <item><term><c>pagealloc.pgfree</c></term><description>Counter, <c>{page}</c>: pages freed (<c>pgfree</c>)</description></item>
+/// <item><term><c>pagealloc.numa.events</c></term><description>Counter, <c>{page}</c>, tag event (hit, miss, foreign, local, other): the <c>numa_*</c> events</description></item>
+/// <item><term><c>pagealloc.allocstall</c></term><description>Counter, <c>{stall}</c>: slow-path entries that called reclaim (<c>allocstall</c>)</description></item>
+/// <item><term><c>pagealloc.pgfail</c></term><description>Counter, <c>{call}</c>: allocation calls that returned nothing</description></item>
+/// </list>
+/// <para>Page pools add their own instruments to the same meter (<c>pagealloc.pool.*</c>, tag owner).</para>
+/// </remarks>
+public sealed unsafe class PageAllocMetrics : IDisposable
+{
+    /// <summary>The meter's name, the provider name for <c>dotnet-counters</c>: "PageAlloc".</summary>
+    public const string MeterName = "PageAlloc";
+
+    private static readonly (VmEvent Event, string Name)[] s_numaEvents =
+    [
+        (VmEvent.NumaHit, "hit"), (VmEvent.NumaMiss, "miss"), (VmEvent.NumaForeign, "foreign"),
+        (VmEvent.NumaLocal, "local"), (VmEvent.NumaOther, "other"),
+    ];
+
+    private readonly object _lock = new();
+    private readonly AllocatorHandle _handle;
+    private readonly ZoneSlot[] _zones;
+    private readonly KeyValuePair<string, object?>[][] _zoneTags;
+    private readonly KeyValuePair<string, object?>[][] _numaTags;
+    private readonly bool _ownsMeter;
+    private bool _disposed;
+
+    /// <summary>Publishes <paramref name="allocator"/>'s numbers on a meter named
+    /// <see cref="MeterName"/>: a new <see cref="System.Diagnostics.Metrics.Meter"/>, or one made
+    /// by <paramref name="meterFactory"/> (dependency injection's <see cref="IMeterFactory"/>,
+    /// which then owns it).</summary>
+    /// <param name="allocator">The allocator.</param>
+    /// <param name="meterFactory">Makes the meter; null: the metrics make and own it.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="allocator"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException"><paramref name="allocator"/> is disposed.</exception>
+    public PageAllocMetrics(PageAllocator allocator, IMeterFactory? meterFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(allocator);
+        allocator.ThrowIfDisposed();
+        allocator.Handle.AddRef();
+        _handle = allocator.Handle;
+        _zones = PresentZones(_handle.Pointer, allocator.NodeCount);
+        _zoneTags = new KeyValuePair<string, object?>[(int)pa_zone_type.PA_NR_ZONES][];
+        for (int zone = 0; zone < _zoneTags.Length; zone++)
+        {
+            _zoneTags[zone] = [new("zone", ZoneName((ZoneType)zone))];
+        }
+
+        _numaTags = Array.ConvertAll(s_numaEvents, e => new KeyValuePair<string, object?>[] { new("event", e.Name) });
+
+        _ownsMeter = meterFactory is null;
+        Meter = meterFactory?.Create(new MeterOptions(MeterName)) ?? new Meter(MeterName);
+        Meter.CreateObservableUpDownCounter("pagealloc.zone.free", () => ObserveZones(ZoneValue.Free), "{page}",
+            "Free pages in the zone's buddy lists (NR_FREE_PAGES).");
+        Meter.CreateObservableUpDownCounter("pagealloc.zone.managed", () => ObserveZones(ZoneValue.Managed), "{page}",
+            "Pages the zone manages.");
+        Meter.CreateObservableUpDownCounter("pagealloc.pcp.pages", () => ObserveZones(ZoneValue.PcpPages), "{page}",
+            "Pages on the zone's per-CPU lists, all CPUs together.");
+        Meter.CreateObservableCounter("pagealloc.pgalloc", ObservePgAlloc, "{page}", "Pages allocated, per zone (pgalloc_*).");
+        Meter.CreateObservableCounter("pagealloc.pgfree", () => ObserveEvent(VmEvent.PgFree), "{page}", "Pages freed (pgfree).");
+        Meter.CreateObservableCounter("pagealloc.numa.events", ObserveNuma, "{page}",
+            "NUMA placement events (numa_hit, numa_miss, numa_foreign, numa_local, numa_other).");
+        Meter.CreateObservableCounter("pagealloc.allocstall", () => ObserveEvent(VmEvent.AllocStall), "{stall}",
+            "Slow-path entries that called reclaim (allocstall).");
+        Meter.CreateObservableCounter("pagealloc.pgfail", () => ObserveEvent(VmEvent.PgFail), "{call}",
+            "Allocation calls that returned nothing.");
+    }
+
+    /// <summary>The meter the instruments are on; more instruments (a page pool's) may join it.</summary>
+    public Meter Meter { get; }
+
+    /// <summary>The tag value of a zone: "DMA", "DMA32", "Normal", "Movable", as
+    /// <c>/proc/zoneinfo</c> spells them.</summary>
+    /// <param name="zone">The zone.</param>
+    /// <returns>The name.</returns>
+    public static string ZoneName(ZoneType zone) => zone switch
+    {
+        ZoneType.Dma => "DMA",
+        ZoneType.Dma32 => "DMA32",
+        ZoneType.Normal => "Normal",
+        ZoneType.Movable => "Movable",
+        _ => throw new ArgumentOutOfRangeException(nameof(zone), zone, "Not a zone."),
+    };
+
+    /// <summary>Disposes the meter (when the metrics made it) and releases the allocator.
+    /// Disposing twice is harmless.</summary>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+        }
+
+        if (_ownsMeter)
+        {
+            Meter.Dispose();
+        }
+
+        _handle.DangerousRelease();
+    }
+
+    /// <summary>Runs <paramref name="read"/> on the native allocator unless the metrics are
+    /// disposed; the lock keeps <see cref="Dispose"/> from releasing it meanwhile.</summary>
+    private List<Measurement<long>> Read(Reader read)
+    {
+        var measurements = new List<Measurement<long>>();
+        lock (_lock)
+        {
+            if (!_disposed)
+            {
+                read(_handle.Pointer, measurements);
+            }
+        }
+
+        return measurements;
+    }
+
+    private List<Measurement<long>> ObserveZones(ZoneValue value) => Read((a, list) =>
+    {
+        foreach (ZoneSlot slot in _zones)
+        {
+            pa_zone_info info;
+            if (Methods.pa_zone_info(a, slot.Node, (pa_zone_type)slot.Zone, &info) != 0)
+            {
+                continue;
+            }
+
+            ulong number = value switch
+            {
+                ZoneValue.Free => info.free,
+                ZoneValue.Managed => info.managed,
+                _ => info.pcp_pages,
+            };
+            list.Add(new Measurement<long>((long)number, slot.Tags));
+        }
+    });
+
+    private List<Measurement<long>> ObservePgAlloc() => Read((a, list) =>
+    {
+        for (int zone = 0; zone < _zoneTags.Length; zone++)
+        {
+            var item = (pa_vm_event_item)((int)pa_vm_event_item.PA_PGALLOC_DMA + zone);
+            list.Add(new Measurement<long>((long)Methods.pa_vm_event(a, item), _zoneTags[zone]));
+        }
+    });
+
+    private List<Measurement<long>> ObserveNuma() => Read((a, list) =>
+    {
+        for (int i = 0; i < s_numaEvents.Length; i++)
+        {
+            list.Add(new Measurement<long>((long)Methods.pa_vm_event(a, (pa_vm_event_item)s_numaEvents[i].Event), _numaTags[i]));
+        }
+    });
+
+    private List<Measurement<long>> ObserveEvent(VmEvent item) =>
+        Read((a, list) => list.Add(new Measurement<long>((long)Methods.pa_vm_event(a, (pa_vm_event_item)item))));
+
+    /// <summary>The zones the allocator has, with their tags made once.</summary>
+    private static ZoneSlot[] PresentZones(pa_allocator* a, int nodes)
+    {
+        var zones = new List<ZoneSlot>();
+        for (int node = 0; node < nodes; node++)
+        {
+            for (int zone = 0; zone < (int)pa_zone_type.PA_NR_ZONES; zone++)
+            {
+                pa_zone_info info;
+                if (Methods.pa_zone_info(a, node, (pa_zone_type)zone, &info) == 0)
+                {
+                    zones.Add(new ZoneSlot(node, (ZoneType)zone,
+                        [new("node", node), new("zone", ZoneName((ZoneType)zone))]));
+                }
+            }
+        }
+
+        return zones.ToArray();
+    }
+
+    private delegate void Reader(pa_allocator* a, List<Measurement<long>> measurements);
+
+    private enum ZoneValue
+    {
+        Free,
+        Managed,
+        PcpPages,
+    }
+
+    private readonly record struct ZoneSlot(int Node, ZoneType Zone, KeyValuePair<string, object?>[] Tags);
+}

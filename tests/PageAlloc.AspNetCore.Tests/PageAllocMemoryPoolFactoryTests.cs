@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0-only
+using System;
+using System.Buffers;
+using System.Linq;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Xunit;
+
+namespace PageAlloc.AspNetCore.Tests;
+
+/// <summary>The factory, its options and its one-line registration.</summary>
+public sealed class PageAllocMemoryPoolFactoryTests
+{
+    private static PageAllocMemoryPoolFactory Factory(Action<PageAllocMemoryPoolOptions> configure)
+    {
+        var options = new PageAllocMemoryPoolOptions();
+        configure(options);
+        return new PageAllocMemoryPoolFactory(Options.Create(options));
+    }
+
+    [Fact]
+    public void Create_makes_a_page_pool_per_call_and_keeps_the_owner()
+    {
+        using PageAllocMemoryPoolFactory factory = Factory(o => o.Size = 8L << 20);
+        using MemoryPool<byte> sockets = factory.Create(new MemoryPoolOptions { Owner = "sockets" });
+        using MemoryPool<byte> unnamed = factory.Create(null);
+        Assert.Equal(factory.Pools[0].Pool.MaxBufferSize, sockets.MaxBufferSize);
+        Assert.NotSame(sockets, unnamed);
+        Assert.Equal(4096, sockets.MaxBufferSize);
+        Assert.Equal(new[] { "sockets", PageAllocMemoryPoolFactory.UnnamedOwner }, factory.Pools.Select(p => p.Owner));
+        Assert.Equal(2, factory.Pools.Count);
+
+        long free = factory.Allocator.GetZoneInfo(0, ZoneType.Normal).Free;
+        using (IMemoryOwner<byte> block = sockets.Rent(2048))
+        {
+            Assert.Equal(4096, block.Memory.Length);
+        }
+
+        factory.Allocator.DrainAll();
+        Assert.Equal(free, factory.Allocator.GetZoneInfo(0, ZoneType.Normal).Free);
+        Assert.Equal(2048, factory.Allocator.GetZoneInfo(0, ZoneType.Normal).Managed);
+    }
+
+    [Fact]
+    public void A_rent_the_allocator_cannot_serve_gets_an_array_and_puts_the_factory_under_pressure()
+    {
+        using PageAllocMemoryPoolFactory factory = Factory(o =>
+        {
+            o.Size = 1L << 20;
+            o.PressureWindow = TimeSpan.FromMinutes(5);
+        });
+        using MemoryPool<byte> pool = factory.Create(new MemoryPoolOptions { Owner = "kestrel" });
+        var blocks = new System.Collections.Generic.List<IMemoryOwner<byte>>();
+        try
+        {
+            Assert.False(factory.UnderPressure);
+            while (factory.FallbackRents == 0)
+            {
+                blocks.Add(pool.Rent(4096));
+                Assert.True(blocks.Count <= 256, "a 1 MiB allocator served more than 256 pages");
+            }
+
+            IMemoryOwner<byte> fallback = blocks[^1];
+            Assert.Equal(4096, fallback.Memory.Length);
+            Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray<byte>(fallback.Memory, out _));
+            Assert.True(factory.UnderPressure);
+            Assert.Equal(1, factory.FallbackRents);
+            Assert.True(factory.Allocator.GetVmEvent(VmEvent.PgFail) > 0);
+        }
+        finally
+        {
+            foreach (IMemoryOwner<byte> block in blocks)
+            {
+                block.Dispose();
+            }
+        }
+
+        factory.Allocator.DrainAll();
+        Assert.Equal(256, factory.Allocator.GetZoneInfo(0, ZoneType.Normal).Free);
+    }
+
+    [Fact]
+    public void The_options_shape_the_allocator_and_the_pools()
+    {
+        using PageAllocMemoryPoolFactory factory = Factory(o =>
+        {
+            o.Size = 4L << 20;
+            o.Nodes = 2;
+            o.MaxOrder = 3;
+            o.Metrics = false;
+            o.ConfigureAllocator = a => a.DebugChecks = true;
+        });
+        Assert.Equal(2, factory.Allocator.NodeCount);
+        Assert.Equal(1024, factory.Allocator.GetZoneInfo(1, ZoneType.Normal).Managed);
+        Assert.Null(factory.Metrics);
+        using MemoryPool<byte> pool = factory.Create(new MemoryPoolOptions { Owner = "kestrel" });
+        Assert.Equal(8 * 4096, pool.MaxBufferSize);
+    }
+
+    [Fact]
+    public void Bad_options_throw_before_anything_is_rented()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => Factory(o => o.Size = 4097));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Factory(o => o.Size = 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Factory(o => o.Nodes = 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Factory(o => o.MaxOrder = PageAllocator.MaxOrder + 1));
+        Assert.Throws<ArgumentException>(() => Factory(o => o.Gfp = (Gfp)0x8000_0000));
+    }
+
+    [Fact]
+    public void An_application_allocator_is_used_and_left_alive()
+    {
+        using var allocator = new PageAllocator(PageAllocatorOptions.Create(nodes: 1, pagesPerNode: 1024));
+        PageAllocMemoryPoolFactory factory = Factory(o => o.Allocator = allocator);
+        Assert.Same(allocator, factory.Allocator);
+        MemoryPool<byte> pool = factory.Create(null);
+        factory.Dispose();
+        factory.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => pool.Rent());
+        Assert.Throws<ObjectDisposedException>(() => factory.Create(null));
+        Assert.Equal(1024, allocator.GetZoneInfo(0, ZoneType.Normal).Managed);
+    }
+
+    [Fact]
+    public async Task AddPageAllocMemoryPool_replaces_Kestrels_factory_and_Kestrel_creates_its_pools_there()
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        Assert.Contains(builder.Services, d => d.ServiceType == typeof(IMemoryPoolFactory<byte>));
+        builder.Services.AddPageAllocMemoryPool(o => o.Size = 16L << 20);
+        await using WebApplication app = builder.Build();
+        var factory = Assert.IsType<PageAllocMemoryPoolFactory>(app.Services.GetRequiredService<IMemoryPoolFactory<byte>>());
+        Assert.Same(factory, Assert.Single(app.Services.GetServices<IMemoryPoolFactory<byte>>()));
+        Assert.Equal(4096, factory.Allocator.GetZoneInfo(0, ZoneType.Normal).Managed);
+        Assert.NotNull(factory.Metrics);
+
+        await app.StartAsync();
+        Assert.NotEmpty(factory.Pools);
+        Assert.All(factory.Pools, p => Assert.NotEqual(PageAllocMemoryPoolFactory.UnnamedOwner, p.Owner));
+        await app.StopAsync();
+    }
+}
