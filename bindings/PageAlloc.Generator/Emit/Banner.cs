@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 namespace PageAlloc.Generator.Emit;
 
 /// <summary>The opening lines of every generated file.</summary>
