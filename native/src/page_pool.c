@@ -232,6 +232,7 @@ static bool pp_napi_local(const struct pa_page_pool *pool)
     return owner && owner == os_thread_id();
 }
 
+/* Kernel: page_pool_enable_direct_recycling() (the pool's NAPI instance). */
 PA_API void pa_page_pool_set_owner(pa_page_pool *pool)
 {
     if (!pool) {
