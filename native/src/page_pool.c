@@ -232,6 +232,7 @@ static bool pp_napi_local(const struct pa_page_pool *pool)
     return owner && owner == os_thread_id();
 }
 
+/* Kernel: page_pool_enable_direct_recycling() (the pool's NAPI instance). */
 PA_API void pa_page_pool_set_owner(pa_page_pool *pool)
 {
     if (!pool) {
@@ -396,39 +397,41 @@ pp_alloc_bulk_slow(struct pa_page_pool *pool, pa_gfp_t gfp, unsigned long nr, st
     return populated;
 }
 
-/* As nr pa_page_pool_alloc_pages calls into the empty slots, with the cache
- * walked in one loop and the statistics written once. */
+/* Kernel: none (page_pool_alloc_pages() per empty slot). As nr single
+ * allocations into the empty slots: the cache walked in one tight loop,
+ * the refill and slow paths taken where a single call would take them,
+ * the statistics written once. */
 PA_API unsigned long pa_page_pool_alloc_bulk(pa_page_pool *pool, pa_gfp_t gfp, unsigned long nr,
                                              struct pa_page **array)
 {
     if (unlikely(!pool || !array || !pool->cache_limit))
         return pp_alloc_bulk_slow(pool, gfp, nr, array);
-    unsigned long populated = 0, fast = 0;
-    unsigned count = pool->count;
-    for (unsigned long i = 0; i < nr; i++) {
-        if (array[i]) {
-            populated++;
-            continue;
-        }
-        if (unlikely(!count)) {
-            pool->count = 0;
-            struct pa_page *page = pp_refill_alloc_cache(pool);
-            if (!page && !(page = pp_alloc_slow(pool, gfp))) {
-                populated += pp_count_populated(array, i + 1, nr);
+    struct pa_page **cache = pool->cache;
+    unsigned count = pool->count, taken = 0;
+    unsigned long i = 0;
+    for (;;) {
+        for (; i < nr; i++) {
+            if (array[i])
+                continue;
+            if (unlikely(!count))
                 break;
-            }
-            array[i] = page;
-            populated++;
-            count = pool->count;
-            continue;
+            array[i] = cache[--count];
         }
-        array[i] = pool->cache[--count];
-        fast++;
-        populated++;
+        taken += pool->count - count;
+        pool->count = count;
+        if (likely(i == nr))
+            break;
+        /* Cache empty with slots left: what a single call does. */
+        struct pa_page *page = pp_refill_alloc_cache(pool);
+        if (!page && !(page = pp_alloc_slow(pool, gfp))) {
+            counter_add(&pool->st.alloc_fast, taken);
+            return i + pp_count_populated(array, i, nr);
+        }
+        array[i++] = page;
+        count = pool->count;
     }
-    pool->count = count;
-    counter_add(&pool->st.alloc_fast, fast);
-    return populated;
+    counter_add(&pool->st.alloc_fast, taken);
+    return nr;   /* every slot populated */
 }
 
 /* ---- Return -------------------------------------------------------------------- */

@@ -4,7 +4,9 @@
  * -1..N+1, empty, full and random nodemasks, bulk with pre-populated arrays,
  * bad frees, drains, CPU rebinding, fault injection, mems_allowed
  * changes, memory policies and interleave weights (with the mempolicy bulk
- * form). Every page handed out is checked against the request and claimed
+ * form), and page pools (alloc, bulk, fragments, every kind of put, bad
+ * puts, destroy while pages are out). Every page handed out is checked
+ * against the request and claimed
  * in an ownership map; pa_check runs every few hundred operations; at the
  * end every page is back and the counters agree. Choices come from a seeded
  * generator (ctest) or from a byte string (libFuzzer, corpus replay). */
@@ -19,8 +21,19 @@
 #define NR_NODES 2
 #define NR_CPUS 3
 #define MAX_HELD 4096
+#define NR_POOLS 2
+#define MAX_PP_HELD 1024
 
 struct block { struct pa_page *page; unsigned order; };
+
+/* A page (or one fragment of it) handed out by page pool `pool`. */
+struct pp_block { struct pa_page *page; int pool; bool frag; };
+
+struct pp_slot {
+    pa_page_pool *pool;            /* NULL: none (or freed after a lingering destroy) */
+    unsigned order;
+    bool destroyed;                /* lingering until its last page is back */
+};
 
 struct ctx {
     pa_allocator *a, *other;
@@ -38,6 +51,12 @@ struct ctx {
     pa_nodemask_t mpol_nodes;
     bool metadata;
     unsigned long bad_frees, failures, bad_inputs;
+    struct pp_slot pools[NR_POOLS];
+    struct pp_block pp_held[MAX_PP_HELD];
+    int pp_n;
+    uint16_t *frags;               /* per pfn: fragments of a pool page we hold */
+    uint64_t pp_alloc, pp_free;    /* PGALLOC / PGFREE the pool operations caused */
+    unsigned long pp_ops, pp_bad_puts;
     const uint8_t *data;           /* byte source, or NULL for the generator */
     size_t len, pos;
     bool exhausted;                /* the byte source ran out */
@@ -507,6 +526,314 @@ static void op_bad_free(struct ctx *c)
     c->bad_frees++;
 }
 
+/* ---- Page pools ------------------------------------------------------------ */
+
+static uint64_t pgalloc_events(pa_allocator *a)
+{
+    uint64_t n = 0;
+    for (int it = PA_PGALLOC_DMA; it <= PA_PGALLOC_MOVABLE; it++)
+        n += pa_vm_event(a, (enum pa_vm_event_item)it);
+    return n;
+}
+
+/* Checks a page a pool handed out and claims it (whole, or one fragment). */
+static void pp_claim(struct ctx *c, int pool, struct pa_page *p, bool frag)
+{
+    pa_allocator *a = c->a;
+    unsigned order = c->pools[pool].order;
+    uint64_t pfn = pa_page_to_pfn(a, p);
+    CHECK(pfn < a->nr_pfns);
+    CHECK_EQ(pfn & ((1ull << order) - 1), 0);
+    CHECK_EQ(page_state(p), PG_ALLOC);
+    CHECK(p->flags & PG_PP);
+    CHECK_EQ(p->order, order);
+    for (uint64_t i = 0; i < (1ull << order); i++)
+        CHECK_EQ(c->owned[pfn + i], 0);
+    if (frag) {
+        c->frags[pfn]++;
+    } else {
+        CHECK_EQ(c->frags[pfn], 0);
+        for (uint64_t i = 0; i < (1ull << order); i++)
+            c->owned[pfn + i] = 2;
+        if (!c->metadata)
+            memset(pa_page_address(a, p), 0x5a, 64);
+    }
+    CHECK(c->pp_n < MAX_PP_HELD);
+    c->pp_held[c->pp_n++] = (struct pp_block){ p, pool, frag };
+}
+
+static struct pp_block pp_unclaim(struct ctx *c, int i)
+{
+    struct pp_block b = c->pp_held[i];
+    c->pp_held[i] = c->pp_held[--c->pp_n];
+    uint64_t pfn = pa_page_to_pfn(c->a, b.page);
+    if (b.frag) {
+        CHECK(c->frags[pfn] > 0);
+        c->frags[pfn]--;
+    } else {
+        for (uint64_t k = 0; k < (1ull << c->pools[b.pool].order); k++) {
+            CHECK_EQ(c->owned[pfn + k], 2);
+            c->owned[pfn + k] = 0;
+        }
+    }
+    return b;
+}
+
+/* A destroyed pool is freed by its last page's return: forget it then. */
+static void pp_forget_if_done(struct ctx *c, int pool)
+{
+    if (!c->pools[pool].destroyed)
+        return;
+    for (int i = 0; i < c->pp_n; i++)
+        if (c->pp_held[i].pool == pool)
+            return;
+    c->pools[pool] = (struct pp_slot){ 0 };
+}
+
+static void pp_create(struct ctx *c, int slot)
+{
+    struct pa_page_pool_params p = {
+        .order = below(c, 3) ? 0 : below(c, 4),
+        .pool_size = below(c, 4) ? 8 + below(c, 120) : 0,
+        .nid = (int)below(c, NR_NODES + 1) - 1,
+        .flags = below(c, 4) ? 0 : PA_PP_FLAG_DMA_MAP,
+    };
+    bool bad = below(c, 8) == 0;
+    if (bad) {
+        switch (below(c, 4)) {
+        case 0: p.order = PA_MAX_ORDER + 1 + below(c, 4); break;
+        case 1: p.flags |= 4u << below(c, 8); break;
+        case 2: p.flags = PA_PP_FLAG_DMA_SYNC_DEV | (below(c, 2) ? PA_PP_FLAG_DMA_MAP : 0); break;
+        default: p.nid = NR_NODES + (int)below(c, 3); break;
+        }
+    }
+    pa_page_pool *pool = NULL;
+    int before = test_log.count;
+    int err = pa_page_pool_create(c->a, &p, &pool);
+    if (bad) {
+        CHECK_EQ(err, -EINVAL);
+        CHECK(pool == NULL);
+        CHECK(test_log.count > before);
+        c->bad_inputs++;
+        return;
+    }
+    CHECK_EQ(err, 0);
+    c->pools[slot] = (struct pp_slot){ pool, p.order, false };
+    CHECK_EQ(pa_page_pool_inflight(pool), 0);
+}
+
+static void pp_alloc(struct ctx *c, int slot)
+{
+    pa_page_pool *pool = c->pools[slot].pool;
+    pa_gfp_t gfp = below(c, 2) ? PA_GFP_KERNEL : PA_GFP_ATOMIC;
+    switch (below(c, 3)) {
+    case 0: {
+        struct pa_page *p = pa_page_pool_alloc_pages(pool, gfp);
+        if (p)
+            pp_claim(c, slot, p, false);
+        else
+            c->failures++;
+        break;
+    }
+    case 1: {
+        struct pa_page *v[24] = { 0 };
+        unsigned long nr = below(c, 25), pre = 0;
+        if (c->pp_n + (int)nr > MAX_PP_HELD)
+            return;
+        for (unsigned long i = 0; i < nr; i++)
+            if (below(c, 6) == 0) {
+                v[i] = c->foreign;   /* a populated slot: skipped, never touched */
+                pre++;
+            }
+        unsigned long got = pa_page_pool_alloc_bulk(pool, gfp, nr, v);
+        unsigned long populated = 0;
+        for (unsigned long i = 0; i < nr; i++)
+            populated += v[i] != NULL;
+        CHECK_EQ(got, populated);
+        for (unsigned long i = 0; i < nr; i++)
+            if (v[i] && v[i] != c->foreign)
+                pp_claim(c, slot, v[i], false);
+        CHECK(got >= pre);
+        break;
+    }
+    default: {
+        unsigned size = 1 + below(c, (unsigned)(pa_page_size(c->a) << c->pools[slot].order));
+        struct pa_page *p = NULL;
+        unsigned off = 0;
+        void *addr = pa_page_pool_alloc_frag(pool, &p, &off, size, gfp);
+        if (!p) {
+            CHECK(addr == NULL);
+            c->failures++;
+            return;
+        }
+        CHECK(off + size <= pa_page_size(c->a) << c->pools[slot].order);
+        CHECK_EQ(off % 64, 0);
+        if (!c->metadata) {
+            CHECK(addr == (char *)pa_page_address(c->a, p) + off);
+            memset(addr, 0x6b, size);
+        }
+        pp_claim(c, slot, p, true);
+        break;
+    }
+    }
+}
+
+static void pp_put(struct ctx *c)
+{
+    if (!c->pp_n)
+        return;
+    switch (below(c, 5)) {
+    case 0: {                                        /* a bulk put, pools mixed */
+        struct pa_page *v[16] = { 0 };
+        int k = 1 + (int)below(c, 16), pools[NR_POOLS] = { 0 };
+        for (int j = 0; j < k && c->pp_n; j++) {
+            struct pp_block b = pp_unclaim(c, (int)below(c, (unsigned)c->pp_n));
+            int slot = (int)below(c, 16);            /* scattered, NULLs between */
+            while (v[slot])
+                slot = (slot + 1) % 16;
+            v[slot] = b.page;
+            pools[b.pool]++;
+        }
+        pa_page_pool_put_page_bulk(v, 16);
+        for (int j = 0; j < 16; j++)
+            CHECK(v[j] == NULL);
+        for (int p = 0; p < NR_POOLS; p++)
+            if (pools[p])
+                pp_forget_if_done(c, p);
+        return;
+    }
+    case 1: {                                        /* shared: leaves with put_page */
+        struct pp_block b = pp_unclaim(c, (int)below(c, (unsigned)c->pp_n));
+        unsigned order = c->pools[b.pool].order;
+        CHECK(pa_get_page(c->a, b.page) >= 2);
+        pa_page_pool_put_page(c->pools[b.pool].pool, b.page, -1, below(c, 2));
+        pa_put_page(c->a, b.page, order);
+        pp_forget_if_done(c, b.pool);
+        return;
+    }
+    default: {
+        struct pp_block b = pp_unclaim(c, (int)below(c, (unsigned)c->pp_n));
+        pa_page_pool *pool = c->pools[b.pool].pool;
+        unsigned how = below(c, 3);
+        if (how == 0)
+            pa_page_pool_recycle_direct(pool, b.page);
+        else if (how == 1)
+            pa_page_pool_put_page(pool, b.page, (int)below(c, 5000) - 1, below(c, 2));
+        else
+            pa_page_pool_put_full_page(pool, b.page, below(c, 2));
+        pp_forget_if_done(c, b.pool);
+        return;
+    }
+    }
+}
+
+/* Puts the pool must refuse: logged, nothing changes. */
+static void pp_bad_put(struct ctx *c, int slot)
+{
+    pa_page_pool *pool = c->pools[slot].pool;
+    long inflight = pa_page_pool_inflight(pool);
+    int before = test_log.count;
+    switch (below(c, 5)) {
+    case 0:
+        pa_page_pool_recycle_direct(pool, NULL);
+        break;
+    case 1:
+        pa_page_pool_put_full_page(pool, c->foreign, below(c, 2));
+        break;
+    case 2: {                                        /* a page from outside any pool */
+        if (!c->n)
+            return;
+        pa_page_pool_put_page(pool, c->held[below(c, (unsigned)c->n)].page, -1, below(c, 2));
+        break;
+    }
+    case 3: {                                        /* another pool's page */
+        int i = -1;
+        for (int t = 0; t < 8 && c->pp_n && i < 0; t++) {
+            int j = (int)below(c, (unsigned)c->pp_n);
+            if (c->pp_held[j].pool != slot)
+                i = j;
+        }
+        if (i < 0)
+            return;
+        pa_page_pool_recycle_direct(pool, c->pp_held[i].page);
+        break;
+    }
+    default: {                                       /* debug: a double put */
+        if (!(c->a->cfg.flags & PA_CFG_DEBUG_CHECKS) || !c->pp_n)
+            return;
+        int i = (int)below(c, (unsigned)c->pp_n);
+        if (c->pp_held[i].frag || c->pools[c->pp_held[i].pool].destroyed)
+            return;
+        struct pp_block b = pp_unclaim(c, i);
+        pa_page_pool *own = c->pools[b.pool].pool;
+        pa_page_pool_recycle_direct(own, b.page);
+        inflight = pa_page_pool_inflight(pool);
+        before = test_log.count;
+        long own_inflight = pa_page_pool_inflight(own);
+        pa_page_pool_put_full_page(own, b.page, below(c, 2));
+        CHECK_EQ(pa_page_pool_inflight(own), own_inflight);
+        break;
+    }
+    }
+    CHECK(test_log.count > before);
+    CHECK_EQ(pa_page_pool_inflight(pool), inflight);
+    c->pp_bad_puts++;
+}
+
+static void pp_destroy(struct ctx *c, int slot)
+{
+    c->pools[slot].destroyed = true;
+    pa_page_pool_destroy(c->pools[slot].pool);
+    pp_forget_if_done(c, slot);
+}
+
+static void op_page_pool(struct ctx *c)
+{
+    uint64_t allocs = pgalloc_events(c->a), frees = pa_vm_event(c->a, PA_PGFREE);
+    int slot = (int)below(c, NR_POOLS);
+    struct pp_slot *s = &c->pools[slot];
+    unsigned op = below(c, 20);
+    c->pp_ops++;
+    if (!s->pool)
+        pp_create(c, slot);
+    else if (op < 8 && !s->destroyed)
+        pp_alloc(c, slot);
+    else if (op < 15)
+        pp_put(c);
+    else if (op < 18 && !s->destroyed)
+        pp_bad_put(c, slot);
+    else if (op == 18 && !s->destroyed)
+        pp_destroy(c, slot);
+    else if (!s->destroyed) {
+        struct pa_page_pool_stats st;
+        CHECK_EQ(pa_page_pool_get_stats(s->pool, &st), 0);
+        CHECK(pa_format_page_pool_stats(s->pool, NULL, 0) > 0);
+        CHECK(pa_page_pool_inflight(s->pool) >= 0);
+    }
+    c->pp_alloc += pgalloc_events(c->a) - allocs;
+    c->pp_free += pa_vm_event(c->a, PA_PGFREE) - frees;
+}
+
+/* Every pool page back, every pool destroyed. */
+static void pp_finish(struct ctx *c)
+{
+    uint64_t allocs = pgalloc_events(c->a), frees = pa_vm_event(c->a, PA_PGFREE);
+    while (c->pp_n) {
+        struct pp_block b = pp_unclaim(c, c->pp_n - 1);
+        pa_page_pool_put_full_page(c->pools[b.pool].pool, b.page, false);
+        pp_forget_if_done(c, b.pool);
+    }
+    for (int slot = 0; slot < NR_POOLS; slot++) {
+        if (c->pools[slot].pool) {
+            CHECK(!c->pools[slot].destroyed);
+            pa_page_pool_destroy(c->pools[slot].pool);
+            c->pools[slot] = (struct pp_slot){ 0 };
+        }
+    }
+    c->pp_alloc += pgalloc_events(c->a) - allocs;
+    c->pp_free += pa_vm_event(c->a, PA_PGFREE) - frees;
+}
+
 static void op_config(struct ctx *c)
 {
     pa_allocator *a = c->a;
@@ -606,16 +933,21 @@ static void run(struct ctx *c, unsigned variant, long ops, struct driver_stats *
     c->foreign = pa_alloc_pages(c->other, PA_GFP_KERNEL, 0);
     CHECK(c->foreign != NULL);
     c->owned = calloc(c->a->nr_pfns, 1);
-    CHECK(c->owned != NULL);
+    c->frags = calloc(c->a->nr_pfns, sizeof(*c->frags));
+    CHECK(c->owned != NULL && c->frags != NULL);
     test_log_reset();
 
     long i;
     uint64_t checks = 0;
     for (i = 0; i < ops && !c->exhausted; i++) {
-        unsigned op = below(c, 100);
+        unsigned op = below(c, 116);
         /* Hold at most about 70% of memory: free when above it. */
         if (c->held_pages * 10 > c->total_pages * 7 && op < 45)
             op = 45 + below(c, 20);
+        if (op >= 100) {
+            op_page_pool(c);
+            continue;
+        }
         if (op < 18)
             op_alloc(c, (int)(op % 3));
         else if (op < 30)
@@ -648,6 +980,7 @@ static void run(struct ctx *c, unsigned variant, long ops, struct driver_stats *
     CHECK_EQ(pa_set_fail_page_alloc(c->a, NULL), 0);
     CHECK_EQ(pa_set_mems_allowed(c->a, NULL), 0);
     CHECK_EQ(pa_set_mempolicy(c->a, PA_MPOL_DEFAULT, NULL), 0);
+    pp_finish(c);
     while (c->n) {
         struct block h = unclaim(c, c->n - 1);
         pa_free_pages(c->a, h.page, h.order);
@@ -657,32 +990,33 @@ static void run(struct ctx *c, unsigned variant, long ops, struct driver_stats *
     checks += 2;
     CHECK_EQ(test_total_free(c->a), c->total_pages);
     CHECK_EQ(c->allocated_pages, c->freed_pages);
-    uint64_t pgalloc = 0;
-    for (int it = PA_PGALLOC_DMA; it <= PA_PGALLOC_MOVABLE; it++)
-        pgalloc += pa_vm_event(c->a, (enum pa_vm_event_item)it);
-    CHECK_EQ(pgalloc, c->allocated_pages);
-    CHECK_EQ(pa_vm_event(c->a, PA_PGFREE), c->freed_pages);
+    CHECK_EQ(c->pp_alloc, c->pp_free);
+    CHECK_EQ(pgalloc_events(c->a), c->allocated_pages + c->pp_alloc);
+    CHECK_EQ(pa_vm_event(c->a, PA_PGFREE), c->freed_pages + c->pp_free);
     CHECK_EQ(pa_vm_event(c->a, PA_NUMA_HIT) + pa_vm_event(c->a, PA_NUMA_MISS),
              pa_vm_event(c->a, PA_NUMA_LOCAL) + pa_vm_event(c->a, PA_NUMA_OTHER));
     CHECK(pa_vm_event(c->a, PA_NUMA_INTERLEAVE_HIT) <= pa_vm_event(c->a, PA_NUMA_HIT));
     for (uint64_t pfn = 0; pfn < c->a->nr_pfns; pfn++)
-        CHECK_EQ(c->owned[pfn], 0);
+        CHECK(c->owned[pfn] == 0 && c->frags[pfn] == 0);
     pa_free_pages(c->other, c->foreign, 0);
     CHECK_OK(c->other);
     CHECK_EQ(test_total_free(c->other), 1024);
     pa_destroy(c->other);
     pa_destroy(c->a);
     free(c->owned);
+    free(c->frags);
     c->owned = NULL;
+    c->frags = NULL;
     CHECK_EQ(sched_setaffinity(0, sizeof(saved), &saved), 0);
     if (st) {
         st->runs++;
         st->ops += (uint64_t)i;
         st->bad_inputs += c->bad_inputs;
-        st->bad_frees += c->bad_frees;
+        st->bad_frees += c->bad_frees + c->pp_bad_puts;
         st->allocated_pages += c->allocated_pages;
         st->failed_calls += c->failures;
         st->checks += checks;
+        st->pool_ops += c->pp_ops;
     }
 }
 

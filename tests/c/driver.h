@@ -18,6 +18,7 @@ struct driver_stats {
     uint64_t allocated_pages;  /* pages handed out and checked */
     uint64_t failed_calls;     /* allocation calls that returned nothing */
     uint64_t checks;           /* pa_check calls */
+    uint64_t pool_ops;         /* page_pool operations (part of ops) */
 };
 
 /* `ops` operations chosen by a generator seeded with `seed`; asserts (exit 1)

@@ -12,8 +12,9 @@ static void run_seed(uint64_t seed, long ops)
     struct driver_stats st = { 0 };
     driver_run_seed(seed, ops, &st);
     printf("seed %" PRIu64 ": %" PRIu64 " ops, %" PRIu64 " bad inputs, %" PRIu64 " bad frees, %" PRIu64
-           " pages allocated, %" PRIu64 " failed calls, %" PRIu64 " pa_check\n",
-           seed, st.ops, st.bad_inputs, st.bad_frees, st.allocated_pages, st.failed_calls, st.checks);
+           " pages allocated, %" PRIu64 " failed calls, %" PRIu64 " pa_check, %" PRIu64 " page_pool ops\n",
+           seed, st.ops, st.bad_inputs, st.bad_frees, st.allocated_pages, st.failed_calls, st.checks,
+           st.pool_ops);
 }
 
 TEST(random_ops_seed_1) { run_seed(1, 4000); }
@@ -39,8 +40,10 @@ int main(int argc, char **argv)
         for (uint64_t seed = first; seed <= last; seed++)
             driver_run_seed(seed, ops, &st);
         printf("seeds %" PRIu64 "..%" PRIu64 ": %" PRIu64 " ops, %" PRIu64 " bad inputs, %" PRIu64
-               " bad frees, %" PRIu64 " pages allocated, %" PRIu64 " failed calls, %" PRIu64 " pa_check\n",
-               first, last, st.ops, st.bad_inputs, st.bad_frees, st.allocated_pages, st.failed_calls, st.checks);
+               " bad frees, %" PRIu64 " pages allocated, %" PRIu64 " failed calls, %" PRIu64 " pa_check, %" PRIu64
+               " page_pool ops\n",
+               first, last, st.ops, st.bad_inputs, st.bad_frees, st.allocated_pages, st.failed_calls, st.checks,
+               st.pool_ops);
         return 0;
     }
     return run_tests(argc, argv);
