@@ -42,6 +42,10 @@ public sealed unsafe class PagePool : SafeHandle
     private long _rented;
     private long _returned;
 
+    // Set by Dispose: an array still holding pages keeps the handle open, but the pool takes no
+    // new calls.
+    private volatile bool _disposed;
+
     /// <summary>A pool of blocks of <paramref name="order"/> over <paramref name="allocator"/>.</summary>
     /// <param name="allocator">The allocator the blocks come from.</param>
     /// <param name="order">The order of every block, 0 to <see cref="PageAllocator.MaxOrder"/>.</param>
@@ -325,6 +329,15 @@ public sealed unsafe class PagePool : SafeHandle
     /// <summary>Counts blocks an array gave back (any thread).</summary>
     internal void OnReturned(int count) => Interlocked.Add(ref _returned, count);
 
+    /// <summary>Stops new calls; the native pool is destroyed when the last array holding its pages
+    /// lets go of it (at once if there is none).</summary>
+    /// <param name="disposing">False on the finalizer thread.</param>
+    protected override void Dispose(bool disposing)
+    {
+        _disposed = true;
+        base.Dispose(disposing);
+    }
+
     /// <summary>Destroys the native pool (cache and ring back to the allocator); reports blocks still
     /// out with callers, for which the native pool lingers; then releases the allocator.</summary>
     /// <remarks>Calls <c>pa_page_pool_destroy</c>.</remarks>
@@ -378,6 +391,7 @@ public sealed unsafe class PagePool : SafeHandle
 
     private pa_page_pool* Enter()
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         bool added = false;
         try
         {
