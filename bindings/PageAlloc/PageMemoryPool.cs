@@ -65,7 +65,7 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
     private readonly ThreadLocal<ThreadContext?> _threadContexts = new();
     private readonly Gfp _gfp;
     private readonly int _pageShift;
-    private readonly DescriptorTable _descriptors;
+    private readonly PageLayout* _layout;
     private long _pending = PendingBias;
     private int _disposed;
 
@@ -111,7 +111,7 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
         allocator.ThrowIfDisposed();
         long pfnLimit = allocator.PfnLimit();
         _owners = new BufferOwnerTable(pfnLimit);
-        _descriptors = DescriptorTable.Probe(allocator.Pointer, pfnLimit);
+        _layout = allocator.Handle.Layout;
         allocator.Handle.AddRef();
         _handle = allocator.Handle;
         _allocator = allocator.Pointer;
@@ -373,22 +373,20 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
         ManagedArena? arena = _arena;
         long pfn;
         byte* address;
-        int offset = 0;
-        if (arena is not null && _descriptors.IsArray)
+        PageLayout* layout = _layout;
+        if (layout != null)
         {
-            // Both by arithmetic: the descriptor's index is the frame number, and caller memory
-            // holds frame pfn at pfn << page_shift.
-            pfn = _descriptors.PfnOf(page);
-            address = arena.Memory + (pfn << _pageShift);
-            offset = arena.OffsetOf(address);
+            // Arithmetic on the descriptor: its index is the frame number, and the memory is flat.
+            pfn = layout->PfnOf(page);
+            address = layout->MemoryZero + (pfn << _pageShift);
         }
         else
         {
             address = (byte*)Methods.pa_page_address(_allocator, page);
-            pfn = _descriptors.IsArray ? _descriptors.PfnOf(page) : (long)Methods.pa_page_to_pfn(_allocator, page);
-            offset = arena is not null ? arena.OffsetOf(address) : 0;
+            pfn = (long)Methods.pa_page_to_pfn(_allocator, page);
         }
 
+        int offset = arena is not null ? arena.OffsetOf(address) : 0;
         PageBlockMemoryManager owner = _owners.Get(pfn, this, arena?.Array);
         owner.Lease(page, address, offset, order, 1 << (_pageShift + order), context);
         return owner;
