@@ -27,7 +27,8 @@ namespace PageAlloc;
 /// goes through the renting pool's recycle ring (<c>pa_page_pool_put_page</c> without
 /// <c>allow_direct</c>), from which its thread refills. Larger buffers take the plain path
 /// (<c>pa_alloc_pages_node</c> / <c>pa_free_pages</c>). Each thread's pool holds at most its cache
-/// (128 pages) and ring (1024) until the pool is disposed, also after the thread ends.</para>
+/// (128 pages) and ring (1024); the pools of threads that have ended are destroyed when the next
+/// thread makes its own, and all of them when the pool is disposed.</para>
 /// <para>Owners (<see cref="PageBlockMemoryManager"/>) are reused, one per page frame: a rent in
 /// steady state allocates nothing managed and registers no finalizer. A buffer never disposed is
 /// reported when the pool is disposed or finalized: one warning line through the allocator's
@@ -51,10 +52,8 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
 
     private static long s_nextId;
 
-    // The calling thread's context of the pool it used last (by id: no reference that would keep
-    // an undisposed pool from being finalized).
-    [ThreadStatic]
-    private static long t_poolId;
+    // The calling thread's context of the pool it used last (naming the pool by id: no reference
+    // that would keep an undisposed pool from being finalized).
     [ThreadStatic]
     private static ThreadContext? t_context;
 
@@ -68,7 +67,9 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
     private readonly ThreadLocal<ThreadContext?> _threadContexts = new();
     private readonly Gfp _gfp;
     private readonly int _pageShift;
+    private readonly PageLayout* _layout;
     private long _pending = PendingBias;
+    private long _retiredOutstanding; // buffers out of contexts whose thread ended (under _contexts' lock)
     private int _disposed;
 
     /// <summary>A pool over its own allocator with a managed arena: the defaults of
@@ -111,7 +112,9 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
         }
 
         allocator.ThrowIfDisposed();
-        _owners = new BufferOwnerTable(allocator.PfnLimit());
+        long pfnLimit = allocator.PfnLimit();
+        _owners = new BufferOwnerTable(pfnLimit);
+        _layout = allocator.Handle.Layout;
         allocator.Handle.AddRef();
         _handle = allocator.Handle;
         _allocator = allocator.Pointer;
@@ -148,9 +151,10 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
                 return pending;
             }
 
-            long counted = 0;
+            long counted;
             lock (_contexts)
             {
+                counted = _retiredOutstanding;
                 foreach (ThreadContext context in _contexts)
                 {
                     counted += Volatile.Read(ref context.Rented) - Volatile.Read(ref context.Returned);
@@ -158,6 +162,18 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
             }
 
             return counted - (PendingBias - pending);
+        }
+    }
+
+    /// <summary>Thread contexts (page pools) alive now, for the tests.</summary>
+    internal int ThreadContexts
+    {
+        get
+        {
+            lock (_contexts)
+            {
+                return _contexts.Count;
+            }
         }
     }
 
@@ -191,7 +207,12 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
     public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
     {
         int order = OrderFor(minBufferSize);
-        ThreadContext context = t_poolId == _id ? t_context! : EnterPool();
+        ThreadContext? context = t_context;
+        if (context is null || context.PoolId != _id)
+        {
+            context = EnterPool();
+        }
+
 
         // Busy while the native pool is used: Dispose waits for it (see Dispose).
         Volatile.Write(ref context.Busy, 1);
@@ -291,9 +312,10 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
         // _disposed; this barrier makes every such write visible here, or makes that thread see
         // _disposed. After the wait no thread uses a context's native pool on its own again.
         Interlocked.MemoryBarrierProcessWide();
-        long outstanding = 0;
+        long outstanding;
         lock (_contexts)
         {
+            outstanding = _retiredOutstanding;
             foreach (ThreadContext context in _contexts)
             {
                 var wait = new SpinWait();
@@ -339,16 +361,34 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
             {
                 // Under the lock Dispose walks the contexts with: a context made here is seen there.
                 ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-                context = new ThreadContext(CreatePagePool());
+                RetireEndedThreads();
+                context = new ThreadContext(_id, CreatePagePool());
                 _contexts.Add(context);
             }
 
             _threadContexts.Value = context;
         }
 
-        t_poolId = _id;
         t_context = context;
         return context;
+    }
+
+    /// <summary>Destroys the page pools of threads that have ended (under the contexts' lock), so
+    /// that thread pool churn does not strand pages in caches nobody refills from. An ended thread
+    /// is in no native call and writes its counts no more; buffers it rented that are still out
+    /// stay counted, and return through the destroyed pool (straight to the allocator).</summary>
+    private void RetireEndedThreads()
+    {
+        for (int i = _contexts.Count - 1; i >= 0; i--)
+        {
+            ThreadContext context = _contexts[i];
+            if (!context.Owner.IsAlive)
+            {
+                _retiredOutstanding += context.Rented - context.Returned;
+                Methods.pa_page_pool_destroy(context.Pool);
+                _contexts.RemoveAt(i);
+            }
+        }
     }
 
     private pa_page_pool* CreatePagePool()
@@ -366,20 +406,23 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
 
     private PageBlockMemoryManager Lease(pa_page* page, int order, ThreadContext context)
     {
-        byte* address = (byte*)Methods.pa_page_address(_allocator, page);
         ManagedArena? arena = _arena;
         long pfn;
-        int offset = 0;
-        if (arena is not null)
+        byte* address;
+        PageLayout* layout = _layout;
+        if (layout != null)
         {
-            offset = arena.OffsetOf(address);
-            pfn = (long)(address - arena.Memory) >> _pageShift;
+            // Arithmetic on the descriptor: its index is the frame number, and the memory is flat.
+            pfn = layout->PfnOf(page);
+            address = layout->MemoryZero + (pfn << _pageShift);
         }
         else
         {
+            address = (byte*)Methods.pa_page_address(_allocator, page);
             pfn = (long)Methods.pa_page_to_pfn(_allocator, page);
         }
 
+        int offset = arena is not null ? arena.OffsetOf(address) : 0;
         PageBlockMemoryManager owner = _owners.Get(pfn, this, arena?.Array);
         owner.Lease(page, address, offset, order, 1 << (_pageShift + order), context);
         return owner;
@@ -389,11 +432,15 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
     /// and its counts, written by that thread only while <see cref="Busy"/>.</summary>
     internal sealed class ThreadContext
     {
-        internal ThreadContext(pa_page_pool* pool)
+        internal ThreadContext(long poolId, pa_page_pool* pool)
         {
+            PoolId = poolId;
             Pool = pool;
             Owner = Thread.CurrentThread;
         }
+
+        /// <summary>The pool's id (<see cref="PageMemoryPool"/>'s <c>_id</c>).</summary>
+        internal long PoolId { get; }
 
         internal pa_page_pool* Pool { get; }
 
