@@ -5,8 +5,9 @@ using Spectre.Console;
 
 namespace PageAlloc.Demo;
 
-/// <summary>A two-node allocator and the kernel's NUMA counters: local hits, remote hits, and the
-/// misses of a node that runs out (its requests spill over to the other node).</summary>
+/// <summary>A two-node allocator and the kernel's NUMA counters: local hits, remote hits, an
+/// interleaved bulk allocation, and the misses of a node that runs out (its requests spill over to
+/// the other node).</summary>
 internal static class NumaRun
 {
     private const long PagesPerNode = 4096;
@@ -31,6 +32,7 @@ internal static class NumaRun
         {
             Step(allocator, table, held, "256 pages, no preference", () => [allocator.AllocateBulk(256)]);
             Step(allocator, table, held, "256 pages, preferring node 1", () => [allocator.AllocateBulk(256, preferredNode: 1)]);
+            Step(allocator, table, held, "256 pages, interleaved", () => Interleaved(allocator));
             Step(allocator, table, held, "node 0 until it spills over", () => FillNode0(allocator));
         }
         finally
@@ -58,6 +60,21 @@ internal static class NumaRun
         VmEvent.NumaLocal => "numa_local",
         _ => "numa_other",
     };
+
+    private static List<PageList> Interleaved(PageAllocator allocator)
+    {
+        // This thread's memory policy (set_mempolicy's MPOL_INTERLEAVE): one bulk call per node,
+        // each node an even share, as the kernel's alloc_pages_bulk_mempolicy splits it.
+        allocator.SetMemoryPolicy(MemoryPolicy.Interleave, NodeMask.Of(0, 1));
+        try
+        {
+            return [allocator.AllocateBulk(256, Gfp.Kernel, useMemoryPolicy: true)];
+        }
+        finally
+        {
+            allocator.SetMemoryPolicy(MemoryPolicy.Default);
+        }
+    }
 
     private static List<PageList> FillNode0(PageAllocator allocator)
     {

@@ -35,6 +35,7 @@ public sealed class DemoTests
         Assert.Contains("64 of 64 read back exactly what was written", run.Output);
         Assert.Contains("(all back)", run.Output);
         Assert.Contains("numa_foreign", run.Output);
+        Assert.Contains("256 pages, interleaved", run.Output);
         Assert.Contains("every page returned, every invariant holds", run.Output);
         // Not a terminal: no colour, no cursor movement.
         Assert.DoesNotContain("\u001b[", run.Output);

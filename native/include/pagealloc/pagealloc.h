@@ -4,7 +4,8 @@
  *
  * A zoned buddy allocator with per-CPU page lists (pcp), watermarks, NUMA
  * zonelists and the bulk API (__alloc_pages_bulk), following mm/page_alloc.c
- * of Linux 6.1-6.13. One allocator manages the page frames of its own memory
+ * of Linux 6.1-6.13, with 6.14's bulk names and 6.18's memory policies
+ * (mm/mempolicy.c). One allocator manages the page frames of its own memory
  * arena; every page frame has a descriptor (struct pa_page) kept apart from
  * the page's memory.
  *
@@ -261,8 +262,9 @@ PA_API int pa_put_page(pa_allocator *a, struct pa_page *page, unsigned int order
 /* Allocates up to nr_pages order-0 pages from the preferred node's zones,
  * onto page_list (appended) or into the NULL slots of page_array (exactly
  * one of the two). Returns, for an array, the number of populated slots
- * (pre-populated ones included, wherever they are); for a list, the pages
- * added by this call.
+ * (pre-populated ones included, wherever they are), also when the gfp mask
+ * or node is refused; for a list, the pages added by this call. 0 for a
+ * NULL allocator or neither / both of page_list and page_array.
  * A short count is normal: callers that need every page loop, see
  * pa_alloc_pages_bulk_fill. At least one page is tried for with the full
  * single-page path when the bulk path cannot proceed. */
