@@ -101,6 +101,13 @@ void setup_pcp(struct pa_allocator *a, struct pa_zone *z)
     }
 }
 
+/* pcp->high moves at run time with PA_CFG_PCP_AUTOTUNE: written under the
+ * pcp lock, read without it by the reports. */
+static inline void set_high(struct per_cpu_pages *pcp, int high)
+{
+    __atomic_store_n(&pcp->high, high, __ATOMIC_RELAXED);
+}
+
 static int clamp_int(int x, int lo, int hi)
 {
     return x < lo ? lo : x > hi ? hi : x;
@@ -113,13 +120,14 @@ static int clamp_int(int x, int lo, int hi)
 static int nr_pcp_alloc(struct per_cpu_pages *pcp, const struct pa_zone *z, unsigned order)
 {
     int base_batch = pcp->batch;
-    int high = pcp->high = clamp_int(pcp->high, pcp->high_min, pcp->high_max);
+    int high = clamp_int(pcp->high, pcp->high_min, pcp->high_max);
+    set_high(pcp, high);
     if (unlikely(high < base_batch))
         return 1;
     int batch = order ? base_batch : base_batch << pcp->alloc_factor;
     if (pcp->high_min != pcp->high_max && !atomic_load_explicit(&z->below_high, memory_order_relaxed)) {
         high = high + batch < pcp->high_max ? high + batch : pcp->high_max;
-        pcp->high = high;
+        set_high(pcp, high);
     }
     if (!order) {
         int max_nr_alloc = high - pcp->count - base_batch;
@@ -365,24 +373,25 @@ void pcp_trim(struct pa_zone *z, struct per_cpu_pages *pcp, int pindex, unsigned
 static int nr_pcp_high(struct per_cpu_pages *pcp, const struct pa_zone *z, int batch, bool free_high)
 {
     int high_min = pcp->high_min, high_max = pcp->high_max;
-    int high = pcp->high = clamp_int(pcp->high, high_min, high_max);
+    int high = clamp_int(pcp->high, high_min, high_max);
+    set_high(pcp, high);
     if (unlikely(!high))
         return 0;
     if (unlikely(free_high)) {
         int lower = high - (batch << PCP_BATCH_SCALE_MAX);
-        pcp->high = lower > high_min ? lower : high_min;
+        set_high(pcp, lower > high_min ? lower : high_min);
         return 0;
     }
     if (high_min == high_max)
         return high;
     if (atomic_load_explicit(&z->below_high, memory_order_relaxed)) {
         int free_count = pcp->free_count > batch ? pcp->free_count : batch;
-        pcp->high = high - free_count > high_min ? high - free_count : high_min;
+        set_high(pcp, high - free_count > high_min ? high - free_count : high_min);
         high = pcp->count > high_min ? pcp->count : high_min;
     } else if (pcp->count >= high) {
         int need_high = pcp->free_count + batch;
         if (pcp->high < need_high)
-            pcp->high = clamp_int(need_high, high_min, high_max);
+            set_high(pcp, clamp_int(need_high, high_min, high_max));
     }
     return high;
 }
@@ -459,7 +468,7 @@ static void decay_pcp_high(struct pa_zone *z, struct per_cpu_pages *pcp)
         int eighth = pcp->high - (pcp->high >> 3);
         if (high < eighth)
             high = eighth;
-        pcp->high = high > high_min ? high : high_min;
+        set_high(pcp, high > high_min ? high : high_min);
     }
     for (int to_drain = pcp->count - pcp->high; to_drain > 0; to_drain -= batch)
         free_pcppages_bulk(z, to_drain < batch ? to_drain : batch, pcp, 0);

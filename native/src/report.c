@@ -162,8 +162,8 @@ static void zoneinfo_pagesets_618(struct out *o, struct pa_zone *z)
                "\n              batch:    %i"
                "\n              high_min: %i"
                "\n              high_max: %i",
-            cpu, __atomic_load_n(&pcp->count, __ATOMIC_RELAXED), pcp->high, pcp->batch,
-            pcp->high_min, pcp->high_max);
+            cpu, __atomic_load_n(&pcp->count, __ATOMIC_RELAXED),
+            __atomic_load_n(&pcp->high, __ATOMIC_RELAXED), pcp->batch, pcp->high_min, pcp->high_max);
         put(o, "\n  vm stats threshold: %d", calculate_normal_threshold(z));
     }
 }

@@ -76,7 +76,7 @@ PA_API int pa_pcp_info(pa_allocator *a, int cpu, int nid, enum pa_zone_type zone
         return err;
     struct per_cpu_pages *pcp = &z->pcp[cpu];
     out->count = (uint32_t)__atomic_load_n(&pcp->count, __ATOMIC_RELAXED);
-    out->high = (uint32_t)pcp->high;
+    out->high = (uint32_t)__atomic_load_n(&pcp->high, __ATOMIC_RELAXED);
     out->batch = (uint32_t)pcp->batch;
     out->high_min = (uint32_t)pcp->high_min;
     out->high_max = (uint32_t)pcp->high_max;

@@ -241,6 +241,58 @@ TEST(pcp618_high_order_free_burst_flushes)
     pa_destroy(a);
 }
 
+TEST(pcp618_below_high_watermark_shrinks_high)
+{
+    /* ZONE_BELOW_HIGH: set by an allocation that finds the zone's free
+     * pages at or below its high watermark (1536); while set, refills do
+     * not raise high and each free lowers it by max(free_count, batch)
+     * (floored at high_min), the list draining at max(count, high_min); a
+     * drain that leaves the zone above high clears it.
+     *   A. 640 frees on cpu 0 (zone well above high): high 495, count 15,
+     *      free_count 480 (as in pcp618_high_rises_on_free_run).
+     *   B. cpu 1 allocates until the zone holds 1400 free pages (every pcp
+     *      drained): the zone is below high. cpu 2's first refill: high =
+     *      clamp(0) = 320, not raised by the batch (it would be 335);
+     *      15 pages taken, 1385 free.
+     *   C. One free on cpu 0: high = max(495 - 480, 320) = 320; count 1.
+     *      319 more: count 320 >= max(320, 320): drain clamp(480, 15, 305)
+     *      = 305, 1690 free > 1536: the flag is cleared. */
+    static struct pa_page *pages[700];
+    pa_allocator *a = tuned(4, PA_CFG_PCP_AUTOTUNE, 0);
+    struct pa_zone *z = &a->nodes[0].zones[PA_ZONE_NORMAL];
+    alloc_on(a, 1, 0, pages, 700);
+    for (int i = 0; i < 640; i++)
+        pa_free_pages(a, pages[i], 0);
+    CHECK_EQ(pcp(a, 0).high, 495);
+    CHECK(!z->below_high);
+
+    struct held h = { 0 };
+    CHECK_EQ(pa_bind_cpu(a, 1), 0);
+    test_eat_to(a, 0, PA_ZONE_NORMAL, 1400, PA_GFP_HIGHUSER_MOVABLE, &h);
+    CHECK(z->below_high);
+    CHECK_EQ(pa_bind_cpu(a, 2), 0);
+    struct pa_page *p2 = pa_alloc_pages(a, PA_GFP_HIGHUSER_MOVABLE, 0);
+    CHECK(p2 != NULL);
+    CHECK_EQ(pcp(a, 2).high, 320);
+    CHECK_EQ(pcp(a, 2).count, 14);
+    CHECK_EQ(test_zone(a, 0, PA_ZONE_NORMAL).free, 1385);
+
+    CHECK_EQ(pa_bind_cpu(a, 0), 0);
+    CHECK_EQ(pcp(a, 0).count, 0);
+    pa_free_pages(a, h.p[--h.n], 0);
+    CHECK_EQ(pcp(a, 0).high, 320);
+    CHECK_EQ(pcp(a, 0).count, 1);
+    for (int i = 0; i < 319; i++)
+        pa_free_pages(a, h.p[--h.n], 0);
+    CHECK_EQ(pcp(a, 0).count, 15);
+    CHECK_EQ(test_zone(a, 0, PA_ZONE_NORMAL).free, 1690);
+    CHECK(!z->below_high);
+    CHECK_OK(a);
+    pa_free_pages(a, p2, 0);
+    held_done(a, &h);
+    pa_destroy(a);
+}
+
 TEST(pcp618_decay_on_vmstat_tick)
 {
     /* After the free run of pcp618_high_rises_on_free_run (1120 frees:

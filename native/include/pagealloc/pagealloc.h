@@ -5,7 +5,9 @@
  * A zoned buddy allocator with per-CPU page lists (pcp), watermarks, NUMA
  * zonelists and the bulk API (__alloc_pages_bulk), following mm/page_alloc.c
  * of Linux 6.1-6.13, with 6.14's bulk names and 6.18's memory policies
- * (mm/mempolicy.c). One allocator manages the page frames of its own memory
+ * (mm/mempolicy.c); the per-CPU lists as 6.1-6.6 size them, or with
+ * PA_CFG_PCP_AUTOTUNE as 6.7-6.18 tune them. One allocator manages the page
+ * frames of its own memory
  * arena; every page frame has a descriptor (struct pa_page) kept apart from
  * the page's memory.
  *
@@ -160,7 +162,9 @@ enum pa_migratetype {
 /* Per-CPU lists as Linux 6.7-6.18 run them: high tuned between high_min and
  * high_max as pages are freed and allocated, refills scaled by alloc_factor,
  * high decayed by pa_vmstat_tick(). Without it, the lists of 6.1-6.6
- * (fixed high, one batch per refill). See "Per-CPU list tuning" below. */
+ * (fixed high, one batch per refill). A fixed pcp_high or a
+ * percpu_pagelist_high_fraction pins high_min = high_max, as the sysctl
+ * does in the kernel. See "Per-CPU list tuning" below. */
 #define PA_CFG_PCP_AUTOTUNE  0x10u
 #define PA_CFG_ALL_FLAGS     0x1fu
 
