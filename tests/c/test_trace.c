@@ -6,6 +6,7 @@
 #include "support.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -612,6 +613,87 @@ TEST(gfp_parse_rejects_garbage)
     CHECK_EQ(pa_parse_gfp_flags("GFP_KERNEL", NULL), -EINVAL);
     CHECK_EQ(parse_ok("none"), 0);
     CHECK_EQ(parse_ok("0x0"), 0);
+}
+
+/* ---- Threads -------------------------------------------------------------------- */
+
+struct tagged {
+    int tag;
+    long events;   /* atomically */
+};
+static struct tagged tag_a = { 'a', 0 }, tag_b = { 'b', 0 };
+static int mixed, workers_done, switches;
+#define SWITCHES 3000
+
+static void fn_a(void *ctx, const struct pa_trace_event *ev)
+{
+    (void)ev;
+    struct tagged *t = ctx;
+    if (t->tag != 'a')
+        __atomic_store_n(&mixed, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&t->events, 1, __ATOMIC_RELAXED);
+}
+
+static void fn_b(void *ctx, const struct pa_trace_event *ev)
+{
+    (void)ev;
+    struct tagged *t = ctx;
+    if (t->tag != 'b')
+        __atomic_store_n(&mixed, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&t->events, 1, __ATOMIC_RELAXED);
+}
+
+struct worker_arg {
+    pa_allocator *a;
+    int cpu;
+};
+
+static void *trace_worker(void *p)
+{
+    struct worker_arg *w = p;
+    CHECK_EQ(pa_bind_cpu(w->a, w->cpu), 0);
+    struct pa_page *pages[32];
+    /* Busy until the main thread has switched SWITCHES times: the two overlap. */
+    for (int round = 0; round < 200 || __atomic_load_n(&switches, __ATOMIC_ACQUIRE) < SWITCHES; round++) {
+        memset(pages, 0, sizeof(pages));
+        unsigned long n = pa_alloc_pages_bulk_array(w->a, PA_GFP_KERNEL, 32, pages);
+        pa_release_pages(w->a, pages, n);
+        struct pa_page *q = pa_alloc_pages(w->a, PA_GFP_KERNEL, round % 4);
+        if (q)
+            pa_free_pages(w->a, q, round % 4);
+    }
+    __atomic_fetch_add(&workers_done, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+TEST(trace_switching_callbacks_under_load_never_mixes_fn_and_ctx)
+{
+    pa_allocator *a = test_simple_pcp(16384, 2, 8, 32);
+    pthread_t th[2];
+    struct worker_arg args[2] = { { a, 0 }, { a, 1 } };
+    for (int i = 0; i < 2; i++)
+        CHECK_EQ(pthread_create(&th[i], NULL, trace_worker, &args[i]), 0);
+    for (int i = 0; i < SWITCHES || __atomic_load_n(&workers_done, __ATOMIC_ACQUIRE) < 2; i++) {
+        switch (i % 3) {
+        case 0: CHECK_EQ(pa_set_trace(a, fn_a, &tag_a, PA_TRACE_ALL), 0); break;
+        case 1: CHECK_EQ(pa_set_trace(a, fn_b, &tag_b, PA_TRACE_ALL), 0); break;
+        default: CHECK_EQ(pa_set_trace(a, NULL, NULL, 0), 0); break;
+        }
+        if (i < SWITCHES)
+            __atomic_store_n(&switches, i + 1, __ATOMIC_RELEASE);
+    }
+    for (int i = 0; i < 2; i++)
+        CHECK_EQ(pthread_join(th[i], NULL), 0);
+    CHECK_EQ(mixed, 0);
+    /* Settled: the last setting holds for every thread. */
+    CHECK_EQ(pa_set_trace(a, fn_b, &tag_b, PA_TRACE_ALL), 0);
+    long before = tag_b.events;
+    pa_free_pages(a, pa_alloc_pages(a, PA_GFP_KERNEL, 0), 0);
+    CHECK(tag_b.events > before);
+    CHECK_EQ(mixed, 0);
+    pa_set_trace(a, NULL, NULL, 0);
+    CHECK_OK(a);
+    pa_destroy(a);
 }
 
 RUN_TESTS()

@@ -552,8 +552,10 @@ typedef void (*pa_trace_fn)(void *ctx, const struct pa_trace_event *ev);
 /* Calls fn(ctx, ev) for the events whose PA_TRACE_MASK bit is in mask. fn NULL
  * (or mask 0) turns tracing off; without a callback each event site costs one
  * predictable branch. fn, ctx and mask are switched together: an event goes to
- * the old or to the new callback, never to a mix. ctx must stay valid while
- * calls that began before the switch may still be running. Returns 0, or
+ * the old or to the new callback, never to a mix; a call already running
+ * when tracing goes on or off may report some of its events and not others.
+ * ctx must stay valid while calls that began before the switch may still be
+ * running. Returns 0, or
  * -EINVAL for a NULL allocator or mask bits beyond PA_TRACE_ALL. */
 PA_API int pa_set_trace(pa_allocator *a, pa_trace_fn fn, void *ctx, uint32_t mask);
 
