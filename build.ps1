@@ -4,18 +4,20 @@
 #   test      build, then ctest and xunit; ends with "N passed, N failed"
 #   run       build and run the demo (samples/demo, C#; the C demo samples/c-demo still builds)
 #   generate  regenerate the P/Invoke bindings from the public header
-#   pack      the NuGet package build/packages/PageAlloc.<version>.nupkg (+ .snupkg symbols)
+#   pack      the NuGet packages build/packages/PageAlloc.<version>.nupkg and PageAlloc.AspNetCore.<version>.nupkg (+ .snupkg symbols)
 #   bench     C harness + BenchmarkDotNet, then docs/BENCHMARKS.md and docs/bench-batch.png (~5 min)
 #   fuzz      libFuzzer over the random-operation driver for -Seconds (default 600)
 #   stress    the bench-sized stress run (10^7 operations; -Seconds unused)
+#   load      the Kestrel sample under wrk on 127.0.0.1, Kestrel's pool then page pools, then the
+#             fault run; -Seconds per run (default 10); writes docs/LOAD.md and docs/load.png
 #   clean     remove build output
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('build', 'test', 'run', 'generate', 'clean', 'pack', 'bench', 'fuzz', 'stress')]
+    [ValidateSet('build', 'test', 'run', 'generate', 'clean', 'pack', 'bench', 'fuzz', 'stress', 'load')]
     [string] $Task = 'build',
     [string] $Configuration = 'Release',
-    [int] $Seconds = 600
+    [int] $Seconds = 0
 )
 
 $ErrorActionPreference = 'Stop'
@@ -99,13 +101,16 @@ function Invoke-Generate {
 }
 
 # Packs bindings/PageAlloc (assembly, XML docs, README, runtimes/linux-x64/native/libpagealloc.so)
-# into build/packages, replacing older packages there (the package test restores the one left).
+# and bindings/PageAlloc.AspNetCore (which depends on it) into build/packages, replacing older
+# packages there (the package tests restore the ones left).
 function Invoke-Pack([switch] $NoBuild) {
     $packages = Join-Path $Root 'build/packages'
     if (Test-Path $packages) { Remove-Item -Force (Join-Path $packages 'PageAlloc.*nupkg') }
-    $arguments = @('pack', (Join-Path $Root 'bindings/PageAlloc/PageAlloc.csproj'), '-c', $Configuration, '-o', $packages)
-    if ($NoBuild) { $arguments += '--no-build' }
-    Invoke-Checked dotnet $arguments
+    foreach ($project in 'bindings/PageAlloc/PageAlloc.csproj', 'bindings/PageAlloc.AspNetCore/PageAlloc.AspNetCore.csproj') {
+        $arguments = @('pack', (Join-Path $Root $project), '-c', $Configuration, '-o', $packages)
+        if ($NoBuild) { $arguments += '--no-build' }
+        Invoke-Checked dotnet $arguments
+    }
 }
 
 # Installs what `bench` needs and may lack: valgrind (instruction counts), the peers mimalloc,
@@ -249,6 +254,180 @@ function Invoke-Fuzz {
         "-artifact_prefix=$artifacts/", $work, (Join-Path $Root 'tests/fuzz/corpus'))
 }
 
+# --- Load (docs/LOAD.md) ---
+
+# wrk is the load client (Debian package wrk); the chart needs a TrueType font. Installed with
+# apt-get when missing; without apt-get the run stops and says what is missing.
+function Install-LoadTools {
+    $packages = @()
+    if (-not (Get-Command wrk -ErrorAction SilentlyContinue)) { $packages += 'wrk' }
+    if (-not (Test-Path $BenchFont)) { $packages += 'fonts-dejavu-core' }
+    if ($packages.Count -eq 0) { return }
+    if (-not (Get-Command apt-get -ErrorAction SilentlyContinue)) {
+        throw "load needs $($packages -join ', ') and there is no apt-get to install it with: the load run cannot run here"
+    }
+    Invoke-AptGet @('update', '-q')
+    Invoke-AptGet (@('install', '-y', '-q', '--no-install-recommends') + $packages)
+    if (-not (Get-Command wrk -ErrorAction SilentlyContinue)) { throw 'wrk is still missing after apt-get install wrk: the load run cannot run' }
+}
+
+# Starts the sample server (samples/kestrel, built) on a free loopback port, its output in
+# $Log; returns the process, the log and its base address once it listens.
+function Start-LoadServer([string] $Dll, [string[]] $ServerArgs, [string] $Log) {
+    $process = Start-Process -FilePath dotnet -ArgumentList (@($Dll, '--urls', 'http://127.0.0.1:0') + $ServerArgs) `
+        -RedirectStandardOutput $Log -RedirectStandardError "$Log.err" -PassThru -NoNewWindow
+    $deadline = [DateTime]::UtcNow.AddSeconds(60)
+    while ([DateTime]::UtcNow -lt $deadline -and -not $process.HasExited) {
+        $listening = if (Test-Path $Log) { Select-String -Path $Log -Pattern 'listening on (http://\S+?)/? ' | Select-Object -First 1 }
+        if ($listening) {
+            return [pscustomobject]@{ Process = $process; Log = $Log; Address = $listening.Matches[0].Groups[1].Value }
+        }
+        Start-Sleep -Milliseconds 200
+    }
+    if (-not $process.HasExited) { $process.Kill($true) }
+    throw "the sample server did not start: $(Get-Content -Raw $Log -ErrorAction SilentlyContinue) $(Get-Content -Raw "$Log.err" -ErrorAction SilentlyContinue)"
+}
+
+# SIGTERM (a graceful stop, after which the server checks that every page came back); at most
+# 60 s. Returns the exit code.
+function Stop-LoadServer($Server) {
+    & kill -TERM $Server.Process.Id
+    if (-not $Server.Process.WaitForExit(60000)) { $Server.Process.Kill($true); throw 'the sample server did not stop within 60 s of SIGTERM' }
+    $Server.Process.WaitForExit()
+    return $Server.Process.ExitCode
+}
+
+# /pagealloc as name -> value for its "name value" lines (pages_in_use, free_pages, check...);
+# $null when the server turned the request away (503 while out of pages) and -Retry is not set,
+# else retried for up to 10 s.
+function Read-PageAllocReport([string] $Address, [switch] $Check, [switch] $Retry) {
+    $uri = "$Address/pagealloc" + ($Check ? '?check=1' : '')
+    $deadline = [DateTime]::UtcNow.AddSeconds(10)
+    while ($true) {
+        $response = Invoke-WebRequest -Uri $uri -TimeoutSec 30 -SkipHttpErrorCheck
+        if ($response.StatusCode -eq 200) { break }
+        if ($response.StatusCode -ne 503) { throw "$uri answered $($response.StatusCode)" }
+        if (-not $Retry) { return $null }
+        if ([DateTime]::UtcNow -gt $deadline) { throw "$uri answered 503 for 10 s after the load" }
+        Start-Sleep -Milliseconds 200
+    }
+    $text = $response.Content
+    $values = @{}
+    foreach ($line in $text -split "`n") {
+        if ($line -match '^([a-z_]+) (.+)$') { $values[$Matches[1]] = $Matches[2].Trim() }
+    }
+    return $values
+}
+
+# Peak resident set of a process (VmHWM), in KiB.
+function Read-PeakRss([int] $ProcessId) {
+    $line = Get-Content "/proc/$ProcessId/status" | Where-Object { $_ -like 'VmHWM:*' }
+    return [long](($line -split '\s+')[1])
+}
+
+# wrk's --latency output: requests/s, p50 and p99 in ms, requests, non-2xx, socket errors.
+function Read-WrkResult([string] $Text) {
+    function Ms([string] $v) {
+        if ($v -notmatch '^([\d.]+)(us|ms|s|m)$') { throw "unreadable wrk latency $v" }
+        $n = [double]::Parse($Matches[1], [Globalization.CultureInfo]::InvariantCulture)
+        switch ($Matches[2]) { 'us' { $n / 1000 } 'ms' { $n } 's' { $n * 1000 } 'm' { $n * 60000 } }
+    }
+    if ($Text -notmatch 'Requests/sec:\s+([\d.]+)') { throw "wrk printed no Requests/sec:`n$Text" }
+    $rps = [double]::Parse($Matches[1], [Globalization.CultureInfo]::InvariantCulture)
+    $p50 = if ($Text -match '\s50%\s+(\S+)') { Ms $Matches[1] } else { throw "wrk printed no 50% latency:`n$Text" }
+    $p99 = if ($Text -match '\s99%\s+(\S+)') { Ms $Matches[1] } else { throw "wrk printed no 99% latency:`n$Text" }
+    $requests = if ($Text -match '(\d+) requests in') { [long]$Matches[1] } else { 0 }
+    $non2xx = if ($Text -match 'Non-2xx or 3xx responses: (\d+)') { [long]$Matches[1] } else { 0 }
+    $socket = 0
+    if ($Text -match 'Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)') {
+        $socket = [long]$Matches[1] + [long]$Matches[2] + [long]$Matches[3] + [long]$Matches[4]
+    }
+    return [pscustomobject]@{ Rps = $rps; P50 = $p50; P99 = $p99; Requests = $requests; Non2xx = $non2xx; SocketErrors = $socket }
+}
+
+# One configuration under one workload: server up, a short warm-up, wrk for $Seconds while
+# /pagealloc is sampled, /pagealloc after, SIGTERM and the server's own leak check.
+function Invoke-LoadRun([string] $Dll, [string] $Config, [string[]] $ServerArgs, $Workload, [string] $Results) {
+    $name = "$Config-$($Workload.Name)"
+    $server = Start-LoadServer $Dll $ServerArgs (Join-Path $Results "$name.server.log")
+    try {
+        $url = "$($server.Address)$($Workload.Path)"
+        $wrkArgs = @('-t', "$LoadThreads", '-c', "$LoadConnections", '--latency', '--timeout', '10s')
+        if ($Workload.Script) { $wrkArgs += @('-s', $Workload.Script) }
+        & wrk @wrkArgs -d 3s $url | Out-Null  # warm-up: JIT, tiered compilation, pools
+        $pagealloc = $Config -ne 'default'
+        $wrkOut = Join-Path $Results "$name.wrk.txt"
+        $wrk = Start-Process -FilePath wrk -ArgumentList ($wrkArgs + @('-d', "$($Seconds)s", $url)) -RedirectStandardOutput $wrkOut -PassThru -NoNewWindow
+        $maxInUse = 0
+        while (-not $wrk.HasExited) {
+            Start-Sleep -Milliseconds 500
+            if ($pagealloc -and -not $wrk.HasExited) {
+                $report = Read-PageAllocReport $server.Address
+                if ($report) { $maxInUse = [Math]::Max($maxInUse, [long]$report.pages_in_use) }
+            }
+        }
+        $wrk.WaitForExit()
+        $result = Read-WrkResult (Get-Content -Raw $wrkOut)
+        Start-Sleep -Seconds 1
+        $after = if ($pagealloc) { Read-PageAllocReport $server.Address -Check -Retry } else { @{} }
+        $peakRss = Read-PeakRss $server.Process.Id
+        $alive = -not $server.Process.HasExited
+    }
+    finally {
+        $exit = if ($server.Process.HasExited) { $server.Process.ExitCode } else { Stop-LoadServer $server }
+    }
+    $leak = Select-String -Path $server.Log -Pattern 'leak check: (-?\d+) pages not returned, check (.+)$' | Select-Object -Last 1
+    return [pscustomobject]@{
+        config = $Config; workload = $Workload.Name; seconds = $Seconds; connections = $LoadConnections; threads = $LoadThreads
+        requests = $result.Requests; rps = $result.Rps; p50_ms = $result.P50; p99_ms = $result.P99
+        non2xx = $result.Non2xx; socket_errors = $result.SocketErrors; peak_rss_kib = $peakRss
+        pages_in_use_max = ($pagealloc ? $maxInUse : ''); pages_in_use_after = ($pagealloc ? $after.pages_in_use : '')
+        check_after = ($pagealloc ? $after.check : ''); fallback_rents = ($pagealloc ? $after.fallback_rents : '')
+        alive_after = $alive; exit_code = $exit
+        leaked_after_shutdown = ($leak ? $leak.Matches[0].Groups[1].Value : ''); check_after_shutdown = ($leak ? $leak.Matches[0].Groups[2].Value : '')
+    }
+}
+
+$LoadConnections = 32
+$LoadThreads = 2
+
+# Kestrel's pool, then page pools, under each workload; then the fault run (a 2 MiB allocator
+# under the download workload). Results in build/load; then docs/LOAD.md and docs/load.png.
+function Invoke-Load {
+    Install-LoadTools
+    $sample = Join-Path $Root 'samples/kestrel'
+    Invoke-Checked dotnet @('build', $sample, '-c', 'Release')
+    $dll = Join-Path $sample 'bin/Release/net10.0/pagealloc-kestrel.dll'
+    $results = Join-Path $Root 'build/load'
+    if (Test-Path $results) { Remove-Item -Recurse -Force $results }
+    New-Item -ItemType Directory -Force -Path $results | Out-Null
+    $echoScript = Join-Path $results 'echo.lua'
+    Set-Content -Path $echoScript -Value @('wrk.method = "POST"', 'wrk.body = string.rep("pagealloc", 1820)',
+        'wrk.headers["Content-Type"] = "application/octet-stream"')
+    $workloads = @(
+        [pscustomobject]@{ Name = 'download-64k'; Path = '/bytes/65536'; Script = $null },
+        [pscustomobject]@{ Name = 'echo-16k'; Path = '/echo'; Script = $echoScript })
+    $rows = @()
+    foreach ($workload in $workloads) {
+        foreach ($config in @(@{ Name = 'default'; Args = @('--pool', 'default') }, @{ Name = 'pagealloc'; Args = @('--pool', 'pagealloc') })) {
+            Write-Host "load: $($config.Name) / $($workload.Name), $Seconds s, $LoadConnections connections"
+            $rows += Invoke-LoadRun $dll $config.Name $config.Args $workload $results
+            $rows[-1] | Format-List | Out-Host
+        }
+    }
+    Write-Host "load: fault run (2 MiB allocator) / $($workloads[0].Name), $Seconds s"
+    $rows += Invoke-LoadRun $dll 'fault' @('--pool', 'pagealloc', '--size-mib', '2', '--debug-checks') $workloads[0] $results
+    $rows[-1] | Format-List | Out-Host
+    $rows | Export-Csv -Path (Join-Path $results 'load.csv') -NoTypeInformation -UseQuotes AsNeeded
+
+    $info = @("cpu,$(((Get-Content /proc/cpuinfo | Where-Object { $_ -like 'model name*' } | Select-Object -First 1) -split ':', 2)[1].Trim())",
+        "cores,$([Environment]::ProcessorCount)", "wrk,$((& wrk --version 2>&1 | Select-Object -First 1) -replace ',', ' ')",
+        "dotnet,$(& dotnet --version)", "commit,$((& git -C $Root rev-parse --short HEAD 2>$null) ?? 'unknown')")
+    Set-Content -Path (Join-Path $results 'info.csv') -Value $info
+    Invoke-Checked dotnet @('run', '--project', (Join-Path $Root 'bench/PageAlloc.BenchReport'), '-c', 'Release', '--',
+        'load', '--in', $results, '--docs', (Join-Path $Root 'docs'), '--font', $BenchFont)
+}
+
 switch ($Task) {
     'build' { Build-Native; Build-Managed }
     'test' {
@@ -276,7 +455,8 @@ switch ($Task) {
     'generate' { Invoke-Generate }
     'pack' { Build-Native; Invoke-Pack }
     'bench' { Invoke-Bench }
-    'fuzz' { Invoke-Fuzz }
+    'fuzz' { if ($Seconds -le 0) { $Seconds = 600 }; Invoke-Fuzz }
+    'load' { if ($Seconds -le 0) { $Seconds = 10 }; Invoke-Load }
     'stress' {
         Build-Native
         Invoke-Checked (Join-Path $NativeBuild 'tests/c/test_stress') @('--big', '10000000')

@@ -126,6 +126,7 @@ public static class Endpoints
             text.AppendLine(CultureInfo.InvariantCulture, $"pages_in_use {state.StartFreePages - free}");
         }
 
+        text.AppendLine(CultureInfo.InvariantCulture, $"fallback_rents {factory.FallbackRents}");
         foreach (PageAllocPoolEntry pool in factory.Pools)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"pool_owner {pool.Owner}");
