@@ -8,8 +8,9 @@
 #   bench     C harness + BenchmarkDotNet, then docs/BENCHMARKS.md and docs/bench-batch.png (~5 min)
 #   fuzz      libFuzzer over the random-operation driver for -Seconds (default 600)
 #   stress    the bench-sized stress run (10^7 operations; -Seconds unused)
-#   load      the Kestrel sample under wrk on 127.0.0.1, Kestrel's pool then page pools, then the
-#             fault run; -Seconds per run (default 10); writes docs/LOAD.md and docs/load.png
+#   load      the Kestrel sample under wrk on 127.0.0.1, Kestrel's pool and page pools side by side
+#             in 3 alternating rounds of -Seconds (default 10), then the fault run; writes
+#             docs/LOAD.md and docs/load.png
 #   clean     remove build output
 [CmdletBinding()]
 param(
@@ -345,51 +346,92 @@ function Read-WrkResult([string] $Text) {
     return [pscustomobject]@{ Rps = $rps; P50 = $p50; P99 = $p99; Requests = $requests; Non2xx = $non2xx; SocketErrors = $socket }
 }
 
-# One configuration under one workload: server up, a short warm-up, wrk for $Seconds while
-# /pagealloc is sampled, /pagealloc after, SIGTERM and the server's own leak check.
-function Invoke-LoadRun([string] $Dll, [string] $Config, [string[]] $ServerArgs, $Workload, [string] $Results) {
-    $name = "$Config-$($Workload.Name)"
-    $server = Start-LoadServer $Dll $ServerArgs (Join-Path $Results "$name.server.log")
+# wrk against $Url for $Duration seconds while /pagealloc of $Sampled (a server, or $null) is
+# read every 0.5 s; returns wrk's result with the most pages in use seen.
+function Invoke-Wrk([string] $Url, $Workload, [int] $Duration, [string] $Output, $Sampled) {
+    $wrkArgs = @('-t', "$LoadThreads", '-c', "$LoadConnections", '--latency', '--timeout', '10s', '-d', "$($Duration)s")
+    if ($Workload.Script) { $wrkArgs += @('-s', $Workload.Script) }
+    $wrk = Start-Process -FilePath wrk -ArgumentList ($wrkArgs + @($Url)) -RedirectStandardOutput $Output -PassThru -NoNewWindow
+    $maxInUse = 0
+    while (-not $wrk.HasExited) {
+        Start-Sleep -Milliseconds 500
+        if ($Sampled -and -not $wrk.HasExited) {
+            $report = Read-PageAllocReport $Sampled.Address
+            if ($report) { $maxInUse = [Math]::Max($maxInUse, [long]$report.pages_in_use) }
+        }
+    }
+    $wrk.WaitForExit()
+    $result = Read-WrkResult (Get-Content -Raw $Output)
+    $result | Add-Member -NotePropertyName MaxInUse -NotePropertyValue $maxInUse
+    return $result
+}
+
+function Get-Median([double[]] $Values) {
+    $sorted = @($Values | Sort-Object)
+    return $sorted[[int][Math]::Floor(($sorted.Count - 1) / 2)]
+}
+
+# The configurations side by side under one workload: every server started at once (same
+# machine state), a 3 s warm-up each, then $LoadRounds rounds of $Seconds each, alternating the
+# configurations within a round; medians of the rounds. Then /pagealloc after, the peak RSS,
+# SIGTERM and each server's own leak check. One row per configuration.
+function Invoke-LoadRounds([string] $Dll, $Configs, $Workload, [string] $Results) {
+    $servers = @()
     try {
-        $url = "$($server.Address)$($Workload.Path)"
-        $wrkArgs = @('-t', "$LoadThreads", '-c', "$LoadConnections", '--latency', '--timeout', '10s')
-        if ($Workload.Script) { $wrkArgs += @('-s', $Workload.Script) }
-        & wrk @wrkArgs -d 3s $url | Out-Null  # warm-up: JIT, tiered compilation, pools
-        $pagealloc = $Config -ne 'default'
-        $wrkOut = Join-Path $Results "$name.wrk.txt"
-        $wrk = Start-Process -FilePath wrk -ArgumentList ($wrkArgs + @('-d', "$($Seconds)s", $url)) -RedirectStandardOutput $wrkOut -PassThru -NoNewWindow
-        $maxInUse = 0
-        while (-not $wrk.HasExited) {
-            Start-Sleep -Milliseconds 500
-            if ($pagealloc -and -not $wrk.HasExited) {
-                $report = Read-PageAllocReport $server.Address
-                if ($report) { $maxInUse = [Math]::Max($maxInUse, [long]$report.pages_in_use) }
+        foreach ($config in $Configs) {
+            $servers += Start-LoadServer $Dll $config.Args (Join-Path $Results "$($config.Name)-$($Workload.Name).server.log")
+        }
+        for ($i = 0; $i -lt $Configs.Count; $i++) {
+            Invoke-Wrk "$($servers[$i].Address)$($Workload.Path)" $Workload 3 (Join-Path $Results "$($Configs[$i].Name)-$($Workload.Name).warmup.txt") $null | Out-Null
+        }
+        $runs = @($Configs | ForEach-Object { , [System.Collections.Generic.List[object]]::new() })
+        for ($round = 1; $round -le $LoadRounds; $round++) {
+            for ($i = 0; $i -lt $Configs.Count; $i++) {
+                $j = ($round % 2 -eq 0) ? ($Configs.Count - 1 - $i) : $i   # alternate who goes first
+                $sampled = $Configs[$j].Name -ne 'default' ? $servers[$j] : $null
+                $out = Join-Path $Results "$($Configs[$j].Name)-$($Workload.Name).round$round.wrk.txt"
+                $runs[$j].Add((Invoke-Wrk "$($servers[$j].Address)$($Workload.Path)" $Workload $Seconds $out $sampled))
+                Write-Host ("  round $round $($Configs[$j].Name): {0:0} requests/s, p99 {1:0.00} ms" -f $runs[$j][-1].Rps, $runs[$j][-1].P99)
             }
         }
-        $wrk.WaitForExit()
-        $result = Read-WrkResult (Get-Content -Raw $wrkOut)
         Start-Sleep -Seconds 1
-        $after = if ($pagealloc) { Read-PageAllocReport $server.Address -Check -Retry } else { @{} }
-        $peakRss = Read-PeakRss $server.Process.Id
-        $alive = -not $server.Process.HasExited
+        $rows = @()
+        for ($i = 0; $i -lt $Configs.Count; $i++) {
+            $pagealloc = $Configs[$i].Name -ne 'default'
+            $after = if ($pagealloc) { Read-PageAllocReport $servers[$i].Address -Check -Retry } else { @{} }
+            $r = $runs[$i]
+            $rows += [pscustomobject]@{
+                config = $Configs[$i].Name; workload = $Workload.Name; seconds = $Seconds; rounds = $r.Count
+                connections = $LoadConnections; threads = $LoadThreads
+                requests = ($r | Measure-Object -Property Requests -Sum).Sum
+                rps = Get-Median @($r.Rps); p50_ms = Get-Median @($r.P50); p99_ms = Get-Median @($r.P99)
+                rps_rounds = (@($r | ForEach-Object { '{0:0}' -f $_.Rps }) -join ' ')
+                non2xx = ($r | Measure-Object -Property Non2xx -Sum).Sum; socket_errors = ($r | Measure-Object -Property SocketErrors -Sum).Sum
+                peak_rss_kib = Read-PeakRss $servers[$i].Process.Id
+                pages_in_use_max = ($pagealloc ? ($r | Measure-Object -Property MaxInUse -Maximum).Maximum : '')
+                pages_in_use_after = ($pagealloc ? $after.pages_in_use : ''); check_after = ($pagealloc ? $after.check : '')
+                fallback_rents = ($pagealloc ? $after.fallback_rents : ''); alive_after = -not $servers[$i].Process.HasExited
+                exit_code = ''; leaked_after_shutdown = ''; check_after_shutdown = ''
+            }
+        }
     }
     finally {
-        $exit = if ($server.Process.HasExited) { $server.Process.ExitCode } else { Stop-LoadServer $server }
+        $exits = @($servers | ForEach-Object { if ($_.Process.HasExited) { $_.Process.ExitCode } else { Stop-LoadServer $_ } })
     }
-    $leak = Select-String -Path $server.Log -Pattern 'leak check: (-?\d+) pages not returned, check (.+)$' | Select-Object -Last 1
-    return [pscustomobject]@{
-        config = $Config; workload = $Workload.Name; seconds = $Seconds; connections = $LoadConnections; threads = $LoadThreads
-        requests = $result.Requests; rps = $result.Rps; p50_ms = $result.P50; p99_ms = $result.P99
-        non2xx = $result.Non2xx; socket_errors = $result.SocketErrors; peak_rss_kib = $peakRss
-        pages_in_use_max = ($pagealloc ? $maxInUse : ''); pages_in_use_after = ($pagealloc ? $after.pages_in_use : '')
-        check_after = ($pagealloc ? $after.check : ''); fallback_rents = ($pagealloc ? $after.fallback_rents : '')
-        alive_after = $alive; exit_code = $exit
-        leaked_after_shutdown = ($leak ? $leak.Matches[0].Groups[1].Value : ''); check_after_shutdown = ($leak ? $leak.Matches[0].Groups[2].Value : '')
+    for ($i = 0; $i -lt $rows.Count; $i++) {
+        $rows[$i].exit_code = $exits[$i]
+        $leak = Select-String -Path $servers[$i].Log -Pattern 'leak check: (-?\d+) pages not returned, check (.+)$' | Select-Object -Last 1
+        if ($leak) {
+            $rows[$i].leaked_after_shutdown = $leak.Matches[0].Groups[1].Value
+            $rows[$i].check_after_shutdown = $leak.Matches[0].Groups[2].Value
+        }
     }
+    return $rows
 }
 
 $LoadConnections = 32
 $LoadThreads = 2
+$LoadRounds = 3
 
 # Kestrel's pool, then page pools, under each workload; then the fault run (a 2 MiB allocator
 # under the download workload). Results in build/load; then docs/LOAD.md and docs/load.png.
@@ -407,17 +449,18 @@ function Invoke-Load {
     $workloads = @(
         [pscustomobject]@{ Name = 'download-64k'; Path = '/bytes/65536'; Script = $null },
         [pscustomobject]@{ Name = 'echo-16k'; Path = '/echo'; Script = $echoScript })
+    $configs = @([pscustomobject]@{ Name = 'default'; Args = @('--pool', 'default') },
+        [pscustomobject]@{ Name = 'pagealloc'; Args = @('--pool', 'pagealloc') })
     $rows = @()
     foreach ($workload in $workloads) {
-        foreach ($config in @(@{ Name = 'default'; Args = @('--pool', 'default') }, @{ Name = 'pagealloc'; Args = @('--pool', 'pagealloc') })) {
-            Write-Host "load: $($config.Name) / $($workload.Name), $Seconds s, $LoadConnections connections"
-            $rows += Invoke-LoadRun $dll $config.Name $config.Args $workload $results
-            $rows[-1] | Format-List | Out-Host
-        }
+        Write-Host "load: $($workload.Name), $LoadRounds rounds of $Seconds s per pool, $LoadConnections connections"
+        $rows += Invoke-LoadRounds $dll $configs $workload $results
     }
-    Write-Host "load: fault run (2 MiB allocator) / $($workloads[0].Name), $Seconds s"
-    $rows += Invoke-LoadRun $dll 'fault' @('--pool', 'pagealloc', '--size-mib', '2', '--debug-checks') $workloads[0] $results
-    $rows[-1] | Format-List | Out-Host
+    Write-Host "load: fault run (2 MiB allocator) / $($workloads[0].Name)"
+    $rows += Invoke-LoadRounds $dll @([pscustomobject]@{ Name = 'fault'; Args = @('--pool', 'pagealloc', '--size-mib', '2', '--debug-checks') }) `
+        $workloads[0] $results
+    $rows | Format-Table config, workload, rps, p50_ms, p99_ms, non2xx, socket_errors, peak_rss_kib, pages_in_use_max, pages_in_use_after,
+        leaked_after_shutdown, check_after_shutdown | Out-Host
     $rows | Export-Csv -Path (Join-Path $results 'load.csv') -NoTypeInformation -UseQuotes AsNeeded
 
     $info = @("cpu,$(((Get-Content /proc/cpuinfo | Where-Object { $_ -like 'model name*' } | Select-Object -First 1) -split ':', 2)[1].Trim())",
