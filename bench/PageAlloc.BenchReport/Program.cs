@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 
 namespace PageAlloc.BenchReport;
 
@@ -52,11 +53,12 @@ internal static class Program
         Directory.CreateDirectory(docs);
         Chart.Write(results, Path.Combine(docs, ChartFile), font);
         var targets = Targets.Compute(results);
-        string markdown = Report.Build(results, targets, ChartFile);
+        var pagePoolTargets = Targets.ComputePagePool(results);
+        string markdown = Report.Build(results, targets, pagePoolTargets, ChartFile);
         string path = Path.Combine(docs, "BENCHMARKS.md");
         File.WriteAllText(path, markdown);
         Console.WriteLine($"wrote {Path.GetFullPath(path)}");
-        foreach (Target t in targets)
+        foreach (Target t in targets.Concat(pagePoolTargets))
         {
             Console.WriteLine($"{t.Mark,-8} {t.Name}: {t.Measured} (bar {t.Bar})");
         }

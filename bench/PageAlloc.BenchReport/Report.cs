@@ -10,7 +10,7 @@ namespace PageAlloc.BenchReport;
 /// <summary>docs/BENCHMARKS.md from one run's results.</summary>
 internal static class Report
 {
-    public static string Build(Results r, List<Target> targets, string chartFile)
+    public static string Build(Results r, List<Target> targets, List<Target> pagePoolTargets, string chartFile)
     {
         var md = new StringBuilder();
         md.AppendLine("# Benchmarks");
@@ -23,6 +23,7 @@ internal static class Report
         HowToRun(md);
         MachineSection(md, r);
         TargetsSection(md, targets);
+        PagePoolTargetsSection(md, pagePoolTargets);
         TimingSection(md, r, chartFile);
         CallgrindSection(md, r);
         ThreadsSection(md, r);
@@ -41,7 +42,8 @@ internal static class Report
         md.AppendLine();
         md.AppendLine("It takes about 5 minutes on a 2-CPU machine. It builds the native library and the C harness");
         md.AppendLine("`bench/c` with CMake in `build/bench-native` (Release), installs valgrind, mimalloc");
-        md.AppendLine("(`libmimalloc2.0`) and jemalloc (`libjemalloc2`) with apt-get where it can, then runs:");
+        md.AppendLine("(`libmimalloc2.0`), jemalloc (`libjemalloc2`) and DPDK (`dpdk-dev`, linked through");
+        md.AppendLine("`pkg-config libdpdk` only when found) with apt-get where it can, then runs:");
         md.AppendLine();
         md.AppendLine("- `pagealloc-bench timing`: every candidate in one process, interleaved round robin per");
         md.AppendLine("  repetition, pinned to CPU 0 (`sched_setaffinity`) and bound to pcp slot 0 (`pa_bind_cpu`),");
@@ -56,6 +58,8 @@ internal static class Report
         md.AppendLine("- `pagealloc-bench create`: `pa_create` of 1 Mi pages (4 GiB), metadata only and backed.");
         md.AppendLine("- `bench/PageAlloc.Benchmarks` (BenchmarkDotNet, in process, 21 iterations of 150 ms,");
         md.AppendLine("  MemoryDiagnoser), against the same library; then the C# targets' pairs side by side.");
+        md.AppendLine("  Kestrel's `PinnedBlockMemoryPool` comes from a Kestrel host's `IMemoryPoolFactory<byte>`");
+        md.AppendLine("  (a slim web application built, not started).");
         md.AppendLine("- `bench/PageAlloc.BenchReport`: this page and `bench-batch.png` from the CSV files in");
         md.AppendLine("  `build/bench/` (`timing.csv`, `peers.csv`, `callgrind.csv`, `callgrind-functions.csv`,");
         md.AppendLine("  `threads.csv`, `create.csv`,");
@@ -89,8 +93,11 @@ internal static class Report
             md.AppendLine($"- {r.Peers.Get(row, "peer")}: {r.Peers.Get(row, "status")}");
         }
 
-        md.AppendLine($"- DPDK rte_mempool (per-lcore cache): not run here; its {Targets.DpdkFloorNs} ns/page at batch 64 is");
-        md.AppendLine("  from `shared/PEERS.md` (same kind of machine), the floor we compare against.");
+        if (r.MedianNs("dpdk_mempool/64") is null)
+        {
+            md.AppendLine($"- DPDK's figure in the targets is then the fallback from `shared/PEERS.md`: {Targets.DpdkFloorNs} ns/page at");
+            md.AppendLine("  batch 64 (same kind of machine).");
+        }
         md.AppendLine();
     }
 
@@ -101,6 +108,24 @@ internal static class Report
         md.AppendLine("Each ratio is taken between two figures of the same run and judged on medians. Beside it:");
         md.AppendLine("the ratio of the best runs (minimum ns, maximum pages/s), which the neighbours' noise moves");
         md.AppendLine("less, and for the C bulk targets the ratio of callgrind instruction counts, which it does not move.");
+        md.AppendLine();
+        md.AppendLine("| target | measured | bar | result |");
+        md.AppendLine("|---|---|---|---|");
+        foreach (Target t in targets)
+        {
+            md.AppendLine($"| {Cell(t.Name)} | {Cell(t.Measured)} | {Cell(t.Bar)} | **{t.Mark}** |");
+        }
+
+        md.AppendLine();
+    }
+
+    private static void PagePoolTargetsSection(StringBuilder md, List<Target> targets)
+    {
+        md.AppendLine("## Targets of issue 11 (page_pool, PagePool, PageMemoryPool)");
+        md.AppendLine();
+        md.AppendLine("The C figures are candidates of the same timing run as above (`pp_*`, `dpdk_*`); the C# ones");
+        md.AppendLine("are judged on pairs measured side by side in one process (see the C# section). Per page or per");
+        md.AppendLine("buffer: allocate or rent, write one byte, free or return.");
         md.AppendLine();
         md.AppendLine("| target | measured | bar | result |");
         md.AppendLine("|---|---|---|---|");
@@ -124,6 +149,12 @@ internal static class Report
         md.AppendLine("`pa_alloc_pages_bulk_list` + `pa_free_pages_bulk`; `pa_single/N`: N × `pa_alloc_pages(order 0)`, then");
         md.AppendLine("N × `pa_free_pages`; `pa_orderK/1`: one `pa_alloc_pages(order K)` block at a time (a byte");
         md.AppendLine("written into each of its pages); peers: N × `malloc(4096)` (or their own), then N × `free`.");
+        md.AppendLine("`pp_bulk/N`: `pa_page_pool_alloc_bulk` of N, a byte through `pa_page_address`, N ×");
+        md.AppendLine("`pa_page_pool_recycle_direct`; `pp_put_bulk/N`: the same given back with one");
+        md.AppendLine("`pa_page_pool_put_page_bulk`; `pp_single/N`: N × `pa_page_pool_alloc_pages`, then N ×");
+        md.AppendLine("`pa_page_pool_recycle_direct` (an order-0 pool whose context is the benchmark thread).");
+        md.AppendLine("`dpdk_mempool/N`: `rte_mempool_generic_get` of N with the lcore's cache, a byte per object,");
+        md.AppendLine("`rte_mempool_generic_put` of N; `dpdk_single/N`: N gets of one, then N puts of one.");
         md.AppendLine();
         md.AppendLine("| candidate | batch | order | min ns/page | median ns/page | median ns/block |");
         md.AppendLine("|---|---:|---:|---:|---:|---:|");
@@ -165,7 +196,7 @@ internal static class Report
         foreach (string[] row in r.CallgrindFunctions.Rows)
         {
             string candidate = r.CallgrindFunctions.Get(row, "candidate");
-            if (candidate is "pa_bulk_array/64" or "pa_bulk_list/64")
+            if (candidate is "pa_bulk_array/64" or "pa_bulk_list/64" or "pp_bulk/64")
             {
                 md.AppendLine($"| {candidate} | `{r.CallgrindFunctions.Get(row, "function")}` | {N(r.CallgrindFunctions, row, "instructions_per_page")} |");
             }

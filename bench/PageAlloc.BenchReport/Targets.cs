@@ -15,8 +15,12 @@ internal sealed record Target(string Name, string Measured, string Bar, bool? Pa
 internal static class Targets
 {
     /// <summary>DPDK rte_mempool get/put_bulk with a per-lcore cache, batch of 64, from
-    /// shared/PEERS.md (not re-measured here: DPDK is not a Debian package this harness loads).</summary>
+    /// shared/PEERS.md: the fallback when DPDK did not run in this run (no libdpdk).</summary>
     public const double DpdkFloorNs = 0.59;
+
+    /// <summary>Callgrind instructions per page of pa_bulk_array/64 on main before issue 11
+    /// (docs/BENCHMARKS.md of commit 326a736): the raw bulk path must not rise above it.</summary>
+    public const double BulkInstructionsBefore = 85.3;
 
     public static List<Target> Compute(Results r)
     {
@@ -30,8 +34,16 @@ internal static class Targets
             singles64, bulk64, "x cheaper", ">= 4x", x => x >= 4, r.MinNs("pa_single/64"), bulk64Min), "pa_single/64"));
         list.Add(WithInstructions(r, Ratio("Bulk array 64 vs mimalloc mi_malloc(4096)/mi_free in batches of 64",
             mimalloc64, bulk64, "x cheaper", ">= 6x", x => x >= 6, r.MinNs("mimalloc/64"), bulk64Min), "mimalloc/64"));
-        list.Add(Ratio($"Bulk array 64 vs DPDK mempool floor ({DpdkFloorNs} ns/page, PEERS.md)",
-            bulk64, DpdkFloorNs, "x the floor", "<= 5x", x => x <= 5, bulk64Min, DpdkFloorNs));
+        if (r.MedianNs("dpdk_mempool/64") is { } dpdk64)
+        {
+            list.Add(Ratio("Bulk array 64 vs DPDK rte_mempool get/put_bulk 64 with lcore cache (measured in this run)",
+                bulk64, dpdk64, "x DPDK", "<= 5x", x => x <= 5, bulk64Min, r.MinNs("dpdk_mempool/64")));
+        }
+        else
+        {
+            list.Add(Ratio($"Bulk array 64 vs DPDK mempool floor ({DpdkFloorNs} ns/page, PEERS.md; DPDK did not run here)",
+                bulk64, DpdkFloorNs, "x the floor", "<= 5x", x => x <= 5, bulk64Min, DpdkFloorNs));
+        }
 
         double? csBulk = r.CSharpNs("AllocateBulk");
         // AllocateBulk builds a list: the same C sequence is the list form and its bulk free.
@@ -85,10 +97,57 @@ internal static class Targets
         return list;
     }
 
-    /// <summary>Adds the callgrind reading (instructions per page, other / bulk-64) to a target.</summary>
-    private static Target WithInstructions(Results r, Target target, string other)
+    /// <summary>The targets of issue 11 (page_pool, PagePool, PageMemoryPool) from one run's results.</summary>
+    public static List<Target> ComputePagePool(Results r)
     {
-        double? bulk = r.Instructions("pa_bulk_array/64");
+        var list = new List<Target>();
+        double? ppBulk = r.MedianNs("pp_bulk/64");
+        double? ppSingle = r.MedianNs("pp_single/1");
+        double? dpdkBulk = r.MedianNs("dpdk_mempool/64");
+        double? dpdkSingle = r.MedianNs("dpdk_mempool/1");
+        string dpdkNote = dpdkBulk is null ? $" (DPDK did not run: PEERS.md's {DpdkFloorNs} ns)" : string.Empty;
+        Target bulk = Ratio("page_pool bulk 64: pa_page_pool_alloc_bulk + a byte through pa_page_address + pa_page_pool_recycle_direct, vs DPDK get/put_bulk 64 with cache" + dpdkNote,
+            ppBulk, dpdkBulk ?? DpdkFloorNs, "x DPDK", "<= 2x", x => x <= 2, r.MinNs("pp_bulk/64"), r.MinNs("dpdk_mempool/64") ?? DpdkFloorNs);
+        list.Add(bulk with { Measured = bulk.Measured + Against(r, ppBulk, "mimalloc/64", "mimalloc batch 64") + Against(r, ppBulk, "pa_bulk_array/64", "raw bulk array 64") });
+        list.Add(Ratio("page_pool single: pa_page_pool_alloc_pages + a byte + pa_page_pool_recycle_direct, vs DPDK single get/put with cache",
+            ppSingle, dpdkSingle, "x DPDK", "<= 4x", x => x <= 4, r.MinNs("pp_single/1"), r.MinNs("dpdk_mempool/1")));
+        list.Add(WithInstructions(r, Ratio("page_pool bulk 64 vs mimalloc mi_malloc(4096)/mi_free in batches of 64 (issue 5's 6x, by the page pool)",
+            r.MedianNs("mimalloc/64"), ppBulk, "x cheaper", ">= 6x", x => x >= 6, r.MinNs("mimalloc/64"), r.MinNs("pp_bulk/64")), "mimalloc/64", "pp_bulk/64"));
+
+        double? instructions = r.Instructions("pa_bulk_array/64");
+        list.Add(new Target("Raw bulk path: callgrind instructions per page of pa_bulk_array/64, before issue 11 / now",
+            instructions is null ? "not measured" : $"{F(BulkInstructionsBefore)} / {F(instructions.Value)}",
+            $"<= {F(BulkInstructionsBefore)} (not rising)", instructions is null ? null : instructions <= BulkInstructionsBefore + 0.05));
+
+        list.Add(Paired(r, Ratio("C# PageMemoryPool.Rent(4096) + write + Dispose, one at a time, vs Kestrel's PinnedBlockMemoryPool",
+            r.CSharpNs("PoolRentSingle"), r.CSharpNs("KestrelRentSingle"), "x Kestrel", "<= 1.0x", x => x <= 1.0,
+            r.CSharpMinNs("PoolRentSingle"), r.CSharpMinNs("KestrelRentSingle")), "PoolRentSingle", "KestrelRentSingle", "x Kestrel", x => x <= 1.0));
+        list.Add(Paired(r, Ratio("C# PageMemoryPool.Rent(4096) + write + Dispose in batches of 64, vs Kestrel's PinnedBlockMemoryPool",
+            r.CSharpNs("PoolRent"), r.CSharpNs("KestrelRent"), "x Kestrel", "<= 1.0x", x => x <= 1.0,
+            r.CSharpMinNs("PoolRent"), r.CSharpMinNs("KestrelRent")), "PoolRent", "KestrelRent", "x Kestrel", x => x <= 1.0));
+        foreach (string method in new[] { "PoolRentSingle", "PoolRent" })
+        {
+            string[]? row = r.CSharp.Find("method", method);
+            double? perCall = row is null ? null : r.CSharp.Number(row, "bytes_per_call");
+            list.Add(new Target($"C# {method}: managed bytes allocated per rent in steady state",
+                perCall is null ? "not measured" : $"{F(perCall.Value / 64)} B/rent ({F(perCall.Value)} B per 64 rents)",
+                "0 B", perCall is null ? null : perCall < 1));
+        }
+
+        list.Add(Paired(r, Ratio("C# PagePool.RentBulk(PageArray 64) + a byte per page + ReturnBulk vs ArrayPool<byte>.Shared Rent/Return x64 (issue 5's 10x, by the page pool)",
+            r.CSharpNs("ArrayPoolShared"), r.CSharpNs("PagePoolBulk"), "x cheaper", ">= 10x", x => x >= 10,
+            r.CSharpMinNs("ArrayPoolShared"), r.CSharpMinNs("PagePoolBulk")), "ArrayPoolShared", "PagePoolBulk", "x cheaper", x => x >= 10));
+        return list;
+    }
+
+    /// <summary>"; vs NAME: N x cheaper" for a candidate that ran, else nothing.</summary>
+    private static string Against(Results r, double? ours, string candidate, string label) =>
+        ours is > 0 && r.MedianNs(candidate) is { } theirs ? $"; vs {label}: {F(theirs / ours.Value)}x cheaper ({F(theirs)} ns)" : string.Empty;
+
+    /// <summary>Adds the callgrind reading (instructions per page, other / bulk-64) to a target.</summary>
+    private static Target WithInstructions(Results r, Target target, string other, string ours = "pa_bulk_array/64")
+    {
+        double? bulk = r.Instructions(ours);
         double? them = r.Instructions(other);
         return bulk is > 0 && them is not null && target.Pass is not null
             ? target with { Measured = $"{target.Measured}; of instructions: {F(them.Value / bulk.Value)}x ({F(them.Value)} / {F(bulk.Value)})" }

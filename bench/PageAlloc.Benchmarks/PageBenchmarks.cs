@@ -30,6 +30,9 @@ public unsafe class PageBenchmarks
     private pa_page** _slots;
     private pa_list_head* _head;
     private PageMemoryPool _pool = null!;
+    private KestrelPool _kestrel = null!;
+    private PagePool _pagePool = null!;
+    private PageArray _poolArray = null!;
     private readonly IMemoryOwner<byte>[] _owners = new IMemoryOwner<byte>[Batch];
 
     [GlobalSetup]
@@ -53,7 +56,14 @@ public unsafe class PageBenchmarks
         _raw = raw;
         _slots = (pa_page**)NativeMemory.AllocZeroed(Batch, (nuint)sizeof(pa_page*));
         _head = (pa_list_head*)NativeMemory.Alloc((nuint)sizeof(pa_list_head));
-        _pool = new PageMemoryPool(_allocator);
+        // The pool of PageMemoryPool(): its own allocator with a managed arena (array-backed buffers).
+        _pool = new PageMemoryPool();
+        _kestrel = new KestrelPool();
+        // An order-0 page pool whose context is the benchmark thread (setup and workload run on
+        // one thread in process): ReturnBulk's pages go straight back into its cache.
+        _pagePool = new PagePool(_allocator);
+        _pagePool.SetOwnerThread();
+        _poolArray = new PageArray(Batch);
     }
 
     [GlobalCleanup]
@@ -62,6 +72,9 @@ public unsafe class PageBenchmarks
         _array.Dispose();
         _list.Dispose();
         _pool.Dispose();
+        _kestrel.Dispose();
+        _poolArray.Dispose();
+        _pagePool.Dispose();
         _allocator.Dispose();
         NativeMemory.Free(_slots);
         NativeMemory.Free(_head);
@@ -105,6 +118,19 @@ public unsafe class PageBenchmarks
         _array.Clear();
     }
 
+    [Benchmark(OperationsPerInvoke = Batch, Description = "PagePool.RentBulk(PageArray 64) + ReturnBulk")]
+    public void PagePoolBulk()
+    {
+        PageArray array = _poolArray;
+        _pagePool.RentBulk(array);
+        for (int i = 0; i < Batch; i++)
+        {
+            array[i]!.Value.Span[0] = 1;
+        }
+
+        _pagePool.ReturnBulk(array);
+    }
+
     [Benchmark(OperationsPerInvoke = Batch, Description = "PageAllocator.AllocatePages(0) + Dispose x64")]
     public void AllocatePagesSingle()
     {
@@ -121,17 +147,42 @@ public unsafe class PageBenchmarks
     }
 
     [Benchmark(OperationsPerInvoke = Batch, Description = "PageMemoryPool.Rent(4096) + Dispose x64")]
-    public void PoolRent()
+    public void PoolRent() => RentBatch(_pool);
+
+    [Benchmark(OperationsPerInvoke = Batch, Description = "PageMemoryPool.Rent(4096) + Dispose, one at a time")]
+    public void PoolRentSingle() => RentSingle(_pool);
+
+    [Benchmark(OperationsPerInvoke = Batch, Description = "Kestrel PinnedBlockMemoryPool.Rent(4096) + Dispose x64")]
+    public void KestrelRent() => RentBatch(_kestrel.Pool);
+
+    [Benchmark(OperationsPerInvoke = Batch, Description = "Kestrel PinnedBlockMemoryPool.Rent(4096) + Dispose, one at a time")]
+    public void KestrelRentSingle() => RentSingle(_kestrel.Pool);
+
+    [Benchmark(OperationsPerInvoke = Batch, Description = "MemoryPool<byte>.Shared.Rent(4096) + Dispose x64")]
+    public void SharedPoolRent() => RentBatch(MemoryPool<byte>.Shared);
+
+    private void RentBatch(MemoryPool<byte> pool)
     {
+        IMemoryOwner<byte>[] owners = _owners;
         for (int i = 0; i < Batch; i++)
         {
-            _owners[i] = _pool.Rent(4096);
-            _owners[i].Memory.Span[0] = 1;
+            owners[i] = pool.Rent(4096);
+            owners[i].Memory.Span[0] = 1;
         }
 
         for (int i = 0; i < Batch; i++)
         {
-            _owners[i].Dispose();
+            owners[i].Dispose();
+        }
+    }
+
+    private static void RentSingle(MemoryPool<byte> pool)
+    {
+        for (int i = 0; i < Batch; i++)
+        {
+            IMemoryOwner<byte> owner = pool.Rent(4096);
+            owner.Memory.Span[0] = 1;
+            owner.Dispose();
         }
     }
 

@@ -25,6 +25,9 @@ internal static class Paired
     {
         (nameof(PageBenchmarks.AllocateBulk), nameof(PageBenchmarks.DirectCList)),
         (nameof(PageBenchmarks.ArrayPoolShared), nameof(PageBenchmarks.AllocateBulk)),
+        (nameof(PageBenchmarks.PoolRentSingle), nameof(PageBenchmarks.KestrelRentSingle)),
+        (nameof(PageBenchmarks.PoolRent), nameof(PageBenchmarks.KestrelRent)),
+        (nameof(PageBenchmarks.ArrayPoolShared), nameof(PageBenchmarks.PagePoolBulk)),
     };
 
     public static string Run(string output)
@@ -88,6 +91,11 @@ internal static class Paired
             nameof(PageBenchmarks.AllocateBulk) => benchmarks.AllocateBulk,
             nameof(PageBenchmarks.DirectCList) => benchmarks.DirectCList,
             nameof(PageBenchmarks.ArrayPoolShared) => benchmarks.ArrayPoolShared,
+            nameof(PageBenchmarks.PoolRent) => benchmarks.PoolRent,
+            nameof(PageBenchmarks.PagePoolBulk) => benchmarks.PagePoolBulk,
+            nameof(PageBenchmarks.PoolRentSingle) => benchmarks.PoolRentSingle,
+            nameof(PageBenchmarks.KestrelRent) => benchmarks.KestrelRent,
+            nameof(PageBenchmarks.KestrelRentSingle) => benchmarks.KestrelRentSingle,
             _ => throw new ArgumentOutOfRangeException(nameof(method), method, "not a paired benchmark"),
         };
 

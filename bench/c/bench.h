@@ -29,6 +29,7 @@ struct peer_api {
 /* What a candidate's cycle works on; one per thread. */
 struct bench_env {
     pa_allocator *a;
+    pa_page_pool *pp;        /* an order-0 page pool over a, owned by the bench thread */
     struct pa_page *pages[BENCH_MAX_BATCH];
     void *ptrs[BENCH_MAX_BATCH];
     struct peer_api mimalloc, jemalloc;

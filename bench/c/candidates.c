@@ -56,6 +56,51 @@ static void cycle_single(struct bench_env *env, unsigned batch, unsigned order)
     }
 }
 
+/* page_pool: a batch from the pool's cache in one call, a byte written through
+ * the public address, each page recycled straight into the cache. */
+static void cycle_pp_bulk(struct bench_env *env, unsigned batch, unsigned order)
+{
+    (void)order;
+    unsigned long got = pa_page_pool_alloc_bulk(env->pp, GFP, batch, env->pages);
+    if (got != batch)
+        fail_short(got, batch);
+    for (unsigned i = 0; i < batch; i++)
+        touch(pa_page_address(env->a, env->pages[i]), 0);
+    for (unsigned i = 0; i < batch; i++) {
+        pa_page_pool_recycle_direct(env->pp, env->pages[i]);
+        env->pages[i] = NULL;
+    }
+}
+
+/* The same batch given back with one pa_page_pool_put_page_bulk call (from
+ * the owner thread: the cache first), which empties the slots itself. */
+static void cycle_pp_put_bulk(struct bench_env *env, unsigned batch, unsigned order)
+{
+    (void)order;
+    unsigned long got = pa_page_pool_alloc_bulk(env->pp, GFP, batch, env->pages);
+    if (got != batch)
+        fail_short(got, batch);
+    for (unsigned i = 0; i < batch; i++)
+        touch(pa_page_address(env->a, env->pages[i]), 0);
+    pa_page_pool_put_page_bulk(env->pages, batch);
+}
+
+/* One page at a time: pa_page_pool_alloc_pages, then pa_page_pool_recycle_direct. */
+static void cycle_pp_single(struct bench_env *env, unsigned batch, unsigned order)
+{
+    (void)order;
+    for (unsigned i = 0; i < batch; i++) {
+        env->pages[i] = pa_page_pool_alloc_pages(env->pp, GFP);
+        if (!env->pages[i])
+            bench_die("pa_page_pool_alloc_pages", -12);
+        touch(pa_page_address(env->a, env->pages[i]), 0);
+    }
+    for (unsigned i = 0; i < batch; i++) {
+        pa_page_pool_recycle_direct(env->pp, env->pages[i]);
+        env->pages[i] = NULL;
+    }
+}
+
 #define BATCHES(fam, fn, peer)                                  \
     { fam "/1", fam, 1, 0, peer, fn },                          \
     { fam "/8", fam, 8, 0, peer, fn },                          \
@@ -68,6 +113,11 @@ const struct candidate bench_candidates[] = {
     BATCHES("pa_single", cycle_single, NULL),
     { "pa_order2/1", "pa_order2", 1, 2, NULL, cycle_single },
     { "pa_order9/1", "pa_order9", 1, 9, NULL, cycle_single },
+    { "pp_bulk/8", "pp_bulk", 8, 0, NULL, cycle_pp_bulk },
+    { "pp_bulk/64", "pp_bulk", 64, 0, NULL, cycle_pp_bulk },
+    { "pp_put_bulk/64", "pp_put_bulk", 64, 0, NULL, cycle_pp_put_bulk },
+    { "pp_single/1", "pp_single", 1, 0, NULL, cycle_pp_single },
+    { "pp_single/64", "pp_single", 64, 0, NULL, cycle_pp_single },
     BATCHES("glibc_malloc", cycle_malloc, NULL),
     BATCHES("glibc_aligned_alloc", cycle_aligned_alloc, NULL),
     BATCHES("mimalloc", cycle_mimalloc, "mimalloc"),

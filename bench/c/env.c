@@ -50,11 +50,19 @@ int bench_env_init(struct bench_env *env, int cpu)
     rc = pa_bind_cpu(env->a, cpu % pa_nr_cpus(env->a));
     if (rc != 0)
         bench_die("pa_bind_cpu", rc);
+    /* The page_pool candidates' pool: order 0 on the CPU's node, its context this thread. */
+    struct pa_page_pool_params params = { .order = 0, .nid = PA_NUMA_NO_NODE };
+    rc = pa_page_pool_create(env->a, &params, &env->pp);
+    if (rc != 0)
+        bench_die("pa_page_pool_create", rc);
+    pa_page_pool_set_owner(env->pp);
     return 0;
 }
 
 void bench_env_fini(struct bench_env *env)
 {
+    pa_page_pool_destroy(env->pp);
+    env->pp = NULL;
     int rc = pa_check(env->a);
     if (rc != 0)
         bench_die("pa_check after the run", rc);

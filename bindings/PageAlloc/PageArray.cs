@@ -12,7 +12,10 @@ namespace PageAlloc;
 /// </summary>
 /// <remarks>
 /// The array is bound to an allocator by its first fill (and keeps that allocator alive from then
-/// on); an empty array may be filled by another allocator, which then replaces the first.
+/// on); an empty array may be filled by another allocator, which then replaces the first. Filled
+/// by <see cref="PagePool.RentBulk(PageArray, Gfp)"/>, it is bound to that pool instead (and keeps
+/// it alive): <see cref="Clear"/> and <c>Dispose</c> then give its pages back to the pool with
+/// one <c>pa_page_pool_put_page_bulk</c> call, and <see cref="Detach(int)"/> is refused.
 /// Disposing twice is harmless; any other member used after <c>Dispose</c> throws
 /// <see cref="ObjectDisposedException"/>. Not thread-safe.
 /// </remarks>
@@ -20,6 +23,7 @@ public sealed unsafe class PageArray : SafeHandle
 {
     private readonly int _length;
     private AllocatorHandle? _owner;
+    private PagePool? _pagePool;
     private pa_allocator* _allocator;
     private int _pageSize;
     private int _populated;
@@ -97,18 +101,28 @@ public sealed unsafe class PageArray : SafeHandle
             throw new ArgumentException($"Slot {index} holds no page.", nameof(index));
         }
 
+        if (_pagePool is not null)
+        {
+            throw new InvalidOperationException("A page of a page pool goes back to its pool: it cannot become a PageBlock.");
+        }
+
         var block = new PageBlock(_owner!, _allocator, page, 0, _pageSize);
         Slots[index] = null;
         _populated--;
         return block;
     }
 
-    /// <summary>Frees every page in the array now and empties the slots; the array stays usable.</summary>
-    /// <remarks>Calls <c>pa_release_pages</c>.</remarks>
+    /// <summary>Frees every page in the array now and empties the slots; the array stays usable.
+    /// An array filled by a <see cref="PagePool"/> gives its pages back to that pool instead.</summary>
+    /// <remarks>Calls <c>pa_release_pages</c>, or <c>pa_page_pool_put_page_bulk</c> for a pool's array.</remarks>
     public void Clear()
     {
         ThrowIfDisposed();
-        if (_owner is not null && _populated > 0)
+        if (_pagePool is not null)
+        {
+            PutToPool();
+        }
+        else if (_owner is not null && _populated > 0)
         {
             Methods.pa_release_pages(_allocator, Slots, (nuint)_length);
         }
@@ -116,27 +130,92 @@ public sealed unsafe class PageArray : SafeHandle
         _populated = 0;
     }
 
+    /// <summary>Binds the array to the pool about to fill it (adding a reference on the pool once)
+    /// and returns how many slots are populated already.</summary>
+    /// <exception cref="ArgumentException">The array holds pages of another pool or allocator.</exception>
+    internal int BindPool(PagePool pool)
+    {
+        ThrowIfDisposed();
+        if (_pagePool == pool)
+        {
+            return _populated;
+        }
+
+        if (_populated > 0)
+        {
+            throw new ArgumentException("The array holds pages of another pool or allocator.", "array");
+        }
+
+        bool added = false;
+        pool.DangerousAddRef(ref added);
+        ReleaseBinding();
+        _pagePool = pool;
+        _allocator = pool.Allocator;
+        _pageSize = pool.PageSize;
+        return 0;
+    }
+
+    /// <summary>Gives the pages back to <paramref name="pool"/>, which must be the array's.</summary>
+    /// <exception cref="ArgumentException">The array holds pages of another pool or allocator.</exception>
+    internal void ReturnToPool(PagePool pool)
+    {
+        ThrowIfDisposed();
+        if (_populated == 0)
+        {
+            return;
+        }
+
+        if (_pagePool != pool)
+        {
+            throw new ArgumentException("The array holds pages of another pool or allocator.", "array");
+        }
+
+        PutToPool();
+    }
+
     /// <summary>Binds the array to the allocator about to fill it (adding a reference once).</summary>
     /// <exception cref="ArgumentException">The array holds pages of another allocator.</exception>
     internal void Bind(AllocatorHandle owner, pa_allocator* allocator, int pageSize)
     {
         ThrowIfDisposed();
-        if (_owner is not null && _allocator == allocator)
+        if (_pagePool is null && _owner is not null && _allocator == allocator)
         {
             return;
         }
 
-        if (_owner is not null && _populated > 0)
+        if (_populated > 0)
         {
-            throw new ArgumentException("The array holds pages of another allocator.", "array");
+            throw new ArgumentException(_pagePool is null ? "The array holds pages of another allocator." : "The array holds pages of a page pool.", "array");
         }
 
         owner.AddRef();
-        AllocatorHandle? previous = _owner;
+        ReleaseBinding();
         _owner = owner;
         _allocator = allocator;
         _pageSize = pageSize;
+    }
+
+    /// <summary>Lets go of the allocator or pool the array was bound to (it holds no page).</summary>
+    private void ReleaseBinding()
+    {
+        AllocatorHandle? previous = _owner;
+        PagePool? previousPool = _pagePool;
+        _owner = null;
+        _pagePool = null;
         previous?.DangerousRelease();
+        previousPool?.DangerousRelease();
+    }
+
+    /// <summary>Gives every page back to the array's pool in one call; the native call empties the slots.</summary>
+    private void PutToPool()
+    {
+        int populated = _populated;
+        if (populated > 0)
+        {
+            Methods.pa_page_pool_put_page_bulk(Slots, (nuint)_length);
+            _populated = 0;
+            _pagePool!.OnReturned(populated);
+        }
     }
 
     /// <summary>Counts the populated slots after a native fill. The native return value is not
@@ -171,11 +250,17 @@ public sealed unsafe class PageArray : SafeHandle
         base.Dispose(disposing);
     }
 
-    /// <summary>Frees the pages in one bulk call, frees the slots, then releases the allocator.</summary>
-    /// <remarks>Calls <c>pa_release_pages</c>.</remarks>
+    /// <summary>Frees the pages in one bulk call (or gives them back to the array's pool), frees the
+    /// slots, then releases the allocator (or the pool).</summary>
+    /// <remarks>Calls <c>pa_release_pages</c> or <c>pa_page_pool_put_page_bulk</c>.</remarks>
     protected override bool ReleaseHandle()
     {
-        if (_owner is not null)
+        if (_pagePool is not null)
+        {
+            PutToPool();
+            _pagePool.DangerousRelease();
+        }
+        else if (_owner is not null)
         {
             if (_populated > 0)
             {

@@ -42,7 +42,7 @@ public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>
     private int _arenaOffset;
     private int _length;
     private int _order;
-    private int _slot;
+    private PageMemoryPool.ThreadContext? _context;
     private int _state;
 
     internal PageBlockMemoryManager(PageMemoryPool pool, byte[]? arena)
@@ -74,18 +74,18 @@ public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>
 
     internal pa_page* Page => _page;
 
-    /// <summary>The pool slot the page came from (-1: the plain allocator path).</summary>
-    internal int Slot => _slot;
+    /// <summary>The thread context that rented the block (its page pool, for order 0).</summary>
+    internal PageMemoryPool.ThreadContext Context => _context!;
 
     /// <summary>Hands the owner out for a block; the caller publishes it to the renter.</summary>
-    internal void Lease(pa_page* page, byte* address, int arenaOffset, int order, int length, int slot)
+    internal void Lease(pa_page* page, byte* address, int arenaOffset, int order, int length, PageMemoryPool.ThreadContext context)
     {
         _page = page;
         _address = address;
         _arenaOffset = arenaOffset;
         _order = order;
         _length = length;
-        _slot = slot;
+        _context = context;
         Volatile.Write(ref _state, OwnerBit);
     }
 

@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Collections.Generic;
 using System.Numerics;
 using System.Threading;
 using PageAlloc.Native;
@@ -18,33 +19,55 @@ namespace PageAlloc;
 /// (<see cref="PageAllocatorOptions.ManagedArena"/>; the pool made by <see cref="PageMemoryPool()"/>
 /// has one): Kestrel's socket transport and every API that takes <c>byte[]</c> segments need that.
 /// Over native memory they work everywhere else.</para>
+/// <para>One-page buffers come from page pools (<c>pa_page_pool</c>, see <see cref="PagePool"/>),
+/// one per thread that rents: the renting thread is its pool's context (the kernel's NAPI loop),
+/// so a rent takes no lock and no atomic operation, and a buffer returned on the thread that
+/// rented it goes straight back into that pool's cache. A buffer returned on another thread
+/// goes through the renting pool's recycle ring (<c>pa_page_pool_put_page</c> without
+/// <c>allow_direct</c>), from which its thread refills. Larger buffers take the plain path
+/// (<c>pa_alloc_pages_node</c> / <c>pa_free_pages</c>). Each thread's pool holds at most its cache
+/// (128 pages) and ring (1024) until the pool is disposed, also after the thread ends.</para>
 /// <para>Owners (<see cref="PageBlockMemoryManager"/>) are reused, one per page frame: a rent in
 /// steady state allocates nothing managed and registers no finalizer. A buffer never disposed is
 /// reported when the pool is disposed or finalized: one warning line through the allocator's
-/// <see cref="PageAllocator.Log"/> (standard error without a handler) with the count. Disposing a
-/// buffer twice is harmless; nothing returns a page twice.</para>
+/// <see cref="PageAllocator.Log"/> (standard error without a handler) with the count of buffers
+/// still out. Disposing a buffer twice is harmless; nothing returns a page twice.</para>
 /// <para>The pool keeps the native allocator alive: it keeps working after the
 /// <see cref="PageAllocator"/> is disposed, and the native allocator goes when the pool is
 /// disposed and its last buffer returned. <see cref="Rent(int)"/> and a buffer's <c>Dispose</c> may
 /// be called from any thread; after the pool's <c>Dispose</c>, <see cref="Rent(int)"/> throws
 /// <see cref="ObjectDisposedException"/> while buffers already rented stay valid until they are
-/// disposed.</para>
+/// disposed (their pages then go straight back to the allocator).</para>
 /// <para>A <c>Pipe</c> uses the pool only for a size hint up to <see cref="MaxBufferSize"/> and
 /// falls back to <c>ArrayPool</c> above it (as with ASP.NET Core's <c>PinnedBlockMemoryPool</c>).</para>
 /// </remarks>
 public sealed unsafe class PageMemoryPool : MemoryPool<byte>
 {
+    // Buffers returned off their renting thread (or after Dispose) count down from here; Dispose
+    // adds the buffers its thread contexts counted out minus this bias, and whoever brings the sum
+    // to 0 releases the allocator.
+    private const long PendingBias = 1L << 62;
+
+    private static long s_nextId;
+
+    // The calling thread's context of the pool it used last (by id: no reference that would keep
+    // an undisposed pool from being finalized).
+    [ThreadStatic]
+    private static long t_poolId;
+    [ThreadStatic]
+    private static ThreadContext? t_context;
+
+    private readonly long _id = Interlocked.Increment(ref s_nextId);
     private readonly AllocatorHandle _handle = null!;
     private readonly pa_allocator* _allocator;
     private readonly ManagedArena? _arena;
     private readonly PageAllocator? _ownAllocator;
     private readonly BufferOwnerTable _owners = null!;
+    private readonly List<ThreadContext> _contexts = [];
+    private readonly ThreadLocal<ThreadContext?> _threadContexts = new();
     private readonly Gfp _gfp;
     private readonly int _pageShift;
-
-    // The pool's own reference (1 until Dispose) plus one per buffer out and per Rent in progress;
-    // whoever brings it to 0 releases the allocator.
-    private long _references = 1;
+    private long _pending = PendingBias;
     private int _disposed;
 
     /// <summary>A pool over its own allocator with a managed arena: the defaults of
@@ -113,8 +136,29 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
     /// <summary>The largest order served.</summary>
     public int MaxOrder { get; }
 
-    /// <summary>Buffers rented and not yet returned (a rent in progress counts too).</summary>
-    public long RentedBuffers => Interlocked.Read(ref _references) - (Volatile.Read(ref _disposed) == 0 ? 1 : 0);
+    /// <summary>Buffers rented and not yet returned.</summary>
+    public long RentedBuffers
+    {
+        get
+        {
+            long pending = Interlocked.Read(ref _pending);
+            if (Volatile.Read(ref _disposed) != 0 && pending < PendingBias / 2)
+            {
+                return pending;
+            }
+
+            long counted = 0;
+            lock (_contexts)
+            {
+                foreach (ThreadContext context in _contexts)
+                {
+                    counted += Volatile.Read(ref context.Rented) - Volatile.Read(ref context.Returned);
+                }
+            }
+
+            return counted - (PendingBias - pending);
+        }
+    }
 
     /// <summary>The order of the block <see cref="Rent(int)"/> allocates for a size.</summary>
     /// <param name="minBufferSize">The size; 0 or less (-1 is the usual "any size") means one page.</param>
@@ -137,37 +181,94 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
     /// <see cref="IMemoryOwner{T}.Memory"/> is the whole block.</summary>
     /// <param name="minBufferSize">The size wanted; -1 (the default) or any value up to 0 means one page.</param>
     /// <returns>The block's owner, a <see cref="PageBlockMemoryManager"/>; dispose it to return the pages.</returns>
-    /// <remarks>Calls <c>pa_alloc_pages_node</c> on the calling thread's CPU's node.</remarks>
+    /// <remarks>Calls <c>pa_page_pool_alloc_pages</c> on the calling thread's page pool for one page
+    /// (made with <c>pa_page_pool_create</c> on the thread's first rent), <c>pa_alloc_pages_node</c>
+    /// on the calling thread's CPU's node for more.</remarks>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="minBufferSize"/> is larger than <see cref="MaxBufferSize"/>.</exception>
     /// <exception cref="InsufficientMemoryException">The allocator has no free block of that order.</exception>
     /// <exception cref="ObjectDisposedException">The pool is disposed.</exception>
     public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
     {
         int order = OrderFor(minBufferSize);
-        AddReference();
+        ThreadContext context = t_poolId == _id ? t_context! : EnterPool();
 
-        pa_page* page = Methods.pa_alloc_pages_node(_allocator, (uint)_gfp, (uint)order, Methods.PA_NUMA_NO_NODE);
+        // Busy while the native pool is used: Dispose waits for it (see Dispose).
+        Volatile.Write(ref context.Busy, 1);
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            Volatile.Write(ref context.Busy, 0);
+            ObjectDisposedException.ThrowIf(true, this);
+        }
+
+        pa_page* page = order == 0
+            ? Methods.pa_page_pool_alloc_pages(context.Pool, (uint)_gfp)
+            : Methods.pa_alloc_pages_node(_allocator, (uint)_gfp, (uint)order, Methods.PA_NUMA_NO_NODE);
+        if (page != null)
+        {
+            context.Rented++;
+        }
+
+        Volatile.Write(ref context.Busy, 0);
         if (page == null)
         {
-            ReleaseReference();
             throw new InsufficientMemoryException($"No free block of order {order} ({_gfp}).");
         }
 
-        return Lease(page, order, slot: -1);
+        return Lease(page, order, context);
     }
 
-    /// <summary>Takes a block back from its owner (disposed and unpinned): the pages go back and
-    /// the buffer's reference is released. The owner may be leased again as soon as the pages are
-    /// back, so nothing of it is read afterwards.</summary>
+    /// <summary>Takes a block back from its owner (disposed and unpinned). On the renting thread,
+    /// into its page pool's cache (order 0) or the allocator; on any other thread, or after
+    /// Dispose, through the renting pool's ring (a destroyed pool hands it to the allocator) and
+    /// counted down atomically. The owner may be leased again as soon as the pages are back, so
+    /// nothing of it is read afterwards.</summary>
     internal void Return(PageBlockMemoryManager owner)
     {
-        Methods.pa_free_pages(_allocator, owner.Page, (uint)owner.Order);
-        ReleaseReference();
+        ThreadContext context = owner.Context;
+        pa_page* page = owner.Page;
+        int order = owner.Order;
+        if (context.Owner == Thread.CurrentThread)
+        {
+            Volatile.Write(ref context.Busy, 1);
+            if (Volatile.Read(ref _disposed) == 0)
+            {
+                if (order == 0)
+                {
+                    Methods.pa_page_pool_recycle_direct(context.Pool, page);
+                }
+                else
+                {
+                    Methods.pa_free_pages(_allocator, page, (uint)order);
+                }
+
+                context.Returned++;
+                Volatile.Write(ref context.Busy, 0);
+                return;
+            }
+
+            Volatile.Write(ref context.Busy, 0);
+        }
+
+        if (order == 0)
+        {
+            Methods.pa_page_pool_put_page(context.Pool, page, -1, false);
+        }
+        else
+        {
+            Methods.pa_free_pages(_allocator, page, (uint)order);
+        }
+
+        if (Interlocked.Decrement(ref _pending) == 0)
+        {
+            _handle.DangerousRelease();
+        }
     }
 
-    /// <summary>Stops new rents and releases the pool's allocator reference (the allocator goes when
-    /// the last buffer is returned); reports the buffers never returned. Disposing twice is harmless.</summary>
+    /// <summary>Stops new rents, destroys the thread contexts' page pools (their caches and rings go
+    /// back to the allocator) and releases the pool's allocator reference: the allocator goes when
+    /// the last buffer is returned. Reports the buffers still out. Disposing twice is harmless.</summary>
     /// <param name="disposing">False on the finalizer thread (counted by the leak gate).</param>
+    /// <remarks>Calls <c>pa_page_pool_destroy</c> for each thread's pool.</remarks>
     protected override void Dispose(bool disposing)
     {
         // _handle is null when the constructor threw before taking its reference.
@@ -185,22 +286,84 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
             GC.SuppressFinalize(this);
         }
 
-        long rented = Interlocked.Read(ref _references) - 1;
+        // An asymmetric Dekker handshake: a thread in Rent or Return wrote Busy before reading
+        // _disposed; this barrier makes every such write visible here, or makes that thread see
+        // _disposed. After the wait no thread uses a context's native pool on its own again.
+        Interlocked.MemoryBarrierProcessWide();
+        long outstanding = 0;
+        lock (_contexts)
+        {
+            foreach (ThreadContext context in _contexts)
+            {
+                var wait = new SpinWait();
+                while (Volatile.Read(ref context.Busy) != 0)
+                {
+                    wait.SpinOnce();
+                }
+
+                outstanding += context.Rented - context.Returned;
+                Methods.pa_page_pool_destroy(context.Pool);
+            }
+        }
+
+        long rented = Interlocked.Add(ref _pending, outstanding - PendingBias);
         if (rented > 0)
         {
             OwnerDiagnostics.BuffersLeaked(rented);
             _handle.Log(PageAllocatorLogLevel.Warning,
                 $"PageMemoryPool {(disposing ? "disposed" : "finalized")} with {rented} buffer(s) never returned; their pages stay allocated until they are disposed");
         }
+        else
+        {
+            _handle.DangerousRelease();
+        }
 
-        ReleaseReference();
         if (disposing)
         {
+            _threadContexts.Dispose();
             _ownAllocator?.Dispose();
         }
     }
 
-    private PageBlockMemoryManager Lease(pa_page* page, int order, int slot)
+    /// <summary>The calling thread's context of this pool, made (with its page pool) on the thread's
+    /// first rent; remembered as the thread's last pool.</summary>
+    /// <exception cref="ObjectDisposedException">The pool is disposed.</exception>
+    private ThreadContext EnterPool()
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        ThreadContext? context = _threadContexts.Value;
+        if (context is null)
+        {
+            lock (_contexts)
+            {
+                // Under the lock Dispose walks the contexts with: a context made here is seen there.
+                ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+                context = new ThreadContext(CreatePagePool());
+                _contexts.Add(context);
+            }
+
+            _threadContexts.Value = context;
+        }
+
+        t_poolId = _id;
+        t_context = context;
+        return context;
+    }
+
+    private pa_page_pool* CreatePagePool()
+    {
+        var parameters = new pa_page_pool_params { order = 0, nid = Methods.PA_NUMA_NO_NODE };
+        pa_page_pool* pool = null;
+        int rc = Methods.pa_page_pool_create(_allocator, &parameters, &pool);
+        if (rc != 0 || pool == null)
+        {
+            throw new InsufficientMemoryException($"pa_page_pool_create failed ({rc}).");
+        }
+
+        return pool;
+    }
+
+    private PageBlockMemoryManager Lease(pa_page* page, int order, ThreadContext context)
     {
         byte* address = (byte*)Methods.pa_page_address(_allocator, page);
         ManagedArena? arena = _arena;
@@ -217,41 +380,31 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
         }
 
         PageBlockMemoryManager owner = _owners.Get(pfn, this, arena?.Array);
-        owner.Lease(page, address, offset, order, 1 << (_pageShift + order), slot);
+        owner.Lease(page, address, offset, order, 1 << (_pageShift + order), context);
         return owner;
     }
 
-    /// <summary>Takes a reference for a rent: never from 0 (the allocator is released then), and
-    /// the disposed check after it, so a Dispose racing with the rent either sees the reference
-    /// (and leaves the allocator alive) or is seen here.</summary>
-    /// <exception cref="ObjectDisposedException">The pool is disposed.</exception>
-    private void AddReference()
+    /// <summary>One renting thread's share of the pool: its page pool, of which it is the context,
+    /// and its counts, written by that thread only while <see cref="Busy"/>.</summary>
+    internal sealed class ThreadContext
     {
-        long references = Volatile.Read(ref _references);
-        while (true)
+        internal ThreadContext(pa_page_pool* pool)
         {
-            ObjectDisposedException.ThrowIf(references == 0, this);
-            long seen = Interlocked.CompareExchange(ref _references, references + 1, references);
-            if (seen == references)
-            {
-                break;
-            }
-
-            references = seen;
+            Pool = pool;
+            Owner = Thread.CurrentThread;
         }
 
-        if (Volatile.Read(ref _disposed) != 0)
-        {
-            ReleaseReference();
-            ObjectDisposedException.ThrowIf(true, this);
-        }
-    }
+        internal pa_page_pool* Pool { get; }
 
-    private void ReleaseReference()
-    {
-        if (Interlocked.Decrement(ref _references) == 0)
-        {
-            _handle.DangerousRelease();
-        }
+        /// <summary>The renting thread: returns on it are direct.</summary>
+        internal Thread Owner { get; }
+
+        /// <summary>1 while the owner thread is inside the native pool.</summary>
+        internal int Busy;
+
+        /// <summary>Buffers rented, and those returned on the owner thread.</summary>
+        internal long Rented;
+
+        internal long Returned;
     }
 }

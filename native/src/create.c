@@ -209,7 +209,7 @@ static int create(pa_allocator *a, const struct pa_config *cfg, const struct lay
     int err;
     if ((err = copy_topology(a, cfg)))
         return err;
-    if (os_mutex_init(&a->threads_lock) || os_mutex_init(&a->cb_lock))
+    if (os_mutex_init(&a->threads_lock) || os_mutex_init(&a->cb_lock) || os_mutex_init(&a->pp_lock))
         return -ENOMEM;
     if (os_key_create(&a->tkey, thread_exit))
         return -EAGAIN;
@@ -296,6 +296,7 @@ PA_API void pa_destroy(pa_allocator *a)
 {
     if (!a)
         return;
+    page_pools_release_all(a);
     if (a->nodes) {
         for (int nid = 0; nid < a->nr_nodes; nid++) {
             struct pa_node *n = &a->nodes[nid];
@@ -320,5 +321,6 @@ PA_API void pa_destroy(pa_allocator *a)
     free(a->node_distance);
     os_mutex_destroy(&a->threads_lock);
     os_mutex_destroy(&a->cb_lock);
+    os_mutex_destroy(&a->pp_lock);
     free(a);
 }

@@ -75,6 +75,11 @@ bool free_pages_check(struct pa_allocator *a, struct pa_page *page, unsigned ord
         bad_page(a, page, state == PG_BUDDY || state == PG_PCP ? "double free" : "not the head of an allocated block");
         return false;
     }
+    if (__atomic_load_n(&page->flags, __ATOMIC_RELAXED) & PG_PP) {
+        /* Kernel: page_bad_reason(), page_pool_page_is_pp() (6.16) */
+        bad_page(a, page, "page_pool leak: a page_pool page freed to the allocator");
+        return false;
+    }
     if (page->order != order) {
         char msg[64];
         snprintf(msg, sizeof(msg), "wrong order: freed as %u, allocated as %u", order, page->order);

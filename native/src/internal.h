@@ -45,6 +45,11 @@
 #define PG_TAIL     0x08u   /* a non-head page of an allocated block */
 #define PG_RESERVED 0x10u   /* alignment hole between zones: never allocated */
 #define PG_STATE_MASK 0x1fu
+/* Outside the state mask: a page_pool page, allocated and owned by a pool
+ * (Kernel: PP_SIGNATURE in page->pp_magic), and, with PA_CFG_DEBUG_CHECKS,
+ * such a page back in its pool's cache or ring (a put of it is a double put). */
+#define PG_PP        0x20u
+#define PG_PP_POOLED 0x40u
 #define PG_ZONE_SHIFT 8     /* zone type, 2 bits */
 #define PG_NODE_SHIFT 16    /* node id, 8 bits (Kernel: page->flags node/zone fields) */
 #define PG_ZONE_NODE_MASK ((3u << PG_ZONE_SHIFT) | (0xffu << PG_NODE_SHIFT))
@@ -58,10 +63,16 @@ struct pa_page {
         };
         uint64_t state;       /* both, for the hot paths' one load or store */
     };
-    uint8_t order;            /* order of the block this page heads */
-    uint8_t pcp_mt;           /* Kernel: pcppage_migratetype */
-    uint16_t reserved;
-    uint32_t private_data;    /* unused by the allocator; free for tests and owners */
+    union {
+        struct {
+            uint8_t order;    /* order of the block this page heads */
+            uint8_t pcp_mt;   /* Kernel: pcppage_migratetype; 0 on a page_pool page */
+            uint16_t reserved;     /* PG_PP pages: the pool's id (Kernel: page->pp) */
+            uint32_t private_data; /* PG_PP pages: fragment count (Kernel: pp_ref_count);
+                                      otherwise free for tests and owners */
+        };
+        uint64_t pp_word;     /* all four, for page_pool's one-load check */
+    };
 };
 _Static_assert(sizeof(struct pa_page) <= 32, "page descriptor must stay within 32 bytes");
 _Static_assert((sizeof(struct pa_page) & (sizeof(struct pa_page) - 1)) == 0,
@@ -302,6 +313,9 @@ struct pa_allocator {
     _Atomic bool fault_on;
 
     pa_counter allocstall, pgfail;    /* atomics: slow paths only */
+
+    pa_mutex pp_lock;                 /* the page pools of this allocator */
+    struct pa_page_pool *pools;
     uint8_t *memory;                  /* caller-supplied region, if any */
 };
 
@@ -463,6 +477,9 @@ bool free_pages_check(struct pa_allocator *a, struct pa_page *page, unsigned ord
 /* stats.c */
 uint64_t zone_pcp_pages(const struct pa_zone *z);
 uint64_t zone_event(const struct pa_zone *z, enum zone_event ev);
+
+/* page_pool.c: frees the pools left at pa_destroy, logging the lingering ones */
+void page_pools_release_all(struct pa_allocator *a);
 
 /* fault.c */
 bool should_fail_alloc_page(struct pa_allocator *a, pa_gfp_t gfp, unsigned order);

@@ -90,6 +90,12 @@ int os_bind_node(void *p, size_t size, int nid)
 
 void os_discard(void *p, size_t size) { madvise(p, size, MADV_DONTNEED); }
 
+uintptr_t os_thread_id(void)
+{
+    _Static_assert(sizeof(pthread_t) <= sizeof(uintptr_t), "pthread_t fits an id");
+    return (uintptr_t)pthread_self();
+}
+
 int os_current_cpu(void)
 {
     int cpu = sched_getcpu();

@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* A test-and-set lock: the pcp lock, where the kernel uses a spinlock that
  * the allocation and free paths take with a trylock. */
@@ -54,6 +55,8 @@ int os_bind_node(void *p, size_t size, int nid);
 /* Tells the OS the pages' contents are no longer needed (may read as zero). */
 void os_discard(void *p, size_t size);
 
+/* An id of the calling thread, never 0, unique among live threads. */
+uintptr_t os_thread_id(void);
 int os_current_cpu(void);     /* CPU the thread runs on now, 0 if unknown */
 int os_online_cpus(void);
 void os_yield(void);

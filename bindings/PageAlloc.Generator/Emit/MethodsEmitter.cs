@@ -45,6 +45,9 @@ internal static class MethodsEmitter
         return writer.Close().ToString();
     }
 
+    /// <summary>C's <c>_Bool</c> is one byte; LibraryImport needs that said for a C# <c>bool</c>.</summary>
+    private const string BoolMarshalling = "MarshalAs(UnmanagedType.U1)";
+
     private static void Function(CodeWriter writer, NativeFunction function, string library)
     {
         writer.Line($"[LibraryImport({CSharpNames.Quote(library)}, EntryPoint = {CSharpNames.Quote(function.Name)})]");
@@ -55,10 +58,20 @@ internal static class MethodsEmitter
             writer.Line(returnName);
         }
 
+        if (function.ReturnType.CSharp == "bool")
+        {
+            writer.Line("[return: " + BoolMarshalling + "]");
+        }
+
         IEnumerable<string> parameters = function.Parameters.Select(p =>
         {
             string? attribute = CSharpNames.NativeTypeName(p.Type.NativeTypeName);
             string declaration = $"{p.Type.CSharp} {CSharpNames.Identifier(p.Name)}";
+            if (p.Type.CSharp == "bool")
+            {
+                declaration = $"[{BoolMarshalling}] {declaration}";
+            }
+
             return attribute == null ? declaration : attribute + " " + declaration;
         });
         writer.Line($"public static partial {function.ReturnType.CSharp} {CSharpNames.Identifier(function.Name)}({string.Join(", ", parameters)});");

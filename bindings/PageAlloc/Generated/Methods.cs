@@ -372,4 +372,80 @@ public static unsafe partial class Methods
     [LibraryImport("pagealloc", EntryPoint = "pa_set_fail_page_alloc")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     public static partial int pa_set_fail_page_alloc(pa_allocator* a, [NativeTypeName("const struct pa_fault_attr *")] pa_fault_attr* attr);
+
+    [NativeTypeName("#define PA_PP_FLAG_DMA_MAP (1u << 0)")]
+    public const uint PA_PP_FLAG_DMA_MAP = 0x00000001U;
+
+    [NativeTypeName("#define PA_PP_FLAG_DMA_SYNC_DEV (1u << 1)")]
+    public const uint PA_PP_FLAG_DMA_SYNC_DEV = 0x00000002U;
+
+    [NativeTypeName("#define PA_PP_FLAG_ALL (PA_PP_FLAG_DMA_MAP | PA_PP_FLAG_DMA_SYNC_DEV)")]
+    public const uint PA_PP_FLAG_ALL = 0x00000003U;
+
+    [NativeTypeName("#define PA_PP_ALLOC_CACHE_SIZE 128")]
+    public const int PA_PP_ALLOC_CACHE_SIZE = 128;
+
+    [NativeTypeName("#define PA_PP_ALLOC_CACHE_REFILL 64")]
+    public const int PA_PP_ALLOC_CACHE_REFILL = 64;
+
+    [NativeTypeName("#define PA_PP_RING_DEFAULT 1024")]
+    public const int PA_PP_RING_DEFAULT = 1024;
+
+    [NativeTypeName("#define PA_PP_RING_MAX 16384")]
+    public const int PA_PP_RING_MAX = 16384;
+
+    [LibraryImport("pagealloc", EntryPoint = "pa_page_pool_create")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    public static partial int pa_page_pool_create(pa_allocator* a, [NativeTypeName("const struct pa_page_pool_params *")] pa_page_pool_params* p, pa_page_pool** @out);
+
+    [LibraryImport("pagealloc", EntryPoint = "pa_page_pool_destroy")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    public static partial void pa_page_pool_destroy(pa_page_pool* pool);
+
+    [LibraryImport("pagealloc", EntryPoint = "pa_page_pool_alloc_pages")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [return: NativeTypeName("struct pa_page *")]
+    public static partial pa_page* pa_page_pool_alloc_pages(pa_page_pool* pool, [NativeTypeName("pa_gfp_t")] uint gfp);
+
+    [LibraryImport("pagealloc", EntryPoint = "pa_page_pool_alloc_bulk")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [return: NativeTypeName("unsigned long")]
+    public static partial nuint pa_page_pool_alloc_bulk(pa_page_pool* pool, [NativeTypeName("pa_gfp_t")] uint gfp, [NativeTypeName("unsigned long")] nuint nr, [NativeTypeName("struct pa_page **")] pa_page** array);
+
+    [LibraryImport("pagealloc", EntryPoint = "pa_page_pool_put_page")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    public static partial void pa_page_pool_put_page(pa_page_pool* pool, [NativeTypeName("struct pa_page *")] pa_page* page, int dma_sync_size, [NativeTypeName("_Bool")] [MarshalAs(UnmanagedType.U1)] bool allow_direct);
+
+    [LibraryImport("pagealloc", EntryPoint = "pa_page_pool_put_full_page")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    public static partial void pa_page_pool_put_full_page(pa_page_pool* pool, [NativeTypeName("struct pa_page *")] pa_page* page, [NativeTypeName("_Bool")] [MarshalAs(UnmanagedType.U1)] bool allow_direct);
+
+    [LibraryImport("pagealloc", EntryPoint = "pa_page_pool_recycle_direct")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    public static partial void pa_page_pool_recycle_direct(pa_page_pool* pool, [NativeTypeName("struct pa_page *")] pa_page* page);
+
+    [LibraryImport("pagealloc", EntryPoint = "pa_page_pool_put_page_bulk")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    public static partial void pa_page_pool_put_page_bulk([NativeTypeName("struct pa_page **")] pa_page** pages, [NativeTypeName("unsigned long")] nuint count);
+
+    [LibraryImport("pagealloc", EntryPoint = "pa_page_pool_alloc_frag")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    public static partial void* pa_page_pool_alloc_frag(pa_page_pool* pool, [NativeTypeName("struct pa_page **")] pa_page** page, [NativeTypeName("unsigned int *")] uint* offset, [NativeTypeName("unsigned int")] uint size, [NativeTypeName("pa_gfp_t")] uint gfp);
+
+    [LibraryImport("pagealloc", EntryPoint = "pa_page_pool_set_owner")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    public static partial void pa_page_pool_set_owner(pa_page_pool* pool);
+
+    [LibraryImport("pagealloc", EntryPoint = "pa_page_pool_inflight")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [return: NativeTypeName("long")]
+    public static partial nint pa_page_pool_inflight([NativeTypeName("const pa_page_pool *")] pa_page_pool* pool);
+
+    [LibraryImport("pagealloc", EntryPoint = "pa_page_pool_get_stats")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    public static partial int pa_page_pool_get_stats([NativeTypeName("const pa_page_pool *")] pa_page_pool* pool, [NativeTypeName("struct pa_page_pool_stats *")] pa_page_pool_stats* @out);
+
+    [LibraryImport("pagealloc", EntryPoint = "pa_format_page_pool_stats")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    public static partial int pa_format_page_pool_stats([NativeTypeName("const pa_page_pool *")] pa_page_pool* pool, [NativeTypeName("char *")] sbyte* buf, [NativeTypeName("size_t")] nuint size);
 }

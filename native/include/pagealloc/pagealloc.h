@@ -21,6 +21,7 @@
 #ifndef PAGEALLOC_PAGEALLOC_H
 #define PAGEALLOC_PAGEALLOC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -408,6 +409,107 @@ struct pa_fault_attr {
     int ignore_gfp_reclaim;
 };
 PA_API int pa_set_fail_page_alloc(pa_allocator *a, const struct pa_fault_attr *attr);
+
+/* ---- page_pool (Kernel: net/core/page_pool.c, Linux 6.18; rules in PAGE_POOL.md) ---- */
+
+/* A page pool: a per-consumer cache of blocks of one order, refilled in bulk
+ * from its allocator, with a recycle ring so that blocks put back by other
+ * threads return without touching the allocator. Opaque.
+ * The pool's context: allocation and direct recycling (cache access) run on
+ * one thread at a time, which the caller guarantees, as a NAPI poll loop
+ * does; puts from other threads go through the ring under its lock. */
+typedef struct pa_page_pool pa_page_pool;
+
+#define PA_PP_FLAG_DMA_MAP       (1u << 0)   /* accepted, no-op: no device here */
+#define PA_PP_FLAG_DMA_SYNC_DEV  (1u << 1)   /* needs DMA_MAP and max_len, else -EINVAL */
+#define PA_PP_FLAG_ALL           (PA_PP_FLAG_DMA_MAP | PA_PP_FLAG_DMA_SYNC_DEV)
+#define PA_PP_ALLOC_CACHE_SIZE   128
+#define PA_PP_ALLOC_CACHE_REFILL 64
+#define PA_PP_RING_DEFAULT       1024
+#define PA_PP_RING_MAX           16384
+
+struct pa_page_pool_params {
+    unsigned int order;      /* block order 0..PA_MAX_ORDER */
+    unsigned int pool_size;  /* recycle ring slots; 0 = PA_PP_RING_DEFAULT; clamped to PA_PP_RING_MAX */
+    int nid;                 /* preferred node; PA_NUMA_NO_NODE = node of the creating thread's CPU */
+    unsigned int flags;      /* PA_PP_FLAG_*; any other bit: -EINVAL */
+    unsigned int max_len;    /* for DMA_SYNC_DEV */
+    unsigned int offset;     /* kept for the caller, as in the kernel */
+};
+
+/* Creates a pool over a (Kernel: page_pool_create()). Any thread. Returns 0
+ * and sets *out; -EINVAL (logged) for NULL arguments, an order above
+ * PA_MAX_ORDER, unknown flags, DMA_SYNC_DEV without DMA_MAP or max_len, a node
+ * a lacks; -ENOMEM without memory. The pool lives until pa_page_pool_destroy
+ * and its last page's return, or pa_destroy(a). */
+PA_API int pa_page_pool_create(pa_allocator *a, const struct pa_page_pool_params *p,
+                               pa_page_pool **out);
+
+/* Kernel: page_pool_destroy(). From the pool's context, once. Returns the
+ * cache and ring to the allocator at once; while pages are still with callers
+ * the pool lingers (their puts go straight back to the allocator) and the
+ * last put frees it. The pool must not be used for allocation afterwards. */
+PA_API void pa_page_pool_destroy(pa_page_pool *pool);
+
+/* Kernel: page_pool_alloc_pages(). Pool's context only. One block of the
+ * pool's order: from the cache, else the ring, else the allocator (order 0:
+ * 64 pages in one bulk call). NULL when nothing is left or on bad input. */
+PA_API struct pa_page *pa_page_pool_alloc_pages(pa_page_pool *pool, pa_gfp_t gfp);
+
+/* Fills the NULL slots of array[0..nr) as nr pa_page_pool_alloc_pages calls
+ * would; returns the populated count (pre-populated slots included, as the
+ * bulk allocator's B4). Pool's context only. Not in the kernel. */
+PA_API unsigned long pa_page_pool_alloc_bulk(pa_page_pool *pool, pa_gfp_t gfp,
+                                             unsigned long nr, struct pa_page **array);
+
+/* Kernel: page_pool_put_page(). Any thread. Drops one fragment reference
+ * (pa_page_pool_alloc_frag); the last recycles the page: to the cache when
+ * allow_direct or called on the owner thread, else the ring, else back to the
+ * allocator. A page whose reference count pa_get_page raised leaves the pool
+ * with pa_put_page semantics. Bad puts are logged and change nothing. */
+PA_API void pa_page_pool_put_page(pa_page_pool *pool, struct pa_page *page,
+                                  int dma_sync_size, bool allow_direct);
+
+/* Kernel: page_pool_put_full_page(). pa_page_pool_put_page with dma_sync_size -1. */
+PA_API void pa_page_pool_put_full_page(pa_page_pool *pool, struct pa_page *page,
+                                       bool allow_direct);
+
+/* Kernel: page_pool_recycle_direct(). Pool's context only: a put with
+ * allow_direct, the fast way back into the cache. */
+PA_API void pa_page_pool_recycle_direct(pa_page_pool *pool, struct pa_page *page);
+
+/* Kernel: page_pool_put_netmem_bulk() (6.14+). Any thread; pages of any
+ * pools, NULL slots skipped and every slot set to NULL. One ring lock round
+ * per pool; the owner thread's own pool's pages try its cache first. */
+PA_API void pa_page_pool_put_page_bulk(struct pa_page **pages, unsigned long count);
+
+/* Kernel: page_pool_alloc_frag(). Pool's context only. Carves size bytes
+ * (aligned to 64) out of the pool's current block; sets *page and *offset and
+ * returns the fragment's address (NULL in a metadata-only allocator). Each
+ * fragment is returned with one pa_page_pool_put_page. NULL and *page NULL on
+ * failure or when size exceeds the block (logged). */
+PA_API void *pa_page_pool_alloc_frag(pa_page_pool *pool, struct pa_page **page,
+                                     unsigned int *offset, unsigned int size, pa_gfp_t gfp);
+
+/* Names the calling thread the pool's context (Kernel: the NAPI instance's
+ * CPU, page_pool_napi_local()): its puts count as direct. Any thread. */
+PA_API void pa_page_pool_set_owner(pa_page_pool *pool);
+
+/* Kernel: page_pool_inflight(). Blocks taken from the allocator and not yet
+ * given back: in the cache, the ring or with callers; -EINVAL for NULL. */
+PA_API long pa_page_pool_inflight(const pa_page_pool *pool);
+
+struct pa_page_pool_stats {
+    uint64_t alloc_fast, alloc_slow, alloc_slow_high_order, alloc_empty, alloc_refill, alloc_waive;
+    uint64_t recycle_cached, recycle_cache_full, recycle_ring, recycle_ring_full, recycle_released_refcnt;
+};
+
+/* Kernel: page_pool_get_stats(). Any thread; a snapshot. 0 or -EINVAL. */
+PA_API int pa_page_pool_get_stats(const pa_page_pool *pool, struct pa_page_pool_stats *out);
+
+/* Kernel: page_pool_ethtool_stats_get(). One "rx_pp_alloc_fast: N" line per
+ * counter, snprintf-style: returns the length the full text needs, or -EINVAL. */
+PA_API int pa_format_page_pool_stats(const pa_page_pool *pool, char *buf, size_t size);
 
 #ifdef __cplusplus
 }

@@ -190,6 +190,80 @@ public sealed unsafe class LayoutTests
     }
 
     [Fact]
+    public void pa_page_pool_params_has_the_size_clang_computed()
+    {
+        Assert.Equal(24, sizeof(pa_page_pool_params));
+    }
+
+    [Fact]
+    public void pa_page_pool_params_fields_are_at_the_offsets_clang_computed()
+    {
+        pa_page_pool_params value = default;
+        pa_page_pool_params* p = &value;
+        Assert.Equal(0L, (byte*)&p->order - (byte*)p);
+        Assert.Equal(4L, (byte*)&p->pool_size - (byte*)p);
+        Assert.Equal(8L, (byte*)&p->nid - (byte*)p);
+        Assert.Equal(12L, (byte*)&p->flags - (byte*)p);
+        Assert.Equal(16L, (byte*)&p->max_len - (byte*)p);
+        Assert.Equal(20L, (byte*)&p->offset - (byte*)p);
+    }
+
+    [Fact]
+    public void pa_page_pool_params_fields_have_the_sizes_clang_computed()
+    {
+        pa_page_pool_params value = default;
+        pa_page_pool_params* p = &value;
+        Assert.Equal(4, SizeOf(&p->order));
+        Assert.Equal(4, SizeOf(&p->pool_size));
+        Assert.Equal(4, SizeOf(&p->nid));
+        Assert.Equal(4, SizeOf(&p->flags));
+        Assert.Equal(4, SizeOf(&p->max_len));
+        Assert.Equal(4, SizeOf(&p->offset));
+    }
+
+    [Fact]
+    public void pa_page_pool_stats_has_the_size_clang_computed()
+    {
+        Assert.Equal(88, sizeof(pa_page_pool_stats));
+    }
+
+    [Fact]
+    public void pa_page_pool_stats_fields_are_at_the_offsets_clang_computed()
+    {
+        pa_page_pool_stats value = default;
+        pa_page_pool_stats* p = &value;
+        Assert.Equal(0L, (byte*)&p->alloc_fast - (byte*)p);
+        Assert.Equal(8L, (byte*)&p->alloc_slow - (byte*)p);
+        Assert.Equal(16L, (byte*)&p->alloc_slow_high_order - (byte*)p);
+        Assert.Equal(24L, (byte*)&p->alloc_empty - (byte*)p);
+        Assert.Equal(32L, (byte*)&p->alloc_refill - (byte*)p);
+        Assert.Equal(40L, (byte*)&p->alloc_waive - (byte*)p);
+        Assert.Equal(48L, (byte*)&p->recycle_cached - (byte*)p);
+        Assert.Equal(56L, (byte*)&p->recycle_cache_full - (byte*)p);
+        Assert.Equal(64L, (byte*)&p->recycle_ring - (byte*)p);
+        Assert.Equal(72L, (byte*)&p->recycle_ring_full - (byte*)p);
+        Assert.Equal(80L, (byte*)&p->recycle_released_refcnt - (byte*)p);
+    }
+
+    [Fact]
+    public void pa_page_pool_stats_fields_have_the_sizes_clang_computed()
+    {
+        pa_page_pool_stats value = default;
+        pa_page_pool_stats* p = &value;
+        Assert.Equal(8, SizeOf(&p->alloc_fast));
+        Assert.Equal(8, SizeOf(&p->alloc_slow));
+        Assert.Equal(8, SizeOf(&p->alloc_slow_high_order));
+        Assert.Equal(8, SizeOf(&p->alloc_empty));
+        Assert.Equal(8, SizeOf(&p->alloc_refill));
+        Assert.Equal(8, SizeOf(&p->alloc_waive));
+        Assert.Equal(8, SizeOf(&p->recycle_cached));
+        Assert.Equal(8, SizeOf(&p->recycle_cache_full));
+        Assert.Equal(8, SizeOf(&p->recycle_ring));
+        Assert.Equal(8, SizeOf(&p->recycle_ring_full));
+        Assert.Equal(8, SizeOf(&p->recycle_released_refcnt));
+    }
+
+    [Fact]
     public void pa_zone_type_has_the_size_clang_computed()
     {
         Assert.Equal(4, sizeof(pa_zone_type));

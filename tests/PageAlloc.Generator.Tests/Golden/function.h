@@ -11,6 +11,7 @@ size_t length(const char *text, size_t max);
 uint64_t widen(uint32_t value, int64_t delta, uint8_t *bytes);
 void out_param(int **out, void *ctx);
 unsigned long count(long delta);
+_Bool toggle(_Bool on, int *state);   /* C's bool: one byte */
 
 /* Static functions are not exported: no binding. */
 static inline int helper(void) { return 1; }

@@ -36,4 +36,10 @@ public static unsafe partial class Methods
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     [return: NativeTypeName("unsigned long")]
     public static partial nuint count([NativeTypeName("long")] nint delta);
+
+    [LibraryImport("pagealloc", EntryPoint = "toggle")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [return: NativeTypeName("_Bool")]
+    [return: MarshalAs(UnmanagedType.U1)]
+    public static partial bool toggle([NativeTypeName("_Bool")] [MarshalAs(UnmanagedType.U1)] bool on, int* state);
 }
