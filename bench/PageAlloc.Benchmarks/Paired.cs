@@ -28,6 +28,9 @@ internal static class Paired
         (nameof(PageBenchmarks.PoolRentSingle), nameof(PageBenchmarks.KestrelRentSingle)),
         (nameof(PageBenchmarks.PoolRent), nameof(PageBenchmarks.KestrelRent)),
         (nameof(PageBenchmarks.ArrayPoolShared), nameof(PageBenchmarks.PagePoolBulk)),
+        // Not targets: the README's table of what each path costs, measured the same way.
+        (nameof(PageBenchmarks.AllocatePagesSingle), nameof(PageBenchmarks.PoolRentSingle)),
+        (nameof(PageBenchmarks.FillBulk), nameof(PageBenchmarks.PagePoolBulk)),
     };
 
     public static string Run(string output)
@@ -93,6 +96,8 @@ internal static class Paired
             nameof(PageBenchmarks.ArrayPoolShared) => benchmarks.ArrayPoolShared,
             nameof(PageBenchmarks.PoolRent) => benchmarks.PoolRent,
             nameof(PageBenchmarks.PagePoolBulk) => benchmarks.PagePoolBulk,
+            nameof(PageBenchmarks.AllocatePagesSingle) => benchmarks.AllocatePagesSingle,
+            nameof(PageBenchmarks.FillBulk) => benchmarks.FillBulk,
             nameof(PageBenchmarks.PoolRentSingle) => benchmarks.PoolRentSingle,
             nameof(PageBenchmarks.KestrelRent) => benchmarks.KestrelRent,
             nameof(PageBenchmarks.KestrelRentSingle) => benchmarks.KestrelRentSingle,

@@ -45,6 +45,10 @@ internal sealed unsafe class AllocatorHandle : SafeHandle
         SetHandle((nint)allocator);
     }
 
+    /// <summary>The allocator's flat descriptor and memory layout, or null (see <see cref="PageLayout"/>);
+    /// set once after creation, freed after <c>pa_destroy</c>.</summary>
+    internal PageLayout* Layout { get; set; }
+
     /// <summary>The pinned array the pages live in, or null (native memory). Referenced here so it
     /// lives exactly as long as the native allocator that writes into it.</summary>
     internal ManagedArena? Arena { get; }
@@ -150,6 +154,8 @@ internal sealed unsafe class AllocatorHandle : SafeHandle
     {
         Debug.Assert(PooledListHeads == 0, "a pooled list head outlived its reference");
         Methods.pa_destroy((pa_allocator*)handle);
+        NativeMemory.Free(Layout);
+        Layout = null;
         _callbacks.Free();
         OwnerDiagnostics.AllocatorDestroyed();
         return true;

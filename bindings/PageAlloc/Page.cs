@@ -17,13 +17,15 @@ public readonly unsafe struct Page : IEquatable<Page>
 {
     private readonly pa_allocator* _allocator;
     private readonly pa_page* _page;
+    private readonly PageLayout* _layout;
     private readonly int _pageSize;
 
-    internal Page(pa_allocator* allocator, pa_page* page, int pageSize)
+    internal Page(pa_allocator* allocator, pa_page* page, int pageSize, PageLayout* layout)
     {
         _allocator = allocator;
         _page = page;
         _pageSize = pageSize;
+        _layout = layout;
     }
 
     /// <summary>Whether this is <c>default(Page)</c>, which names no page.</summary>
@@ -48,27 +50,35 @@ public readonly unsafe struct Page : IEquatable<Page>
     /// The page's memory: <see cref="PageAllocator.PageSize"/> bytes, page-aligned. Empty when the
     /// allocator is <see cref="PageAllocatorOptions.MetadataOnly"/> (its pages have no memory).
     /// </summary>
-    /// <remarks>Calls <c>pa_page_address</c>.</remarks>
+    /// <remarks>Calls <c>pa_page_address</c>, or works it out from the descriptor when the allocator's
+    /// descriptors and memory are both flat (probed once per allocator).</remarks>
     /// <exception cref="InvalidOperationException">This is <c>default(Page)</c>.</exception>
     public Span<byte> Span
     {
         get
         {
-            void* address = Methods.pa_page_address(Allocator, _page);
+            void* address = AddressOf();
             return MemoryMarshal.CreateSpan(ref Unsafe.AsRef<byte>(address), address != null ? _pageSize : 0);
         }
     }
 
     /// <summary>The page's memory address, 0 when the allocator is metadata-only.</summary>
-    /// <remarks>Calls <c>pa_page_address</c>.</remarks>
+    /// <remarks>Calls <c>pa_page_address</c>, or works it out from the descriptor when the allocator's
+    /// descriptors and memory are both flat.</remarks>
     /// <exception cref="InvalidOperationException">This is <c>default(Page)</c>.</exception>
-    public nint Address => (nint)Methods.pa_page_address(Allocator, _page);
+    public nint Address => (nint)AddressOf();
 
     /// <summary>The native descriptor, for calls into the generated layer.</summary>
     internal pa_page* Descriptor => _page;
 
     /// <summary>The allocator the page belongs to (null for <c>default(Page)</c>).</summary>
     internal pa_allocator* AllocatorPointer => _allocator;
+
+    private void* AddressOf()
+    {
+        PageLayout* layout = _layout;
+        return layout != null && _page != null ? layout->AddressOf(_page) : Methods.pa_page_address(Allocator, _page);
+    }
 
     private pa_allocator* Allocator =>
         _page != null ? _allocator : throw new InvalidOperationException("default(Page) names no page.");

@@ -73,6 +73,7 @@ public sealed unsafe class PageAllocator : IDisposable
         _callbacks = new AllocatorCallbacks();
         Methods.pa_set_log(allocator, AllocatorCallbacks.LogFunction, _callbacks.LogContext);
         _handle = new AllocatorHandle(allocator, _callbacks, arena);
+        _handle.Layout = PageLayout.Probe(allocator, System.Numerics.BitOperations.Log2((uint)Methods.pa_page_size(allocator)));
         _callbacks.SetSender(this);
         _allocator = allocator;
         PageSize = (int)Methods.pa_page_size(allocator);
@@ -321,17 +322,28 @@ public sealed unsafe class PageAllocator : IDisposable
         CheckOrder(order);
         CheckGfp(gfp);
         CheckNode(node, allowNoNode: true, nameof(node));
+        // The call's reference becomes the block's: one reference count round trip per block.
         pa_allocator* a = Enter();
-        try
-        {
-            pa_page* page = Methods.pa_alloc_pages_node(a, (uint)gfp, (uint)order, node);
-            block = page == null ? null : new PageBlock(_handle, a, page, order, PageSize);
-            return block is not null;
-        }
-        finally
+        pa_page* page = Methods.pa_alloc_pages_node(a, (uint)gfp, (uint)order, node);
+        if (page == null)
         {
             Exit();
+            block = null;
+            return false;
         }
+
+        try
+        {
+            block = new PageBlock(_handle, a, page, order, PageSize, referenceTaken: true);
+        }
+        catch
+        {
+            Methods.pa_free_pages(a, page, (uint)order);
+            Exit();
+            throw;
+        }
+
+        return true;
     }
 
     /// <summary>The largest order, <c>PA_MAX_ORDER</c> (10): blocks of up to 1024 pages.</summary>

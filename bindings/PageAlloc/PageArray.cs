@@ -25,6 +25,7 @@ public sealed unsafe class PageArray : SafeHandle
     private AllocatorHandle? _owner;
     private PagePool? _pagePool;
     private pa_allocator* _allocator;
+    private PageLayout* _layout;
     private int _pageSize;
     private int _populated;
 
@@ -77,7 +78,7 @@ public sealed unsafe class PageArray : SafeHandle
             ThrowIfDisposed();
             CheckIndex(index);
             pa_page* page = Slots[index];
-            return page == null ? null : new Page(_allocator, page, _pageSize);
+            return page == null ? null : new Page(_allocator, page, _pageSize, _layout);
         }
     }
 
@@ -151,18 +152,21 @@ public sealed unsafe class PageArray : SafeHandle
         ReleaseBinding();
         _pagePool = pool;
         _allocator = pool.Allocator;
+        _layout = pool.AllocatorHandle.Layout;
         _pageSize = pool.PageSize;
         return 0;
     }
 
-    /// <summary>Gives the pages back to <paramref name="pool"/>, which must be the array's.</summary>
+    /// <summary>Recycles the pages straight into <paramref name="pool"/>'s cache (the caller is the
+    /// pool's context) and empties the slots; returns how many pages went back.</summary>
     /// <exception cref="ArgumentException">The array holds pages of another pool or allocator.</exception>
-    internal void ReturnToPool(PagePool pool)
+    internal int RecycleToPool(PagePool pool, pa_page_pool* native)
     {
         ThrowIfDisposed();
-        if (_populated == 0)
+        int populated = _populated;
+        if (populated == 0)
         {
-            return;
+            return 0;
         }
 
         if (_pagePool != pool)
@@ -170,7 +174,19 @@ public sealed unsafe class PageArray : SafeHandle
             throw new ArgumentException("The array holds pages of another pool or allocator.", "array");
         }
 
-        PutToPool();
+        pa_page** slots = Slots;
+        for (int i = 0; i < _length; i++)
+        {
+            pa_page* page = slots[i];
+            if (page != null)
+            {
+                Methods.pa_page_pool_recycle_direct(native, page);
+                slots[i] = null;
+            }
+        }
+
+        _populated = 0;
+        return populated;
     }
 
     /// <summary>Binds the array to the allocator about to fill it (adding a reference once).</summary>
@@ -192,6 +208,7 @@ public sealed unsafe class PageArray : SafeHandle
         ReleaseBinding();
         _owner = owner;
         _allocator = allocator;
+        _layout = owner.Layout;
         _pageSize = pageSize;
     }
 
@@ -234,6 +251,15 @@ public sealed unsafe class PageArray : SafeHandle
             }
         }
 
+        _populated = populated;
+        return populated;
+    }
+
+    /// <summary>Takes a native fill's count as the populated count, where the caller knows it is
+    /// exact (an empty array filled from the front).</summary>
+    /// <returns>The number of populated slots.</returns>
+    internal int OnFilled(int populated)
+    {
         _populated = populated;
         return populated;
     }

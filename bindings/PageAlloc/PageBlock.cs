@@ -18,13 +18,17 @@ public sealed unsafe class PageBlock : SafeHandle
     private readonly int _order;
     private readonly int _pageSize;
 
-    /// <summary>Takes ownership of an allocated block; adds a reference to the allocator.</summary>
-    internal PageBlock(AllocatorHandle owner, pa_allocator* allocator, pa_page* page, int order, int pageSize)
+    /// <summary>Takes ownership of an allocated block; adds a reference to the allocator, or adopts
+    /// the one the caller took (<paramref name="referenceTaken"/>).</summary>
+    internal PageBlock(AllocatorHandle owner, pa_allocator* allocator, pa_page* page, int order, int pageSize, bool referenceTaken = false)
         : base(0, ownsHandle: true)
     {
         try
         {
-            owner.AddRef();
+            if (!referenceTaken)
+            {
+                owner.AddRef();
+            }
         }
         catch
         {
@@ -78,7 +82,7 @@ public sealed unsafe class PageBlock : SafeHandle
         get
         {
             ThrowIfDisposed();
-            return new Page(_allocator, (pa_page*)handle, _pageSize);
+            return new Page(_allocator, (pa_page*)handle, _pageSize, _owner.Layout);
         }
     }
 
@@ -98,14 +102,15 @@ public sealed unsafe class PageBlock : SafeHandle
     /// The block's memory, <see cref="Length"/> bytes, contiguous and page-aligned; empty when the
     /// allocator is metadata-only. Valid until the block is disposed.
     /// </summary>
-    /// <remarks>Calls <c>pa_page_address</c>.</remarks>
+    /// <remarks>Calls <c>pa_page_address</c>, or works it out from the descriptor when the allocator's
+    /// descriptors and memory are both flat.</remarks>
     /// <exception cref="InvalidOperationException">The block is larger than 2 GiB, more than a span holds.</exception>
     public Span<byte> Span
     {
         get
         {
             ThrowIfDisposed();
-            void* address = Methods.pa_page_address(_allocator, (pa_page*)handle);
+            void* address = (void*)Page.Address;
             if (address == null)
             {
                 return default;
@@ -122,15 +127,9 @@ public sealed unsafe class PageBlock : SafeHandle
     }
 
     /// <summary>The block's memory address, 0 when the allocator is metadata-only.</summary>
-    /// <remarks>Calls <c>pa_page_address</c>.</remarks>
-    public nint Address
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return (nint)Methods.pa_page_address(_allocator, (pa_page*)handle);
-        }
-    }
+    /// <remarks>Calls <c>pa_page_address</c>, or works it out from the descriptor when the allocator's
+    /// descriptors and memory are both flat.</remarks>
+    public nint Address => Page.Address;
 
     /// <summary>Counts a release by the finalizer for the leak gate.</summary>
     /// <param name="disposing">False on the finalizer thread.</param>

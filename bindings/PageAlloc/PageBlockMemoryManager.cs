@@ -20,15 +20,17 @@ namespace PageAlloc;
 /// caller's bug (poisoning, <see cref="PageAllocatorOptions.Poison"/>, catches writes to a page
 /// that went back to the allocator).</para>
 /// <para>When the allocator has a managed arena (<see cref="PageAllocatorOptions.ManagedArena"/>),
-/// <c>MemoryMarshal.TryGetArray</c> on the owner's <see cref="Memory{T}"/> succeeds: the block is a
-/// segment of the arena array. Without one it returns false (native memory).</para>
-/// <para>Pinning is a no-op for the GC (the pages never move); the pin count only keeps the pages
-/// from going back while native code still uses them. Disposing twice is harmless;
+/// the owner's <see cref="Memory{T}"/> is the block's segment of the arena array and
+/// <c>MemoryMarshal.TryGetArray</c> on it succeeds. Without one it is memory of this manager and
+/// <c>TryGetArray</c> returns false (native memory).</para>
+/// <para>Pinning is a no-op for the GC (the pages never move); the pin count of
+/// <see cref="Pin(int)"/> only keeps the pages from going back while native code still uses
+/// them. Disposing twice is harmless;
 /// <see cref="GetSpan"/>, <see cref="MemoryManager{T}.Memory"/> and <see cref="Pin(int)"/> after
 /// <c>Dispose</c> throw <see cref="ObjectDisposedException"/> until the page is leased again.
 /// <see cref="Pin(int)"/>, <see cref="Unpin"/> and <c>Dispose</c> may be called from any thread.</para>
 /// </remarks>
-public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>
+public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>, IDisposable
 {
     // Bit 0: leased and not disposed yet. Bits 1 and up: outstanding pins, counted in units of 2.
     // The block goes back by whichever transition brings the state to 0.
@@ -61,14 +63,20 @@ public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>
     /// leased again.</summary>
     public bool IsFreed => Volatile.Read(ref _state) == 0;
 
-    /// <summary>The block's memory, <see cref="Length"/> bytes.</summary>
+    /// <summary>The block's memory, <see cref="Length"/> bytes: over a managed arena, the block's
+    /// segment of the arena array itself (as Kestrel's own pool hands out array memory), else
+    /// memory of this manager.</summary>
     /// <exception cref="ObjectDisposedException">The owner was disposed.</exception>
+    /// <remarks>Array memory is not checked after the owner's <c>Dispose</c>, and pinning it pins
+    /// the (already pinned) array rather than counting a pin here: keeping it past
+    /// <c>Dispose</c> is the caller's bug, as with every array pool. Memory of this manager
+    /// throws <see cref="ObjectDisposedException"/> then, and its pins keep the pages.</remarks>
     public override Memory<byte> Memory
     {
         get
         {
             ThrowIfDisposed();
-            return CreateMemory(_length);
+            return _arena is not null ? new Memory<byte>(_arena, _arenaOffset, _length) : CreateMemory(_length);
         }
     }
 
@@ -164,6 +172,10 @@ public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>
         segment = new ArraySegment<byte>(_arena, _arenaOffset, _length);
         return true;
     }
+
+    /// <summary>Returns the block, as <see cref="Dispose(bool)"/>; unlike the base class's, without
+    /// a <c>GC.SuppressFinalize</c> call (an owner has no finalizer).</summary>
+    void IDisposable.Dispose() => Dispose(true);
 
     /// <summary>Returns the block: to the pool now, or at the last <see cref="Unpin"/>. Disposing
     /// twice is harmless.</summary>

@@ -105,7 +105,7 @@ public sealed unsafe class PageList : SafeHandle, IReadOnlyList<Page>
         {
             ThrowIfDisposed();
             CheckIndex(index);
-            return new Page(_allocator, PageAt(index), _pageSize);
+            return new Page(_allocator, PageAt(index), _pageSize, _owner.Layout);
         }
     }
 
@@ -337,6 +337,7 @@ public sealed unsafe class PageList : SafeHandle, IReadOnlyList<Page>
         private readonly PageList _list;
         private readonly pa_allocator* _allocator;
         private readonly int _pageSize;
+        private readonly PageLayout* _layout;
         private readonly int _version;
         private pa_page* _current;
         private pa_page* _next;
@@ -346,13 +347,14 @@ public sealed unsafe class PageList : SafeHandle, IReadOnlyList<Page>
             _list = list;
             _allocator = list._allocator;
             _pageSize = list._pageSize;
+            _layout = list._owner.Layout;
             _version = list._version;
             _current = null;
             _next = Methods.pa_list_first((pa_list_head*)list.handle);
         }
 
         /// <summary>The current page.</summary>
-        public readonly Page Current => new(_allocator, _current, _pageSize);
+        public readonly Page Current => new(_allocator, _current, _pageSize, _layout);
 
         readonly object IEnumerator.Current => Current;
 

@@ -50,10 +50,8 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
 
     private static long s_nextId;
 
-    // The calling thread's context of the pool it used last (by id: no reference that would keep
-    // an undisposed pool from being finalized).
-    [ThreadStatic]
-    private static long t_poolId;
+    // The calling thread's context of the pool it used last (naming the pool by id: no reference
+    // that would keep an undisposed pool from being finalized).
     [ThreadStatic]
     private static ThreadContext? t_context;
 
@@ -67,6 +65,7 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
     private readonly ThreadLocal<ThreadContext?> _threadContexts = new();
     private readonly Gfp _gfp;
     private readonly int _pageShift;
+    private readonly PageLayout* _layout;
     private long _pending = PendingBias;
     private int _disposed;
 
@@ -110,7 +109,9 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
         }
 
         allocator.ThrowIfDisposed();
-        _owners = new BufferOwnerTable(allocator.PfnLimit());
+        long pfnLimit = allocator.PfnLimit();
+        _owners = new BufferOwnerTable(pfnLimit);
+        _layout = allocator.Handle.Layout;
         allocator.Handle.AddRef();
         _handle = allocator.Handle;
         _allocator = allocator.Pointer;
@@ -232,7 +233,12 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
     public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
     {
         int order = OrderFor(minBufferSize);
-        ThreadContext context = t_poolId == _id ? t_context! : EnterPool();
+        ThreadContext? context = t_context;
+        if (context is null || context.PoolId != _id)
+        {
+            context = EnterPool();
+        }
+
 
         // Busy while the native pool is used: Dispose waits for it (see Dispose).
         Volatile.Write(ref context.Busy, 1);
@@ -380,14 +386,13 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
             {
                 // Under the lock Dispose walks the contexts with: a context made here is seen there.
                 ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-                context = new ThreadContext(CreatePagePool());
+                context = new ThreadContext(_id, CreatePagePool());
                 _contexts.Add(context);
             }
 
             _threadContexts.Value = context;
         }
 
-        t_poolId = _id;
         t_context = context;
         return context;
     }
@@ -407,20 +412,23 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
 
     private PageBlockMemoryManager Lease(pa_page* page, int order, ThreadContext context)
     {
-        byte* address = (byte*)Methods.pa_page_address(_allocator, page);
         ManagedArena? arena = _arena;
         long pfn;
-        int offset = 0;
-        if (arena is not null)
+        byte* address;
+        PageLayout* layout = _layout;
+        if (layout != null)
         {
-            offset = arena.OffsetOf(address);
-            pfn = (long)(address - arena.Memory) >> _pageShift;
+            // Arithmetic on the descriptor: its index is the frame number, and the memory is flat.
+            pfn = layout->PfnOf(page);
+            address = layout->MemoryZero + (pfn << _pageShift);
         }
         else
         {
+            address = (byte*)Methods.pa_page_address(_allocator, page);
             pfn = (long)Methods.pa_page_to_pfn(_allocator, page);
         }
 
+        int offset = arena is not null ? arena.OffsetOf(address) : 0;
         PageBlockMemoryManager owner = _owners.Get(pfn, this, arena?.Array);
         owner.Lease(page, address, offset, order, 1 << (_pageShift + order), context);
         return owner;
@@ -430,11 +438,15 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
     /// and its counts, written by that thread only while <see cref="Busy"/>.</summary>
     internal sealed class ThreadContext
     {
-        internal ThreadContext(pa_page_pool* pool)
+        internal ThreadContext(long poolId, pa_page_pool* pool)
         {
+            PoolId = poolId;
             Pool = pool;
             Owner = Thread.CurrentThread;
         }
+
+        /// <summary>The pool's id (<see cref="PageMemoryPool"/>'s <c>_id</c>).</summary>
+        internal long PoolId { get; }
 
         internal pa_page_pool* Pool { get; }
 

@@ -17,8 +17,9 @@ namespace PageAlloc;
 /// <para>The pool's context, as a NAPI poll loop in the kernel: <see cref="Rent(Gfp)"/>,
 /// <see cref="TryRent(out Page, Gfp)"/>, <see cref="RentBulk(PageArray, Gfp)"/> and
 /// <see cref="Return(Page)"/> run on one thread at a time, which the caller guarantees (they take no
-/// lock). <see cref="ReturnFromAnyThread(Page)"/>, <see cref="ReturnBulk(PageArray)"/>,
-/// <see cref="Stats"/> and <see cref="Inflight"/> may be called from any thread.</para>
+/// lock), and so does <see cref="ReturnBulk(PageArray)"/>. <see cref="ReturnFromAnyThread(Page)"/>,
+/// clearing or disposing an array of the pool, <see cref="Stats"/> and <see cref="Inflight"/> may
+/// be called from any thread.</para>
 /// <para>A page rented singly is a <see cref="Page"/> view: it is owned by the caller until given
 /// back with <see cref="Return(Page)"/> or <see cref="ReturnFromAnyThread(Page)"/>. Pages rented
 /// into a <see cref="PageArray"/> are owned by the array, which returns them to this pool when it
@@ -230,7 +231,7 @@ public sealed unsafe class PagePool : SafeHandle
         try
         {
             pa_page* block = Methods.pa_page_pool_alloc_pages(pool, (uint)gfp);
-            page = block == null ? default : new Page(_allocator, block, _pageSize);
+            page = block == null ? default : new Page(_allocator, block, _pageSize, _owner.Layout);
             if (block != null)
             {
                 _rented++;
@@ -284,8 +285,9 @@ public sealed unsafe class PagePool : SafeHandle
         try
         {
             int before = array.BindPool(this);
-            Methods.pa_page_pool_alloc_bulk(pool, (uint)gfp, (nuint)array.Length, array.Slots);
-            int populated = array.OnFilled();
+            nuint filled = Methods.pa_page_pool_alloc_bulk(pool, (uint)gfp, (nuint)array.Length, array.Slots);
+            // From an empty array the native count is exact (the pages fill a prefix); else recount.
+            int populated = before == 0 ? array.OnFilled((int)filled) : array.OnFilled();
             _rented += populated - before;
             return populated;
         }
@@ -295,18 +297,28 @@ public sealed unsafe class PagePool : SafeHandle
         }
     }
 
-    /// <summary>Gives every block of <paramref name="array"/> back to this pool in one call (the
-    /// owner thread's cache first, else the ring under one lock round) and empties the array. Any
-    /// thread.</summary>
+    /// <summary>Gives every block of <paramref name="array"/> back into this pool's cache (the
+    /// kernel's <c>page_pool_recycle_direct</c> per block; the ring, then the allocator, take what
+    /// does not fit) and empties the array. Pool's context only; from any other thread, clear or
+    /// dispose the array, which puts its blocks through the ring in one call.</summary>
     /// <param name="array">An array filled by <see cref="RentBulk(PageArray, Gfp)"/> of this pool, or empty.</param>
-    /// <remarks>Calls <c>pa_page_pool_put_page_bulk</c>.</remarks>
+    /// <remarks>Calls <c>pa_page_pool_recycle_direct</c> for each block.</remarks>
     /// <exception cref="ArgumentNullException"><paramref name="array"/> is null.</exception>
     /// <exception cref="ArgumentException">The array holds pages of another pool or allocator.</exception>
-    /// <exception cref="ObjectDisposedException">The array is disposed.</exception>
+    /// <exception cref="ObjectDisposedException">The pool or the array is disposed.</exception>
     public void ReturnBulk(PageArray array)
     {
         ArgumentNullException.ThrowIfNull(array);
-        array.ReturnToPool(this);
+        pa_page_pool* pool = Enter();
+        try
+        {
+            int returned = array.RecycleToPool(this, pool);
+            Interlocked.Add(ref _returned, returned);
+        }
+        finally
+        {
+            DangerousRelease();
+        }
     }
 
     /// <summary>Names the calling thread the pool's context (the kernel's
