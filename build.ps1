@@ -394,7 +394,8 @@ function Invoke-LoadRounds([string] $Dll, $Configs, $Workload, [string] $Results
                 Write-Host ("  round $round $($Configs[$j].Name): {0:0} requests/s, p99 {1:0.00} ms" -f $runs[$j][-1].Rps, $runs[$j][-1].P99)
             }
         }
-        Start-Sleep -Seconds 1
+        # Idle page pools give their cached pages back after two quiet trim periods (1 s each).
+        Start-Sleep -Seconds 3
         $rows = @()
         for ($i = 0; $i -lt $Configs.Count; $i++) {
             $pagealloc = $Configs[$i].Name -ne 'default'
@@ -410,7 +411,8 @@ function Invoke-LoadRounds([string] $Dll, $Configs, $Workload, [string] $Results
                 peak_rss_kib = Read-PeakRss $servers[$i].Process.Id
                 pages_in_use_max = ($pagealloc ? ($r | Measure-Object -Property MaxInUse -Maximum).Maximum : '')
                 pages_in_use_after = ($pagealloc ? $after.pages_in_use : ''); check_after = ($pagealloc ? $after.check : '')
-                fallback_rents = ($pagealloc ? $after.fallback_rents : ''); alive_after = -not $servers[$i].Process.HasExited
+                fallback_rents = ($pagealloc ? $after.fallback_rents : ''); buffers_rented_after = ($pagealloc ? $after.buffers_rented : '')
+                alive_after = -not $servers[$i].Process.HasExited
                 exit_code = ''; leaked_after_shutdown = ''; check_after_shutdown = ''
             }
         }

@@ -30,6 +30,7 @@ internal sealed class KestrelMemoryPool : MemoryPool<byte>
     private readonly string _owner;
     private PageMemoryPool _pages;
     private long _renewedMs = long.MinValue / 2;
+    private long _lastActivity = -1;
     private int _disposed;
 
     public KestrelMemoryPool(PageAllocMemoryPoolFactory factory, string owner, PageMemoryPool pages)
@@ -79,13 +80,37 @@ internal sealed class KestrelMemoryPool : MemoryPool<byte>
         }
     }
 
+    /// <summary>Called by the factory's timer: when nothing was rented since the last call and
+    /// the page pools hold pages no caller has (cached, in the rings), gives them back by
+    /// renewing the pool, so that an idle server's free pages return to their starting count.</summary>
+    internal void TrimIfIdle()
+    {
+        PageMemoryPool current = Volatile.Read(ref _pages);
+        if (!current.TryGetPagePoolStats(out PagePoolStats stats, out long inflight))
+        {
+            return;
+        }
+
+        long activity = stats.AllocFast + stats.AllocSlow + stats.AllocSlowHighOrder + stats.AllocRefill + stats.AllocEmpty;
+        bool idle = activity == _lastActivity;
+        _lastActivity = activity;
+        if (idle && inflight > current.RentedBuffers)
+        {
+            Renew(current, force: true);
+            _lastActivity = -1;
+        }
+    }
+
+    /// <summary>Renews the page pool now: every page cached in its threads' page pools goes back.</summary>
+    internal void ReleaseCachedPages() => Renew(Volatile.Read(ref _pages), force: true);
+
     /// <summary>Replaces <paramref name="current"/> by a new page pool and disposes it, at most
-    /// once per pressure window.</summary>
-    private void Renew(PageMemoryPool current)
+    /// once per pressure window unless <paramref name="force"/>d.</summary>
+    private void Renew(PageMemoryPool current, bool force = false)
     {
         long now = Environment.TickCount64;
         long last = Volatile.Read(ref _renewedMs);
-        if (now - last < _factory.PressureWindowMs || Interlocked.CompareExchange(ref _renewedMs, now, last) != last)
+        if ((!force && now - last < _factory.PressureWindowMs) || Interlocked.CompareExchange(ref _renewedMs, now, last) != last)
         {
             return;
         }

@@ -37,6 +37,8 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
     private long _fallbackRents;
     private long _lastFallbackMs = long.MinValue / 2;
     private readonly ZoneType[] _zones;
+    private readonly List<KestrelMemoryPool> _kestrelPools = [];
+    private readonly Timer _trim;
     private bool _disposed;
 
     /// <summary>A factory from <paramref name="options"/>; the metrics' meter comes from
@@ -66,6 +68,7 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
         }
 
         _zones = PresentZones(Allocator);
+        _trim = new Timer(_ => TrimIdlePools(), null, Timeout.Infinite, Timeout.Infinite);
         try
         {
             // A pool over the allocator checks the flags and the order before anything is rented.
@@ -125,7 +128,57 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
         string owner = string.IsNullOrEmpty(options?.Owner) ? UnnamedOwner : options.Owner;
         PageMemoryPool? pool = CreatePagePool(owner);
         ObjectDisposedException.ThrowIf(pool is null, this);
-        return new KestrelMemoryPool(this, owner, pool);
+        var kestrelPool = new KestrelMemoryPool(this, owner, pool);
+        lock (_lock)
+        {
+            _kestrelPools.Add(kestrelPool);
+            if (_kestrelPools.Count == 1)
+            {
+                _trim.Change(TrimPeriod, TrimPeriod);
+            }
+        }
+
+        return kestrelPool;
+    }
+
+    /// <summary>How often idle pools give their cached pages back: a pool that rented nothing for
+    /// this long is renewed.</summary>
+    public static TimeSpan TrimPeriod { get; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Gives back every page Kestrel's page pools hold in their caches and rings (no
+    /// caller has them): each pool is renewed, and the pages of buffers still rented go back when
+    /// those are returned. Idle pools do this by themselves after <see cref="TrimPeriod"/>.</summary>
+    public void ReleaseCachedPages()
+    {
+        KestrelMemoryPool[] pools;
+        lock (_lock)
+        {
+            pools = _disposed ? [] : _kestrelPools.ToArray();
+        }
+
+        foreach (KestrelMemoryPool pool in pools)
+        {
+            pool.ReleaseCachedPages();
+        }
+    }
+
+    private void TrimIdlePools()
+    {
+        KestrelMemoryPool[] pools;
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            pools = _kestrelPools.ToArray();
+        }
+
+        foreach (KestrelMemoryPool pool in pools)
+        {
+            pool.TrimIfIdle();
+        }
     }
 
     private static ZoneType[] PresentZones(PageAllocator allocator)
@@ -215,6 +268,8 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
             _disposed = true;
             pools = _pools.ToArray();
         }
+
+        _trim.Dispose();
 
         foreach (PageAllocPoolEntry entry in pools)
         {
