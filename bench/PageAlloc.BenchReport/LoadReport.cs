@@ -133,7 +133,7 @@ internal static class LoadReport
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"![requests per second]({ChartFile})");
         md.AppendLine();
-        md.AppendLine("| workload | pool | s | conns | requests | requests/s | p50 ms | p99 ms | non-2xx | socket errors | peak RSS MiB | pages in use (max during / after) | fallback rents | leaked after shutdown |");
+        md.AppendLine("| workload | pool | s per round | conns | requests | requests/s (median; each round) | p50 ms | p99 ms | non-2xx | socket errors | peak RSS MiB | pages in use (max during / after) | fallback rents | leaked after shutdown |");
         md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (string[] r in load.Rows)
         {
@@ -141,9 +141,32 @@ internal static class LoadReport
             string leaked = load.Get(r, "config") == Default ? "n/a" : load.Get(r, "leaked_after_shutdown");
             string fallback = load.Get(r, "config") == Default ? "n/a" : load.Get(r, "fallback_rents");
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {load.Get(r, "workload")} | {Label(load.Get(r, "config"))} | {load.Get(r, "seconds")} | {load.Get(r, "connections")} | {load.Get(r, "requests")} | {load.Number(r, "rps"):#,0} | {load.Number(r, "p50_ms"):0.00} | {load.Number(r, "p99_ms"):0.00} | {load.Get(r, "non2xx")} | {load.Get(r, "socket_errors")} | {Mib(load, r)} | {inUse} | {fallback} | {leaked} |");
+                $"| {load.Get(r, "workload")} | {Label(load.Get(r, "config"))} | {load.Get(r, "seconds")} | {load.Get(r, "connections")} | {load.Get(r, "requests")} | {load.Number(r, "rps"):#,0} ({load.Get(r, "rps_rounds")}) | {load.Number(r, "p50_ms"):0.00} | {load.Number(r, "p99_ms"):0.00} | {load.Get(r, "non2xx")} | {load.Get(r, "socket_errors")} | {Mib(load, r)} | {inUse} | {fallback} | {leaked} |");
         }
 
+        md.AppendLine();
+        md.AppendLine("## What differs between the two pools");
+        md.AppendLine();
+        md.AppendLine("Where a target above says FAIL, these are the differences that bear on it (what the runs");
+        md.AppendLine("measure is the table; this is how the two configurations are built):");
+        md.AppendLine();
+        md.AppendLine("- Kestrel's `PinnedBlockMemoryPool` keeps one lock-free queue of 4 KiB blocks shared by all");
+        md.AppendLine("  threads; a block returned on any thread is reusable by any other at once.");
+        md.AppendLine("- `PageMemoryPool` gives every renting thread its own `pa_page_pool` (the kernel's page_pool");
+        md.AppendLine("  rules): a 128-page cache refilled 64 pages at a time, and a ring that takes the pages other");
+        md.AppendLine("  threads return, under the ring's producer lock. Kestrel rents on one thread and returns on");
+        md.AppendLine("  another (the socket transport's I/O threads against the thread pool), so many returns take");
+        md.AppendLine("  the ring, and each thread that ever rents holds up to a cache and a ring of pages. Pages");
+        md.AppendLine("  spread over more threads' caches are more pages touched, which is where a peak-RSS");
+        md.AppendLine("  difference would come from; refills and the ring lock are the likely part of a latency");
+        md.AppendLine("  difference. These are explanations, not measurements: the runs share 2 cores with other work.");
+        md.AppendLine("- \"Pages in use, max during\" is read from `/pagealloc` every 0.5 s; in the fault run those reads");
+        md.AppendLine("  are turned away with 503 like every request while the allocator is low, so it stays 0 there.");
+        md.AppendLine("- Idle pools give their cached pages back after a quiet second (`PageAllocMemoryPoolFactory.TrimPeriod`),");
+        md.AppendLine("  and at once when the allocator runs out; every run ends with 0 pages not returned.");
+        md.AppendLine("- The fault run's many non-2xx answers are the 503s of the door: while the allocator is low,");
+        md.AppendLine("  new requests are turned away before they run, and requests in flight finish on managed arrays");
+        md.AppendLine("  (`fallback rents`), because a rent that throws inside a pipe leaves it on a returned block.");
         md.AppendLine();
         return md.ToString();
     }
