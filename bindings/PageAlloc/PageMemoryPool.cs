@@ -26,7 +26,8 @@ namespace PageAlloc;
 /// goes through the renting pool's recycle ring (<c>pa_page_pool_put_page</c> without
 /// <c>allow_direct</c>), from which its thread refills. Larger buffers take the plain path
 /// (<c>pa_alloc_pages_node</c> / <c>pa_free_pages</c>). Each thread's pool holds at most its cache
-/// (128 pages) and ring (1024) until the pool is disposed, also after the thread ends.</para>
+/// (128 pages) and ring (1024); the pools of threads that have ended are destroyed when the next
+/// thread makes its own, and all of them when the pool is disposed.</para>
 /// <para>Owners (<see cref="PageBlockMemoryManager"/>) are reused, one per page frame: a rent in
 /// steady state allocates nothing managed and registers no finalizer. A buffer never disposed is
 /// reported when the pool is disposed or finalized: one warning line through the allocator's
@@ -67,6 +68,7 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
     private readonly int _pageShift;
     private readonly PageLayout* _layout;
     private long _pending = PendingBias;
+    private long _retiredOutstanding; // buffers out of contexts whose thread ended (under _contexts' lock)
     private int _disposed;
 
     /// <summary>A pool over its own allocator with a managed arena: the defaults of
@@ -148,9 +150,10 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
                 return pending;
             }
 
-            long counted = 0;
+            long counted;
             lock (_contexts)
             {
+                counted = _retiredOutstanding;
                 foreach (ThreadContext context in _contexts)
                 {
                     counted += Volatile.Read(ref context.Rented) - Volatile.Read(ref context.Returned);
@@ -201,6 +204,18 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
         }
 
         return true;
+    }
+
+    /// <summary>Thread contexts (page pools) alive now, for the tests.</summary>
+    internal int ThreadContexts
+    {
+        get
+        {
+            lock (_contexts)
+            {
+                return _contexts.Count;
+            }
+        }
     }
 
     /// <summary>The order of the block <see cref="Rent(int)"/> allocates for a size.</summary>
@@ -338,9 +353,10 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
         // _disposed; this barrier makes every such write visible here, or makes that thread see
         // _disposed. After the wait no thread uses a context's native pool on its own again.
         Interlocked.MemoryBarrierProcessWide();
-        long outstanding = 0;
+        long outstanding;
         lock (_contexts)
         {
+            outstanding = _retiredOutstanding;
             foreach (ThreadContext context in _contexts)
             {
                 var wait = new SpinWait();
@@ -386,6 +402,7 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
             {
                 // Under the lock Dispose walks the contexts with: a context made here is seen there.
                 ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+                RetireEndedThreads();
                 context = new ThreadContext(_id, CreatePagePool());
                 _contexts.Add(context);
             }
@@ -395,6 +412,24 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
 
         t_context = context;
         return context;
+    }
+
+    /// <summary>Destroys the page pools of threads that have ended (under the contexts' lock), so
+    /// that thread pool churn does not strand pages in caches nobody refills from. An ended thread
+    /// is in no native call and writes its counts no more; buffers it rented that are still out
+    /// stay counted, and return through the destroyed pool (straight to the allocator).</summary>
+    private void RetireEndedThreads()
+    {
+        for (int i = _contexts.Count - 1; i >= 0; i--)
+        {
+            ThreadContext context = _contexts[i];
+            if (!context.Owner.IsAlive)
+            {
+                _retiredOutstanding += context.Rented - context.Returned;
+                Methods.pa_page_pool_destroy(context.Pool);
+                _contexts.RemoveAt(i);
+            }
+        }
     }
 
     private pa_page_pool* CreatePagePool()

@@ -381,6 +381,52 @@ public sealed class PageMemoryPoolTests : LeakCheckedTest
         allocator.Check();
     }
 
+    /// <summary>Thread pool churn: each thread that rents makes a page pool holding a refill; when
+    /// the threads have ended, the next thread's first rent destroys their pools (their cached
+    /// pages go back), and a buffer an ended thread rented still comes back.</summary>
+    [Fact]
+    public void Page_pools_of_ended_threads_are_retired_by_the_next_thread()
+    {
+        using PageAllocator allocator = Create(pagesPerNode: 16384);
+        long free = FreePages(allocator);
+        var pool = new PageMemoryPool(allocator);
+        var kept = new IMemoryOwner<byte>[4];
+        var errors = new List<Exception>();
+        foreach (Thread worker in StartWorkers(4, errors, index =>
+        {
+            pool.Rent(PageSize).Dispose();
+            kept[index] = pool.Rent(PageSize);
+        }))
+        {
+            worker.Join();
+        }
+
+        Assert.Empty(errors);
+        Assert.InRange(pool.ThreadContexts, 1, 4); // a worker starting after another ended retired it already
+        long heldByEnded = free - FreePages(allocator);
+        Assert.True(heldByEnded > 4, $"the ended threads' pools hold {heldByEnded} pages");
+        Assert.Equal(4, pool.RentedBuffers);
+
+        var fresh = new Thread(() => pool.Rent(PageSize).Dispose()); // a new context retires the ended ones
+        fresh.Start();
+        fresh.Join();
+        Assert.Equal(1, pool.ThreadContexts);
+        Assert.Equal(4, pool.RentedBuffers);
+        foreach (IMemoryOwner<byte> owner in kept)
+        {
+            owner.Dispose(); // through a destroyed pool: straight to the allocator
+        }
+
+        Assert.Equal(0, pool.RentedBuffers);
+        long heldNow = free - FreePages(allocator); // the fresh thread's pool only
+        pool.Rent(PageSize).Dispose(); // this thread: a new context, which retires the fresh one's
+        Assert.Equal(1, pool.ThreadContexts);
+        Assert.True(heldNow <= heldByEnded, $"{heldNow} pages held after retiring, {heldByEnded} before");
+        pool.Dispose();
+        Assert.Equal(free, FreePages(allocator));
+        allocator.Check();
+    }
+
     [Fact]
     public void Rent_and_Dispose_allocate_nothing_in_steady_state()
     {
