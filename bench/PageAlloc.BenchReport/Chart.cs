@@ -25,13 +25,9 @@ internal static class Chart
 
     public static void Write(Results results, string path, string fontFile)
     {
-        // The text font comes from a file: SkiaSharp's no-dependencies native build has no
-        // fontconfig, so a family name alone finds no font on a bare machine.
-        Fonts.AddFontFile("BenchFont", fontFile);
-        Fonts.Default = "BenchFont";
-
+        ChartFont.Use(fontFile);
         var plot = new Plot();
-        plot.Font.Set("BenchFont");
+        plot.Font.Set(ChartFont.Name);
         double[] batches = [];
         foreach ((string family, string label) in Series)
         {

@@ -7,7 +7,9 @@ namespace PageAlloc.BenchReport;
 
 /// <summary>
 /// <c>PageAlloc.BenchReport --in build/bench --docs docs --font FILE.ttf</c>: writes
-/// docs/BENCHMARKS.md and docs/bench-batch.png from the results of one `build.ps1 bench` run.
+/// docs/BENCHMARKS.md and docs/bench-batch.png from the results of one `build.ps1 bench` run;
+/// <c>PageAlloc.BenchReport load --in build/load ...</c>: docs/LOAD.md and docs/load.png from one
+/// `build.ps1 load` run.
 /// </summary>
 internal static class Program
 {
@@ -15,7 +17,13 @@ internal static class Program
 
     private static int Main(string[] args)
     {
-        string input = Path.Combine("build", "bench");
+        bool load = args.Length > 0 && args[0] == "load";
+        if (load)
+        {
+            args = args[1..];
+        }
+
+        string input = Path.Combine("build", load ? "load" : "bench");
         string docs = "docs";
         string? font = null;
         for (int i = 0; i + 1 < args.Length; i += 2)
@@ -33,8 +41,13 @@ internal static class Program
 
         if (font is null || !File.Exists(font))
         {
-            Console.Error.WriteLine("usage: PageAlloc.BenchReport --in RESULTS --docs DOCS --font FILE.ttf (the font file must exist)");
+            Console.Error.WriteLine("usage: PageAlloc.BenchReport [load] --in RESULTS --docs DOCS --font FILE.ttf (the font file must exist)");
             return 2;
+        }
+
+        if (load)
+        {
+            return LoadReport.Write(input, docs, font);
         }
 
         var results = new Results(input);

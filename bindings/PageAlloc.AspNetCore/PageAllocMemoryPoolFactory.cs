@@ -36,6 +36,9 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
     private readonly long _pressureWindowMs;
     private long _fallbackRents;
     private long _lastFallbackMs = long.MinValue / 2;
+    private readonly ZoneType[] _zones;
+    private readonly List<KestrelMemoryPool> _kestrelPools = [];
+    private readonly Timer _trim;
     private bool _disposed;
 
     /// <summary>A factory from <paramref name="options"/>; the metrics' meter comes from
@@ -64,6 +67,8 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
             Allocator = _ownAllocator;
         }
 
+        _zones = PresentZones(Allocator);
+        _trim = new Timer(_ => TrimIdlePools(), null, Timeout.Infinite, Timeout.Infinite);
         try
         {
             // A pool over the allocator checks the flags and the order before anything is rented.
@@ -86,7 +91,8 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
     /// <see cref="PageAllocMemoryPoolOptions.Metrics"/> is off.</summary>
     public PageAllocMetrics? Metrics { get; }
 
-    /// <summary>The pools made so far, with their owners, disposed ones included.</summary>
+    /// <summary>The page pools made so far, with their owners, disposed ones included (a pool
+    /// Kestrel holds is renewed when the allocator runs out: see <see cref="Create"/>).</summary>
     public IReadOnlyList<PageAllocPoolEntry> Pools
     {
         get
@@ -101,27 +107,144 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
     /// <summary>Rents served from managed arrays because the allocator was out of pages.</summary>
     public long FallbackRents => Interlocked.Read(ref _fallbackRents);
 
-    /// <summary>Whether a rent found the allocator out of pages within the last
-    /// <see cref="PageAllocMemoryPoolOptions.PressureWindow"/>: new requests get 503 meanwhile.</summary>
-    public bool UnderPressure => Environment.TickCount64 - Volatile.Read(ref _lastFallbackMs) < _pressureWindowMs;
+    /// <summary>Whether new requests should be turned away: a rent found the allocator out of
+    /// pages within the last <see cref="PageAllocMemoryPoolOptions.PressureWindow"/>, and the
+    /// allocator's free pages (buddy and per-CPU lists) are still under its high watermark plus an
+    /// eighth of what it manages (below the watermarks allocations fail with pages still free).
+    /// Only the first test runs while nothing has fallen back.</summary>
+    public bool UnderPressure =>
+        Environment.TickCount64 - Volatile.Read(ref _lastFallbackMs) < _pressureWindowMs && LowOnPages();
 
     /// <summary>A new pool over <see cref="Allocator"/> for <paramref name="options"/>'s owner: a
-    /// <see cref="PageMemoryPool"/> whose rents never throw for lack of pages (they fall back to
-    /// managed arrays and put the factory <see cref="UnderPressure"/>; see
-    /// <see cref="PageAllocMemoryPoolOptions.PressureWindow"/>).</summary>
+    /// <see cref="PageMemoryPool"/> whose rents never throw for lack of pages. A rent the allocator
+    /// cannot serve gets a managed array, puts the factory <see cref="UnderPressure"/> (see
+    /// <see cref="PageAllocMemoryPoolOptions.PressureWindow"/>) and renews the page pool: the old
+    /// one is disposed, which gives every page cached in its threads' page pools back at once.</summary>
     /// <param name="options">Kestrel's options; only <see cref="MemoryPoolOptions.Owner"/> is used.</param>
     /// <returns>The pool.</returns>
     /// <exception cref="ObjectDisposedException">The factory is disposed.</exception>
     public MemoryPool<byte> Create(MemoryPoolOptions? options = null)
     {
         string owner = string.IsNullOrEmpty(options?.Owner) ? UnnamedOwner : options.Owner;
+        PageMemoryPool? pool = CreatePagePool(owner);
+        ObjectDisposedException.ThrowIf(pool is null, this);
+        var kestrelPool = new KestrelMemoryPool(this, owner, pool);
         lock (_lock)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            _kestrelPools.Add(kestrelPool);
+            if (_kestrelPools.Count == 1)
+            {
+                _trim.Change(TrimPeriod, TrimPeriod);
+            }
+        }
+
+        return kestrelPool;
+    }
+
+    /// <summary>How often idle pools give their cached pages back: a pool that rented nothing for
+    /// this long is renewed.</summary>
+    public static TimeSpan TrimPeriod { get; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Gives back every page Kestrel's page pools hold in their caches and rings (no
+    /// caller has them): each pool is renewed, and the pages of buffers still rented go back when
+    /// those are returned. Idle pools do this by themselves after <see cref="TrimPeriod"/>.</summary>
+    public void ReleaseCachedPages()
+    {
+        KestrelMemoryPool[] pools;
+        lock (_lock)
+        {
+            pools = _disposed ? [] : _kestrelPools.ToArray();
+        }
+
+        foreach (KestrelMemoryPool pool in pools)
+        {
+            pool.ReleaseCachedPages();
+        }
+    }
+
+    private void TrimIdlePools()
+    {
+        KestrelMemoryPool[] pools;
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            pools = _kestrelPools.ToArray();
+        }
+
+        foreach (KestrelMemoryPool pool in pools)
+        {
+            pool.TrimIfIdle();
+        }
+    }
+
+    private static ZoneType[] PresentZones(PageAllocator allocator)
+    {
+        var zones = new List<ZoneType>();
+        foreach (ZoneType zone in Enum.GetValues<ZoneType>())
+        {
+            try
+            {
+                allocator.GetZoneInfo(0, zone);
+                zones.Add(zone);
+            }
+            catch (ArgumentException)
+            {
+                // Absent on node 0; the factory's allocators have the same zones on every node.
+            }
+        }
+
+        return zones.ToArray();
+    }
+
+    /// <summary>How long a fallback keeps the factory under pressure, in milliseconds.</summary>
+    internal long PressureWindowMs => _pressureWindowMs;
+
+    /// <summary>A new page pool for <paramref name="owner"/>, listed and observed; null once the
+    /// factory is disposed.</summary>
+    internal PageMemoryPool? CreatePagePool(string owner)
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return null;
+            }
+
             var pool = new PageMemoryPool(Allocator, _gfp, _maxOrder);
             _pools.Add(new PageAllocPoolEntry(owner, pool));
-            return new KestrelMemoryPool(pool, this);
+            Metrics?.AddPool(pool, owner);
+            return pool;
         }
+    }
+
+    /// <summary>Whether free pages (buddy and per-CPU lists, all zones) are under the high
+    /// watermarks plus an eighth of the managed pages.</summary>
+    private bool LowOnPages()
+    {
+        long free = 0;
+        long bar = 0;
+        try
+        {
+            for (int node = 0; node < Allocator.NodeCount; node++)
+            {
+                foreach (ZoneType zone in _zones)
+                {
+                    ZoneInfo info = Allocator.GetZoneInfo(node, zone);
+                    free += info.Free + info.PcpPages;
+                    bar += info.WatermarkHigh + info.Managed / 8;
+                }
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+
+        return free < bar;
     }
 
     internal void RecordFallback()
@@ -145,6 +268,8 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
             _disposed = true;
             pools = _pools.ToArray();
         }
+
+        _trim.Dispose();
 
         foreach (PageAllocPoolEntry entry in pools)
         {

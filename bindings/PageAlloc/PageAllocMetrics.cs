@@ -32,8 +32,13 @@ namespace PageAlloc;
 /// <item><term><c>pagealloc.numa.events</c></term><description>Counter, <c>{page}</c>, tag event (hit, miss, foreign, local, other): the <c>numa_*</c> events</description></item>
 /// <item><term><c>pagealloc.allocstall</c></term><description>Counter, <c>{stall}</c>: slow-path entries that called reclaim (<c>allocstall</c>)</description></item>
 /// <item><term><c>pagealloc.pgfail</c></term><description>Counter, <c>{call}</c>: allocation calls that returned nothing</description></item>
+/// <item><term><c>pagealloc.pool.inflight</c></term><description>UpDownCounter, <c>{page}</c>, tag owner: pages the owner's page pools took from the allocator and have not given back (cached, in the ring, or rented)</description></item>
+/// <item><term><c>pagealloc.pool.alloc</c></term><description>Counter, <c>{page}</c>, tags owner, kind (fast, slow, slow_high_order, refill, empty, waive): the page pools' allocation counters</description></item>
+/// <item><term><c>pagealloc.pool.recycle</c></term><description>Counter, <c>{page}</c>, tags owner, kind (cached, cache_full, ring, ring_full, released_refcnt): the page pools' recycle counters</description></item>
 /// </list>
-/// <para>Page pools add their own instruments to the same meter (<c>pagealloc.pool.*</c>, tag owner).</para>
+/// <para>The <c>pagealloc.pool.*</c> instruments observe the pools given to
+/// <see cref="AddPool(PageMemoryPool, string)"/> or <see cref="AddPool(PagePool, string)"/>, summed
+/// per owner; a disposed pool drops out.</para>
 /// </remarks>
 public sealed unsafe class PageAllocMetrics : IDisposable
 {
@@ -51,6 +56,7 @@ public sealed unsafe class PageAllocMetrics : IDisposable
     private readonly ZoneSlot[] _zones;
     private readonly KeyValuePair<string, object?>[][] _zoneTags;
     private readonly KeyValuePair<string, object?>[][] _numaTags;
+    private readonly List<(string Owner, PoolReader Read)> _pools = [];
     private readonly bool _ownsMeter;
     private bool _disposed;
 
@@ -93,6 +99,12 @@ public sealed unsafe class PageAllocMetrics : IDisposable
             "Slow-path entries that called reclaim (allocstall).");
         Meter.CreateObservableCounter("pagealloc.pgfail", () => ObserveEvent(VmEvent.PgFail), "{call}",
             "Allocation calls that returned nothing.");
+        Meter.CreateObservableUpDownCounter("pagealloc.pool.inflight", () => ObservePools(PoolValue.Inflight), "{page}",
+            "Pages the owner's page pools took from the allocator and have not given back (cached, in the ring, or rented).");
+        Meter.CreateObservableCounter("pagealloc.pool.alloc", () => ObservePools(PoolValue.Alloc), "{page}",
+            "Page pool allocations by kind: fast, slow, slow_high_order, refill, empty, waive.");
+        Meter.CreateObservableCounter("pagealloc.pool.recycle", () => ObservePools(PoolValue.Recycle), "{page}",
+            "Page pool returns by kind: cached, cache_full, ring, ring_full, released_refcnt.");
     }
 
     /// <summary>The meter the instruments are on; more instruments (a page pool's) may join it.</summary>
@@ -110,6 +122,47 @@ public sealed unsafe class PageAllocMetrics : IDisposable
         ZoneType.Movable => "Movable",
         _ => throw new ArgumentOutOfRangeException(nameof(zone), zone, "Not a zone."),
     };
+
+    /// <summary>Observes <paramref name="pool"/>'s page pools under the tag <c>owner</c> =
+    /// <paramref name="owner"/> (pools of one owner are summed) until the pool is disposed.</summary>
+    /// <param name="pool">The pool.</param>
+    /// <param name="owner">Its owner, for example Kestrel's <c>MemoryPoolOptions.Owner</c>.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public void AddPool(PageMemoryPool pool, string owner)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        Add(owner, (out PagePoolStats stats, out long inflight) => pool.TryGetPagePoolStats(out stats, out inflight));
+    }
+
+    /// <summary>Observes <paramref name="pool"/> under the tag <c>owner</c> = <paramref name="owner"/>
+    /// (pools of one owner are summed) until the pool is disposed.</summary>
+    /// <param name="pool">The pool.</param>
+    /// <param name="owner">Its owner.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public void AddPool(PagePool pool, string owner)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        Add(owner, (out PagePoolStats stats, out long inflight) =>
+        {
+            stats = default;
+            inflight = 0;
+            if (pool.IsClosed)
+            {
+                return false;
+            }
+
+            try
+            {
+                stats = pool.Stats;
+                inflight = pool.Inflight;
+                return true;
+            }
+            catch (ObjectDisposedException)
+            {
+                return false;
+            }
+        });
+    }
 
     /// <summary>Disposes the meter (when the metrics made it) and releases the allocator.
     /// Disposing twice is harmless.</summary>
@@ -169,6 +222,70 @@ public sealed unsafe class PageAllocMetrics : IDisposable
         }
     });
 
+    private void Add(string owner, PoolReader read)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        lock (_lock)
+        {
+            _pools.Add((owner, read));
+        }
+    }
+
+    private List<Measurement<long>> ObservePools(PoolValue value)
+    {
+        var totals = new Dictionary<string, (PagePoolStats Stats, long Inflight)>(StringComparer.Ordinal);
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return [];
+            }
+
+            foreach ((string owner, PoolReader read) in _pools)
+            {
+                if (read(out PagePoolStats stats, out long inflight))
+                {
+                    totals[owner] = totals.TryGetValue(owner, out var sum) ? (Add(sum.Stats, stats), sum.Inflight + inflight) : (stats, inflight);
+                }
+            }
+        }
+
+        var measurements = new List<Measurement<long>>();
+        foreach ((string owner, (PagePoolStats s, long inflight)) in totals)
+        {
+            switch (value)
+            {
+                case PoolValue.Inflight:
+                    measurements.Add(new Measurement<long>(inflight, new KeyValuePair<string, object?>("owner", owner)));
+                    break;
+                case PoolValue.Alloc:
+                    AddKinds(measurements, owner, ("fast", s.AllocFast), ("slow", s.AllocSlow), ("slow_high_order", s.AllocSlowHighOrder),
+                        ("refill", s.AllocRefill), ("empty", s.AllocEmpty), ("waive", s.AllocWaive));
+                    break;
+                default:
+                    AddKinds(measurements, owner, ("cached", s.RecycleCached), ("cache_full", s.RecycleCacheFull), ("ring", s.RecycleRing),
+                        ("ring_full", s.RecycleRingFull), ("released_refcnt", s.RecycleReleasedRefcnt));
+                    break;
+            }
+        }
+
+        return measurements;
+    }
+
+    private static void AddKinds(List<Measurement<long>> measurements, string owner, params (string Kind, long Value)[] kinds)
+    {
+        foreach ((string kind, long number) in kinds)
+        {
+            measurements.Add(new Measurement<long>(number, new KeyValuePair<string, object?>("owner", owner), new KeyValuePair<string, object?>("kind", kind)));
+        }
+    }
+
+    private static PagePoolStats Add(PagePoolStats a, PagePoolStats b) => new(
+        a.AllocFast + b.AllocFast, a.AllocSlow + b.AllocSlow, a.AllocSlowHighOrder + b.AllocSlowHighOrder, a.AllocEmpty + b.AllocEmpty,
+        a.AllocRefill + b.AllocRefill, a.AllocWaive + b.AllocWaive, a.RecycleCached + b.RecycleCached,
+        a.RecycleCacheFull + b.RecycleCacheFull, a.RecycleRing + b.RecycleRing, a.RecycleRingFull + b.RecycleRingFull,
+        a.RecycleReleasedRefcnt + b.RecycleReleasedRefcnt);
+
     private List<Measurement<long>> ObservePgAlloc() => Read((a, list) =>
     {
         for (int zone = 0; zone < _zoneTags.Length; zone++)
@@ -210,6 +327,15 @@ public sealed unsafe class PageAllocMetrics : IDisposable
     }
 
     private delegate void Reader(pa_allocator* a, List<Measurement<long>> measurements);
+
+    private delegate bool PoolReader(out PagePoolStats stats, out long inflight);
+
+    private enum PoolValue
+    {
+        Inflight,
+        Alloc,
+        Recycle,
+    }
 
     private enum ZoneValue
     {

@@ -165,6 +165,48 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
         }
     }
 
+    /// <summary>The counters of the page pools behind one-page rents (one per renting thread),
+    /// summed, and the pages they hold or have handed out (<c>inflight</c>); false once the pool is
+    /// disposed (its page pools are gone).</summary>
+    /// <param name="stats">The summed counters.</param>
+    /// <param name="inflight">The summed <c>pa_page_pool_inflight</c>.</param>
+    /// <returns>Whether the pool was alive to read.</returns>
+    /// <remarks>Calls <c>pa_page_pool_get_stats</c> and <c>pa_page_pool_inflight</c> for each
+    /// thread's pool; the counters are read while their threads update them (as the kernel's
+    /// ethtool statistics are), so each is exact on its own, not all at one instant.</remarks>
+    public bool TryGetPagePoolStats(out PagePoolStats stats, out long inflight)
+    {
+        stats = default;
+        inflight = 0;
+        lock (_contexts)
+        {
+            // Dispose marks the pool before it takes this lock to destroy the page pools.
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                return false;
+            }
+
+            foreach (ThreadContext context in _contexts)
+            {
+                pa_page_pool_stats s;
+                if (Methods.pa_page_pool_get_stats(context.Pool, &s) == 0)
+                {
+                    stats = new PagePoolStats(
+                        stats.AllocFast + (long)s.alloc_fast, stats.AllocSlow + (long)s.alloc_slow,
+                        stats.AllocSlowHighOrder + (long)s.alloc_slow_high_order, stats.AllocEmpty + (long)s.alloc_empty,
+                        stats.AllocRefill + (long)s.alloc_refill, stats.AllocWaive + (long)s.alloc_waive,
+                        stats.RecycleCached + (long)s.recycle_cached, stats.RecycleCacheFull + (long)s.recycle_cache_full,
+                        stats.RecycleRing + (long)s.recycle_ring, stats.RecycleRingFull + (long)s.recycle_ring_full,
+                        stats.RecycleReleasedRefcnt + (long)s.recycle_released_refcnt);
+                }
+
+                inflight += Methods.pa_page_pool_inflight(context.Pool);
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Thread contexts (page pools) alive now, for the tests.</summary>
     internal int ThreadContexts
     {

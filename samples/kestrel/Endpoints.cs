@@ -18,8 +18,8 @@ namespace PageAlloc.KestrelSample;
 /// <summary>
 /// The sample's endpoints: <c>GET /bytes/{n}</c> (n bytes of <see cref="Payload"/>, written
 /// through the response pipe), <c>POST /echo</c> (the request body streamed back through the
-/// pipes) and <c>GET /pagealloc</c> (the allocator and its pools as text; <c>?check=1</c> runs
-/// the invariant check too).
+/// pipes) and <c>GET /pagealloc</c> (the allocator and its pools as text; <c>?check=1</c> first
+/// gives the pages cached in the page pools back, then runs the invariant check too).
 /// </summary>
 public static class Endpoints
 {
@@ -110,6 +110,13 @@ public static class Endpoints
     private static void Describe(StringBuilder text, PageAllocMemoryPoolFactory factory, SampleServerState? state, bool check)
     {
         PageAllocator allocator = factory.Allocator;
+        if (check)
+        {
+            // The pages cached in the page pools go back first: what is in use then is what
+            // callers hold (this request's own buffers among them: buffers_rented).
+            factory.ReleaseCachedPages();
+        }
+
         long free = SampleServer.FreePages(allocator);
         long managed = 0;
         for (int node = 0; node < allocator.NodeCount; node++)
@@ -126,6 +133,14 @@ public static class Endpoints
             text.AppendLine(CultureInfo.InvariantCulture, $"pages_in_use {state.StartFreePages - free}");
         }
 
+        text.AppendLine(CultureInfo.InvariantCulture, $"fallback_rents {factory.FallbackRents}");
+        long rented = 0;
+        foreach (PageAllocPoolEntry pool in factory.Pools)
+        {
+            rented += pool.Pool.RentedBuffers;
+        }
+
+        text.AppendLine(CultureInfo.InvariantCulture, $"buffers_rented {rented}");
         foreach (PageAllocPoolEntry pool in factory.Pools)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"pool_owner {pool.Owner}");

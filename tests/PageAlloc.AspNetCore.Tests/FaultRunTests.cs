@@ -45,6 +45,13 @@ public sealed class FaultRunTests
             }
 
             Assert.Equal(Traffic.Outcome.Ok, after);
+
+            // Idle, the page pools give their cached pages back: only the report request's own
+            // buffers and its thread's refill stay out.
+            await Task.Delay(PageAllocMemoryPoolFactory.TrimPeriod * 3);
+            long inUse = long.Parse(System.Text.RegularExpressions.Regex.Match(
+                await client.GetStringAsync("/pagealloc"), @"pages_in_use (\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(inUse <= 128, $"{inUse} pages still in use after the load (idle pools keep at most a refill per thread)");
             string report = await client.GetStringAsync("/pagealloc?check=1");
             Assert.Contains("check ok", report);
         }

@@ -11,18 +11,22 @@ namespace PageAlloc.Shipping.Tests;
 /// console app that restores it from a local folder feed and runs.</summary>
 public sealed class PackageTests
 {
-    private static string PackagePath()
+    /// <summary>The one package <paramref name="id"/>.&lt;version&gt;.nupkg build.ps1 pack left in build/packages.</summary>
+    internal static string PackagePath(string id = "PageAlloc")
     {
         string folder = Path.Combine(Repository.Root, "build", "packages");
+        // PageAlloc.0.1.0.nupkg, not PageAlloc.AspNetCore.0.1.0.nupkg: the version starts with a digit.
         string[] packages = Directory.Exists(folder)
-            ? Directory.GetFiles(folder, "PageAlloc.*.nupkg").Where(p => !p.EndsWith(".snupkg", StringComparison.Ordinal)).ToArray()
+            ? Directory.GetFiles(folder, $"{id}.*.nupkg")
+                .Where(p => !p.EndsWith(".snupkg", StringComparison.Ordinal) && char.IsAsciiDigit(Path.GetFileName(p)[id.Length + 1]))
+                .ToArray()
             : [];
-        Assert.True(packages.Length == 1, $"expected one PageAlloc package in {folder} (made by build.ps1 pack), found {packages.Length}");
+        Assert.True(packages.Length == 1, $"expected one {id} package in {folder} (made by build.ps1 pack), found {packages.Length}");
         return packages[0];
     }
 
-    private static string Version(string package) =>
-        Path.GetFileNameWithoutExtension(package).Substring("PageAlloc.".Length);
+    internal static string Version(string package, string id = "PageAlloc") =>
+        Path.GetFileNameWithoutExtension(package).Substring(id.Length + 1);
 
     [Fact]
     public void The_package_carries_the_assembly_its_docs_a_readme_and_the_built_native_library()

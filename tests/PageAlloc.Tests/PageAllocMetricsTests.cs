@@ -52,7 +52,8 @@ public sealed class PageAllocMetricsTests : LeakCheckedTest
         Assert.Equal(new[]
         {
             "pagealloc.allocstall", "pagealloc.numa.events", "pagealloc.pcp.pages", "pagealloc.pgalloc", "pagealloc.pgfail",
-            "pagealloc.pgfree", "pagealloc.zone.free", "pagealloc.zone.managed",
+            "pagealloc.pgfree", "pagealloc.pool.alloc", "pagealloc.pool.inflight", "pagealloc.pool.recycle",
+            "pagealloc.zone.free", "pagealloc.zone.managed",
         }, names);
         Assert.All(seen, i => Assert.False(string.IsNullOrEmpty(i.Description)));
         Assert.Equal("{page}", seen.Single(i => i.Name == "pagealloc.zone.free").Unit);
@@ -123,6 +124,58 @@ public sealed class PageAllocMetricsTests : LeakCheckedTest
         {
             allocator.BindCpu(-1);
         }
+    }
+
+    [Fact]
+    public void Pool_inflight_and_the_alloc_and_recycle_counters_are_per_owner()
+    {
+        using var allocator = new PageAllocator(PageAllocatorOptions.Create(nodes: 1, pagesPerNode: 4096, cpus: 1));
+        using var metrics = new PageAllocMetrics(allocator);
+        using var kestrel = new PageMemoryPool(allocator, maxOrder: 0);
+        using var sockets = new PageMemoryPool(allocator, maxOrder: 0);
+        using var raw = new PagePool(allocator);
+        metrics.AddPool(kestrel, "kestrel");
+        metrics.AddPool(sockets, "kestrel");
+        metrics.AddPool(raw, "raw");
+        Assert.Equal(0, Collect(metrics)["pagealloc.pool.inflight;owner=kestrel"]);
+
+        var buffers = new List<System.Buffers.IMemoryOwner<byte>>();
+        for (int i = 0; i < 10; i++)
+        {
+            buffers.Add(kestrel.Rent(4096));
+            buffers.Add(sockets.Rent(4096));
+        }
+
+        Page page = raw.Rent();
+        Dictionary<string, long> during = Collect(metrics);
+        Assert.True(kestrel.TryGetPagePoolStats(out PagePoolStats k, out long kInflight));
+        Assert.True(sockets.TryGetPagePoolStats(out PagePoolStats s, out long sInflight));
+        Assert.True(kInflight >= 10 && sInflight >= 10, "the page pools hold the rented pages");
+        Assert.Equal(kInflight + sInflight, during["pagealloc.pool.inflight;owner=kestrel"]);
+        Assert.Equal(k.AllocFast + s.AllocFast, during["pagealloc.pool.alloc;owner=kestrel;kind=fast"]);
+        Assert.Equal(k.AllocSlow + s.AllocSlow, during["pagealloc.pool.alloc;owner=kestrel;kind=slow"]);
+        Assert.Equal(20, during["pagealloc.pool.alloc;owner=kestrel;kind=fast"] + during["pagealloc.pool.alloc;owner=kestrel;kind=slow"]);
+        Assert.Equal(raw.Inflight, during["pagealloc.pool.inflight;owner=raw"]);
+        Assert.Equal(1, during["pagealloc.pool.alloc;owner=raw;kind=slow"]);
+
+        foreach (var buffer in buffers)
+        {
+            buffer.Dispose();
+        }
+
+        raw.Return(page);
+        Dictionary<string, long> after = Collect(metrics);
+        Assert.Equal(20, after["pagealloc.pool.recycle;owner=kestrel;kind=cached"]);
+        Assert.Equal(1, after["pagealloc.pool.recycle;owner=raw;kind=cached"]);
+        foreach (string kind in new[] { "cache_full", "ring", "ring_full", "released_refcnt" })
+        {
+            Assert.Equal(0, after[$"pagealloc.pool.recycle;owner=kestrel;kind={kind}"]);
+        }
+
+        kestrel.Dispose();
+        sockets.Dispose();
+        raw.Dispose();
+        Assert.DoesNotContain(Collect(metrics).Keys, k => k.StartsWith("pagealloc.pool.", StringComparison.Ordinal));
     }
 
     [Fact]
