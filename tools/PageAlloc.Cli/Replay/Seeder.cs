@@ -118,41 +118,70 @@ internal sealed unsafe class Seeder
 
     private bool IsFree(long pfn) => _held[pfn - _basePfn] == 0;
 
-    /// <summary>Frees blocks of <paramref name="info"/>'s zone until <paramref name="need"/> is met or no chunk is left.</summary>
+    /// <summary>Frees blocks of <paramref name="info"/>'s zone until <paramref name="need"/> is met or no region is left.</summary>
     private void Place(ZoneInfo info, long[] need)
     {
-        long chunk = 1L << ChunkOrder;
-        long first = info.StartPfn;
+        // The zone as aligned regions that cannot merge with each other: whole 1024-page
+        // chunks, then the binary pieces of a shorter tail (their buddies lie past the zone).
+        var regions = new List<(long Start, int Order)>();
         long end = info.StartPfn + info.Spanned;
-        var clean = new List<long>();
-        for (long start = first; start + chunk <= end; start += chunk)
+        long start = info.StartPfn;
+        for (; start + (1L << ChunkOrder) <= end; start += 1L << ChunkOrder)
+        {
+            regions.Add((start, ChunkOrder));
+        }
+
+        for (int order = ChunkOrder - 1; order >= 0; order--)
+        {
+            if (start + (1L << order) <= end)
+            {
+                regions.Add((start, order));
+                start += 1L << order;
+            }
+        }
+
+        var clean = new List<(long Start, int Order)>();
+        foreach ((long regionStart, int order) in regions)
         {
             bool anyFree = false;
-            for (long pfn = start; pfn < start + chunk && !anyFree; pfn++)
+            for (long pfn = regionStart; pfn < regionStart + (1L << order) && !anyFree; pfn++)
             {
                 anyFree = IsFree(pfn);
             }
 
             if (anyFree)
             {
-                CountFreeBlocks(start, ChunkOrder, need);
+                CountFreeBlocks(regionStart, order, need);
             }
             else
             {
-                clean.Add(start);
+                clean.Add((regionStart, order));
             }
         }
 
-        int next = 0;
-        for (; next < clean.Count && need[ChunkOrder] > 0; next++)
+        // Whole regions first (largest blocks), then the rest broken up.
+        var broken = new List<(long Start, int Order)>();
+        foreach ((long regionStart, int order) in clean)
         {
-            FreeRange(clean[next], ChunkOrder);
-            need[ChunkOrder]--;
+            if (need[order] > 0)
+            {
+                FreeRange(regionStart, order);
+                need[order]--;
+            }
+            else
+            {
+                broken.Add((regionStart, order));
+            }
         }
 
-        for (; next < clean.Count && need.Any(n => n > 0); next++)
+        foreach ((long regionStart, int order) in broken)
         {
-            Fill(clean[next], ChunkOrder, need);
+            if (need.All(n => n <= 0))
+            {
+                break;
+            }
+
+            Fill(regionStart, order, need);
         }
     }
 
