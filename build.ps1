@@ -4,7 +4,8 @@
 #   test      build, then ctest and xunit; ends with "N passed, N failed"
 #   run       build and run the demo (samples/demo, C#; the C demo samples/c-demo still builds)
 #   generate  regenerate the P/Invoke bindings from the public header
-#   pack      the NuGet package build/packages/PageAlloc.<version>.nupkg (+ .snupkg symbols)
+#   pack      the NuGet packages build/packages/PageAlloc.<version>.nupkg (+ .snupkg symbols) and the
+#             pagealloc tool's PageAlloc.Cli.<version>.nupkg
 #   bench     C harness + BenchmarkDotNet, then docs/BENCHMARKS.md and docs/bench-batch.png (~5 min)
 #   fuzz      libFuzzer over the random-operation driver for -Seconds (default 600)
 #   stress    the bench-sized stress run (10^7 operations; -Seconds unused)
@@ -99,13 +100,16 @@ function Invoke-Generate {
 }
 
 # Packs bindings/PageAlloc (assembly, XML docs, README, runtimes/linux-x64/native/libpagealloc.so)
-# into build/packages, replacing older packages there (the package test restores the one left).
+# and the pagealloc tool (tools/PageAlloc.Cli, a .NET tool carrying the same native library)
+# into build/packages, replacing older packages there (the package tests restore the ones left).
 function Invoke-Pack([switch] $NoBuild) {
     $packages = Join-Path $Root 'build/packages'
     if (Test-Path $packages) { Remove-Item -Force (Join-Path $packages 'PageAlloc.*nupkg') }
-    $arguments = @('pack', (Join-Path $Root 'bindings/PageAlloc/PageAlloc.csproj'), '-c', $Configuration, '-o', $packages)
-    if ($NoBuild) { $arguments += '--no-build' }
-    Invoke-Checked dotnet $arguments
+    foreach ($project in 'bindings/PageAlloc/PageAlloc.csproj', 'tools/PageAlloc.Cli/PageAlloc.Cli.csproj') {
+        $arguments = @('pack', (Join-Path $Root $project), '-c', $Configuration, '-o', $packages)
+        if ($NoBuild) { $arguments += '--no-build' }
+        Invoke-Checked dotnet $arguments
+    }
 }
 
 # Installs what `bench` needs and may lack: valgrind (instruction counts), the peer allocators

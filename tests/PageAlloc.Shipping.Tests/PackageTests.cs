@@ -14,7 +14,9 @@ public sealed class PackageTests
     {
         string folder = Path.Combine(Repository.Root, "build", "packages");
         string[] packages = Directory.Exists(folder)
-            ? Directory.GetFiles(folder, "PageAlloc.*.nupkg").Where(p => !p.EndsWith(".snupkg", StringComparison.Ordinal)).ToArray()
+            ? Directory.GetFiles(folder, "PageAlloc.*.nupkg")
+                .Where(p => !p.EndsWith(".snupkg", StringComparison.Ordinal) && !Path.GetFileName(p).StartsWith("PageAlloc.Cli.", StringComparison.Ordinal))
+                .ToArray()
             : [];
         Assert.True(packages.Length == 1, $"expected one PageAlloc package in {folder} (made by build.ps1 pack), found {packages.Length}");
         return packages[0];
