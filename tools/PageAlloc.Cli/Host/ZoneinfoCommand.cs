@@ -40,7 +40,7 @@ internal static class ZoneinfoCommand
         foreach (Row row in rows)
         {
             differences += row.Differs ? 1 : 0;
-            table.AddRow(row.Zone, row.Field, N(row.Host), row.Ours is long o ? N(o) : "not modelled", row.Differs ? "[red]differs[/]" : "");
+            table.AddRow(Markup.Escape(row.Zone), Markup.Escape(row.Field), N(row.Host), row.Ours is long o ? N(o) : "not modelled", row.Differs ? "[red]differs[/]" : "");
         }
 
         console.Write(table);
