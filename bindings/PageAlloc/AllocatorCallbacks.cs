@@ -40,6 +40,12 @@ internal sealed unsafe class AllocatorCallbacks
     /// <summary>The log trampoline, for <c>pa_set_log</c>.</summary>
     internal static delegate* unmanaged[Cdecl]<void*, int, sbyte*, void> LogFunction => &LogTrampoline;
 
+    /// <summary>The trace trampoline, for <c>pa_set_trace</c> (its context is <see cref="LogContext"/>).</summary>
+    internal static delegate* unmanaged[Cdecl]<void*, pa_trace_event*, void> TraceFunction => &TraceTrampoline;
+
+    /// <summary>The trace event's handlers; the caller switches the native callback on and off.</summary>
+    internal EventHandler<TraceEvent>? Trace;
+
     /// <summary>The reclaim trampoline, for <c>pa_register_reclaim</c>.</summary>
     internal static delegate* unmanaged[Cdecl]<void*, pa_allocator*, int, nuint, nuint> ReclaimFunction => &ReclaimTrampoline;
 
@@ -172,6 +178,37 @@ internal sealed unsafe class AllocatorCallbacks
         {
             callbacks = (AllocatorCallbacks?)GCHandle.FromIntPtr((nint)context).Target;
             callbacks?.OnLog(level, message);
+        }
+        catch (Exception exception)
+        {
+            if (callbacks is not null)
+            {
+                callbacks.CallbackException = exception;
+            }
+        }
+    }
+
+    // No allocation per event: the handle's target, a struct copy and the delegate call.
+    private void OnTrace(pa_trace_event* ev)
+    {
+        EventHandler<TraceEvent>? handler = Trace;
+        if (handler is null)
+        {
+            return; // the last handler went while the native callback was being switched off
+        }
+
+        _sender.TryGetTarget(out PageAllocator? sender);
+        handler(sender, new TraceEvent(ev));
+    }
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static void TraceTrampoline(void* context, pa_trace_event* ev)
+    {
+        AllocatorCallbacks? callbacks = null;
+        try
+        {
+            callbacks = (AllocatorCallbacks?)GCHandle.FromIntPtr((nint)context).Target;
+            callbacks?.OnTrace(ev);
         }
         catch (Exception exception)
         {

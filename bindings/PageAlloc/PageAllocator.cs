@@ -28,7 +28,9 @@ public sealed unsafe class PageAllocator : IDisposable
     private readonly AllocatorHandle _handle;
     private readonly AllocatorCallbacks _callbacks;
     private readonly pa_allocator* _allocator;
+    private readonly object _traceLock = new();
     private volatile bool _disposed;
+    private TraceEventMask _traceMask = TraceEventMask.All;
 
     /// <summary>An allocator with the defaults of <c>pa_config_init</c>: one node with one NORMAL
     /// zone of 65536 pages (256 MiB), 4 KiB pages, one pcp slot per online CPU.</summary>
@@ -91,6 +93,81 @@ public sealed unsafe class PageAllocator : IDisposable
         remove => _callbacks.Log -= value;
     }
 
+    /// <summary>Raised for each kernel page allocator tracepoint (<see cref="TraceEventKind"/>) the
+    /// allocator passes, with the kernel's field values, on the thread that caused it and before
+    /// the allocator call returns; <see cref="TraceMask"/> picks the kinds.</summary>
+    /// <remarks>
+    /// <para>The native callback (<c>pa_set_trace</c>) is registered only while a handler is
+    /// attached: with none, the native side does not call into .NET at all and each event site
+    /// costs one predictable branch. Delivering an event allocates nothing.</para>
+    /// <para>A handler may run with allocator locks held (the zone lock, a pcp lock; see
+    /// <c>pa_trace_fn</c> in the C header): it must not call this allocator, nor dispose its lists
+    /// or blocks. An exception it throws never reaches the native code: it is stored in
+    /// <see cref="CallbackException"/>.</para>
+    /// </remarks>
+    /// <exception cref="ObjectDisposedException">Attaching the first handler after <see cref="Dispose"/>.</exception>
+    public event EventHandler<TraceEvent>? Trace
+    {
+        add
+        {
+            lock (_traceLock)
+            {
+                bool wasOff = _callbacks.Trace is null;
+                _callbacks.Trace += value;
+                if (wasOff && _callbacks.Trace is not null)
+                {
+                    try
+                    {
+                        SetNativeTrace(on: true);
+                    }
+                    catch
+                    {
+                        _callbacks.Trace -= value;
+                        throw;
+                    }
+                }
+            }
+        }
+
+        remove
+        {
+            lock (_traceLock)
+            {
+                bool wasOn = _callbacks.Trace is not null;
+                _callbacks.Trace -= value;
+                if (wasOn && _callbacks.Trace is null)
+                {
+                    SetNativeTraceOffIfAlive();
+                }
+            }
+        }
+    }
+
+    /// <summary>The event kinds <see cref="Trace"/> delivers; <see cref="TraceEventMask.All"/> by default.</summary>
+    /// <remarks>Applied with <c>pa_set_trace</c> while a handler is attached.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">A bit beyond <see cref="TraceEventMask.All"/>.</exception>
+    /// <exception cref="ObjectDisposedException">Set after <see cref="Dispose"/> while a handler is attached.</exception>
+    public TraceEventMask TraceMask
+    {
+        get => _traceMask;
+        set
+        {
+            if ((value & ~TraceEventMask.All) != 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "Unknown trace event bits.");
+            }
+
+            lock (_traceLock)
+            {
+                _traceMask = value;
+                if (_callbacks.Trace is not null)
+                {
+                    SetNativeTrace(on: true);
+                }
+            }
+        }
+    }
+
     /// <summary>The version of the native library loaded, "major.minor.patch".</summary>
     /// <remarks>Calls <c>pa_version</c>.</remarks>
     public static string NativeVersion => new string(Methods.pa_version());
@@ -133,6 +210,9 @@ public sealed unsafe class PageAllocator : IDisposable
     }
 
     internal AllocatorHandle Handle => _handle;
+
+    /// <summary>Whether <c>pa_set_trace</c> holds the trace trampoline now (for the tests).</summary>
+    internal bool NativeTraceRegistered { get; private set; }
 
     internal pa_allocator* Pointer => _allocator;
 
@@ -704,6 +784,54 @@ public sealed unsafe class PageAllocator : IDisposable
     }
 
     private void Exit() => _handle.DangerousRelease();
+
+    // Under _traceLock. The context is the callbacks' own GC handle, valid until pa_destroy.
+    private void SetNativeTrace(bool on)
+    {
+        pa_allocator* a = Enter();
+        try
+        {
+            int rc = on
+                ? Methods.pa_set_trace(a, AllocatorCallbacks.TraceFunction, _callbacks.LogContext, (uint)_traceMask)
+                : Methods.pa_set_trace(a, null, null, 0);
+            if (rc == -ENOMEM)
+            {
+                throw new InsufficientMemoryException("pa_set_trace could not allocate its hook.");
+            }
+
+            ThrowOnError(rc, "pa_set_trace");
+            NativeTraceRegistered = on;
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    // Removing the last handler of a disposed allocator is harmless: nothing is left to switch off
+    // once the native allocator is gone, and until then the trampoline finds no handler.
+    private void SetNativeTraceOffIfAlive()
+    {
+        bool added = false;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+        }
+        catch (ObjectDisposedException)
+        {
+            return;
+        }
+
+        try
+        {
+            Methods.pa_set_trace(_allocator, null, null, 0);
+            NativeTraceRegistered = false;
+        }
+        finally
+        {
+            _handle.DangerousRelease();
+        }
+    }
 
     private string Format(Report report)
     {

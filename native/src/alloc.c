@@ -2,6 +2,7 @@
  * watermark and the user-space slow path (Kernel: __alloc_pages,
  * get_page_from_freelist, rmqueue, __alloc_pages_slowpath). */
 #include "internal.h"
+#include "trace.h"
 
 #include <string.h>
 
@@ -273,11 +274,12 @@ struct pa_page *alloc_pages_nodemask(struct pa_allocator *a, pa_gfp_t gfp, unsig
                            alloc_flags_nofragment(a, ac.preferred_zoneref->zone, gfp);
     page = get_page_from_freelist(a, gfp, order, alloc_flags, &ac);
     if (likely(page))
-        return page;
+        goto out;
     page = alloc_pages_slowpath(a, gfp, order, &ac);
 out:
     if (!page)
         atomic_fetch_add_explicit(&a->pgfail, 1, memory_order_relaxed);
+    trace_mm_page_alloc(a, page, order, gfp, gfp_migratetype(gfp));
     return page;
 }
 

@@ -1,6 +1,7 @@
 /* buddy.c - the buddy free lists of a zone: split, merge, fallback stealing
  * and the high-atomic reserve. Every function here runs under zone->lock. */
 #include "internal.h"
+#include "trace.h"
 
 /* Kernel: fallbacks[] - which free lists a migratetype may steal from. */
 static const int fallbacks[MIGRATE_PCPTYPES][2] = {
@@ -130,6 +131,7 @@ struct pa_page *rmqueue_smallest(struct pa_zone *z, unsigned order, int mt)
         del_page_from_free_list(z, page, o);
         expand(z, page, order, o, mt);
         page->pcp_mt = (uint8_t)mt;
+        trace_mm_page_alloc_zone_locked(z, page, order, mt);
         return page;
     }
     return NULL;
@@ -239,8 +241,9 @@ static bool rmqueue_fallback(struct pa_zone *z, unsigned order, int start_mt, un
     }
     if (fmt == -1 || current_order < (int)min_order)
         return false;
-    struct pa_list_head *list = &z->free_area[current_order].free_list[fmt];
-    steal_suitable_fallback(z, lru_to_page(list->next), (unsigned)current_order, start_mt, can_steal);
+    struct pa_page *page = lru_to_page(z->free_area[current_order].free_list[fmt].next);
+    steal_suitable_fallback(z, page, (unsigned)current_order, start_mt, can_steal);
+    trace_mm_page_alloc_extfrag(z, page, order, (unsigned)current_order, start_mt, fmt);
     return true;
 }
 

@@ -1,6 +1,7 @@
 /* create.c - configuration, memory layout, creation and destruction
  * (Kernel: free_area_init, memmap_init, memblock_free_all). */
 #include "internal.h"
+#include "trace.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -320,5 +321,6 @@ PA_API void pa_destroy(pa_allocator *a)
     free(a->node_distance);
     os_mutex_destroy(&a->threads_lock);
     os_mutex_destroy(&a->cb_lock);
+    trace_destroy(a);
     free(a);
 }

@@ -2,6 +2,7 @@
  * arrays of pages in batches (Kernel: __free_pages, free_unref_page,
  * free_unref_page_list, release_pages). */
 #include "internal.h"
+#include "trace.h"
 
 /* Kernel: free_pages_prepare(): checked and poisoned; the block stays
  * marked allocated until the lock of the list it joins is held.
@@ -10,6 +11,7 @@ static int free_pages_prepare(struct pa_allocator *a, struct pa_page *page, unsi
 {
     if (unlikely(!free_pages_check(a, page, order)))
         return -1;
+    trace_mm_page_free(a, page, order);
     if (unlikely(a->cfg.flags & PA_CFG_POISON))
         poison_pages(a, page, order);
     struct pa_zone *z = page_zone(a, page);
@@ -146,7 +148,8 @@ static void batch_switch(struct free_batch *b, struct pa_zone *z)
     if (b->pcp && !spin_trylock(&b->pcp->lock))
         b->pcp = NULL;
     b->f.alloc_state = ~0ull;   /* no page's: flags hold one state bit */
-    if (!b->pcp || (b->a->cfg.flags & PA_CFG_POISON))
+    /* Poisoning and tracing take every page through the full path. */
+    if (!b->pcp || (b->a->cfg.flags & PA_CFG_POISON) || trace_enabled(b->a))
         return;
     b->f.pages = (uintptr_t)b->a->pages;
     b->f.pages_bytes = b->a->pages_bytes;
@@ -208,6 +211,7 @@ static bool __attribute__((noinline)) batch_free_slow(struct free_batch *b, stru
     struct pa_zone *z = b->zone;   /* an accepted page is ours: the batch is on its zone */
     if (b->pcp) {
         batch_sync(b);
+        trace_mm_page_free_batched(b->a, page);
         free_unref_page_commit(z, b->pcp, page, mt >= MIGRATE_PCPTYPES ? PA_MIGRATE_MOVABLE : mt, 0);
         b->f.room = b->pcp->high - b->pcp->count;
     } else {

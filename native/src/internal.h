@@ -262,6 +262,8 @@ struct fault_state {
 
 /* ---- The allocator ------------------------------------------------------------- */
 
+struct trace_hook;
+
 struct reclaimer {
     pa_reclaim_fn fn;
     void *ctx;
@@ -300,6 +302,8 @@ struct pa_allocator {
     int nr_reclaimers;
     struct fault_state fault;
     _Atomic bool fault_on;
+    const struct trace_hook *trace;   /* pa_set_trace; NULL: off (trace.h) */
+    struct trace_hook *trace_hooks;   /* every hook made, freed at destroy (cb_lock) */
 
     pa_counter allocstall, pgfail;    /* atomics: slow paths only */
     uint8_t *memory;                  /* caller-supplied region, if any */

@@ -1,6 +1,7 @@
 /* pcp.c - per-CPU page lists: sizing, refill from and drain to the buddy
  * lists in batches (Kernel: mm/page_alloc.c, 6.1-6.6). */
 #include "internal.h"
+#include "trace.h"
 
 /* Kernel: pcp_allowed_order() */
 bool pcp_allowed_order(unsigned order)
@@ -244,6 +245,7 @@ static void free_pcppages_bulk(struct pa_zone *z, int count, struct per_cpu_page
             __atomic_store_n(&pcp->count, pcp->count - nr, __ATOMIC_RELAXED);
             set_page_state(page, 0);
             free_one_page_locked(z, page, page_to_pfn(z->alloc, page), order, page->pcp_mt, false);
+            trace_mm_page_pcpu_drain(z, page, order, page->pcp_mt);
         } while (count > 0 && !list_empty(list));
     }
     os_mutex_unlock(&z->lock);

@@ -372,4 +372,45 @@ public static unsafe partial class Methods
     [LibraryImport("pagealloc", EntryPoint = "pa_set_fail_page_alloc")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     public static partial int pa_set_fail_page_alloc(pa_allocator* a, [NativeTypeName("const struct pa_fault_attr *")] pa_fault_attr* attr);
+
+    [NativeTypeName("#define PA_TRACE_ALL ((1u << PA_TRACE_NR_EVENTS) - 1u)")]
+    public const uint PA_TRACE_ALL = 0x0000003FU;
+
+    [NativeTypeName("#define PA_TRACE_NO_PFN UINT64_MAX")]
+    public const ulong PA_TRACE_NO_PFN = 0xFFFFFFFFFFFFFFFFUL;
+
+    [LibraryImport("pagealloc", EntryPoint = "pa_set_trace")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    public static partial int pa_set_trace(pa_allocator* a, [NativeTypeName("pa_trace_fn")] delegate* unmanaged[Cdecl]<void*, pa_trace_event*, void> fn, void* ctx, [NativeTypeName("uint32_t")] uint mask);
+
+    [LibraryImport("pagealloc", EntryPoint = "pa_trace_event_name")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [return: NativeTypeName("const char *")]
+    public static partial sbyte* pa_trace_event_name([NativeTypeName("uint32_t")] uint type);
+
+    [LibraryImport("pagealloc", EntryPoint = "pa_format_trace_event")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [return: NativeTypeName("size_t")]
+    public static partial nuint pa_format_trace_event([NativeTypeName("const struct pa_trace_event *")] pa_trace_event* ev, [NativeTypeName("char *")] sbyte* buf, [NativeTypeName("size_t")] nuint size);
+
+    [NativeTypeName("#define PA_GFP_KERNEL_WRITE 0x00001000u")]
+    public const uint PA_GFP_KERNEL_WRITE = 0x00001000U;
+
+    [NativeTypeName("#define PA_GFP_KERNEL_MEMALLOC 0x00020000u")]
+    public const uint PA_GFP_KERNEL_MEMALLOC = 0x00020000U;
+
+    [NativeTypeName("#define PA_GFP_KERNEL_ZEROTAGS 0x00800000u")]
+    public const uint PA_GFP_KERNEL_ZEROTAGS = 0x00800000U;
+
+    [NativeTypeName("#define PA_GFP_KERNEL_NO_OBJ_EXT 0x01000000u")]
+    public const uint PA_GFP_KERNEL_NO_OBJ_EXT = 0x01000000U;
+
+    [LibraryImport("pagealloc", EntryPoint = "pa_format_gfp_flags")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [return: NativeTypeName("size_t")]
+    public static partial nuint pa_format_gfp_flags([NativeTypeName("pa_gfp_t")] uint gfp, [NativeTypeName("char *")] sbyte* buf, [NativeTypeName("size_t")] nuint size);
+
+    [LibraryImport("pagealloc", EntryPoint = "pa_parse_gfp_flags")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    public static partial int pa_parse_gfp_flags([NativeTypeName("const char *")] sbyte* text, [NativeTypeName("pa_gfp_t *")] uint* @out);
 }

@@ -409,6 +409,108 @@ struct pa_fault_attr {
 };
 PA_API int pa_set_fail_page_alloc(pa_allocator *a, const struct pa_fault_attr *attr);
 
+/* ---- Tracepoints (Kernel: include/trace/events/kmem.h, 6.18) --------------------- */
+
+/* The kernel's page allocator tracepoints, fired where the kernel fires them
+ * (as mapped onto this allocator's code) with the kernel's field values.
+ * One bit per event in pa_set_trace's mask: PA_TRACE_MASK(PA_TRACE_MM_PAGE_FREE). */
+enum pa_trace_event_type {
+    PA_TRACE_MM_PAGE_ALLOC,             /* __alloc_pages() returned (page or failure) */
+    PA_TRACE_MM_PAGE_FREE,              /* free_pages_prepare(): a block is being freed */
+    PA_TRACE_MM_PAGE_FREE_BATCHED,      /* a batched free queues the page on a pcp list */
+    PA_TRACE_MM_PAGE_ALLOC_ZONE_LOCKED, /* __rmqueue_smallest() took a block off a buddy list */
+    PA_TRACE_MM_PAGE_PCPU_DRAIN,        /* free_pcppages_bulk() returned a block to the buddy */
+    PA_TRACE_MM_PAGE_ALLOC_EXTFRAG,     /* a fallback took a block of another migratetype */
+    PA_TRACE_NR_EVENTS
+};
+#define PA_TRACE_MASK(type) (1u << (type))
+#define PA_TRACE_ALL ((1u << PA_TRACE_NR_EVENTS) - 1u)
+
+/* One event. Fields the event does not carry are 0; the table says which
+ * each carries (as kmem.h's TP_STRUCT__entry):
+ *   mm_page_alloc              pfn, order, migratetype, gfp
+ *   mm_page_free               pfn, order
+ *   mm_page_free_batched       pfn                       (order 0)
+ *   mm_page_alloc_zone_locked  pfn, order, migratetype, percpu_refill
+ *   mm_page_pcpu_drain         pfn, order, migratetype
+ *   mm_page_alloc_extfrag      pfn, alloc_order, fallback_order, alloc_migratetype,
+ *                              fallback_migratetype, change_ownership
+ * page and cpu are ours: every event has them. */
+struct pa_trace_event {
+    uint32_t type;                 /* enum pa_trace_event_type */
+    int32_t cpu;                   /* pcp slot of the thread that caused the event */
+    uint64_t pfn;                  /* PA_TRACE_NO_PFN: mm_page_alloc of a failed allocation */
+    struct pa_page *page;          /* the page's descriptor; NULL with PA_TRACE_NO_PFN */
+    uint32_t order;
+    int32_t migratetype;           /* enum pa_migratetype */
+    pa_gfp_t gfp;                  /* as the caller passed it */
+    int32_t percpu_refill;         /* kernel: pcp_allowed_order(order) && migratetype < 3 */
+    int32_t alloc_order, fallback_order;
+    int32_t alloc_migratetype, fallback_migratetype;
+    int32_t change_ownership;      /* the pageblock now has alloc_migratetype */
+    int32_t reserved;              /* 0 */
+};
+#define PA_TRACE_NO_PFN UINT64_MAX
+
+/* Called for each enabled event, on the thread that caused it, before the
+ * allocator call returns. It must not call back into the allocator and should
+ * be quick: it may run with allocator locks held:
+ *   mm_page_alloc                           no lock
+ *   mm_page_free                            none (single free) or the pcp lock
+ *                                           (batched free: pa_free_pages_bulk,
+ *                                           pa_release_pages)
+ *   mm_page_free_batched                    the pcp lock
+ *   mm_page_alloc_zone_locked,
+ *   mm_page_alloc_extfrag                   the zone lock, and the pcp lock on a refill
+ *   mm_page_pcpu_drain                      the pcp lock and the zone lock
+ * ev is valid only during the call. */
+typedef void (*pa_trace_fn)(void *ctx, const struct pa_trace_event *ev);
+
+/* Calls fn(ctx, ev) for the events whose PA_TRACE_MASK bit is in mask. fn NULL
+ * (or mask 0) turns tracing off; without a callback each event site costs one
+ * predictable branch. fn, ctx and mask are switched together: an event goes to
+ * the old or to the new callback, never to a mix. ctx must stay valid while
+ * calls that began before the switch may still be running. Returns 0, or
+ * -EINVAL for a NULL allocator or mask bits beyond PA_TRACE_ALL. */
+PA_API int pa_set_trace(pa_allocator *a, pa_trace_fn fn, void *ctx, uint32_t mask);
+
+/* The event's name as the kernel's tracefs and perf print it ("mm_page_alloc"),
+ * without the "kmem:" system; NULL for an unknown type. */
+PA_API const char *pa_trace_event_name(uint32_t type);
+
+/* snprintf-style: the event's text exactly as the kernel's TP_printk prints it
+ * (perf script's form), e.g. for mm_page_alloc
+ *   page=0x1d6a65 pfn=0x1d6a65 order=0 migratetype=1 gfp_flags=GFP_KERNEL|__GFP_ZERO
+ * page= has no struct page address to show here: it prints what perf script
+ * prints for the kernel (libtraceevent evaluates the pfn_to_page() of the
+ * format as the pfn), 0x<pfn>, or (nil) with pfn=0x0 for a failed
+ * allocation; a line of ours and a line of perf script parse alike, keyed on
+ * pfn. Returns the length the full text needs; 0 (and an empty buf) for a
+ * NULL or unknown event. */
+PA_API size_t pa_format_trace_event(const struct pa_trace_event *ev, char *buf, size_t size);
+
+/* Kernel-only gfp bits: printed and parsed by name, never accepted by the
+ * allocator (mask a parsed value with PA_GFP_ALL_FLAGS before allocating).
+ * Values as the 6.18 x86-64 kernel's (gfp_types.h, CONFIG_SLAB_OBJ_EXT). */
+#define PA_GFP_KERNEL_WRITE      0x00001000u  /* __GFP_WRITE */
+#define PA_GFP_KERNEL_MEMALLOC   0x00020000u  /* __GFP_MEMALLOC */
+#define PA_GFP_KERNEL_ZEROTAGS   0x00800000u  /* __GFP_ZEROTAGS */
+#define PA_GFP_KERNEL_NO_OBJ_EXT 0x01000000u  /* __GFP_NO_OBJ_EXT */
+
+/* snprintf-style: gfp as the kernel's show_gfp_flags() prints it: composite
+ * names first in the kernel's order (GFP_TRANSHUGE ... GFP_KERNEL, GFP_NOFS,
+ * GFP_ATOMIC, GFP_NOIO, GFP_NOWAIT, GFP_DMA, GFP_DMA32, __GFP_RECLAIM), then
+ * the remaining __GFP_ bits, '|'-separated, leftover bits as 0x..., "none"
+ * for 0. The composites have the 6.18 kernel's values, which may differ from
+ * the PA_GFP_ macros of the same name (GFP_NOWAIT includes __GFP_NOWARN). */
+PA_API size_t pa_format_gfp_flags(pa_gfp_t gfp, char *buf, size_t size);
+
+/* Parses the kernel's printed gfp forms: names joined by '|' (composite and
+ * __GFP_ names as pa_format_gfp_flags prints them), 0x... hex numbers, or
+ * "none". Returns 0 and sets *out, or -EINVAL (and *out untouched) for an
+ * unknown name, an empty part or a NULL argument. */
+PA_API int pa_parse_gfp_flags(const char *text, pa_gfp_t *out);
+
 #ifdef __cplusplus
 }
 #endif

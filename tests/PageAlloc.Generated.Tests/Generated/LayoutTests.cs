@@ -190,6 +190,53 @@ public sealed unsafe class LayoutTests
     }
 
     [Fact]
+    public void pa_trace_event_has_the_size_clang_computed()
+    {
+        Assert.Equal(64, sizeof(pa_trace_event));
+    }
+
+    [Fact]
+    public void pa_trace_event_fields_are_at_the_offsets_clang_computed()
+    {
+        pa_trace_event value = default;
+        pa_trace_event* p = &value;
+        Assert.Equal(0L, (byte*)&p->type - (byte*)p);
+        Assert.Equal(4L, (byte*)&p->cpu - (byte*)p);
+        Assert.Equal(8L, (byte*)&p->pfn - (byte*)p);
+        Assert.Equal(16L, (byte*)&p->page - (byte*)p);
+        Assert.Equal(24L, (byte*)&p->order - (byte*)p);
+        Assert.Equal(28L, (byte*)&p->migratetype - (byte*)p);
+        Assert.Equal(32L, (byte*)&p->gfp - (byte*)p);
+        Assert.Equal(36L, (byte*)&p->percpu_refill - (byte*)p);
+        Assert.Equal(40L, (byte*)&p->alloc_order - (byte*)p);
+        Assert.Equal(44L, (byte*)&p->fallback_order - (byte*)p);
+        Assert.Equal(48L, (byte*)&p->alloc_migratetype - (byte*)p);
+        Assert.Equal(52L, (byte*)&p->fallback_migratetype - (byte*)p);
+        Assert.Equal(56L, (byte*)&p->change_ownership - (byte*)p);
+        Assert.Equal(60L, (byte*)&p->reserved - (byte*)p);
+    }
+
+    [Fact]
+    public void pa_trace_event_fields_have_the_sizes_clang_computed()
+    {
+        pa_trace_event value = default;
+        pa_trace_event* p = &value;
+        Assert.Equal(4, SizeOf(&p->type));
+        Assert.Equal(4, SizeOf(&p->cpu));
+        Assert.Equal(8, SizeOf(&p->pfn));
+        Assert.Equal(4, SizeOf(&p->order));
+        Assert.Equal(4, SizeOf(&p->migratetype));
+        Assert.Equal(4, SizeOf(&p->gfp));
+        Assert.Equal(4, SizeOf(&p->percpu_refill));
+        Assert.Equal(4, SizeOf(&p->alloc_order));
+        Assert.Equal(4, SizeOf(&p->fallback_order));
+        Assert.Equal(4, SizeOf(&p->alloc_migratetype));
+        Assert.Equal(4, SizeOf(&p->fallback_migratetype));
+        Assert.Equal(4, SizeOf(&p->change_ownership));
+        Assert.Equal(4, SizeOf(&p->reserved));
+    }
+
+    [Fact]
     public void pa_zone_type_has_the_size_clang_computed()
     {
         Assert.Equal(4, sizeof(pa_zone_type));
@@ -205,6 +252,12 @@ public sealed unsafe class LayoutTests
     public void pa_vm_event_item_has_the_size_clang_computed()
     {
         Assert.Equal(4, sizeof(pa_vm_event_item));
+    }
+
+    [Fact]
+    public void pa_trace_event_type_has_the_size_clang_computed()
+    {
+        Assert.Equal(4, sizeof(pa_trace_event_type));
     }
 
     private static int SizeOf<T>(T* field)
