@@ -420,6 +420,7 @@ public sealed unsafe class PageAllocator : IDisposable
             WatermarkMin = (long)info.wmark_min,
             WatermarkLow = (long)info.wmark_low,
             WatermarkHigh = (long)info.wmark_high,
+            WatermarkPromo = (long)info.wmark_promo,
             LowmemReserve = reserve,
             StartPfn = (long)info.start_pfn,
             PcpPages = (long)info.pcp_pages,
@@ -431,7 +432,7 @@ public sealed unsafe class PageAllocator : IDisposable
     /// <param name="cpu">0 to <see cref="CpuCount"/> - 1.</param>
     /// <param name="node">0 to <see cref="NodeCount"/> - 1.</param>
     /// <param name="zone">The zone.</param>
-    /// <returns>Count, high and batch.</returns>
+    /// <returns>Count, high, batch, high_min and high_max.</returns>
     /// <remarks>Calls <c>pa_pcp_info</c>.</remarks>
     /// <exception cref="ArgumentOutOfRangeException">An argument is out of range.</exception>
     /// <exception cref="ArgumentException">The zone is absent on that node.</exception>
@@ -454,7 +455,7 @@ public sealed unsafe class PageAllocator : IDisposable
         }
 
         ThrowIfZoneMissing(rc, node, zone);
-        return new PcpInfo((int)info.count, (int)info.high, (int)info.batch);
+        return new PcpInfo((int)info.count, (int)info.high, (int)info.batch, (int)info.high_min, (int)info.high_max);
     }
 
     /// <summary>An event count, summed over CPUs and nodes.</summary>
@@ -504,6 +505,25 @@ public sealed unsafe class PageAllocator : IDisposable
     /// <remarks>Calls <c>pa_format_vmstat</c>.</remarks>
     /// <exception cref="ObjectDisposedException">The allocator is disposed.</exception>
     public string VmStat() => Format(Report.VmStat);
+
+    /// <summary>Does to the pcp lists what the kernel's per-second vmstat work does: with
+    /// <see cref="PageAllocatorOptions.PcpAutotune"/>, every list's high above high_min decays
+    /// by an eighth and the pages above the new high go back to the buddy lists; without it,
+    /// nothing. Nothing runs in the background: call it once per simulated second.</summary>
+    /// <remarks>Calls <c>pa_vmstat_tick</c>.</remarks>
+    /// <exception cref="ObjectDisposedException">The allocator is disposed.</exception>
+    public void VmstatTick()
+    {
+        pa_allocator* a = Enter();
+        try
+        {
+            Methods.pa_vmstat_tick(a);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
 
     /// <summary>Returns every CPU's pcp pages to the buddy lists.</summary>
     /// <remarks>Calls <c>pa_drain_all_pages</c>.</remarks>

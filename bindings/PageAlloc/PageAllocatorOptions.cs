@@ -54,6 +54,22 @@ public sealed class PageAllocatorOptions
     /// <summary>The pcp high mark; 0 (the default) uses the kernel's sizing (<c>zone_highsize</c>).</summary>
     public int PcpHigh { get; set; }
 
+    /// <summary>The per-CPU lists of Linux 6.7-6.18 (<c>PA_CFG_PCP_AUTOTUNE</c>): high moves between
+    /// high_min and high_max as pages are freed and allocated, refills grow with consecutive
+    /// allocations, and <see cref="PageAllocator.VmstatTick"/> decays high. False (the default):
+    /// the lists of 6.1-6.6, high fixed and one batch per refill.</summary>
+    public bool PcpAutotune { get; set; }
+
+    /// <summary>The kernel's <c>vm.percpu_pagelist_high_fraction</c>: 0 (the default) sizes high
+    /// from the low watermark; 8 or more sizes it as the zone's managed pages divided by this,
+    /// split over the node's CPUs, and pins it (no tuning).</summary>
+    public int PercpuPagelistHighFraction { get; set; }
+
+    /// <summary>The kernel's <c>vm.lowmem_reserve_ratio</c>, one entry per <see cref="ZoneType"/>
+    /// (a zone keeps back the managed pages of the zones above it divided by its ratio; 0: none);
+    /// null (the default), or all zero, means the kernel's 256, 256, 32, 0.</summary>
+    public int[]? LowmemReserveRatio { get; set; }
+
     /// <summary>Page frames have descriptors but no memory: models large machines cheaply;
     /// <see cref="Page.Span"/> is empty (<c>PA_CFG_METADATA_ONLY</c>).</summary>
     public bool MetadataOnly { get; set; }
@@ -195,6 +211,25 @@ public sealed class PageAllocatorOptions
         ArgumentOutOfRangeException.ThrowIfNegative(WatermarkScaleFactor, nameof(WatermarkScaleFactor));
         ArgumentOutOfRangeException.ThrowIfNegative(PcpBatch, nameof(PcpBatch));
         ArgumentOutOfRangeException.ThrowIfNegative(PcpHigh, nameof(PcpHigh));
+        if (PercpuPagelistHighFraction is < 0 or (> 0 and < 8))
+        {
+            throw new ArgumentOutOfRangeException(nameof(PercpuPagelistHighFraction), PercpuPagelistHighFraction,
+                "0, or at least 8 (the kernel's MIN_PERCPU_PAGELIST_HIGH_FRACTION).");
+        }
+
+        if (LowmemReserveRatio is { } ratios)
+        {
+            if (ratios.Length != ZoneCount)
+            {
+                throw new ArgumentException($"One ratio per zone ({ZoneCount}).", nameof(LowmemReserveRatio));
+            }
+
+            foreach (int ratio in ratios)
+            {
+                ArgumentOutOfRangeException.ThrowIfNegative(ratio, nameof(LowmemReserveRatio));
+            }
+        }
+
         ArgumentOutOfRangeException.ThrowIfNegative(MemorySize, nameof(MemorySize));
         if ((Memory == 0) != (MemorySize == 0))
         {
@@ -230,6 +265,14 @@ public sealed class PageAllocatorOptions
         config->watermark_scale_factor = (uint)WatermarkScaleFactor;
         config->pcp_batch = (uint)PcpBatch;
         config->pcp_high = (uint)PcpHigh;
+        config->percpu_pagelist_high_fraction = (uint)PercpuPagelistHighFraction;
+        if (LowmemReserveRatio is { } ratios)
+        {
+            for (int zone = 0; zone < ZoneCount; zone++)
+            {
+                config->lowmem_reserve_ratio[zone] = (uint)ratios[zone];
+            }
+        }
         config->flags = Flags;
         config->memory = (void*)Memory;
         config->memory_size = (ulong)MemorySize;
@@ -239,7 +282,8 @@ public sealed class PageAllocatorOptions
         (MetadataOnly ? Methods.PA_CFG_METADATA_ONLY : 0)
         | (Poison ? Methods.PA_CFG_POISON : 0)
         | (DebugChecks ? Methods.PA_CFG_DEBUG_CHECKS : 0)
-        | (BindNuma ? Methods.PA_CFG_BIND_NUMA : 0);
+        | (BindNuma ? Methods.PA_CFG_BIND_NUMA : 0)
+        | (PcpAutotune ? Methods.PA_CFG_PCP_AUTOTUNE : 0);
 
     private static int Slot(int node, ZoneType zone)
     {

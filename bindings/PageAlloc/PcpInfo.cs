@@ -6,11 +6,13 @@ namespace PageAlloc;
 /// </summary>
 public readonly struct PcpInfo
 {
-    internal PcpInfo(int count, int high, int batch)
+    internal PcpInfo(int count, int high, int batch, int highMin, int highMax)
     {
         Count = count;
         High = high;
         Batch = batch;
+        HighMin = highMin;
+        HighMax = highMax;
     }
 
     /// <summary>Pages on the list now (<c>count</c>).</summary>
@@ -22,6 +24,15 @@ public readonly struct PcpInfo
     /// <summary>Pages moved per refill or drain (<c>batch</c>).</summary>
     public int Batch { get; }
 
+    /// <summary>The least <see cref="High"/> the 6.7-6.18 tuning lowers it to (<c>high_min</c>);
+    /// equal to <see cref="High"/> without <see cref="PageAllocatorOptions.PcpAutotune"/>.</summary>
+    public int HighMin { get; }
+
+    /// <summary>The most <see cref="High"/> the 6.7-6.18 tuning raises it to (<c>high_max</c>);
+    /// equal to <see cref="High"/> without <see cref="PageAllocatorOptions.PcpAutotune"/>.</summary>
+    public int HighMax { get; }
+
     /// <inheritdoc/>
-    public override string ToString() => $"count {Count}, high {High}, batch {Batch}";
+    public override string ToString() =>
+        $"count {Count}, high {High}, batch {Batch}, high_min {HighMin}, high_max {HighMax}";
 }

@@ -42,6 +42,10 @@ public sealed class ZoneInfo
     /// <summary>The high watermark (<c>wmark_high</c>).</summary>
     public long WatermarkHigh { get; init; }
 
+    /// <summary>The promotion watermark, one step above high (<c>wmark_promo</c>, the kernel's
+    /// <c>WMARK_PROMO</c>).</summary>
+    public long WatermarkPromo { get; init; }
+
     /// <summary>
     /// The reserve kept from allocations whose highest usable zone is the index's zone
     /// (<c>lowmem_reserve</c>, "protection" in <c>/proc/zoneinfo</c>); one entry per <see cref="ZoneType"/>.

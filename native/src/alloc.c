@@ -121,6 +121,8 @@ retry:;
             alloc_flags &= ~ALLOC_NOFRAGMENT;
             goto retry;
         }
+        if (unlikely(a->pcp_autotune))   /* 6.7+: ZONE_BELOW_HIGH */
+            zone_note_below_high(z, order, ac->highest_zoneidx, alloc_flags);
         if (!(alloc_flags & ALLOC_NO_WATERMARKS)) {
             uint64_t mark = z->watermark[alloc_flags & ALLOC_WMARK_MASK];
             if (!zone_watermark_fast(z, order, mark, ac->highest_zoneidx, alloc_flags))

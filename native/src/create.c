@@ -72,6 +72,10 @@ static int validate_config(const struct pa_config *cfg, struct layout *l, uint64
         return pa_einval(NULL, "pa_create: nr_cpus %u above %d", cfg->nr_cpus, PA_MAX_CPUS);
     if (cfg->flags & ~PA_CFG_ALL_FLAGS)
         return pa_einval(NULL, "pa_create: unknown flags %#x", cfg->flags & ~PA_CFG_ALL_FLAGS);
+    if (cfg->percpu_pagelist_high_fraction &&
+        cfg->percpu_pagelist_high_fraction < MIN_PERCPU_PAGELIST_HIGH_FRACTION)
+        return pa_einval(NULL, "pa_create: percpu_pagelist_high_fraction %u: 0 or at least %d",
+                         cfg->percpu_pagelist_high_fraction, MIN_PERCPU_PAGELIST_HIGH_FRACTION);
     if ((cfg->flags & PA_CFG_METADATA_ONLY) && cfg->memory)
         return pa_einval(NULL, "pa_create: PA_CFG_METADATA_ONLY with caller memory");
     for (uint32_t nid = cfg->nr_nodes; nid < PA_MAX_NODES; nid++)
@@ -279,6 +283,7 @@ PA_API int pa_create(const struct pa_config *cfg, pa_allocator **out)
     a->nr_nodes = (int)cfg->nr_nodes;
     a->nr_cpus = cfg->nr_cpus ? (int)cfg->nr_cpus : os_online_cpus();
     a->numa = a->nr_nodes > 1;
+    a->pcp_autotune = cfg->flags & PA_CFG_PCP_AUTOTUNE;
     a->nr_pfns = nr_pfns;
     a->memory = cfg->memory;
     a->watermark_scale_factor = cfg->watermark_scale_factor ? cfg->watermark_scale_factor : 10;

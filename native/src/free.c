@@ -148,8 +148,9 @@ static void batch_switch(struct free_batch *b, struct pa_zone *z)
     if (b->pcp && !spin_trylock(&b->pcp->lock))
         b->pcp = NULL;
     b->f.alloc_state = ~0ull;   /* no page's: flags hold one state bit */
-    /* Poisoning and tracing take every page through the full path. */
-    if (!b->pcp || (b->a->cfg.flags & PA_CFG_POISON) || trace_enabled(b->a))
+    /* Poisoning and tracing take every page through the full path; the fused
+     * path queues pages without the per-free tuning of 6.7+. */
+    if (!b->pcp || (b->a->cfg.flags & (PA_CFG_POISON | PA_CFG_PCP_AUTOTUNE)) || trace_enabled(b->a))
         return;
     b->f.pages = (uintptr_t)b->a->pages;
     b->f.pages_bytes = b->a->pages_bytes;

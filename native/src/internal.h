@@ -178,7 +178,7 @@ enum zone_event {
 
 /* ---- Zones ---------------------------------------------------------------------- */
 
-enum { WMARK_MIN, WMARK_LOW, WMARK_HIGH, NR_WMARK };
+enum { WMARK_MIN, WMARK_LOW, WMARK_HIGH, WMARK_PROMO, NR_WMARK };
 
 /* Kernel: struct free_area */
 struct free_area {
@@ -186,12 +186,25 @@ struct free_area {
     uint64_t nr_free;                 /* blocks of this order, all migratetypes */
 };
 
+#define PCPF_PREV_FREE_HIGH_ORDER 0x01u /* the last free was of an order 1..3 block */
+#define PCPF_FREE_HIGH_BATCH      0x02u /* the CPU's cache holds a batch: keep it on high-order frees */
+#define PCP_BATCH_SCALE_MAX 5           /* Kernel: CONFIG_PCP_BATCH_SCALE_MAX */
+#define MIN_PERCPU_PAGELIST_HIGH_FRACTION 8
+
 /* Kernel: struct per_cpu_pages */
 struct per_cpu_pages {
     pa_spinlock lock;
     int count;                        /* pages (base pages) on the lists */
     int high, batch;
-    int free_factor;                  /* Kernel: pcp->free_factor (6.1) */
+    /* Both halved by every single-page allocation (rmqueue_pcplist). */
+    union {
+        int free_factor;              /* Kernel: pcp->free_factor (6.1-6.6) */
+        int free_count;               /* Kernel: pcp->free_count (6.7+, PA_CFG_PCP_AUTOTUNE) */
+    };
+    /* PA_CFG_PCP_AUTOTUNE only (Kernel 6.7+): */
+    int high_min, high_max;
+    uint8_t flags;                    /* PCPF_* */
+    uint8_t alloc_factor;             /* refills are batch << alloc_factor */
     pa_counter events[NR_ZONE_EVENTS];
     struct pa_list_head lists[NR_PCP_LISTS];
 } __attribute__((aligned(64)));
@@ -214,6 +227,7 @@ struct pa_zone {
     /* written under lock */
     pa_mutex lock __attribute__((aligned(64)));
     _Atomic long nr_free_pages;       /* NR_FREE_PAGES: buddy pages only */
+    _Atomic bool below_high;          /* Kernel: ZONE_BELOW_HIGH (PA_CFG_PCP_AUTOTUNE) */
     uint64_t nr_reserved_highatomic;
     pa_counter events[NR_ZONE_EVENTS];
     pa_counter numa_foreign;          /* counted from other zones' paths */
@@ -278,6 +292,7 @@ struct pa_allocator {
     uint8_t *node_distance;
     uint64_t min_free_kbytes;
     unsigned watermark_scale_factor;
+    bool pcp_autotune;                /* PA_CFG_PCP_AUTOTUNE: the pcp lists of 6.7-6.18 */
     bool numa;                        /* nr_nodes > 1 (Kernel: nr_online_nodes > 1) */
 
     uint64_t nr_pfns;
@@ -441,6 +456,8 @@ void free_unref_page_commit(struct pa_zone *z, struct per_cpu_pages *pcp,
                             struct pa_page *page, int mt, unsigned order);
 void free_one_page(struct pa_zone *z, struct pa_page *page, unsigned order, int mt);
 void drain_zone_pages_cpu(struct pa_zone *z, int cpu);
+void zone_note_below_high(struct pa_zone *z, unsigned order, int highest_zoneidx,
+                          unsigned alloc_flags);
 
 /* alloc.c */
 struct pa_page *alloc_pages_nodemask(struct pa_allocator *a, pa_gfp_t gfp, unsigned order,

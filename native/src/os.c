@@ -102,6 +102,14 @@ int os_online_cpus(void)
     return n < 1 ? 1 : (int)n;
 }
 
+size_t os_cpu_data_slice_size(void)
+{
+    long llc = sysconf(_SC_LEVEL3_CACHE_SIZE);
+    if (llc <= 0)
+        llc = sysconf(_SC_LEVEL2_CACHE_SIZE);
+    return llc <= 0 ? 0 : (size_t)llc / (size_t)os_online_cpus();
+}
+
 void os_yield(void) { sched_yield(); }
 
 void os_sleep_us(unsigned us)

@@ -56,6 +56,9 @@ void os_discard(void *p, size_t size);
 
 int os_current_cpu(void);     /* CPU the thread runs on now, 0 if unknown */
 int os_online_cpus(void);
+/* Bytes of the last-level data cache per online CPU sharing it (Kernel:
+ * cpu_cacheinfo.per_cpu_data_slice_size); 0 if unknown. */
+size_t os_cpu_data_slice_size(void);
 void os_yield(void);
 void os_sleep_us(unsigned us);
 

@@ -1,5 +1,9 @@
 /* pcp.c - per-CPU page lists: sizing, refill from and drain to the buddy
- * lists in batches (Kernel: mm/page_alloc.c, 6.1-6.6). */
+ * lists in batches (Kernel: mm/page_alloc.c, 6.1-6.6), and with
+ * PA_CFG_PCP_AUTOTUNE the tuning of 6.7-6.18: high moving between high_min
+ * and high_max, refills scaled by alloc_factor, frees by free_count, high
+ * decayed on the vmstat tick. The default model's paths test the flag once
+ * per refill or per single free, never per page of a bulk call. */
 #include "internal.h"
 #include "trace.h"
 
@@ -42,33 +46,106 @@ static int zone_batchsize(const struct pa_allocator *a, const struct pa_zone *z)
     return rounddown_pow_of_two(batch + batch / 2) - 1;
 }
 
-/* Kernel: zone_highsize(): the low watermark split across the node's CPUs,
- * at least four batches. */
-static int zone_highsize(const struct pa_allocator *a, const struct pa_zone *z, int batch)
+/* Kernel: zone_highsize(): the low watermark (or, with a fraction, managed
+ * pages / fraction) split across the node's CPUs, at least four batches. */
+static int zone_highsize(const struct pa_allocator *a, const struct pa_zone *z, int batch,
+                         unsigned high_fraction)
 {
     int nr_split_cpus = 0;
     for (int c = 0; c < a->nr_cpus; c++)
         nr_split_cpus += a->cpu_to_node[c] == z->nid;
     if (!nr_split_cpus)
         nr_split_cpus = a->nr_cpus;
-    uint64_t high = z->watermark[WMARK_LOW] / (uint64_t)nr_split_cpus;
+    uint64_t total = high_fraction ? z->managed / high_fraction : z->watermark[WMARK_LOW];
+    uint64_t high = total / (uint64_t)nr_split_cpus;
     if (high < (uint64_t)batch << 2)
         high = (uint64_t)batch << 2;
     return high > INT32_MAX / 2 ? INT32_MAX / 2 : (int)high;
 }
 
-/* Kernel: zone_pcp_update() / pageset_update() */
+/* Kernel: zone_pcp_update_cacheinfo(): a CPU whose cache slice holds more
+ * than three batches keeps a batch of high-order frees before draining. */
+static bool pcp_free_high_batch(const struct pa_allocator *a, int batch)
+{
+    return (os_cpu_data_slice_size() >> a->page_shift) > 3 * (uint64_t)batch;
+}
+
+/* Kernel: zone_set_pageset_high_and_batch() / pageset_update(). 6.1-6.6: high
+ * is fixed at zone_highsize(). 6.7+: high_min is that, high_max the same
+ * with a fraction of 8 (a fraction or a fixed pcp_high pins both), and
+ * high itself starts at 0 until the list is first used (per_cpu_pages_init). */
 void setup_pcp(struct pa_allocator *a, struct pa_zone *z)
 {
-    /* Kernel: zone_set_pageset_high_and_batch(): max(1, zone_batchsize()). */
+    /* max(1, zone_batchsize()) */
     int batch = a->cfg.pcp_batch ? (int)a->cfg.pcp_batch : zone_batchsize(a, z);
     if (batch < 1)
         batch = 1;
-    int high = a->cfg.pcp_high ? (int)a->cfg.pcp_high : zone_highsize(a, z, batch);
-    for (int c = 0; c < a->nr_cpus; c++) {
-        z->pcp[c].batch = batch;
-        z->pcp[c].high = high;
+    unsigned fraction = a->cfg.percpu_pagelist_high_fraction;
+    int high_min, high_max;
+    if (a->cfg.pcp_high) {
+        high_min = high_max = (int)a->cfg.pcp_high;
+    } else {
+        high_min = zone_highsize(a, z, batch, fraction);
+        high_max = fraction || !a->pcp_autotune
+                       ? high_min : zone_highsize(a, z, batch, MIN_PERCPU_PAGELIST_HIGH_FRACTION);
     }
+    uint8_t flags = a->pcp_autotune && pcp_free_high_batch(a, batch) ? PCPF_FREE_HIGH_BATCH : 0;
+    for (int c = 0; c < a->nr_cpus; c++) {
+        struct per_cpu_pages *pcp = &z->pcp[c];
+        pcp->batch = batch;
+        pcp->high_min = high_min;
+        pcp->high_max = high_max;
+        pcp->high = a->pcp_autotune ? 0 : high_min;
+        pcp->flags = flags;
+    }
+}
+
+static int clamp_int(int x, int lo, int hi)
+{
+    return x < lo ? lo : x > hi ? hi : x;
+}
+
+/* Kernel: nr_pcp_alloc() (6.7+): how many blocks a refill takes. Each
+ * order-0 refill that finds room doubles the next one (alloc_factor, up to
+ * 2^PCP_BATCH_SCALE_MAX batches); a free halves it again. Unless the zone
+ * is below its high watermark, high grows by what is taken. */
+static int nr_pcp_alloc(struct per_cpu_pages *pcp, const struct pa_zone *z, unsigned order)
+{
+    int base_batch = pcp->batch;
+    int high = pcp->high = clamp_int(pcp->high, pcp->high_min, pcp->high_max);
+    if (unlikely(high < base_batch))
+        return 1;
+    int batch = order ? base_batch : base_batch << pcp->alloc_factor;
+    if (pcp->high_min != pcp->high_max && !atomic_load_explicit(&z->below_high, memory_order_relaxed)) {
+        high = high + batch < pcp->high_max ? high + batch : pcp->high_max;
+        pcp->high = high;
+    }
+    if (!order) {
+        int max_nr_alloc = high - pcp->count - base_batch;
+        if (max_nr_alloc < base_batch)
+            max_nr_alloc = base_batch;
+        if (batch <= max_nr_alloc && pcp->alloc_factor < PCP_BATCH_SCALE_MAX)
+            pcp->alloc_factor++;
+        if (batch > max_nr_alloc)
+            batch = max_nr_alloc;
+    }
+    if (batch > 1) {
+        batch >>= order;
+        if (batch < 2)
+            batch = 2;
+    }
+    return batch;
+}
+
+/* The get_page_from_freelist() half of ZONE_BELOW_HIGH (6.7+): a zone found
+ * below its high watermark stops growing its pcp lists and shrinks them on
+ * frees until a free brings it back above. */
+void zone_note_below_high(struct pa_zone *z, unsigned order, int highest_zoneidx,
+                          unsigned alloc_flags)
+{
+    if (!atomic_load_explicit(&z->below_high, memory_order_relaxed) &&
+        !zone_watermark_fast(z, order, z->watermark[WMARK_HIGH], highest_zoneidx, alloc_flags))
+        atomic_store_explicit(&z->below_high, true, memory_order_relaxed);
 }
 
 /* Kernel: rmqueue_bulk(): take count blocks from the buddy lists under one
@@ -97,7 +174,9 @@ static bool pcp_refill(struct pa_zone *z, unsigned order, int mt, unsigned alloc
                        struct per_cpu_pages *pcp, struct pa_list_head *list)
 {
     int batch = pcp->batch;
-    if (batch > 1) {
+    if (unlikely(z->alloc->pcp_autotune))
+        batch = nr_pcp_alloc(pcp, z, order);
+    else if (batch > 1) {
         batch >>= order;
         if (batch < 2)
             batch = 2;
@@ -277,6 +356,79 @@ void pcp_trim(struct pa_zone *z, struct per_cpu_pages *pcp, int pindex, unsigned
         free_pcppages_bulk(z, nr_pcp_free(pcp, high, pcp->batch, free_high), pcp, pindex);
 }
 
+/* Kernel: nr_pcp_high() (6.7+): the count the list drains at, moving
+ * pcp->high on the way: clamped into [high_min, high_max]; lowered after a
+ * burst of high-order frees and while the zone is below its high
+ * watermark; raised, when the list is full, to hold the run of frees so far
+ * plus a batch. (ZONE_RECLAIM_ACTIVE needs kswapd: not modelled.) */
+static int nr_pcp_high(struct per_cpu_pages *pcp, const struct pa_zone *z, int batch, bool free_high)
+{
+    int high_min = pcp->high_min, high_max = pcp->high_max;
+    int high = pcp->high = clamp_int(pcp->high, high_min, high_max);
+    if (unlikely(!high))
+        return 0;
+    if (unlikely(free_high)) {
+        int lower = high - (batch << PCP_BATCH_SCALE_MAX);
+        pcp->high = lower > high_min ? lower : high_min;
+        return 0;
+    }
+    if (high_min == high_max)
+        return high;
+    if (atomic_load_explicit(&z->below_high, memory_order_relaxed)) {
+        int free_count = pcp->free_count > batch ? pcp->free_count : batch;
+        pcp->high = high - free_count > high_min ? high - free_count : high_min;
+        high = pcp->count > high_min ? pcp->count : high_min;
+    } else if (pcp->count >= high) {
+        int need_high = pcp->free_count + batch;
+        if (pcp->high < need_high)
+            pcp->high = clamp_int(need_high, high_min, high_max);
+    }
+    return high;
+}
+
+/* Kernel: nr_pcp_free() (6.7+): as many pages as the run of frees since the
+ * last allocation, leaving at least a batch; a high-order burst up to 32
+ * batches. */
+static int nr_pcp_free_tuned(const struct per_cpu_pages *pcp, int batch, int high, bool free_high)
+{
+    if (unlikely(free_high))
+        return pcp->count < batch << PCP_BATCH_SCALE_MAX ? pcp->count : batch << PCP_BATCH_SCALE_MAX;
+    if (unlikely(high < batch))
+        return 1;
+    return clamp_int(pcp->free_count, batch, high - batch);
+}
+
+/* Kernel: free_unref_page_commit() / free_frozen_page_commit() of 6.7-6.18,
+ * after the block is on its list: a free halves alloc_factor and counts in
+ * free_count; consecutive order 1..3 frees (PCPF_PREV_FREE_HIGH_ORDER) past
+ * batch + high_min / 2 flush eagerly (a CPU with PCPF_FREE_HIGH_BATCH keeps
+ * a batch); at high, nr_pcp_free() pages go back in batches. pcp lock held. */
+static void free_commit_tuned(struct pa_zone *z, struct per_cpu_pages *pcp, int pindex, unsigned order)
+{
+    int batch = pcp->batch;
+    bool free_high = false;
+    pcp->alloc_factor >>= 1;
+    if (order && order <= PA_COSTLY_ORDER) {
+        free_high = pcp->free_count >= batch + pcp->high_min / 2 &&
+                    (pcp->flags & PCPF_PREV_FREE_HIGH_ORDER) &&
+                    (!(pcp->flags & PCPF_FREE_HIGH_BATCH) || pcp->count >= batch);
+        pcp->flags |= PCPF_PREV_FREE_HIGH_ORDER;
+    } else {
+        pcp->flags &= (uint8_t)~PCPF_PREV_FREE_HIGH_ORDER;
+    }
+    if (pcp->free_count < batch << PCP_BATCH_SCALE_MAX)
+        pcp->free_count += 1 << order;
+    int high = nr_pcp_high(pcp, z, batch, free_high);
+    if (pcp->count < high)
+        return;
+    for (int to_free = nr_pcp_free_tuned(pcp, batch, high, free_high); to_free > 0 && pcp->count > 0;
+         to_free -= batch)
+        free_pcppages_bulk(z, to_free < batch ? to_free : batch, pcp, pindex);
+    if (atomic_load_explicit(&z->below_high, memory_order_relaxed) &&
+        zone_watermark_ok(z, 0, z->watermark[WMARK_HIGH], PA_ZONE_MOVABLE, 0, zone_free_pages(z)))
+        atomic_store_explicit(&z->below_high, false, memory_order_relaxed);
+}
+
 /* Kernel: free_unref_page_commit(): queue the block on the pcp list and
  * drain a batch when the list reaches high. pcp lock held. */
 void free_unref_page_commit(struct pa_zone *z, struct per_cpu_pages *pcp,
@@ -289,7 +441,46 @@ void free_unref_page_commit(struct pa_zone *z, struct per_cpu_pages *pcp,
     list_add(&page->lru, &pcp->lists[pindex]);
     __atomic_store_n(&pcp->count, pcp->count + (1 << order), __ATOMIC_RELAXED);
     counter_add(&pcp->events[ZEV_PGFREE], 1ull << order);
-    pcp_trim(z, pcp, pindex, order);
+    if (unlikely(z->alloc->pcp_autotune))
+        free_commit_tuned(z, pcp, pindex, order);
+    else
+        pcp_trim(z, pcp, pindex, order);
+}
+
+/* Kernel: decay_pcp_high() (6.7+): high above high_min drops by an eighth
+ * (not below count - 32 batches, so one tick frees at most that much), and
+ * the pages over the new high go back in batches. pcp lock held. */
+static void decay_pcp_high(struct pa_zone *z, struct per_cpu_pages *pcp)
+{
+    int high_min = pcp->high_min, batch = pcp->batch;
+    if (pcp->high > high_min) {
+        int high = pcp->count - (batch << PCP_BATCH_SCALE_MAX);
+        int eighth = pcp->high - (pcp->high >> 3);
+        if (high < eighth)
+            high = eighth;
+        pcp->high = high > high_min ? high : high_min;
+    }
+    for (int to_drain = pcp->count - pcp->high; to_drain > 0; to_drain -= batch)
+        free_pcppages_bulk(z, to_drain < batch ? to_drain : batch, pcp, 0);
+}
+
+/* Kernel: refresh_cpu_vm_stats()'s pcp half, run for every CPU as each
+ * CPU's vmstat work would. */
+PA_API void pa_vmstat_tick(pa_allocator *a)
+{
+    if (!a) {
+        pa_log(NULL, PA_LOG_WARNING, "pa_vmstat_tick: NULL allocator");
+        return;
+    }
+    if (!a->pcp_autotune)
+        return;
+    struct pa_zone *z;
+    for_each_zone(a, z)
+        for (int c = 0; c < a->nr_cpus; c++) {
+            spin_lock(&z->pcp[c].lock);
+            decay_pcp_high(z, &z->pcp[c]);
+            spin_unlock(&z->pcp[c].lock);
+        }
 }
 
 /* Kernel: free_one_page(): straight to the buddy lists under the zone lock. */

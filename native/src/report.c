@@ -137,10 +137,39 @@ PA_API size_t pa_format_pagetypeinfo(pa_allocator *a, char *buf, size_t size)
     return finish(&o);
 }
 
+/* Kernel: calculate_normal_threshold(): the per-CPU counter delta the
+ * kernel folds at for this zone, 2 * fls(cpus) * (1 + fls(managed / 128 MiB)),
+ * at most 125. Our counters are exact and fold nothing; the 6.18 report
+ * prints the kernel's figure so that the layout and numbers compare. */
+static int calculate_normal_threshold(const struct pa_zone *z)
+{
+    uint64_t mem = z->managed >> (27 - z->alloc->page_shift);   /* 128 MiB units */
+    int fls_cpus = 32 - __builtin_clz((unsigned)z->alloc->nr_cpus);
+    int fls_mem = mem ? 64 - __builtin_clzll(mem) : 0;
+    int threshold = 2 * fls_cpus * (1 + fls_mem);
+    return threshold < 125 ? threshold : 125;
+}
+
+/* The pagesets of zoneinfo_show_print() in 6.7-6.18. */
+static void zoneinfo_pagesets_618(struct out *o, struct pa_zone *z)
+{
+    for (int cpu = 0; cpu < z->alloc->nr_cpus; cpu++) {
+        const struct per_cpu_pages *pcp = &z->pcp[cpu];
+        put(o, "\n    cpu: %i"
+               "\n              count:    %i"
+               "\n              high:     %i"
+               "\n              batch:    %i"
+               "\n              high_min: %i"
+               "\n              high_max: %i",
+            cpu, __atomic_load_n(&pcp->count, __ATOMIC_RELAXED), pcp->high, pcp->batch,
+            pcp->high_min, pcp->high_max);
+        put(o, "\n  vm stats threshold: %d", calculate_normal_threshold(z));
+    }
+}
+
 /* Kernel: zoneinfo_show_print(); every zone, populated or not. */
 static void zoneinfo_zone(struct out *o, struct pa_zone *z)
 {
-    uint64_t tmp = z->watermark[WMARK_LOW] - z->watermark[WMARK_MIN];
     put(o, "Node %d, zone %8s", z->nid, zone_names[z->idx]);
     put(o, "\n  pages free     %ld"
            "\n        boost    %lu"
@@ -154,7 +183,7 @@ static void zoneinfo_zone(struct out *o, struct pa_zone *z)
            "\n        cma      %lu",
         zone_free_pages(z), 0ul, (unsigned long long)z->watermark[WMARK_MIN],
         (unsigned long long)z->watermark[WMARK_LOW], (unsigned long long)z->watermark[WMARK_HIGH],
-        (unsigned long long)(populated_zone(z) ? z->watermark[WMARK_HIGH] + tmp : 0),
+        (unsigned long long)z->watermark[WMARK_PROMO],
         (unsigned long long)z->spanned, (unsigned long long)z->present,
         (unsigned long long)z->managed, 0ul);
     put(o, "\n        protection: (%lld", (long long)z->lowmem_reserve[0]);
@@ -175,6 +204,10 @@ static void zoneinfo_zone(struct out *o, struct pa_zone *z)
         put(o, "\n      %-12s %llu", numa[i].name,
             (unsigned long long)(numa[i].ev < 0 ? 0 : zone_event(z, (enum zone_event)numa[i].ev)));
     put(o, "\n  pagesets");
+    if (z->alloc->pcp_autotune) {
+        zoneinfo_pagesets_618(o, z);
+        goto tail;
+    }
     for (int cpu = 0; cpu < z->alloc->nr_cpus; cpu++) {
         const struct per_cpu_pages *pcp = &z->pcp[cpu];
         put(o, "\n    cpu: %i"
@@ -185,6 +218,7 @@ static void zoneinfo_zone(struct out *o, struct pa_zone *z)
         /* Our counters are exact: no per-CPU threshold to fold. */
         put(o, "\n  vm stats threshold: %d", 0);
     }
+tail:
     put(o, "\n  node_unreclaimable:  %u"
            "\n  start_pfn:           %llu",
         0u, (unsigned long long)z->start_pfn);

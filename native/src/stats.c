@@ -54,6 +54,7 @@ PA_API int pa_zone_info(pa_allocator *a, int nid, enum pa_zone_type zone, struct
     out->wmark_min = z->watermark[WMARK_MIN];
     out->wmark_low = z->watermark[WMARK_LOW];
     out->wmark_high = z->watermark[WMARK_HIGH];
+    out->wmark_promo = z->watermark[WMARK_PROMO];
     memcpy(out->lowmem_reserve, z->lowmem_reserve, sizeof(out->lowmem_reserve));
     out->start_pfn = z->start_pfn;
     out->pcp_pages = zone_pcp_pages(z);
@@ -76,6 +77,8 @@ PA_API int pa_pcp_info(pa_allocator *a, int cpu, int nid, enum pa_zone_type zone
     out->count = (uint32_t)__atomic_load_n(&pcp->count, __ATOMIC_RELAXED);
     out->high = (uint32_t)pcp->high;
     out->batch = (uint32_t)pcp->batch;
+    out->high_min = (uint32_t)pcp->high_min;
+    out->high_max = (uint32_t)pcp->high_max;
     return 0;
 }
 

@@ -1,9 +1,18 @@
 /* watermark.c - min_free_kbytes, the min/low/high watermarks, lowmem_reserve
- * and the watermark checks (Kernel: mm/page_alloc.c, 6.1-6.13). */
+ * and the watermark checks (Kernel: mm/page_alloc.c, 6.1-6.18). */
 #include "internal.h"
 
 /* Kernel: sysctl_lowmem_reserve_ratio defaults (DMA, DMA32, NORMAL, MOVABLE). */
-static const unsigned lowmem_reserve_ratio[PA_NR_ZONES] = { 256, 256, 32, 0 };
+static const unsigned default_lowmem_reserve_ratio[PA_NR_ZONES] = { 256, 256, 32, 0 };
+
+/* The config's ratios, or the defaults when it sets none. */
+static const unsigned *lowmem_reserve_ratio(const struct pa_allocator *a)
+{
+    for (int i = 0; i < PA_NR_ZONES; i++)
+        if (a->cfg.lowmem_reserve_ratio[i])
+            return a->cfg.lowmem_reserve_ratio;
+    return default_lowmem_reserve_ratio;
+}
 
 static uint64_t int_sqrt(uint64_t x)
 {
@@ -54,7 +63,27 @@ uint64_t calculate_min_free_kbytes(const struct pa_allocator *a)
 }
 
 /* Kernel: __setup_per_zone_wmarks(). MOVABLE (like highmem) gets a small
- * fixed min; the others share pages_min in proportion to their size. */
+ * fixed min; the others share pages_min in proportion to their size. Each
+ * step above min (low, high, promo) is a quarter of that share or
+ * watermark_scale_factor of the zone, whichever is larger. */
+static void zone_set_wmarks(const struct pa_allocator *a, struct pa_zone *z, uint64_t pages_min,
+                            uint64_t lowmem_pages)
+{
+    uint64_t tmp = lowmem_pages ? pages_min * z->managed / lowmem_pages : 0;
+    if (z->idx == PA_ZONE_MOVABLE) {
+        uint64_t min_pages = z->managed / 1024;
+        min_pages = min_pages < SWAP_CLUSTER_MAX ? SWAP_CLUSTER_MAX : min_pages > 128 ? 128 : min_pages;
+        z->watermark[WMARK_MIN] = min_pages;
+    } else {
+        z->watermark[WMARK_MIN] = tmp;
+    }
+    uint64_t scaled = mult_frac(z->managed, a->watermark_scale_factor, 10000);
+    tmp = (tmp >> 2) > scaled ? tmp >> 2 : scaled;
+    z->watermark[WMARK_LOW] = z->watermark[WMARK_MIN] + tmp;
+    z->watermark[WMARK_HIGH] = z->watermark[WMARK_LOW] + tmp;
+    z->watermark[WMARK_PROMO] = z->watermark[WMARK_HIGH] + tmp;
+}
+
 void setup_per_zone_wmarks(struct pa_allocator *a)
 {
     uint64_t pages_min = a->min_free_kbytes >> (a->page_shift - 10);
@@ -65,20 +94,19 @@ void setup_per_zone_wmarks(struct pa_allocator *a)
             lowmem_pages += z->managed;
     for_each_zone(a, z) {
         os_mutex_lock(&z->lock);
-        uint64_t tmp = lowmem_pages ? pages_min * z->managed / lowmem_pages : 0;
-        if (z->idx == PA_ZONE_MOVABLE) {
-            uint64_t min_pages = z->managed / 1024;
-            min_pages = min_pages < SWAP_CLUSTER_MAX ? SWAP_CLUSTER_MAX : min_pages > 128 ? 128 : min_pages;
-            z->watermark[WMARK_MIN] = min_pages;
-        } else {
-            z->watermark[WMARK_MIN] = tmp;
-        }
-        uint64_t scaled = mult_frac(z->managed, a->watermark_scale_factor, 10000);
-        tmp = (tmp >> 2) > scaled ? tmp >> 2 : scaled;
-        z->watermark[WMARK_LOW] = z->watermark[WMARK_MIN] + tmp;
-        z->watermark[WMARK_HIGH] = z->watermark[WMARK_LOW] + tmp;
+        zone_set_wmarks(a, z, pages_min, lowmem_pages);
         os_mutex_unlock(&z->lock);
     }
+    /* The kernel's for_each_zone() also visits empty zones: an empty
+     * MOVABLE zone shows min = low = high = promo = SWAP_CLUSTER_MAX in
+     * /proc/zoneinfo. The 6.18 model reports that; the default model keeps
+     * its zeros. No allocation ever reads an empty zone's watermarks. */
+    if (a->pcp_autotune)
+        for (int i = 0; i < a->nr_nodes * PA_NR_ZONES; i++) {
+            z = &a->nodes[i / PA_NR_ZONES].zones[i % PA_NR_ZONES];
+            if (!populated_zone(z))
+                zone_set_wmarks(a, z, pages_min, lowmem_pages);
+        }
 }
 
 /* Kernel: setup_per_zone_lowmem_reserve(): a lower zone keeps back, from
@@ -86,11 +114,12 @@ void setup_per_zone_wmarks(struct pa_allocator *a)
  * zones above it up to j divided by its ratio. */
 void setup_per_zone_lowmem_reserve(struct pa_allocator *a)
 {
+    const unsigned *ratios = lowmem_reserve_ratio(a);
     for (int nid = 0; nid < a->nr_nodes; nid++) {
         struct pa_node *n = &a->nodes[nid];
         for (int i = 0; i < PA_NR_ZONES; i++) {
             struct pa_zone *z = &n->zones[i];
-            unsigned ratio = lowmem_reserve_ratio[i];
+            unsigned ratio = ratios[i];
             bool clear = !ratio || !z->managed;
             uint64_t managed = 0;
             for (int j = 0; j < PA_NR_ZONES; j++)

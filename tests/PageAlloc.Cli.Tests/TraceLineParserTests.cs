@@ -16,7 +16,7 @@ public sealed class TraceLineParserTests
     {
         const string line = "       perf-exec  6377 [000]   230.897819:             kmem:mm_page_alloc: page=0x11e2f4 pfn=0x11e2f4 order=0 migratetype=1 gfp_flags=GFP_NOFS|__GFP_MOVABLE|__GFP_NOFAIL|__GFP_COMP|__GFP_HARDWALL";
         Assert.Equal(LineVerdict.Event, Parse(line, out TraceRecord r));
-        Assert.Equal(TraceEventKind.PageAlloc, r.Kind);
+        Assert.Equal(KmemEvent.PageAlloc, r.Kind);
         Assert.Equal(0, r.Cpu);
         Assert.Equal(230.897819, r.Time, 6);
         Assert.Equal(0x11e2f4, r.Pfn);
@@ -27,24 +27,24 @@ public sealed class TraceLineParserTests
     }
 
     [Theory]
-    [InlineData("            bash  2578 [000]   231.050388: kmem:mm_page_alloc_zone_locked: page=0x104ed2 pfn=0x104ed2 order=3 migratetype=0 percpu_refill=1", (int)TraceEventKind.PageAllocZoneLocked, 0x104ed2, 3)]
-    [InlineData(" kworker/0:1-vir    11 [001]   232.081574:        kmem:mm_page_pcpu_drain: page=0x1069ae pfn=0x1069ae order=0 migratetype=0", (int)TraceEventKind.PagePcpuDrain, 0x1069ae, 0)]
-    [InlineData("       perf-exec  6377 [000]   230.897883:              kmem:mm_page_free: page=0x11ff8a pfn=0x11ff8a order=10", (int)TraceEventKind.PageFree, 0x11ff8a, 10)]
-    [InlineData("       perf-exec  6377 [000]   230.897885:      kmem:mm_page_free_batched: page=0x11ff8a pfn=0x11ff8a order=0", (int)TraceEventKind.PageFreeBatched, 0x11ff8a, 0)]
-    [InlineData("            bash   100 [000]     1.000000:     kmem:mm_page_alloc_extfrag: page=0x2000 pfn=0x2000 alloc_order=2 fallback_order=9 pageblock_order=9 alloc_migratetype=0 fallback_migratetype=1 fragmenting=0 change_ownership=1", (int)TraceEventKind.PageAllocExtfrag, 0x2000, 2)]
+    [InlineData("            bash  2578 [000]   231.050388: kmem:mm_page_alloc_zone_locked: page=0x104ed2 pfn=0x104ed2 order=3 migratetype=0 percpu_refill=1", (int)KmemEvent.PageAllocZoneLocked, 0x104ed2, 3)]
+    [InlineData(" kworker/0:1-vir    11 [001]   232.081574:        kmem:mm_page_pcpu_drain: page=0x1069ae pfn=0x1069ae order=0 migratetype=0", (int)KmemEvent.PagePcpuDrain, 0x1069ae, 0)]
+    [InlineData("       perf-exec  6377 [000]   230.897883:              kmem:mm_page_free: page=0x11ff8a pfn=0x11ff8a order=10", (int)KmemEvent.PageFree, 0x11ff8a, 10)]
+    [InlineData("       perf-exec  6377 [000]   230.897885:      kmem:mm_page_free_batched: page=0x11ff8a pfn=0x11ff8a order=0", (int)KmemEvent.PageFreeBatched, 0x11ff8a, 0)]
+    [InlineData("            bash   100 [000]     1.000000:     kmem:mm_page_alloc_extfrag: page=0x2000 pfn=0x2000 alloc_order=2 fallback_order=9 pageblock_order=9 alloc_migratetype=0 fallback_migratetype=1 fragmenting=0 change_ownership=1", (int)KmemEvent.PageAllocExtfrag, 0x2000, 2)]
     public void Every_kmem_page_event_parses(string line, int kindValue, long pfn, int order)
     {
-        var kind = (TraceEventKind)kindValue;
+        var kind = (KmemEvent)kindValue;
         Assert.Equal(LineVerdict.Event, Parse(line, out TraceRecord r));
         Assert.Equal(kind, r.Kind);
         Assert.Equal(pfn, r.Pfn);
         Assert.Equal(order, r.Order);
-        if (kind == TraceEventKind.PageAllocZoneLocked)
+        if (kind == KmemEvent.PageAllocZoneLocked)
         {
             Assert.True(r.PercpuRefill);
         }
 
-        if (kind == TraceEventKind.PageAllocExtfrag)
+        if (kind == KmemEvent.PageAllocExtfrag)
         {
             Assert.Equal(9, r.FallbackOrder);
             Assert.Equal(1, r.FallbackMigratetype);

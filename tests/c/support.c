@@ -1,6 +1,7 @@
 /* support.c - see support.h */
 #include "support.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,4 +142,84 @@ void test_eat_to(pa_allocator *a, int nid, enum pa_zone_type zt, uint64_t target
     pa_drain_all_pages(a);
     CHECK_EQ(test_zone_free(a, nid, zt), target);
     CHECK_OK(a);
+}
+
+/* ---- /proc/zoneinfo ---------------------------------------------------------- */
+
+static void zi_zone_init(struct zi_zone *z)
+{
+    memset(z, 0, sizeof(*z));
+    z->min = z->low = z->high = z->promo = z->spanned = z->present = z->managed = -1;
+}
+
+/* One "key value" line inside a zone: the watermarks and sizes (no colon),
+ * the pcp fields (with a colon) of the current CPU. */
+static int zi_line(struct zi_zone *z, const char *key, long long v)
+{
+    static const struct { const char *key; size_t off; } fields[] = {
+        { "min", offsetof(struct zi_zone, min) },         { "low", offsetof(struct zi_zone, low) },
+        { "high", offsetof(struct zi_zone, high) },       { "promo", offsetof(struct zi_zone, promo) },
+        { "spanned", offsetof(struct zi_zone, spanned) }, { "present", offsetof(struct zi_zone, present) },
+        { "managed", offsetof(struct zi_zone, managed) },
+    };
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+        if (strcmp(key, fields[i].key) == 0) {
+            *(long long *)((char *)z + fields[i].off) = v;
+            return 1;
+        }
+    int c = z->nr_cpus - 1;
+    if (c < 0 || c >= ZI_MAX_CPUS)
+        return 0;
+    if (strcmp(key, "batch:") == 0)
+        z->batch[c] = v;
+    else if (strcmp(key, "high_min:") == 0)
+        z->high_min[c] = v;
+    else if (strcmp(key, "high_max:") == 0)
+        z->high_max[c] = v;
+    return 1;
+}
+
+int zoneinfo_parse(const char *text, struct zi_zone *zones, int max)
+{
+    int n = 0;
+    struct zi_zone *z = NULL;
+    for (const char *line = text; *line; ) {
+        const char *eol = strchr(line, '\n');
+        size_t len = eol ? (size_t)(eol - line) : strlen(line);
+        char buf[512];
+        snprintf(buf, sizeof(buf), "%.*s", (int)(len < sizeof(buf) ? len : sizeof(buf) - 1), line);
+        line += len + (eol ? 1 : 0);
+        int node, cpu;
+        char name[16], key[32];
+        long long v;
+        if (sscanf(buf, "Node %d, zone %15s", &node, name) == 2) {
+            if (n == max)
+                return n;
+            z = &zones[n++];
+            zi_zone_init(z);
+            z->node = node;
+            snprintf(z->name, sizeof(z->name), "%s", name);
+        } else if (!z) {
+            continue;
+        } else if (strstr(buf, "protection: (")) {
+            const char *p = strchr(buf, '(') + 1;
+            while (z->nr_protection < 8 && sscanf(p, "%lld", &z->protection[z->nr_protection]) == 1) {
+                z->nr_protection++;
+                p = strpbrk(p, ",)");
+                if (!p || *p == ')')
+                    break;
+                p++;
+            }
+        } else if (sscanf(buf, " cpu: %d", &cpu) == 1) {
+            if (z->nr_cpus < ZI_MAX_CPUS)
+                z->cpu[z->nr_cpus] = cpu;
+            z->nr_cpus++;
+        } else if (sscanf(buf, " vm stats threshold: %lld", &v) == 1) {
+            if (z->nr_cpus >= 1 && z->nr_cpus <= ZI_MAX_CPUS)
+                z->threshold[z->nr_cpus - 1] = v;
+        } else if (sscanf(buf, " %31s %lld", key, &v) == 2) {
+            zi_line(z, key, v);
+        }
+    }
+    return n;
 }

@@ -55,4 +55,23 @@ void held_done(pa_allocator *a, struct held *h);
 void test_eat_to(pa_allocator *a, int nid, enum pa_zone_type zt, uint64_t target, pa_gfp_t gfp,
                  struct held *h);
 
+/* One zone of a /proc/zoneinfo text (the kernel's or pa_format_zoneinfo's):
+ * the static numbers, and the pagesets of up to ZI_MAX_CPUS CPUs. */
+#define ZI_MAX_CPUS 256
+#define ZI_MAX_ZONES 64
+struct zi_zone {
+    int node;
+    char name[16];
+    long long min, low, high, promo, spanned, present, managed;   /* -1: not shown */
+    int nr_protection;
+    long long protection[8];
+    int nr_cpus;                       /* "cpu:" entries seen */
+    int cpu[ZI_MAX_CPUS];
+    long long batch[ZI_MAX_CPUS], high_min[ZI_MAX_CPUS], high_max[ZI_MAX_CPUS];
+    long long threshold[ZI_MAX_CPUS];  /* "vm stats threshold" */
+};
+/* Parses text into at most max zones; returns how many, -1 on a line it
+ * cannot read (printed to stderr). */
+int zoneinfo_parse(const char *text, struct zi_zone *zones, int max);
+
 #endif

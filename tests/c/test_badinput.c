@@ -444,7 +444,10 @@ TEST(create_rejects_bad_configs)
     cfg.nr_nodes = 0; try_create(&cfg); cfg = good;
     cfg.nr_nodes = 65; try_create(&cfg); cfg = good;
     cfg.nr_cpus = 1025; try_create(&cfg); cfg = good;
-    cfg.flags = 0x10; try_create(&cfg); cfg = good;
+    cfg.flags = PA_CFG_ALL_FLAGS + 1; try_create(&cfg); cfg = good;   /* the lowest unknown flag */
+    /* percpu_pagelist_high_fraction: 0 or at least 8, as the sysctl. */
+    cfg.percpu_pagelist_high_fraction = 1; try_create(&cfg); cfg = good;
+    cfg.percpu_pagelist_high_fraction = 7; try_create(&cfg); cfg = good;
     cfg.flags = 0x80000000u; try_create(&cfg); cfg = good;
     /* No pages anywhere. */
     cfg.node_zone_pages[0][PA_ZONE_NORMAL] = 0; try_create(&cfg); cfg = good;

@@ -132,8 +132,11 @@ public static unsafe partial class Methods
     [NativeTypeName("#define PA_CFG_BIND_NUMA 0x8u")]
     public const uint PA_CFG_BIND_NUMA = 0x00000008U;
 
-    [NativeTypeName("#define PA_CFG_ALL_FLAGS 0xfu")]
-    public const uint PA_CFG_ALL_FLAGS = 0x0000000FU;
+    [NativeTypeName("#define PA_CFG_PCP_AUTOTUNE 0x10u")]
+    public const uint PA_CFG_PCP_AUTOTUNE = 0x00000010U;
+
+    [NativeTypeName("#define PA_CFG_ALL_FLAGS 0x1fu")]
+    public const uint PA_CFG_ALL_FLAGS = 0x0000001FU;
 
     [LibraryImport("pagealloc", EntryPoint = "pa_config_init")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
@@ -413,4 +416,8 @@ public static unsafe partial class Methods
     [LibraryImport("pagealloc", EntryPoint = "pa_parse_gfp_flags")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     public static partial int pa_parse_gfp_flags([NativeTypeName("const char *")] sbyte* text, [NativeTypeName("pa_gfp_t *")] uint* @out);
+
+    [LibraryImport("pagealloc", EntryPoint = "pa_vmstat_tick")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    public static partial void pa_vmstat_tick(pa_allocator* a);
 }

@@ -43,4 +43,10 @@ public unsafe partial struct pa_config
 
     [NativeTypeName("uint64_t")]
     public ulong memory_size;
+
+    [NativeTypeName("uint32_t")]
+    public uint percpu_pagelist_high_fraction;
+
+    [NativeTypeName("uint32_t[4]")]
+    public fixed uint lowmem_reserve_ratio[4];
 }

@@ -14,4 +14,10 @@ public partial struct pa_pcp_info
 
     [NativeTypeName("uint32_t")]
     public uint batch;
+
+    [NativeTypeName("uint32_t")]
+    public uint high_min;
+
+    [NativeTypeName("uint32_t")]
+    public uint high_max;
 }

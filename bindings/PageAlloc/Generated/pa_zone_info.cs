@@ -38,4 +38,7 @@ public unsafe partial struct pa_zone_info
 
     [NativeTypeName("uint64_t")]
     public ulong nr_reserved_highatomic;
+
+    [NativeTypeName("uint64_t")]
+    public ulong wmark_promo;
 }

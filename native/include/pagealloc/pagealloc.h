@@ -3,7 +3,8 @@
  *
  * A zoned buddy allocator with per-CPU page lists (pcp), watermarks, NUMA
  * zonelists and the bulk API (__alloc_pages_bulk), following mm/page_alloc.c
- * of Linux 6.1-6.13. One allocator manages the page frames of its own memory
+ * of Linux 6.1-6.13; the per-CPU lists as 6.1-6.6 size them, or with
+ * PA_CFG_PCP_AUTOTUNE as 6.7-6.18 tune them. One allocator manages the page frames of its own memory
  * arena; every page frame has a descriptor (struct pa_page) kept apart from
  * the page's memory.
  *
@@ -154,7 +155,14 @@ enum pa_migratetype {
 #define PA_CFG_DEBUG_CHECKS  0x4u
 /* Bind each node's memory to the host NUMA node of the same id (mbind). */
 #define PA_CFG_BIND_NUMA     0x8u
-#define PA_CFG_ALL_FLAGS     0xfu
+/* Per-CPU lists as Linux 6.7-6.18 run them: high tuned between high_min and
+ * high_max as pages are freed and allocated, refills scaled by alloc_factor,
+ * high decayed by pa_vmstat_tick(). Without it, the lists of 6.1-6.6
+ * (fixed high, one batch per refill). A fixed pcp_high or a
+ * percpu_pagelist_high_fraction pins high_min = high_max, as the sysctl
+ * does in the kernel. See "Per-CPU list tuning" below. */
+#define PA_CFG_PCP_AUTOTUNE  0x10u
+#define PA_CFG_ALL_FLAGS     0x1fu
 
 struct pa_config {
     uint32_t page_shift;          /* log2 of the page size: 12 (4 KiB) to 21 */
@@ -169,6 +177,15 @@ struct pa_config {
     uint32_t flags;               /* PA_CFG_* */
     void *memory;                 /* optional caller-owned backing for all nodes, */
     uint64_t memory_size;         /* page-aligned, >= total pages << page_shift */
+    /* Kernel: vm.percpu_pagelist_high_fraction. 0: high from the low
+     * watermark; else >= 8, high = managed / fraction split over the node's
+     * CPUs (with PA_CFG_PCP_AUTOTUNE: high_min = high_max = that value). */
+    uint32_t percpu_pagelist_high_fraction;
+    /* Kernel: vm.lowmem_reserve_ratio per zone (DMA, DMA32, NORMAL, MOVABLE):
+     * zone z keeps back from requests that could use higher zones their
+     * managed pages / ratio[z] (0: nothing). All four 0: the kernel's
+     * defaults 256, 256, 32, 0. */
+    uint32_t lowmem_reserve_ratio[PA_NR_ZONES];
 };
 
 /* Fills cfg with the defaults: one node with one NORMAL zone of 65536 pages
@@ -337,9 +354,12 @@ struct pa_zone_info {            /* in pages */
     uint64_t start_pfn;
     uint64_t pcp_pages;                          /* pages on all CPUs' pcp lists */
     uint64_t nr_reserved_highatomic;
+    uint64_t wmark_promo;                        /* Kernel: WMARK_PROMO, high + (low - min) */
 };
 struct pa_pcp_info {
     uint32_t count, high, batch;
+    /* The range PA_CFG_PCP_AUTOTUNE moves high in; both equal high without it. */
+    uint32_t high_min, high_max;
 };
 
 /* Fills out for zone of node nid; -EINVAL if out of range, -ENOENT if the
@@ -510,6 +530,17 @@ PA_API size_t pa_format_gfp_flags(pa_gfp_t gfp, char *buf, size_t size);
  * "none". Returns 0 and sets *out, or -EINVAL (and *out untouched) for an
  * unknown name, an empty part or a NULL argument. */
 PA_API int pa_parse_gfp_flags(const char *text, pa_gfp_t *out);
+
+/* ---- Per-CPU list tuning (Linux 6.7-6.18, PA_CFG_PCP_AUTOTUNE) ---------------- */
+
+/* What the kernel's per-second vmstat work does to the pcp lists
+ * (refresh_cpu_vm_stats -> decay_pcp_high): on every CPU's list of every
+ * zone, high above high_min drops by an eighth (but not below count minus
+ * 32 batches, nor high_min), and the pages above the new high go back to the
+ * buddy lists. Nothing runs in the background: call it as often as the
+ * kernel's vmstat interval would (once a second). Without PA_CFG_PCP_AUTOTUNE
+ * high is fixed and the call changes nothing. NULL is logged and ignored. */
+PA_API void pa_vmstat_tick(pa_allocator *a);
 
 #ifdef __cplusplus
 }

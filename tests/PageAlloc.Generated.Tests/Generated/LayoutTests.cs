@@ -49,7 +49,7 @@ public sealed unsafe class LayoutTests
     [Fact]
     public void pa_config_has_the_size_clang_computed()
     {
-        Assert.Equal(2120, sizeof(pa_config));
+        Assert.Equal(2144, sizeof(pa_config));
     }
 
     [Fact]
@@ -70,6 +70,8 @@ public sealed unsafe class LayoutTests
         Assert.Equal(2100L, (byte*)&p->flags - (byte*)p);
         Assert.Equal(2104L, (byte*)&p->memory - (byte*)p);
         Assert.Equal(2112L, (byte*)&p->memory_size - (byte*)p);
+        Assert.Equal(2120L, (byte*)&p->percpu_pagelist_high_fraction - (byte*)p);
+        Assert.Equal(2124L, (byte*)p->lowmem_reserve_ratio - (byte*)p);
     }
 
     [Fact]
@@ -87,12 +89,14 @@ public sealed unsafe class LayoutTests
         Assert.Equal(4, SizeOf(&p->pcp_high));
         Assert.Equal(4, SizeOf(&p->flags));
         Assert.Equal(8, SizeOf(&p->memory_size));
+        Assert.Equal(4, SizeOf(&p->percpu_pagelist_high_fraction));
+        Assert.Equal(16, SizeOf(p->lowmem_reserve_ratio) * 4);
     }
 
     [Fact]
     public void pa_zone_info_has_the_size_clang_computed()
     {
-        Assert.Equal(112, sizeof(pa_zone_info));
+        Assert.Equal(120, sizeof(pa_zone_info));
     }
 
     [Fact]
@@ -111,6 +115,7 @@ public sealed unsafe class LayoutTests
         Assert.Equal(88L, (byte*)&p->start_pfn - (byte*)p);
         Assert.Equal(96L, (byte*)&p->pcp_pages - (byte*)p);
         Assert.Equal(104L, (byte*)&p->nr_reserved_highatomic - (byte*)p);
+        Assert.Equal(112L, (byte*)&p->wmark_promo - (byte*)p);
     }
 
     [Fact]
@@ -129,12 +134,13 @@ public sealed unsafe class LayoutTests
         Assert.Equal(8, SizeOf(&p->start_pfn));
         Assert.Equal(8, SizeOf(&p->pcp_pages));
         Assert.Equal(8, SizeOf(&p->nr_reserved_highatomic));
+        Assert.Equal(8, SizeOf(&p->wmark_promo));
     }
 
     [Fact]
     public void pa_pcp_info_has_the_size_clang_computed()
     {
-        Assert.Equal(12, sizeof(pa_pcp_info));
+        Assert.Equal(20, sizeof(pa_pcp_info));
     }
 
     [Fact]
@@ -145,6 +151,8 @@ public sealed unsafe class LayoutTests
         Assert.Equal(0L, (byte*)&p->count - (byte*)p);
         Assert.Equal(4L, (byte*)&p->high - (byte*)p);
         Assert.Equal(8L, (byte*)&p->batch - (byte*)p);
+        Assert.Equal(12L, (byte*)&p->high_min - (byte*)p);
+        Assert.Equal(16L, (byte*)&p->high_max - (byte*)p);
     }
 
     [Fact]
@@ -155,6 +163,8 @@ public sealed unsafe class LayoutTests
         Assert.Equal(4, SizeOf(&p->count));
         Assert.Equal(4, SizeOf(&p->high));
         Assert.Equal(4, SizeOf(&p->batch));
+        Assert.Equal(4, SizeOf(&p->high_min));
+        Assert.Equal(4, SizeOf(&p->high_max));
     }
 
     [Fact]

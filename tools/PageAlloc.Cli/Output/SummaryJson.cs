@@ -19,12 +19,12 @@ internal static class SummaryJson
 
         json.WriteStartObject("events");
         json.WriteNumber("read", r.Events.Read);
-        json.WriteNumber("mm_page_alloc", r.Events[TraceEventKind.PageAlloc]);
-        json.WriteNumber("mm_page_free", r.Events[TraceEventKind.PageFree]);
-        json.WriteNumber("mm_page_free_batched", r.Events[TraceEventKind.PageFreeBatched]);
-        json.WriteNumber("mm_page_alloc_zone_locked", r.Events[TraceEventKind.PageAllocZoneLocked]);
-        json.WriteNumber("mm_page_pcpu_drain", r.Events[TraceEventKind.PagePcpuDrain]);
-        json.WriteNumber("mm_page_alloc_extfrag", r.Events[TraceEventKind.PageAllocExtfrag]);
+        json.WriteNumber("mm_page_alloc", r.Events[KmemEvent.PageAlloc]);
+        json.WriteNumber("mm_page_free", r.Events[KmemEvent.PageFree]);
+        json.WriteNumber("mm_page_free_batched", r.Events[KmemEvent.PageFreeBatched]);
+        json.WriteNumber("mm_page_alloc_zone_locked", r.Events[KmemEvent.PageAllocZoneLocked]);
+        json.WriteNumber("mm_page_pcpu_drain", r.Events[KmemEvent.PagePcpuDrain]);
+        json.WriteNumber("mm_page_alloc_extfrag", r.Events[KmemEvent.PageAllocExtfrag]);
         json.WriteNumber("other", r.Events.Other);
         json.WriteEndObject();
 

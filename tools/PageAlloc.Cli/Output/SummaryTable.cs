@@ -18,8 +18,8 @@ internal static class SummaryTable
 
         var events = new Table().Title("events").AddColumn("event").AddColumn(new TableColumn("lines").RightAligned());
         events.AddRow("read", N(r.Events.Read));
-        foreach (TraceEventKind kind in new[] { TraceEventKind.PageAlloc, TraceEventKind.PageFree, TraceEventKind.PageFreeBatched,
-            TraceEventKind.PageAllocZoneLocked, TraceEventKind.PagePcpuDrain, TraceEventKind.PageAllocExtfrag })
+        foreach (KmemEvent kind in new[] { KmemEvent.PageAlloc, KmemEvent.PageFree, KmemEvent.PageFreeBatched,
+            KmemEvent.PageAllocZoneLocked, KmemEvent.PagePcpuDrain, KmemEvent.PageAllocExtfrag })
         {
             events.AddRow(Markup.Escape(Name(kind)), N(r.Events[kind]));
         }
@@ -58,14 +58,14 @@ internal static class SummaryTable
         static string Opt(long? value) => value is long v ? N(v) : "n/a";
     }
 
-    internal static string Name(TraceEventKind kind) => kind switch
+    internal static string Name(KmemEvent kind) => kind switch
     {
-        TraceEventKind.PageAlloc => "mm_page_alloc",
-        TraceEventKind.PageFree => "mm_page_free",
-        TraceEventKind.PageFreeBatched => "mm_page_free_batched",
-        TraceEventKind.PageAllocZoneLocked => "mm_page_alloc_zone_locked",
-        TraceEventKind.PagePcpuDrain => "mm_page_pcpu_drain",
-        TraceEventKind.PageAllocExtfrag => "mm_page_alloc_extfrag",
+        KmemEvent.PageAlloc => "mm_page_alloc",
+        KmemEvent.PageFree => "mm_page_free",
+        KmemEvent.PageFreeBatched => "mm_page_free_batched",
+        KmemEvent.PageAllocZoneLocked => "mm_page_alloc_zone_locked",
+        KmemEvent.PagePcpuDrain => "mm_page_pcpu_drain",
+        KmemEvent.PageAllocExtfrag => "mm_page_alloc_extfrag",
         _ => "other",
     };
 }

@@ -88,7 +88,7 @@ internal sealed unsafe class Replayer : ILineSink, IDisposable
                 break;
             case LineVerdict.UnknownEvent:
                 Events.Read++;
-                Events.Add(TraceEventKind.Other);
+                Events.Add(KmemEvent.Other);
                 Bad.Add(BadLines.Reason.UnknownEvent, number);
                 break;
             case LineVerdict.BadField:
@@ -118,14 +118,14 @@ internal sealed unsafe class Replayer : ILineSink, IDisposable
 
         switch (record.Kind)
         {
-            case TraceEventKind.PageAlloc:
+            case KmemEvent.PageAlloc:
                 Alloc(ref record);
                 break;
-            case TraceEventKind.PageFree:
+            case KmemEvent.PageFree:
                 Remember(record.Cpu, record.Pfn);
                 Free(record.Cpu, record.Pfn);
                 break;
-            case TraceEventKind.PageFreeBatched:
+            case KmemEvent.PageFreeBatched:
                 if (Forget(record.Cpu, record.Pfn))
                 {
                     BatchedPairs++;
@@ -136,17 +136,17 @@ internal sealed unsafe class Replayer : ILineSink, IDisposable
                 }
 
                 break;
-            case TraceEventKind.PageAllocZoneLocked:
+            case KmemEvent.PageAllocZoneLocked:
                 if (record.PercpuRefill)
                 {
                     KernelRefillPages += 1L << record.Order;
                 }
 
                 break;
-            case TraceEventKind.PagePcpuDrain:
+            case KmemEvent.PagePcpuDrain:
                 KernelDrainPages += 1L << record.Order;
                 break;
-            case TraceEventKind.PageAllocExtfrag:
+            case KmemEvent.PageAllocExtfrag:
                 KernelExtfrag++;
                 break;
             default:

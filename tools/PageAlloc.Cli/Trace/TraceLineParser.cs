@@ -49,11 +49,11 @@ internal sealed class TraceLineParser
         {
             // trace-cmd report prints the bare event name ("mm_page_alloc:"); another
             // subsystem's event ("sched:sched_switch") is an unknown event.
-            return KindOf(name) != TraceEventKind.Other ? LineVerdict.OtherFormat : LineVerdict.UnknownEvent;
+            return KindOf(name) != KmemEvent.Other ? LineVerdict.OtherFormat : LineVerdict.UnknownEvent;
         }
 
         record.Kind = KindOf(name[Kmem.Length..]);
-        if (record.Kind == TraceEventKind.Other)
+        if (record.Kind == KmemEvent.Other)
         {
             return LineVerdict.UnknownEvent;
         }
@@ -108,15 +108,15 @@ internal sealed class TraceLineParser
         }
     }
 
-    private static TraceEventKind KindOf(ReadOnlySpan<byte> name) => name switch
+    private static KmemEvent KindOf(ReadOnlySpan<byte> name) => name switch
     {
-        _ when name.SequenceEqual("mm_page_alloc"u8) => TraceEventKind.PageAlloc,
-        _ when name.SequenceEqual("mm_page_free"u8) => TraceEventKind.PageFree,
-        _ when name.SequenceEqual("mm_page_free_batched"u8) => TraceEventKind.PageFreeBatched,
-        _ when name.SequenceEqual("mm_page_alloc_zone_locked"u8) => TraceEventKind.PageAllocZoneLocked,
-        _ when name.SequenceEqual("mm_page_pcpu_drain"u8) => TraceEventKind.PagePcpuDrain,
-        _ when name.SequenceEqual("mm_page_alloc_extfrag"u8) => TraceEventKind.PageAllocExtfrag,
-        _ => TraceEventKind.Other,
+        _ when name.SequenceEqual("mm_page_alloc"u8) => KmemEvent.PageAlloc,
+        _ when name.SequenceEqual("mm_page_free"u8) => KmemEvent.PageFree,
+        _ when name.SequenceEqual("mm_page_free_batched"u8) => KmemEvent.PageFreeBatched,
+        _ when name.SequenceEqual("mm_page_alloc_zone_locked"u8) => KmemEvent.PageAllocZoneLocked,
+        _ when name.SequenceEqual("mm_page_pcpu_drain"u8) => KmemEvent.PagePcpuDrain,
+        _ when name.SequenceEqual("mm_page_alloc_extfrag"u8) => KmemEvent.PageAllocExtfrag,
+        _ => KmemEvent.Other,
     };
 
     private static bool MentionsPageEvent(ReadOnlySpan<byte> line) =>
@@ -127,11 +127,11 @@ internal sealed class TraceLineParser
         // Which fields the event must have: a line cut short misses one.
         int need = record.Kind switch
         {
-            TraceEventKind.PageAlloc => Field.Page | Field.Pfn | Field.Order | Field.Migratetype | Field.Gfp,
-            TraceEventKind.PageFree => Field.Pfn | Field.Order,
-            TraceEventKind.PageFreeBatched => Field.Pfn,
-            TraceEventKind.PageAllocZoneLocked => Field.Pfn | Field.Order | Field.Migratetype | Field.PercpuRefill,
-            TraceEventKind.PagePcpuDrain => Field.Pfn | Field.Order | Field.Migratetype,
+            KmemEvent.PageAlloc => Field.Page | Field.Pfn | Field.Order | Field.Migratetype | Field.Gfp,
+            KmemEvent.PageFree => Field.Pfn | Field.Order,
+            KmemEvent.PageFreeBatched => Field.Pfn,
+            KmemEvent.PageAllocZoneLocked => Field.Pfn | Field.Order | Field.Migratetype | Field.PercpuRefill,
+            KmemEvent.PagePcpuDrain => Field.Pfn | Field.Order | Field.Migratetype,
             _ => Field.Pfn | Field.AllocOrder | Field.FallbackOrder | Field.AllocMigratetype | Field.FallbackMigratetype | Field.ChangeOwnership,
         };
         int seen = 0;
@@ -213,7 +213,7 @@ internal sealed class TraceLineParser
             return LineVerdict.BadField;
         }
 
-        record.KernelFailed = record.Kind == TraceEventKind.PageAlloc && nilPage;
+        record.KernelFailed = record.Kind == KmemEvent.PageAlloc && nilPage;
         return LineVerdict.Event;
     }
 

@@ -5,7 +5,7 @@ namespace PageAlloc.Cli.Trace;
 /// Fields an event lacks stay 0.</summary>
 internal struct TraceRecord
 {
-    public TraceEventKind Kind;
+    public KmemEvent Kind;
     public int Cpu;
     public double Time;
     public long Pfn;

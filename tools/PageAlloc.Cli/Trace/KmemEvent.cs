@@ -3,7 +3,7 @@ namespace PageAlloc.Cli.Trace;
 
 /// <summary>The kmem tracepoints of the page allocator (include/trace/events/kmem.h), and
 /// <see cref="Other"/> for any other event line.</summary>
-internal enum TraceEventKind
+internal enum KmemEvent
 {
     Other,
     PageAlloc,
