@@ -104,14 +104,6 @@ public sealed class BadInputTests
     }
 
     [Fact]
-    public void The_6_18_pcp_model_is_a_clear_error_while_the_library_lacks_it()
-    {
-        Tool.Result result = Tool.Run("replay", Repository.Fixture, "--pcp-model", "6.18");
-        Assert.Equal(ExitCodes.Usage, result.ExitCode);
-        Assert.Contains("PA_CFG_PCP_AUTOTUNE", result.Error);
-    }
-
-    [Fact]
     public void An_unknown_pcp_model_is_refused_by_the_command_line()
     {
         Tool.Result result = Tool.Run("replay", Repository.Fixture, "--pcp-model", "5.10");

@@ -19,6 +19,10 @@ internal sealed class HostShape
     public required int Cpus { get; init; }
     public required long MinFreeKBytes { get; init; }
     public required int WatermarkScaleFactor { get; init; }
+    /// <summary>vm.percpu_pagelist_high_fraction (0: the kernel's default sizing).</summary>
+    public required int PercpuPagelistHighFraction { get; init; }
+    /// <summary>vm.lowmem_reserve_ratio per zone (DMA, DMA32, Normal, Movable); null: the kernel's defaults.</summary>
+    public int[]? LowmemReserveRatio { get; init; }
     /// <summary>Where each number came from, for the report.</summary>
     public required string Source { get; init; }
 
@@ -44,6 +48,8 @@ internal sealed class HostShape
         long? fileMinFree = ReadNumber(Path.Combine(sysctl, "min_free_kbytes"));
         long? fileWsf = ReadNumber(Path.Combine(sysctl, "watermark_scale_factor"));
         long? fileCpus = live ? Environment.ProcessorCount : ReadNumber(Path.Combine(dir, "nproc"));
+        long? fraction = ReadNumber(Path.Combine(sysctl, "percpu_pagelist_high_fraction"));
+        int[]? ratios = ReadNumbers(Path.Combine(sysctl, "lowmem_reserve_ratio"));
         int zoneCpus = ZoneInfoFile.CpuCount(zones);
         return new HostShape
         {
@@ -51,15 +57,21 @@ internal sealed class HostShape
             Cpus = cpus ?? (int?)fileCpus ?? (zoneCpus > 0 ? zoneCpus : Environment.ProcessorCount),
             MinFreeKBytes = minFreeKBytes ?? fileMinFree ?? 0,
             WatermarkScaleFactor = (int)(fileWsf ?? 0),
+            PercpuPagelistHighFraction = (int)(fraction ?? 0),
+            LowmemReserveRatio = ratios is { Length: >= 4 } ? ratios[..4] : null,
             Source = live ? "/proc" : dir,
         };
     }
 
     /// <summary>Options for a metadata-only allocator with these zones, CPUs and sysctls.</summary>
-    public PageAllocatorOptions ToOptions()
+    /// <param name="pcpAutotune">The pcp lists of 6.7-6.18 (<c>PA_CFG_PCP_AUTOTUNE</c>) rather than 6.6's.</param>
+    public PageAllocatorOptions ToOptions(bool pcpAutotune = false)
     {
         var options = new PageAllocatorOptions
         {
+            PcpAutotune = pcpAutotune,
+            PercpuPagelistHighFraction = PercpuPagelistHighFraction,
+            LowmemReserveRatio = LowmemReserveRatio,
             NodeCount = Zones.Max(z => z.Node) + 1,
             CpuCount = Cpus,
             MinFreeKBytes = MinFreeKBytes,
@@ -76,6 +88,22 @@ internal sealed class HostShape
         }
 
         return options;
+    }
+
+    /// <summary>A sysctl holding numbers separated by white space (lowmem_reserve_ratio).</summary>
+    private static int[]? ReadNumbers(string path)
+    {
+        try
+        {
+            return File.Exists(path)
+                ? File.ReadAllText(path).Split([' ', '\t', '\n'], StringSplitOptions.RemoveEmptyEntries)
+                    .Select(n => int.Parse(n, NumberStyles.Integer, CultureInfo.InvariantCulture)).ToArray()
+                : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException)
+        {
+            throw new TraceInputException($"{path}: not a list of numbers ({e.Message})");
+        }
     }
 
     private static long? ReadNumber(string path)

@@ -3,6 +3,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using PageAlloc.Cli.Trace;
 using Spectre.Console;
 
@@ -54,7 +55,9 @@ internal static class ZoneinfoCommand
     internal static List<Row> Compare(HostShape shape)
     {
         var rows = new List<Row>();
-        using var allocator = new PageAllocator(shape.ToOptions());
+        // A host that prints high_min runs 6.7+: compare with the library's model of those kernels.
+        bool autotune = shape.Zones.Any(z => z.Pcp.Any(p => p.HighMin >= 0));
+        using var allocator = new PageAllocator(shape.ToOptions(pcpAutotune: autotune));
         foreach (HostZone zone in shape.Zones)
         {
             if (HostShape.ZoneOf(zone.Name) is not ZoneType type || zone.Managed == 0)
@@ -70,7 +73,7 @@ internal static class ZoneinfoCommand
             rows.Add(new Row(name, "high", zone.High, ours.WatermarkHigh));
             if (zone.Promo >= 0)
             {
-                rows.Add(new Row(name, "promo", zone.Promo, null));
+                rows.Add(new Row(name, "promo", zone.Promo, ours.WatermarkPromo));
             }
 
             for (int i = 0; i < Math.Min(zone.Protection.Count, ours.LowmemReserve.Count); i++)
@@ -87,11 +90,15 @@ internal static class ZoneinfoCommand
 
                 PcpInfo ourPcp = allocator.GetPcpInfo(pcp.Cpu, zone.Node, type);
                 rows.Add(new Row(name, $"cpu {pcp.Cpu} batch", pcp.Batch, ourPcp.Batch));
-                rows.Add(new Row(name, $"cpu {pcp.Cpu} high", pcp.High, ourPcp.High));
                 if (pcp.HighMin >= 0)
                 {
-                    rows.Add(new Row(name, $"cpu {pcp.Cpu} high_min", pcp.HighMin, null));
-                    rows.Add(new Row(name, $"cpu {pcp.Cpu} high_max", pcp.HighMax, null));
+                    // high itself moves between the two as the host runs: not a static number.
+                    rows.Add(new Row(name, $"cpu {pcp.Cpu} high_min", pcp.HighMin, ourPcp.HighMin));
+                    rows.Add(new Row(name, $"cpu {pcp.Cpu} high_max", pcp.HighMax, ourPcp.HighMax));
+                }
+                else
+                {
+                    rows.Add(new Row(name, $"cpu {pcp.Cpu} high", pcp.High, ourPcp.High));
                 }
             }
         }

@@ -38,11 +38,9 @@ internal static class ReplayCommand
 
     private static int RunChecked(Arguments args, IAnsiConsole console, TextWriter error)
     {
-        if (args.PcpModel != "6.6")
+        if (!PcpModels.Contains(args.PcpModel))
         {
-            error.WriteLine(args.PcpModel == "6.18"
-                ? "pagealloc: --pcp-model 6.18 needs the library's 6.18 pcp model (PA_CFG_PCP_AUTOTUNE), which this build of libpagealloc does not have; use --pcp-model 6.6."
-                : $"pagealloc: --pcp-model {args.PcpModel}: the models are {string.Join(" and ", PcpModels)}.");
+            error.WriteLine($"pagealloc: --pcp-model {args.PcpModel}: the models are {string.Join(" and ", PcpModels)}.");
             return ExitCodes.Usage;
         }
 
@@ -56,9 +54,10 @@ internal static class ReplayCommand
         List<BuddyInfoFile.Zone>? target = buddyinfo is null ? null : BuddyInfoFile.Read(buddyinfo);
         long[]? kernelEnd = buddyAfter is null ? null : BuddyInfoFile.FreePagesByOrder(BuddyInfoFile.Read(buddyAfter));
 
-        using var allocator = new PageAllocator(shape.ToOptions());
+        using var allocator = new PageAllocator(shape.ToOptions(pcpAutotune: args.PcpModel == "6.18"));
         Seeder? seeder = target is null ? null : Seeder.Seed(allocator, target);
-        using var replayer = new Replayer(allocator);
+        using var ours = new OurTracepoints(allocator);
+        using var replayer = new Replayer(allocator, ours);
         using TraceInput input = TraceInput.Open(traceFile);
 
         TimeSpan cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
@@ -97,6 +96,9 @@ internal static class ReplayCommand
             Seed = seeder?.Zones,
             KernelEndFreePages = kernelEnd,
             OurEndFreePages = ourBlocks.Select((blocks, order) => blocks << order).ToArray(),
+            OurRefillPages = ours.RefillPages,
+            OurDrainPages = ours.DrainPages,
+            OurExtfrag = ours.Extfrag,
             Seconds = seconds,
             CpuSeconds = cpuSeconds,
         };

@@ -34,9 +34,19 @@ internal sealed unsafe class Replayer : ILineSink, IDisposable
     private int _boundCpu = -1;
     private double _lastTime;
 
-    public Replayer(PageAllocator allocator, double sampleInterval = 0.005)
+    /// <summary>The kernel's vmstat work runs once a second (<c>sysctl_stat_interval</c>).</summary>
+    private const double VmstatInterval = 1.0;
+
+    private readonly OurTracepoints? _ours;
+    private double _nextTick = double.NaN;
+
+    /// <param name="allocator">The allocator replayed on, seeded and bound to nothing yet.</param>
+    /// <param name="ours">Counts of our refills, drains and extfrag events, sampled with the kernel's.</param>
+    /// <param name="sampleInterval">Trace seconds between samples at first (see <see cref="TimeSeries"/>).</param>
+    public Replayer(PageAllocator allocator, OurTracepoints? ours, double sampleInterval = 0.005)
     {
         _allocator = allocator;
+        _ours = ours;
         _series = new TimeSeries(sampleInterval);
     }
 
@@ -111,6 +121,7 @@ internal sealed unsafe class Replayer : ILineSink, IDisposable
         }
 
         _lastTime = record.Time;
+        Tick(record.Time);
         if (_series.Due(record.Time))
         {
             _series.Add(TakeSample());
@@ -151,6 +162,23 @@ internal sealed unsafe class Replayer : ILineSink, IDisposable
                 break;
             default:
                 break;
+        }
+    }
+
+    /// <summary>Runs the kernel's per-second vmstat work on our pcp lists as trace time passes
+    /// (<c>pa_vmstat_tick</c>: the 6.18 model's decay of high; nothing in the 6.6 model).</summary>
+    private void Tick(double time)
+    {
+        if (double.IsNaN(_nextTick))
+        {
+            _nextTick = time + VmstatInterval;
+            return;
+        }
+
+        while (time >= _nextTick)
+        {
+            _allocator.VmstatTick();
+            _nextTick += VmstatInterval;
         }
     }
 
@@ -265,7 +293,7 @@ internal sealed unsafe class Replayer : ILineSink, IDisposable
         }
 
         return new Sample(_lastTime, Events.Read, pages, FreeIndex.Unusable(blocks, 3), FreeIndex.Unusable(blocks, 9),
-            KernelRefillPages, KernelDrainPages, null, null);
+            KernelRefillPages, KernelDrainPages, _ours?.RefillPages, _ours?.DrainPages);
     }
 
     /// <summary>Our free blocks per order over all zones (from the buddyinfo report).</summary>
