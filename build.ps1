@@ -46,10 +46,12 @@ function Test-Native {
 }
 
 # Installs, with the machine's package manager, the tools the tests use that a
-# fresh machine may lack (pkg-config for the installed-package test, valgrind for memcheck).
+# fresh machine may lack (pkg-config for the installed-package test, valgrind for memcheck,
+# perf for the test of pagealloc record).
 function Install-TestTools {
     $missing = @([pscustomobject]@{ Command = 'pkg-config'; Package = 'pkgconf' },
-        [pscustomobject]@{ Command = 'valgrind'; Package = 'valgrind' } |
+        [pscustomobject]@{ Command = 'valgrind'; Package = 'valgrind' },
+        [pscustomobject]@{ Command = 'perf'; Package = 'linux-perf' } |
         Where-Object { -not (Get-Command $_.Command -ErrorAction SilentlyContinue) })
     if ($missing.Count -eq 0) { return }
     if (-not (Get-Command apt-get -ErrorAction SilentlyContinue)) {
