@@ -32,6 +32,7 @@ internal sealed unsafe class Replayer : ILineSink, IDisposable
     private readonly Dictionary<int, int> _recentNext = new();
     private readonly TimeSeries _series;
     private int _boundCpu = -1;
+    private byte[] _report = new byte[4096];
     private double _lastTime;
 
     /// <summary>The kernel's vmstat work runs once a second (<c>sysctl_stat_interval</c>).</summary>
@@ -296,15 +297,46 @@ internal sealed unsafe class Replayer : ILineSink, IDisposable
             KernelRefillPages, KernelDrainPages, _ours?.RefillPages, _ours?.DrainPages);
     }
 
-    /// <summary>Our free blocks per order over all zones (from the buddyinfo report).</summary>
+    /// <summary>Our free blocks per order over all zones, read from the buddyinfo report
+    /// (<c>pa_format_buddyinfo</c> into a reused buffer, numbers parsed in place: samples are
+    /// taken thousands of times).</summary>
     public long[] OurFreeBlocksByOrder()
     {
         long[] blocks = new long[PageAllocator.MaxOrder + 1];
-        foreach (BuddyInfoFile.Zone zone in BuddyInfoFile.Parse(_allocator.BuddyInfo()))
+        int length;
+        fixed (byte* buffer = _report)
         {
-            for (int o = 0; o < Math.Min(blocks.Length, zone.FreeBlocks.Length); o++)
+            length = (int)Methods.pa_format_buddyinfo(_allocator.Pointer, (sbyte*)buffer, (nuint)_report.Length);
+        }
+
+        if (length >= _report.Length)
+        {
+            _report = new byte[length + 1];
+            return OurFreeBlocksByOrder();
+        }
+
+        foreach (Range range in _report.AsSpan(0, length).Split((byte)'\n'))
+        {
+            ReadOnlySpan<byte> line = _report.AsSpan(0, length)[range];
+            int zone = line.IndexOf("zone"u8);
+            if (zone < 0)
             {
-                blocks[o] += zone.FreeBlocks[o];
+                continue;
+            }
+
+            // "Node 0, zone   Normal      1      2 ...": skip the zone's name, then one number per order.
+            ReadOnlySpan<byte> rest = line[(zone + 4)..].TrimStart((byte)' ');
+            rest = rest[Math.Max(0, rest.IndexOf((byte)' '))..];
+            for (int order = 0; order < blocks.Length; order++)
+            {
+                rest = rest.TrimStart((byte)' ');
+                if (!System.Buffers.Text.Utf8Parser.TryParse(rest, out long count, out int used))
+                {
+                    break;
+                }
+
+                blocks[order] += count;
+                rest = rest[used..];
             }
         }
 
