@@ -131,6 +131,15 @@ internal static class LineReader
             stop.Cancel();
             reader.Join();
             ArrayPool<byte>.Shared.Return(carry);
+            while (empty.TryTake(out byte[]? buffer))
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            while (full.TryTake(out var chunk))
+            {
+                ArrayPool<byte>.Shared.Return(chunk.Buffer);
+            }
         }
     }
 }
