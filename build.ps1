@@ -4,7 +4,8 @@
 #   test      build, then ctest and xunit; ends with "N passed, N failed"
 #   run       build and run the demo (samples/demo, C#; the C demo samples/c-demo still builds)
 #   generate  regenerate the P/Invoke bindings from the public header
-#   pack      the NuGet packages build/packages/PageAlloc.<version>.nupkg and PageAlloc.AspNetCore.<version>.nupkg (+ .snupkg symbols)
+#   pack      the NuGet packages build/packages/PageAlloc.<version>.nupkg and PageAlloc.AspNetCore.<version>.nupkg
+#             (+ .snupkg symbols) and the pagealloc tool's PageAlloc.Cli.<version>.nupkg
 #   bench     C harness + BenchmarkDotNet, then docs/BENCHMARKS.md and docs/bench-batch.png (~5 min)
 #   fuzz      libFuzzer over the random-operation driver for -Seconds (default 600)
 #   stress    the bench-sized stress run (10^7 operations; -Seconds unused)
@@ -48,10 +49,12 @@ function Test-Native {
 }
 
 # Installs, with the machine's package manager, the tools the tests use that a
-# fresh machine may lack (pkg-config for the installed-package test, valgrind for memcheck).
+# fresh machine may lack (pkg-config for the installed-package test, valgrind for memcheck,
+# perf for the test of pagealloc record).
 function Install-TestTools {
     $missing = @([pscustomobject]@{ Command = 'pkg-config'; Package = 'pkgconf' },
-        [pscustomobject]@{ Command = 'valgrind'; Package = 'valgrind' } |
+        [pscustomobject]@{ Command = 'valgrind'; Package = 'valgrind' },
+        [pscustomobject]@{ Command = 'perf'; Package = 'linux-perf' } |
         Where-Object { -not (Get-Command $_.Command -ErrorAction SilentlyContinue) })
     if ($missing.Count -eq 0) { return }
     if (-not (Get-Command apt-get -ErrorAction SilentlyContinue)) {
@@ -102,12 +105,14 @@ function Invoke-Generate {
 }
 
 # Packs bindings/PageAlloc (assembly, XML docs, README, runtimes/linux-x64/native/libpagealloc.so)
-# and bindings/PageAlloc.AspNetCore (which depends on it) into build/packages, replacing older
-# packages there (the package tests restore the ones left).
+# bindings/PageAlloc.AspNetCore (which depends on it) and the pagealloc tool (tools/PageAlloc.Cli, a
+# .NET tool carrying the same native library) into build/packages, replacing older packages there
+# (the package tests restore the ones left).
 function Invoke-Pack([switch] $NoBuild) {
     $packages = Join-Path $Root 'build/packages'
     if (Test-Path $packages) { Remove-Item -Force (Join-Path $packages 'PageAlloc.*nupkg') }
-    foreach ($project in 'bindings/PageAlloc/PageAlloc.csproj', 'bindings/PageAlloc.AspNetCore/PageAlloc.AspNetCore.csproj') {
+    foreach ($project in 'bindings/PageAlloc/PageAlloc.csproj', 'bindings/PageAlloc.AspNetCore/PageAlloc.AspNetCore.csproj',
+        'tools/PageAlloc.Cli/PageAlloc.Cli.csproj') {
         $arguments = @('pack', (Join-Path $Root $project), '-c', $Configuration, '-o', $packages)
         if ($NoBuild) { $arguments += '--no-build' }
         Invoke-Checked dotnet $arguments

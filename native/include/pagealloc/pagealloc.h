@@ -606,6 +606,7 @@ PA_API int pa_parse_gfp_flags(const char *text, pa_gfp_t *out);
  * kernel's vmstat interval would (once a second). Without PA_CFG_PCP_AUTOTUNE
  * high is fixed and the call changes nothing. NULL is logged and ignored. */
 PA_API void pa_vmstat_tick(pa_allocator *a);
+
 /* ---- page_pool (Kernel: net/core/page_pool.c, Linux 6.18; rules in PAGE_POOL.md) ---- */
 
 /* A page pool: a per-consumer cache of blocks of one order, refilled in bulk

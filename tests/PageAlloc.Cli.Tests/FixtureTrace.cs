@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0-only
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Text.RegularExpressions;
+using ZstdSharp;
+
+namespace PageAlloc.Cli.Tests;
+
+/// <summary>
+/// The fixture trace counted here, independently of the tool's parser and replay: a regular
+/// expression over each line, and a set of live pfns standing for the replay's pages (every
+/// allocation of the fixture succeeds in the replay, which the tests check, so the set gives
+/// exactly the frees it must match and the unmatched ones).
+/// </summary>
+internal sealed partial class FixtureTrace
+{
+    private static readonly Lazy<FixtureTrace> Instance = new(() => Read(Path.Combine(Repository.Fixture, "trace.txt.zst")));
+
+    internal static FixtureTrace Fixture => Instance.Value;
+
+    internal Dictionary<string, long> Events { get; } = new();
+    internal long RefillPages { get; private set; }
+    internal long DrainPages { get; private set; }
+    internal long Frees { get; private set; }
+    internal long Unmatched { get; private set; }
+    internal long BatchedPaired { get; private set; }
+    internal long Reallocated { get; private set; }
+    internal long Lines { get; private set; }
+
+    [GeneratedRegex(@"^\s*(?<comm>.+?)\s+(?<pid>\d+)\s+\[(?<cpu>\d+)\]\s+(?<time>\d+\.\d+):\s+kmem:(?<event>\w+):\s(?<fields>.*)$")]
+    private static partial Regex LineRegex();
+
+    [GeneratedRegex(@"(?<key>\w+)=(?<value>\S+)")]
+    private static partial Regex FieldRegex();
+
+    internal static FixtureTrace Read(string path)
+    {
+        var trace = new FixtureTrace();
+        var live = new HashSet<long>();
+        var freedOnCpu = new Dictionary<string, HashSet<long>>();
+        using var file = File.OpenRead(path);
+        using var zstd = new DecompressionStream(file);
+        using var reader = new StreamReader(zstd);
+        string? line;
+        while ((line = reader.ReadLine()) is not null)
+        {
+            trace.Lines++;
+            Match m = LineRegex().Match(line);
+            if (!m.Success)
+            {
+                throw new InvalidDataException($"fixture line {trace.Lines} is not a perf script kmem line: {line}");
+            }
+
+            string name = m.Groups["event"].Value;
+            trace.Events[name] = trace.Events.GetValueOrDefault(name) + 1;
+            var fields = new Dictionary<string, string>();
+            foreach (Match f in FieldRegex().Matches(m.Groups["fields"].Value))
+            {
+                fields[f.Groups["key"].Value] = f.Groups["value"].Value;
+            }
+
+            long pfn = Convert.ToInt64(fields["pfn"], 16);
+            int order = fields.TryGetValue("order", out string? o) ? int.Parse(o, CultureInfo.InvariantCulture) : 0;
+            string cpu = m.Groups["cpu"].Value;
+            if (!freedOnCpu.TryGetValue(cpu, out HashSet<long>? freed))
+            {
+                freedOnCpu[cpu] = freed = [];
+            }
+
+            switch (name)
+            {
+                case "mm_page_alloc":
+                    if (!live.Add(pfn))
+                    {
+                        trace.Reallocated++;
+                    }
+
+                    freed.Remove(pfn);
+                    break;
+                case "mm_page_free":
+                    freed.Add(pfn);
+                    trace.Free(live, pfn);
+                    break;
+                case "mm_page_free_batched":
+                    if (freed.Remove(pfn))
+                    {
+                        trace.BatchedPaired++;
+                    }
+                    else
+                    {
+                        trace.Free(live, pfn);
+                    }
+
+                    break;
+                case "mm_page_alloc_zone_locked":
+                    if (fields["percpu_refill"] == "1")
+                    {
+                        trace.RefillPages += 1L << order;
+                    }
+
+                    break;
+                case "mm_page_pcpu_drain":
+                    trace.DrainPages += 1L << order;
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        return trace;
+    }
+
+    private void Free(HashSet<long> live, long pfn)
+    {
+        if (live.Remove(pfn))
+        {
+            Frees++;
+        }
+        else
+        {
+            Unmatched++;
+        }
+    }
+
+    internal long Count(string name) => Events.GetValueOrDefault(name);
+}

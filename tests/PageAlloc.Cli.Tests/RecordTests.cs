@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0-only
+using System.IO;
+using System.Text.Json;
+using PageAlloc.Cli.Record;
+using Xunit;
+
+namespace PageAlloc.Cli.Tests;
+
+/// <summary>pagealloc record on this machine, for real (as root, as CI runs), then replayed.</summary>
+public sealed class RecordTests
+{
+    [Fact]
+    public void Record_writes_a_bundle_that_replays()
+    {
+        using var scratch = new Scratch("pagealloc-record-");
+        string bundle = scratch.File("bundle");
+        Tool.Result record = Tool.Run("record", "--seconds", "1", "--out", bundle);
+        Assert.True(record.ExitCode == 0, record.Error + record.Output);
+        foreach (string name in new[] { "trace.txt.zst", "zoneinfo.before", "zoneinfo.after", "buddyinfo.before", "buddyinfo.after",
+            "pagetypeinfo.before", "min_free_kbytes", "watermark_scale_factor", "nproc" })
+        {
+            Assert.True(File.Exists(Path.Combine(bundle, name)), $"the bundle has no {name}");
+        }
+
+        Assert.False(File.Exists(Path.Combine(bundle, "perf.data")), "perf.data is left behind");
+        Assert.Equal(System.Environment.ProcessorCount.ToString(), File.ReadAllText(Path.Combine(bundle, "nproc")).Trim());
+
+        string json = scratch.File("summary.json");
+        Tool.Result replay = Tool.Run("replay", bundle, "--json", json);
+        Assert.True(replay.ExitCode == 0, replay.Error + replay.Output);
+        JsonElement summary = JsonDocument.Parse(File.ReadAllText(json)).RootElement;
+        Assert.True(summary.GetProperty("events").GetProperty("read").GetInt64() > 0, "a second of a busy machine has page events");
+        Assert.Equal(0, summary.GetProperty("bad_lines").GetInt64());
+    }
+
+    [Fact]
+    public void Record_refuses_less_than_a_second()
+    {
+        Tool.Result record = Tool.Run("record", "--seconds", "0");
+        Assert.Equal(ExitCodes.Usage, record.ExitCode);
+        Assert.Contains("--seconds", record.Error);
+    }
+
+    [Fact]
+    public void Record_asks_perf_for_every_page_allocator_tracepoint()
+    {
+        Assert.Equal(
+            ["kmem:mm_page_alloc", "kmem:mm_page_free", "kmem:mm_page_free_batched", "kmem:mm_page_alloc_zone_locked",
+             "kmem:mm_page_pcpu_drain", "kmem:mm_page_alloc_extfrag"],
+            Recorder.Events);
+    }
+}

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0-only
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using Xunit;
+
+namespace PageAlloc.Cli.Tests;
+
+/// <summary>pagealloc replay on the trace of this machine checked in as a fixture: every JSON
+/// field against counts made here independently. The fixture is replayed once for the class.</summary>
+public sealed class ReplayFixtureTests(ReplayFixtureTests.Replay replay) : IClassFixture<ReplayFixtureTests.Replay>
+{
+    /// <summary>One replay of the fixture with --json.</summary>
+    public sealed class Replay
+    {
+        public Replay()
+        {
+            using var scratch = new Scratch();
+            string json = scratch.File("summary.json");
+            Result = Tool.Run("replay", Repository.Fixture, "--json", json);
+            Summary = Result.ExitCode == 0 ? JsonDocument.Parse(File.ReadAllText(json)).RootElement.Clone() : default;
+        }
+
+        internal Tool.Result Result { get; }
+
+        internal JsonElement Summary { get; }
+    }
+
+    private JsonElement ReplayFixture(Scratch scratch)
+    {
+        _ = scratch;
+        Assert.True(replay.Result.ExitCode == 0, replay.Result.Error + replay.Result.Output);
+        return replay.Summary;
+    }
+
+    [Fact]
+    public void Event_counts_are_the_lines_of_each_event()
+    {
+        using var scratch = new Scratch();
+        JsonElement summary = ReplayFixture(scratch);
+        FixtureTrace trace = FixtureTrace.Fixture;
+        JsonElement events = summary.GetProperty("events");
+        foreach (string name in new[] { "mm_page_alloc", "mm_page_free", "mm_page_free_batched", "mm_page_alloc_zone_locked", "mm_page_pcpu_drain", "mm_page_alloc_extfrag" })
+        {
+            Assert.Equal(trace.Count(name), events.GetProperty(name).GetInt64());
+        }
+
+        Assert.Equal(0, events.GetProperty("other").GetInt64());
+        Assert.Equal(trace.Lines, events.GetProperty("read").GetInt64());
+        Assert.Equal(0, summary.GetProperty("bad_lines").GetInt64());
+        Assert.True(trace.Lines > 100_000, $"the fixture has {trace.Lines} lines");
+    }
+
+    [Fact]
+    public void The_kernels_refills_and_drains_are_the_pages_of_its_lines()
+    {
+        using var scratch = new Scratch();
+        JsonElement kernel = ReplayFixture(scratch).GetProperty("kernel");
+        FixtureTrace trace = FixtureTrace.Fixture;
+        Assert.Equal(trace.RefillPages, kernel.GetProperty("pcp_refill_pages").GetInt64());
+        Assert.Equal(trace.DrainPages, kernel.GetProperty("pcp_drain_pages").GetInt64());
+        Assert.Equal(trace.Count("mm_page_alloc_extfrag"), kernel.GetProperty("extfrag_events").GetInt64());
+        Assert.True(trace.RefillPages > 0 && trace.DrainPages > 0);
+    }
+
+    [Fact]
+    public void Every_alloc_is_replayed_and_frees_match_the_pfns_the_replay_holds()
+    {
+        using var scratch = new Scratch();
+        JsonElement replayed = ReplayFixture(scratch).GetProperty("replayed");
+        FixtureTrace trace = FixtureTrace.Fixture;
+        long allocs = replayed.GetProperty("allocs").GetInt64();
+        long failures = replayed.GetProperty("alloc_failures").GetInt64();
+        Assert.Equal(trace.Count("mm_page_alloc"), allocs + failures);
+        Assert.Equal(0, failures);
+        Assert.Equal(trace.Frees, replayed.GetProperty("frees").GetInt64());
+        Assert.Equal(trace.Unmatched, replayed.GetProperty("unmatched_frees").GetInt64());
+        Assert.Equal(trace.BatchedPaired, replayed.GetProperty("batched_frees_paired").GetInt64());
+        Assert.Equal(trace.Reallocated, replayed.GetProperty("reallocated_without_free").GetInt64());
+        Assert.True(trace.Unmatched > 0, "a trace starts with pages allocated before it");
+    }
+
+    [Fact]
+    public void The_end_free_pages_are_the_kernels_buddyinfo_after_and_ours()
+    {
+        using var scratch = new Scratch();
+        JsonElement summary = ReplayFixture(scratch);
+        JsonElement end = summary.GetProperty("end_free_pages_by_order");
+        long[] kernel = end.GetProperty("kernel").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+        long[] expected = new long[11];
+        foreach (string line in File.ReadAllLines(Path.Combine(Repository.Fixture, "buddyinfo.after")))
+        {
+            string[] parts = line.Split(' ', System.StringSplitOptions.RemoveEmptyEntries);
+            for (int order = 0; order < 11; order++)
+            {
+                expected[order] += long.Parse(parts[4 + order]) << order;
+            }
+        }
+
+        Assert.Equal(expected, kernel);
+        long[] ours = end.GetProperty("ours").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+        Assert.Equal(11, ours.Length);
+        Assert.True(ours.Sum() > 0);
+    }
+
+    [Fact]
+    public void The_normal_zone_is_seeded_exactly_from_buddyinfo_before()
+    {
+        using var scratch = new Scratch();
+        JsonElement seed = ReplayFixture(scratch).GetProperty("seed");
+        JsonElement normal = seed.EnumerateArray().Single(z => z.GetProperty("zone").GetString() == "Normal");
+        long[] target = normal.GetProperty("target_blocks").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+        long[] seeded = normal.GetProperty("seeded_blocks").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+        string line = File.ReadAllLines(Path.Combine(Repository.Fixture, "buddyinfo.before")).Single(l => l.Contains("Normal"));
+        long[] before = line.Split(' ', System.StringSplitOptions.RemoveEmptyEntries).Skip(4).Select(long.Parse).ToArray();
+        Assert.Equal(before, target);
+        Assert.Equal(target, seeded);
+    }
+
+    [Fact]
+    public void The_summary_has_the_timing_fields()
+    {
+        using var scratch = new Scratch();
+        JsonElement summary = ReplayFixture(scratch);
+        double seconds = summary.GetProperty("seconds").GetDouble();
+        double rate = summary.GetProperty("events_per_second").GetDouble();
+        Assert.True(seconds > 0);
+        Assert.Equal(summary.GetProperty("events").GetProperty("read").GetInt64() / seconds, rate, 1e-3 * rate);
+        Assert.True(summary.GetProperty("trace_seconds").GetDouble() > 1);
+    }
+}

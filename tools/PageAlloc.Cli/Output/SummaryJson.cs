@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0-only
+using System.IO;
+using System.Text.Json;
+using PageAlloc.Cli.Replay;
+using PageAlloc.Cli.Trace;
+
+namespace PageAlloc.Cli.Output;
+
+/// <summary>The JSON summary of a replay, with the fields shared/TRACE.md lists and more.</summary>
+internal static class SummaryJson
+{
+    public static void Write(ReplayResult result, Stream stream)
+    {
+        using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        Replayer r = result.Replayer;
+        json.WriteStartObject();
+        json.WriteString("trace", result.TracePath);
+        json.WriteString("compression", result.Compression);
+
+        json.WriteStartObject("events");
+        json.WriteNumber("read", r.Events.Read);
+        json.WriteNumber("mm_page_alloc", r.Events[KmemEvent.PageAlloc]);
+        json.WriteNumber("mm_page_free", r.Events[KmemEvent.PageFree]);
+        json.WriteNumber("mm_page_free_batched", r.Events[KmemEvent.PageFreeBatched]);
+        json.WriteNumber("mm_page_alloc_zone_locked", r.Events[KmemEvent.PageAllocZoneLocked]);
+        json.WriteNumber("mm_page_pcpu_drain", r.Events[KmemEvent.PagePcpuDrain]);
+        json.WriteNumber("mm_page_alloc_extfrag", r.Events[KmemEvent.PageAllocExtfrag]);
+        json.WriteNumber("other", r.Events.Other);
+        json.WriteEndObject();
+
+        json.WriteNumber("bad_lines", r.Bad.Total);
+        json.WriteStartObject("bad_line_reasons");
+        foreach (var (reason, (count, first)) in r.Bad.Reasons)
+        {
+            json.WriteStartObject(reason);
+            json.WriteNumber("count", count);
+            json.WriteStartArray("first_lines");
+            foreach (long line in first)
+            {
+                json.WriteNumberValue(line);
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        json.WriteEndObject();
+
+        json.WriteStartObject("replayed");
+        json.WriteNumber("allocs", r.Allocs);
+        json.WriteNumber("frees", r.Frees);
+        json.WriteNumber("alloc_failures", r.AllocFailures);
+        json.WriteNumber("unmatched_frees", r.UnmatchedFrees);
+        json.WriteNumber("batched_frees_paired", r.BatchedPairs);
+        json.WriteNumber("kernel_alloc_failures", r.KernelAllocFailures);
+        json.WriteNumber("reallocated_without_free", r.ReallocatedWithoutFree);
+        json.WriteNumber("unreplayable_allocs", r.Unreplayable);
+        json.WriteNumber("unknown_gfp_names", r.UnknownGfpNames);
+        json.WriteNumber("live_pages_at_end", r.LivePages);
+        json.WriteEndObject();
+
+        json.WriteStartObject("kernel");
+        json.WriteNumber("pcp_refill_pages", r.KernelRefillPages);
+        json.WriteNumber("pcp_drain_pages", r.KernelDrainPages);
+        json.WriteNumber("extfrag_events", r.KernelExtfrag);
+        json.WriteEndObject();
+
+        json.WriteStartObject("ours");
+        WriteNullable(json, "pcp_refill_pages", result.OurRefillPages);
+        WriteNullable(json, "pcp_drain_pages", result.OurDrainPages);
+        WriteNullable(json, "extfrag_events", result.OurExtfrag);
+        json.WriteEndObject();
+
+        json.WriteStartObject("end_free_pages_by_order");
+        WriteArray(json, "kernel", result.KernelEndFreePages ?? []);
+        WriteArray(json, "ours", result.OurEndFreePages);
+        json.WriteEndObject();
+
+        json.WriteStartObject("allocator");
+        json.WriteString("pcp_model", result.PcpModel);
+        json.WriteNumber("cpus", result.Cpus);
+        json.WriteNumber("min_free_kbytes", result.MinFreeKBytes);
+        json.WriteNumber("watermark_scale_factor", result.WatermarkScaleFactor);
+        json.WriteString("zoneinfo", result.ZoneInfoSource);
+        if (result.BuddyInfoSource is null)
+        {
+            json.WriteNull("buddyinfo");
+        }
+        else
+        {
+            json.WriteString("buddyinfo", result.BuddyInfoSource);
+        }
+
+        json.WriteEndObject();
+
+        json.WriteStartArray("seed");
+        foreach (var (zone, target, seeded) in result.Seed ?? [])
+        {
+            json.WriteStartObject();
+            json.WriteString("zone", zone);
+            WriteArray(json, "target_blocks", target);
+            WriteArray(json, "seeded_blocks", seeded);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+
+        json.WriteNumber("trace_seconds", double.IsNaN(r.FirstTime) ? 0 : r.LastTime - r.FirstTime);
+        json.WriteNumber("seconds", result.Seconds);
+        json.WriteNumber("events_per_second", result.EventsPerSecond);
+        json.WriteNumber("cpu_seconds", result.CpuSeconds);
+        json.WriteEndObject();
+    }
+
+    private static void WriteNullable(Utf8JsonWriter json, string name, long? value)
+    {
+        if (value is long v)
+        {
+            json.WriteNumber(name, v);
+        }
+        else
+        {
+            json.WriteNull(name);
+        }
+    }
+
+    private static void WriteArray(Utf8JsonWriter json, string name, long[] values)
+    {
+        json.WriteStartArray(name);
+        foreach (long value in values)
+        {
+            json.WriteNumberValue(value);
+        }
+
+        json.WriteEndArray();
+    }
+}

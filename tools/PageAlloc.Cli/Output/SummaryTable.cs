@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0-only
+using System.Globalization;
+using System.Linq;
+using PageAlloc.Cli.Replay;
+using PageAlloc.Cli.Trace;
+using Spectre.Console;
+
+namespace PageAlloc.Cli.Output;
+
+/// <summary>The replay's summary as tables on the console (plain text when not a terminal).</summary>
+internal static class SummaryTable
+{
+    public static void Write(ReplayResult result, IAnsiConsole console)
+    {
+        Replayer r = result.Replayer;
+        CultureInfo c = CultureInfo.InvariantCulture;
+        console.WriteLine($"trace {result.TracePath} ({result.Compression}); allocator: {result.Cpus} CPUs, min_free_kbytes {result.MinFreeKBytes}, pcp model {result.PcpModel}");
+
+        var events = new Table().Title("events").AddColumn("event").AddColumn(new TableColumn("lines").RightAligned());
+        events.AddRow("read", N(r.Events.Read));
+        foreach (KmemEvent kind in new[] { KmemEvent.PageAlloc, KmemEvent.PageFree, KmemEvent.PageFreeBatched,
+            KmemEvent.PageAllocZoneLocked, KmemEvent.PagePcpuDrain, KmemEvent.PageAllocExtfrag })
+        {
+            events.AddRow(Markup.Escape(Name(kind)), N(r.Events[kind]));
+        }
+
+        events.AddRow("other", N(r.Events.Other));
+        events.AddRow("bad lines", N(r.Bad.Total));
+        console.Write(events);
+        foreach (var (reason, (count, first)) in r.Bad.Reasons)
+        {
+            console.WriteLine($"  {reason}: {count} (first lines {string.Join(", ", first)})");
+        }
+
+        var replay = new Table().Title("replayed").AddColumn("").AddColumn(new TableColumn("count").RightAligned());
+        replay.AddRow("allocs", N(r.Allocs));
+        replay.AddRow("alloc failures", N(r.AllocFailures));
+        replay.AddRow("frees", N(r.Frees));
+        replay.AddRow("unmatched frees (allocated before the trace)", N(r.UnmatchedFrees));
+        replay.AddRow("batched frees paired with their free", N(r.BatchedPairs));
+        replay.AddRow("pages still held at the end", N(r.LivePages));
+        console.Write(replay);
+
+        var compare = new Table().Title("kernel and ours").AddColumn("").AddColumn(new TableColumn("kernel").RightAligned()).AddColumn(new TableColumn("ours").RightAligned());
+        compare.AddRow("pcp refill pages", N(r.KernelRefillPages), Opt(result.OurRefillPages));
+        compare.AddRow("pcp drain pages", N(r.KernelDrainPages), Opt(result.OurDrainPages));
+        compare.AddRow("extfrag events", N(r.KernelExtfrag), Opt(result.OurExtfrag));
+        for (int order = 0; order < result.OurEndFreePages.Length; order++)
+        {
+            string kernel = result.KernelEndFreePages is { } k && order < k.Length ? N(k[order]) : "-";
+            compare.AddRow($"free pages at the end, order {order}", kernel, N(result.OurEndFreePages[order]));
+        }
+
+        console.Write(compare);
+        console.WriteLine($"{N(r.Events.Read)} events in {result.Seconds.ToString("0.000", c)} s: {result.EventsPerSecond.ToString("#,0", c)} events/s ({result.CpuSeconds.ToString("0.000", c)} s of CPU)");
+
+        static string N(long value) => value.ToString("#,0", CultureInfo.InvariantCulture);
+        static string Opt(long? value) => value is long v ? N(v) : "n/a";
+    }
+
+    internal static string Name(KmemEvent kind) => kind switch
+    {
+        KmemEvent.PageAlloc => "mm_page_alloc",
+        KmemEvent.PageFree => "mm_page_free",
+        KmemEvent.PageFreeBatched => "mm_page_free_batched",
+        KmemEvent.PageAllocZoneLocked => "mm_page_alloc_zone_locked",
+        KmemEvent.PagePcpuDrain => "mm_page_pcpu_drain",
+        KmemEvent.PageAllocExtfrag => "mm_page_alloc_extfrag",
+        _ => "other",
+    };
+}

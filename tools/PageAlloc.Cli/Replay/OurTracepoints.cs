@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0-only
+using System;
+
+namespace PageAlloc.Cli.Replay;
+
+/// <summary>
+/// Our allocator's pcp refills, drains and extfrag events, counted through the library's
+/// tracepoints (<see cref="PageAllocator.Trace"/>) as the kernel's are counted from its trace:
+/// <c>mm_page_alloc_zone_locked</c> with <c>percpu_refill</c> (2^order pages each),
+/// <c>mm_page_pcpu_drain</c> (2^order pages each), <c>mm_page_alloc_extfrag</c>.
+/// </summary>
+internal sealed class OurTracepoints : IDisposable
+{
+    private readonly PageAllocator _allocator;
+
+    /// <summary>Starts counting (only these three events are delivered).</summary>
+    public OurTracepoints(PageAllocator allocator)
+    {
+        _allocator = allocator;
+        allocator.TraceMask = TraceEventMask.MmPageAllocZoneLocked | TraceEventMask.MmPagePcpuDrain | TraceEventMask.MmPageAllocExtfrag;
+        allocator.Trace += OnTrace;
+    }
+
+    public long RefillPages { get; private set; }
+    public long DrainPages { get; private set; }
+    public long Extfrag { get; private set; }
+
+    // The replay is single-threaded: the callback runs on its thread, inside its allocator calls.
+    private void OnTrace(object? sender, TraceEvent e)
+    {
+        switch (e.Kind)
+        {
+            case TraceEventKind.MmPageAllocZoneLocked when e.PercpuRefill:
+                RefillPages += 1L << e.Order;
+                break;
+            case TraceEventKind.MmPagePcpuDrain:
+                DrainPages += 1L << e.Order;
+                break;
+            case TraceEventKind.MmPageAllocExtfrag:
+                Extfrag++;
+                break;
+            default:
+                break;
+        }
+    }
+
+    /// <summary>Stops counting.</summary>
+    public void Dispose() => _allocator.Trace -= OnTrace;
+}

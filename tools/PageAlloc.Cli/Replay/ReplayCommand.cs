@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0-only
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using PageAlloc.Cli.Host;
+using PageAlloc.Cli.Output;
+using PageAlloc.Cli.Trace;
+using Spectre.Console;
+
+namespace PageAlloc.Cli.Replay;
+
+/// <summary><c>pagealloc replay TRACE</c>: sets up the allocator, streams the trace through a
+/// <see cref="Replayer"/> and writes the summary, JSON, CSV and plot.</summary>
+internal static class ReplayCommand
+{
+    internal sealed record Arguments(
+        string Trace, string? ZoneInfo, string? BuddyInfo, long? MinFreeKBytes, string PcpModel,
+        string? Json, string? Csv, string? Plot, bool Quiet);
+
+    /// <summary>The pcp models this build of the library has.</summary>
+    internal static readonly string[] PcpModels = ["6.6", "6.18"];
+
+    public static int Run(Arguments args, IAnsiConsole console, TextWriter error)
+    {
+        try
+        {
+            return RunChecked(args, console, error);
+        }
+        catch (TraceInputException e)
+        {
+            error.WriteLine($"pagealloc: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+    }
+
+    private static int RunChecked(Arguments args, IAnsiConsole console, TextWriter error)
+    {
+        if (!PcpModels.Contains(args.PcpModel))
+        {
+            error.WriteLine($"pagealloc: --pcp-model {args.PcpModel}: the models are {string.Join(" and ", PcpModels)}.");
+            return ExitCodes.Usage;
+        }
+
+        string traceFile = TraceInput.Resolve(args.Trace);
+        string bundle = Path.GetDirectoryName(Path.GetFullPath(traceFile)) ?? ".";
+        string zoneinfo = args.ZoneInfo ?? BesideOr(bundle, "zoneinfo.before", "/proc/zoneinfo");
+        string? buddyinfo = args.BuddyInfo ?? Beside(bundle, "buddyinfo.before");
+        string? buddyAfter = Beside(bundle, "buddyinfo.after");
+
+        HostShape shape = HostShape.Load(zoneinfo, args.MinFreeKBytes);
+        List<BuddyInfoFile.Zone>? target = buddyinfo is null ? null : BuddyInfoFile.Read(buddyinfo);
+        long[]? kernelEnd = buddyAfter is null ? null : BuddyInfoFile.FreePagesByOrder(BuddyInfoFile.Read(buddyAfter));
+
+        using var allocator = new PageAllocator(shape.ToOptions(pcpAutotune: args.PcpModel == "6.18"));
+        Seeder? seeder = target is null ? null : Seeder.Seed(allocator, target);
+        using var ours = new OurTracepoints(allocator);
+        using var replayer = new Replayer(allocator, ours);
+        using TraceInput input = TraceInput.Open(traceFile);
+
+        TimeSpan cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            Stream(input, replayer, console, args.Quiet);
+        }
+        catch (IOException e)
+        {
+            error.WriteLine($"pagealloc: {input.Path}: reading failed after {replayer.Events.Read} events ({e.Message})");
+            return ExitCodes.BadInput;
+        }
+
+        double seconds = clock.Elapsed.TotalSeconds;
+        double cpuSeconds = (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+        replayer.Finish();
+        if (replayer.Events.Read == 0)
+        {
+            error.WriteLine($"pagealloc: {input.Path}: no trace events in it ({replayer.Bad.Total} lines that are not events); not a perf script trace.");
+            return ExitCodes.BadInput;
+        }
+
+        long[] ourBlocks = replayer.OurFreeBlocksByOrder();
+        var result = new ReplayResult
+        {
+            TracePath = input.Path,
+            Compression = input.Compression,
+            Replayer = replayer,
+            PcpModel = args.PcpModel,
+            Cpus = allocator.CpuCount,
+            MinFreeKBytes = shape.MinFreeKBytes,
+            WatermarkScaleFactor = shape.WatermarkScaleFactor,
+            ZoneInfoSource = zoneinfo,
+            BuddyInfoSource = buddyinfo,
+            Seed = seeder?.Zones,
+            KernelEndFreePages = kernelEnd,
+            OurEndFreePages = ourBlocks.Select((blocks, order) => blocks << order).ToArray(),
+            OurRefillPages = ours.RefillPages,
+            OurDrainPages = ours.DrainPages,
+            OurExtfrag = ours.Extfrag,
+            Seconds = seconds,
+            CpuSeconds = cpuSeconds,
+        };
+
+        SummaryTable.Write(result, console);
+        if (args.Json is not null)
+        {
+            using FileStream json = File.Create(args.Json);
+            SummaryJson.Write(result, json);
+        }
+
+        if (args.Csv is not null)
+        {
+            using var csv = new StreamWriter(args.Csv);
+            SeriesCsv.Write(replayer.Series, csv);
+        }
+
+        if (args.Plot is not null)
+        {
+            ReplayPlot.Write(replayer.Series, args.Plot);
+        }
+
+        return ExitCodes.Success;
+    }
+
+    /// <summary>Reads the trace through the replayer, with a progress bar on a terminal.</summary>
+    private static void Stream(TraceInput input, Replayer replayer, IAnsiConsole console, bool quiet)
+    {
+        if (quiet || !console.Profile.Capabilities.Interactive)
+        {
+            LineReader.Read(input.Text, replayer, RejectBinary(input.Path));
+            return;
+        }
+
+        console.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Start(context =>
+            {
+                ProgressTask task = context.AddTask($"replaying {Path.GetFileName(input.Path)}", maxValue: Math.Max(1, input.FileLength));
+                using var timer = new Timer(_ => task.Value = input.FilePosition, null, 100, 100);
+                LineReader.Read(input.Text, replayer, RejectBinary(input.Path));
+                task.Value = task.MaxValue;
+            });
+    }
+
+    /// <summary>Rejects text with NUL bytes (a binary file, perf.data, a compressed file of another kind).</summary>
+    internal static Action<ReadOnlySpan<byte>> RejectBinary(string path) => start =>
+    {
+        if (start.StartsWith("PERFILE"u8))
+        {
+            throw new TraceInputException($"{path}: a perf.data file, not text; turn it into a trace with \"perf script -i {path} > trace.txt\".");
+        }
+
+        if (start.IndexOf((byte)0) >= 0)
+        {
+            throw new TraceInputException($"{path}: binary data, not a trace (a trace is the text of perf script, optionally zstd- or gzip-compressed).");
+        }
+    };
+
+    private static string? Beside(string dir, string name)
+    {
+        string path = Path.Combine(dir, name);
+        return File.Exists(path) ? path : null;
+    }
+
+    private static string BesideOr(string dir, string name, string fallback) => Beside(dir, name) ?? fallback;
+}

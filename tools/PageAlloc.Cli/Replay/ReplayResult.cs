@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: GPL-2.0-only
+using System.Collections.Generic;
+
+namespace PageAlloc.Cli.Replay;
+
+/// <summary>Everything a replay reports, gathered once it has ended.</summary>
+internal sealed class ReplayResult
+{
+    public required string TracePath { get; init; }
+    public required string Compression { get; init; }
+    public required Replayer Replayer { get; init; }
+    public required string PcpModel { get; init; }
+    public required int Cpus { get; init; }
+    public required long MinFreeKBytes { get; init; }
+    public required int WatermarkScaleFactor { get; init; }
+    public required string ZoneInfoSource { get; init; }
+    public string? BuddyInfoSource { get; init; }
+    public IReadOnlyList<(string Zone, long[] Target, long[] Seeded)>? Seed { get; init; }
+    /// <summary>Free pages by order at the end: the kernel's (buddyinfo.after), null when the bundle has none.</summary>
+    public long[]? KernelEndFreePages { get; init; }
+    public required long[] OurEndFreePages { get; init; }
+    /// <summary>Our pcp refill, drain and extfrag counts from the library's tracepoints; null without them.</summary>
+    public long? OurRefillPages { get; init; }
+    public long? OurDrainPages { get; init; }
+    public long? OurExtfrag { get; init; }
+    /// <summary>The replay's own wall time (reading, parsing, replaying), start-up excluded.</summary>
+    public required double Seconds { get; init; }
+
+    /// <summary>CPU time of the process over the same span (all threads: the reader's decompression too).</summary>
+    public required double CpuSeconds { get; init; }
+
+    public double EventsPerSecond => Seconds > 0 ? Replayer.Events.Read / Seconds : 0;
+}

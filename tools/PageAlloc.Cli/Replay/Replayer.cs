@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: GPL-2.0-only
+using System;
+using System.Collections.Generic;
+using PageAlloc.Cli.Host;
+using PageAlloc.Cli.Trace;
+using PageAlloc.Native;
+
+namespace PageAlloc.Cli.Replay;
+
+/// <summary>
+/// Replays a kernel trace through an allocator, line by line (shared/TRACE.md):
+/// each <c>mm_page_alloc</c> on the pcp slot of its CPU with its gfp flags; each
+/// <c>mm_page_free</c> frees what the replay allocated for that pfn, or is counted as
+/// unmatched (a page allocated before the trace began); an <c>mm_page_free_batched</c> of a
+/// pfn that its CPU has just freed with <c>mm_page_free</c> is the same free, reported twice
+/// (6.18's <c>free_unref_folios</c> emits both); the kernel's own refill, drain and extfrag
+/// lines are counted as the yardstick, not replayed. Memory: one entry per live page
+/// allocated in the trace, and fixed-size state per CPU.
+/// </summary>
+/// <remarks>Pages are allocated and freed with the raw calls on the allocator's pointer
+/// (valid while the <see cref="PageAllocator"/> is): a <see cref="PageBlock"/> per page would
+/// cost a finalizable object each and a third of the replay's time.</remarks>
+internal sealed unsafe class Replayer : ILineSink, IDisposable
+{
+    /// <summary>Recent frees remembered per CPU to pair with their batched events (a batch is at most 31 folios).</summary>
+    private const int RecentFrees = 64;
+
+    private readonly PageAllocator _allocator;
+    private readonly TraceLineParser _parser = new();
+    private readonly Dictionary<long, LivePage> _live = new();
+    private readonly Dictionary<int, long[]> _recentFrees = new();
+    private readonly Dictionary<int, int> _recentNext = new();
+    private readonly TimeSeries _series;
+    private int _boundCpu = -1;
+    private byte[] _report = new byte[4096];
+    private double _lastTime;
+
+    /// <summary>The kernel's vmstat work runs once a second (<c>sysctl_stat_interval</c>).</summary>
+    private const double VmstatInterval = 1.0;
+
+    private readonly OurTracepoints? _ours;
+    private double _nextTick = double.NaN;
+
+    /// <param name="allocator">The allocator replayed on, seeded and bound to nothing yet.</param>
+    /// <param name="ours">Counts of our refills, drains and extfrag events, sampled with the kernel's.</param>
+    /// <param name="sampleInterval">Trace seconds between samples at first (see <see cref="TimeSeries"/>).</param>
+    public Replayer(PageAllocator allocator, OurTracepoints? ours, double sampleInterval = 0.005)
+    {
+        _allocator = allocator;
+        _ours = ours;
+        _series = new TimeSeries(sampleInterval);
+    }
+
+    public EventCounts Events { get; } = new();
+    public BadLines Bad { get; } = new();
+    public long Allocs { get; private set; }
+    public long Frees { get; private set; }
+    public long AllocFailures { get; private set; }
+    public long UnmatchedFrees { get; private set; }
+    /// <summary>mm_page_free_batched lines that were the second report of a free.</summary>
+    public long BatchedPairs { get; private set; }
+    /// <summary>mm_page_alloc lines where the kernel itself failed (<c>page=(nil)</c>).</summary>
+    public long KernelAllocFailures { get; private set; }
+    /// <summary>A pfn allocated again while the replay still held it (its free was not in the trace).</summary>
+    public long ReallocatedWithoutFree { get; private set; }
+    /// <summary>mm_page_alloc lines whose gfp the library rejects or whose order it has not.</summary>
+    public long Unreplayable { get; private set; }
+    /// <summary>gfp names not known to the parser (other kernels' flags).</summary>
+    public long UnknownGfpNames { get; private set; }
+    public long KernelRefillPages { get; private set; }
+    public long KernelDrainPages { get; private set; }
+    public long KernelExtfrag { get; private set; }
+    public int LivePages => _live.Count;
+    public double FirstTime { get; private set; } = double.NaN;
+    public double LastTime => _lastTime;
+    public TimeSeries Series => _series;
+
+    /// <inheritdoc/>
+    public void OnLine(ReadOnlySpan<byte> line, long number, bool complete)
+    {
+        LineVerdict verdict = _parser.Parse(line, out TraceRecord record);
+        if (verdict == LineVerdict.Ignored)
+        {
+            return;
+        }
+
+        if (!complete && verdict != LineVerdict.Event)
+        {
+            Bad.Add(BadLines.Reason.Truncated, number);
+            return;
+        }
+
+        switch (verdict)
+        {
+            case LineVerdict.Event:
+                Events.Read++;
+                Events.Add(record.Kind);
+                Replay(ref record);
+                break;
+            case LineVerdict.UnknownEvent:
+                Events.Read++;
+                Events.Add(KmemEvent.Other);
+                Bad.Add(BadLines.Reason.UnknownEvent, number);
+                break;
+            case LineVerdict.BadField:
+                Bad.Add(BadLines.Reason.BadField, number);
+                break;
+            case LineVerdict.OtherFormat:
+                Bad.Add(BadLines.Reason.OtherFormat, number);
+                break;
+            default:
+                Bad.Add(BadLines.Reason.NotATraceLine, number);
+                break;
+        }
+    }
+
+    private void Replay(ref TraceRecord record)
+    {
+        if (double.IsNaN(FirstTime))
+        {
+            FirstTime = record.Time;
+        }
+
+        _lastTime = record.Time;
+        Tick(record.Time);
+        if (_series.Due(record.Time))
+        {
+            _series.Add(TakeSample());
+        }
+
+        switch (record.Kind)
+        {
+            case KmemEvent.PageAlloc:
+                Alloc(ref record);
+                break;
+            case KmemEvent.PageFree:
+                Remember(record.Cpu, record.Pfn);
+                Free(record.Cpu, record.Pfn);
+                break;
+            case KmemEvent.PageFreeBatched:
+                if (Forget(record.Cpu, record.Pfn))
+                {
+                    BatchedPairs++;
+                }
+                else
+                {
+                    Free(record.Cpu, record.Pfn);
+                }
+
+                break;
+            case KmemEvent.PageAllocZoneLocked:
+                if (record.PercpuRefill)
+                {
+                    KernelRefillPages += 1L << record.Order;
+                }
+
+                break;
+            case KmemEvent.PagePcpuDrain:
+                KernelDrainPages += 1L << record.Order;
+                break;
+            case KmemEvent.PageAllocExtfrag:
+                KernelExtfrag++;
+                break;
+            default:
+                break;
+        }
+    }
+
+    /// <summary>Runs the kernel's per-second vmstat work on our pcp lists as trace time passes
+    /// (<c>pa_vmstat_tick</c>: the 6.18 model's decay of high; nothing in the 6.6 model).</summary>
+    private void Tick(double time)
+    {
+        if (double.IsNaN(_nextTick))
+        {
+            _nextTick = time + VmstatInterval;
+            return;
+        }
+
+        while (time >= _nextTick)
+        {
+            _allocator.VmstatTick();
+            _nextTick += VmstatInterval;
+        }
+    }
+
+    private void Alloc(ref TraceRecord record)
+    {
+        UnknownGfpNames += record.UnknownGfpNames;
+        Gfp gfp = (Gfp)(record.Gfp & (uint)Gfp.AllFlags);
+        if (record.Order > PageAllocator.MaxOrder)
+        {
+            Unreplayable++;
+            AllocFailures++;
+            return;
+        }
+
+        if (!IsValid(gfp))
+        {
+            // A zone combination the library calls bad (the kernel would have warned too).
+            Unreplayable++;
+            AllocFailures++;
+            return;
+        }
+
+        Bind(record.Cpu);
+        pa_page* page = Methods.pa_alloc_pages(_allocator.Pointer, (uint)gfp, (uint)record.Order);
+        if (page == null)
+        {
+            AllocFailures++;
+            return;
+        }
+
+        Allocs++;
+        if (record.KernelFailed)
+        {
+            // The kernel gave no page, so no free will follow: give ours back at once.
+            KernelAllocFailures++;
+            Methods.pa_free_pages(_allocator.Pointer, page, (uint)record.Order);
+            return;
+        }
+
+        if (_live.Remove(record.Pfn, out LivePage stale))
+        {
+            ReallocatedWithoutFree++;
+            Methods.pa_free_pages(_allocator.Pointer, stale.Page, stale.Order);
+        }
+
+        _live.Add(record.Pfn, new LivePage(page, (uint)record.Order));
+    }
+
+    private void Free(int cpu, long pfn)
+    {
+        if (!_live.Remove(pfn, out LivePage live))
+        {
+            UnmatchedFrees++;
+            return;
+        }
+
+        Bind(cpu);
+        Methods.pa_free_pages(_allocator.Pointer, live.Page, live.Order);
+        Frees++;
+    }
+
+    private void Bind(int traceCpu)
+    {
+        int cpu = traceCpu % _allocator.CpuCount;
+        if (cpu != _boundCpu)
+        {
+            _allocator.BindCpu(cpu);
+            _boundCpu = cpu;
+        }
+    }
+
+    private void Remember(int cpu, long pfn)
+    {
+        if (!_recentFrees.TryGetValue(cpu, out long[]? ring))
+        {
+            ring = new long[RecentFrees];
+            Array.Fill(ring, -1);
+            _recentFrees[cpu] = ring;
+            _recentNext[cpu] = 0;
+        }
+
+        int next = _recentNext[cpu];
+        ring[next] = pfn;
+        _recentNext[cpu] = (next + 1) % RecentFrees;
+    }
+
+    private bool Forget(int cpu, long pfn)
+    {
+        if (!_recentFrees.TryGetValue(cpu, out long[]? ring))
+        {
+            return false;
+        }
+
+        int at = Array.IndexOf(ring, pfn);
+        if (at < 0)
+        {
+            return false;
+        }
+
+        ring[at] = -1;
+        return true;
+    }
+
+    /// <summary>The state now, for the plot and CSV.</summary>
+    public Sample TakeSample()
+    {
+        long[] blocks = OurFreeBlocksByOrder();
+        long[] pages = new long[blocks.Length];
+        for (int o = 0; o < blocks.Length; o++)
+        {
+            pages[o] = blocks[o] << o;
+        }
+
+        return new Sample(_lastTime, Events.Read, pages, FreeIndex.Unusable(blocks, 3), FreeIndex.Unusable(blocks, 9),
+            KernelRefillPages, KernelDrainPages, _ours?.RefillPages, _ours?.DrainPages);
+    }
+
+    /// <summary>Our free blocks per order over all zones, read from the buddyinfo report
+    /// (<c>pa_format_buddyinfo</c> into a reused buffer, numbers parsed in place: samples are
+    /// taken thousands of times).</summary>
+    public long[] OurFreeBlocksByOrder()
+    {
+        long[] blocks = new long[PageAllocator.MaxOrder + 1];
+        int length;
+        fixed (byte* buffer = _report)
+        {
+            length = (int)Methods.pa_format_buddyinfo(_allocator.Pointer, (sbyte*)buffer, (nuint)_report.Length);
+        }
+
+        if (length >= _report.Length)
+        {
+            _report = new byte[length + 1];
+            return OurFreeBlocksByOrder();
+        }
+
+        foreach (Range range in _report.AsSpan(0, length).Split((byte)'\n'))
+        {
+            ReadOnlySpan<byte> line = _report.AsSpan(0, length)[range];
+            int zone = line.IndexOf("zone"u8);
+            if (zone < 0)
+            {
+                continue;
+            }
+
+            // "Node 0, zone   Normal      1      2 ...": skip the zone's name, then one number per order.
+            ReadOnlySpan<byte> rest = line[(zone + 4)..].TrimStart((byte)' ');
+            rest = rest[Math.Max(0, rest.IndexOf((byte)' '))..];
+            for (int order = 0; order < blocks.Length; order++)
+            {
+                rest = rest.TrimStart((byte)' ');
+                if (!System.Buffers.Text.Utf8Parser.TryParse(rest, out long count, out int used))
+                {
+                    break;
+                }
+
+                blocks[order] += count;
+                rest = rest[used..];
+            }
+        }
+
+        return blocks;
+    }
+
+    /// <summary>Adds the end state as the last sample.</summary>
+    public void Finish() => _series.AddFinal(TakeSample());
+
+    /// <summary>Frees every page the replay holds.</summary>
+    public void Dispose()
+    {
+        foreach (LivePage live in _live.Values)
+        {
+            Methods.pa_free_pages(_allocator.Pointer, live.Page, live.Order);
+        }
+
+        _live.Clear();
+    }
+
+    /// <summary>What the library's gfp_valid() accepts: a zone combination it knows, not both
+    /// movable and reclaimable (the bits are the kernel's; unknown ones are masked off already).</summary>
+    private static bool IsValid(Gfp gfp)
+    {
+        const Gfp zoneBits = Gfp.Dma | Gfp.HighMem | Gfp.Dma32 | Gfp.Movable;
+        Gfp zone = gfp & zoneBits & ~Gfp.Movable;
+        bool oneZone = zone is Gfp.None or Gfp.Dma or Gfp.HighMem or Gfp.Dma32;
+        return oneZone && (gfp & (Gfp.Movable | Gfp.Reclaimable)) != (Gfp.Movable | Gfp.Reclaimable);
+    }
+
+    /// <summary>A page the replay holds for a kernel pfn, with the order it was allocated at.</summary>
+    private readonly struct LivePage(pa_page* page, uint order)
+    {
+        public pa_page* Page { get; } = page;
+
+        public uint Order { get; } = order;
+    }
+}
