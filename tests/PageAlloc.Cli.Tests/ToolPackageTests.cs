@@ -4,6 +4,7 @@ using System.IO;
 using System.IO.Compression;
 using System.Linq;
 using System.Text.Json;
+using PageAlloc.Testing;
 using Xunit;
 
 namespace PageAlloc.Cli.Tests;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 using System;
 using System.IO;
+using PageAlloc.Testing;
 using Xunit;
 
 namespace PageAlloc.Shipping.Tests;

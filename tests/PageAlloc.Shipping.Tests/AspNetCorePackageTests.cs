@@ -3,6 +3,7 @@ using System;
 using System.IO;
 using System.IO.Compression;
 using System.Linq;
+using PageAlloc.Testing;
 using Xunit;
 
 namespace PageAlloc.Shipping.Tests;
@@ -38,21 +39,9 @@ public sealed class AspNetCorePackageTests
         string package = PackageTests.PackagePath(Id);
         string version = PackageTests.Version(package, Id);
         using var scratch = new ScratchDirectory("pagealloc-aspnetcore-package-");
-        string feed = Directory.CreateDirectory(Path.Combine(scratch.Path, "feed")).FullName;
-        File.Copy(package, Path.Combine(feed, Path.GetFileName(package)));
-        string core = PackageTests.PackagePath();
-        File.Copy(core, Path.Combine(feed, Path.GetFileName(core)));
-        string cache = Path.Combine(scratch.Path, "packages");
-        File.WriteAllText(Path.Combine(scratch.Path, "nuget.config"),
-            $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <add key="pagealloc-local" value="{feed}" />
-              </packageSources>
-            </configuration>
-            """);
-        (string, string) isolatedCache = ("NUGET_PACKAGES", cache);
+        var local = new LocalFeed(scratch.Path, package, PackageTests.PackagePath());
+        string feed = local.Feed, cache = local.Cache;
+        (string, string) isolatedCache = local.CacheVariable;
         string app = Path.Combine(scratch.Path, "WebConsumer");
 
         ChildProcess.Dotnet(scratch.Path, ["new", "web", "--no-restore", "--framework", "net10.0", "--name", "WebConsumer", "--output", app], isolatedCache);

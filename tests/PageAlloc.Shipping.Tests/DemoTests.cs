@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 using System.IO;
+using PageAlloc.Testing;
 using Xunit;
 
 namespace PageAlloc.Shipping.Tests;

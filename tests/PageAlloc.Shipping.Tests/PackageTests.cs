@@ -3,6 +3,7 @@ using System;
 using System.IO;
 using System.IO.Compression;
 using System.Linq;
+using PageAlloc.Testing;
 using Xunit;
 
 namespace PageAlloc.Shipping.Tests;
@@ -66,20 +67,9 @@ public sealed class PackageTests
         string package = PackagePath();
         string version = Version(package);
         using var scratch = new ScratchDirectory("pagealloc-package-");
-        string feed = Directory.CreateDirectory(Path.Combine(scratch.Path, "feed")).FullName;
-        File.Copy(package, Path.Combine(feed, Path.GetFileName(package)));
-        string cache = Path.Combine(scratch.Path, "packages");
-        // The local folder feed beside the sources the machine already has (user-level config).
-        File.WriteAllText(Path.Combine(scratch.Path, "nuget.config"),
-            $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <add key="pagealloc-local" value="{feed}" />
-              </packageSources>
-            </configuration>
-            """);
-        (string, string) isolatedCache = ("NUGET_PACKAGES", cache);
+        var local = new LocalFeed(scratch.Path, package);
+        string feed = local.Feed, cache = local.Cache;
+        (string, string) isolatedCache = local.CacheVariable;
         string app = Path.Combine(scratch.Path, "Consumer");
 
         ChildProcess.Dotnet(scratch.Path, ["new", "console", "--no-restore", "--framework", "net10.0", "--name", "Consumer", "--output", app], isolatedCache);

@@ -6,7 +6,7 @@ using System.IO;
 using System.Text;
 using Xunit;
 
-namespace PageAlloc.Shipping.Tests;
+namespace PageAlloc.Testing;
 
 /// <summary>Runs a program to completion and captures what it printed.</summary>
 internal static class ChildProcess
