@@ -3,8 +3,9 @@
  * bench.h - shared declarations of the C benchmark harness (pagealloc-bench).
  *
  * Every candidate does, per cycle, what a user of a page allocator does with a
- * batch: allocate `batch` blocks, write one byte into every 4 KiB page of each,
- * free them all. Costs are reported per 4 KiB page (and per block for orders > 0).
+ * batch: allocate `batch` blocks, write one byte into every 4 KiB page of each
+ * (bench_touch), free them all. Costs are reported per 4 KiB page (and per
+ * block for orders > 0).
  */
 #ifndef PAGEALLOC_BENCH_H
 #define PAGEALLOC_BENCH_H
@@ -17,9 +18,25 @@
 
 #define BENCH_MAX_BATCH 512
 #define BENCH_PAGE 4096u
+#define BENCH_TOUCH_PAGES 64u   /* the touch candidates' fixed pages */
 /* Arena of the single-thread runs: 1 GiB, far above any batch, so no run
  * reaches the watermarks. */
 #define BENCH_ARENA_PAGES (1u << 18)
+
+/* One byte written into each 4 KiB page of a block: what makes a page "used"
+ * without measuring memset. The byte is at the cache line its page's own
+ * frame number names, the same rule for every candidate. At byte 0, a batch
+ * of page-aligned blocks puts every write in one L1 set (64 writes, 8 ways):
+ * the run would measure the cache's associativity rather than the allocator,
+ * and allocators whose objects are not page-aligned (DPDK's lie 4,160 bytes
+ * apart) would escape it. The touch_first and touch_line candidates show the
+ * difference on the same memory (docs/BENCHMARKS.md, "Which byte"). */
+static inline void bench_touch(void *addr, unsigned order)
+{
+    volatile unsigned char *p = addr;
+    for (unsigned long i = 0; i < (1ul << order); i++, p += BENCH_PAGE)
+        p[((uintptr_t)p >> 6) & 0xfc0] = (unsigned char)i;
+}
 
 /* The peer allocators' entry points, resolved at run time. */
 struct peer_api {
@@ -33,6 +50,8 @@ struct bench_env {
     pa_page_pool *pp;        /* an order-0 page pool over a, owned by the bench thread */
     struct pa_page *pages[BENCH_MAX_BATCH];
     void *ptrs[BENCH_MAX_BATCH];
+    struct pa_page *touch_pages[BENCH_TOUCH_PAGES];   /* held for the whole run */
+    void *touch_addrs[BENCH_TOUCH_PAGES];
     struct peer_api mimalloc, jemalloc;
     int cpu;                 /* the CPU the thread is pinned to (DPDK's lcore) */
     void *dpdk_pool;         /* struct rte_mempool *, NULL when DPDK did not load */

@@ -6,13 +6,6 @@
 
 #define GFP PA_GFP_KERNEL
 
-static inline void touch(void *addr, unsigned order)
-{
-    /* One byte per 4 KiB page: what makes a page "used" without measuring memset. */
-    for (unsigned long i = 0; i < (1ul << order); i++)
-        ((volatile unsigned char *)addr)[i * BENCH_PAGE] = (unsigned char)i;
-}
-
 static void fail_short(unsigned long got, unsigned batch)
 {
     fprintf(stderr, "pagealloc-bench: bulk allocation returned %lu of %u pages\n", got, batch);
@@ -26,7 +19,7 @@ static void cycle_bulk_array(struct bench_env *env, unsigned batch, unsigned ord
     if (got != batch)
         fail_short(got, batch);
     for (unsigned i = 0; i < batch; i++)
-        touch(pa_page_address(env->a, env->pages[i]), 0);
+        bench_touch(pa_page_address(env->a, env->pages[i]), 0);
     pa_release_pages(env->a, env->pages, batch);
 }
 
@@ -39,7 +32,7 @@ static void cycle_bulk_list(struct bench_env *env, unsigned batch, unsigned orde
     if (got != batch)
         fail_short(got, batch);
     for (struct pa_page *p = pa_list_first(&list); p; p = pa_list_next(&list, p))
-        touch(pa_page_address(env->a, p), 0);
+        bench_touch(pa_page_address(env->a, p), 0);
     pa_free_pages_bulk(env->a, &list);
 }
 
@@ -49,7 +42,7 @@ static void cycle_single(struct bench_env *env, unsigned batch, unsigned order)
         env->pages[i] = pa_alloc_pages(env->a, GFP, order);
         if (!env->pages[i])
             bench_die("pa_alloc_pages", -12);
-        touch(pa_page_address(env->a, env->pages[i]), order);
+        bench_touch(pa_page_address(env->a, env->pages[i]), order);
     }
     for (unsigned i = 0; i < batch; i++) {
         pa_free_pages(env->a, env->pages[i], order);
@@ -66,11 +59,26 @@ static void cycle_pp_bulk(struct bench_env *env, unsigned batch, unsigned order)
     if (got != batch)
         fail_short(got, batch);
     for (unsigned i = 0; i < batch; i++)
-        touch(pa_page_address(env->a, env->pages[i]), 0);
+        bench_touch(pa_page_address(env->a, env->pages[i]), 0);
     for (unsigned i = 0; i < batch; i++) {
         pa_page_pool_recycle_direct(env->pp, env->pages[i]);
         env->pages[i] = NULL;
     }
+}
+
+/* The pool's address form end to end, as DPDK's get/put_bulk: the
+ * addresses of a batch from one pa_page_pool_alloc_va_bulk call, a byte
+ * written through each, the batch back with one direct
+ * pa_page_pool_free_va_bulk. */
+static void cycle_pp_va_bulk(struct bench_env *env, unsigned batch, unsigned order)
+{
+    (void)order;
+    unsigned long got = pa_page_pool_alloc_va_bulk(env->pp, GFP, batch, env->ptrs);
+    if (got != batch)
+        fail_short(got, batch);
+    for (unsigned i = 0; i < batch; i++)
+        bench_touch(env->ptrs[i], 0);
+    pa_page_pool_free_va_bulk(env->pp, env->ptrs, batch, true);
 }
 
 /* The same batch given back with one pa_page_pool_put_page_bulk call (from
@@ -82,7 +90,7 @@ static void cycle_pp_put_bulk(struct bench_env *env, unsigned batch, unsigned or
     if (got != batch)
         fail_short(got, batch);
     for (unsigned i = 0; i < batch; i++)
-        touch(pa_page_address(env->a, env->pages[i]), 0);
+        bench_touch(pa_page_address(env->a, env->pages[i]), 0);
     pa_page_pool_put_page_bulk(env->pages, batch);
 }
 
@@ -94,12 +102,30 @@ static void cycle_pp_single(struct bench_env *env, unsigned batch, unsigned orde
         env->pages[i] = pa_page_pool_alloc_pages(env->pp, GFP);
         if (!env->pages[i])
             bench_die("pa_page_pool_alloc_pages", -12);
-        touch(pa_page_address(env->a, env->pages[i]), 0);
+        bench_touch(pa_page_address(env->a, env->pages[i]), 0);
     }
     for (unsigned i = 0; i < batch; i++) {
         pa_page_pool_recycle_direct(env->pp, env->pages[i]);
         env->pages[i] = NULL;
     }
+}
+
+/* The touches alone, on 64 pages held for the whole run: byte 0 of each page
+ * (the first byte, every write in one L1 set), and bench_touch's byte (the
+ * line the page's frame number names). No allocator work: the difference is
+ * what the choice of byte costs a batch of page-aligned blocks. */
+static void cycle_touch_first(struct bench_env *env, unsigned batch, unsigned order)
+{
+    (void)order;
+    for (unsigned i = 0; i < batch; i++)
+        *(volatile unsigned char *)env->touch_addrs[i] = (unsigned char)i;
+}
+
+static void cycle_touch_line(struct bench_env *env, unsigned batch, unsigned order)
+{
+    (void)order;
+    for (unsigned i = 0; i < batch; i++)
+        bench_touch(env->touch_addrs[i], 0);
 }
 
 #define BATCHES(fam, fn, peer)                                  \
@@ -116,9 +142,13 @@ const struct candidate bench_candidates[] = {
     { "pa_order9/1", "pa_order9", 1, 9, NULL, cycle_single },
     { "pp_bulk/8", "pp_bulk", 8, 0, NULL, cycle_pp_bulk },
     { "pp_bulk/64", "pp_bulk", 64, 0, NULL, cycle_pp_bulk },
+    { "pp_va_bulk/8", "pp_va_bulk", 8, 0, NULL, cycle_pp_va_bulk },
+    { "pp_va_bulk/64", "pp_va_bulk", 64, 0, NULL, cycle_pp_va_bulk },
     { "pp_put_bulk/64", "pp_put_bulk", 64, 0, NULL, cycle_pp_put_bulk },
     { "pp_single/1", "pp_single", 1, 0, NULL, cycle_pp_single },
     { "pp_single/64", "pp_single", 64, 0, NULL, cycle_pp_single },
+    { "touch_first/64", "touch_first", 64, 0, NULL, cycle_touch_first },
+    { "touch_line/64", "touch_line", 64, 0, NULL, cycle_touch_line },
     BATCHES("glibc_malloc", cycle_malloc, NULL),
     BATCHES("glibc_aligned_alloc", cycle_aligned_alloc, NULL),
     BATCHES("mimalloc", cycle_mimalloc, "mimalloc"),

@@ -64,7 +64,7 @@ void cycle_dpdk(struct bench_env *env, unsigned batch, unsigned order)
     if (rte_mempool_generic_get(mp, env->ptrs, batch, cache) != 0)
         bench_die("rte_mempool_generic_get", -12);
     for (unsigned i = 0; i < batch; i++)
-        *(volatile unsigned char *)env->ptrs[i] = (unsigned char)i;
+        bench_touch(env->ptrs[i], 0);
     rte_mempool_generic_put(mp, env->ptrs, batch, cache);
 }
 
@@ -77,7 +77,7 @@ void cycle_dpdk_single(struct bench_env *env, unsigned batch, unsigned order)
     for (unsigned i = 0; i < batch; i++) {
         if (rte_mempool_generic_get(mp, &env->ptrs[i], 1, cache) != 0)
             bench_die("rte_mempool_generic_get", -12);
-        *(volatile unsigned char *)env->ptrs[i] = (unsigned char)i;
+        bench_touch(env->ptrs[i], 0);
     }
     for (unsigned i = 0; i < batch; i++)
         rte_mempool_generic_put(mp, &env->ptrs[i], 1, cache);

@@ -57,6 +57,12 @@ int bench_env_init(struct bench_env *env, int cpu)
     if (rc != 0)
         bench_die("pa_page_pool_create", rc);
     pa_page_pool_set_owner(env->pp);
+    /* The touch candidates' fixed pages: page-aligned memory, no allocator in the cycle. */
+    if (pa_alloc_pages_bulk_array(env->a, PA_GFP_KERNEL, BENCH_TOUCH_PAGES, env->touch_pages) !=
+        BENCH_TOUCH_PAGES)
+        bench_die("pa_alloc_pages_bulk_array (touch pages)", -12);
+    for (unsigned i = 0; i < BENCH_TOUCH_PAGES; i++)
+        env->touch_addrs[i] = pa_page_address(env->a, env->touch_pages[i]);
     return 0;
 }
 
@@ -64,6 +70,7 @@ void bench_env_fini(struct bench_env *env)
 {
     pa_page_pool_destroy(env->pp);
     env->pp = NULL;
+    pa_release_pages(env->a, env->touch_pages, BENCH_TOUCH_PAGES);
     int rc = pa_check(env->a);
     if (rc != 0)
         bench_die("pa_check after the run", rc);

@@ -61,7 +61,7 @@ static void cycle_api(struct bench_env *env, unsigned batch, void *(*alloc)(size
         env->ptrs[i] = alloc(BENCH_PAGE);
         if (!env->ptrs[i])
             bench_die("peer malloc", -12);
-        *(volatile unsigned char *)env->ptrs[i] = (unsigned char)i;
+        bench_touch(env->ptrs[i], 0);
     }
     for (unsigned i = 0; i < batch; i++)
         release(env->ptrs[i]);
@@ -80,7 +80,7 @@ void cycle_aligned_alloc(struct bench_env *env, unsigned batch, unsigned order)
         env->ptrs[i] = aligned_alloc(BENCH_PAGE, BENCH_PAGE);
         if (!env->ptrs[i])
             bench_die("aligned_alloc", -12);
-        *(volatile unsigned char *)env->ptrs[i] = (unsigned char)i;
+        bench_touch(env->ptrs[i], 0);
     }
     for (unsigned i = 0; i < batch; i++)
         free(env->ptrs[i]);

@@ -40,7 +40,7 @@ static void *mt_worker(void *arg)
     for (int c = 0; c < 256; c++) {   /* warm-up: pcp list filled, its pages faulted in */
         unsigned long got = pa_alloc_pages_bulk_array(r->a, PA_GFP_KERNEL, MT_BATCH, pages);
         for (unsigned i = 0; i < got; i++)
-            *(volatile unsigned char *)pa_page_address(r->a, pages[i]) = (unsigned char)i;
+            bench_touch(pa_page_address(r->a, pages[i]), 0);
         pa_release_pages(r->a, pages, got);
     }
     pthread_barrier_wait(&r->start);
@@ -56,7 +56,7 @@ static void *mt_worker(void *arg)
         t->short_calls += got != MT_BATCH;
         t->pages += got;
         for (unsigned i = 0; i < got; i++)
-            *(volatile unsigned char *)pa_page_address(r->a, pages[i]) = (unsigned char)i;
+            bench_touch(pa_page_address(r->a, pages[i]), 0);
         pa_release_pages(r->a, pages, got);
     }
     t->done_ns = now_ns();

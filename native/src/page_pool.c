@@ -21,6 +21,7 @@
 #include "internal.h"
 #include "ptr_ring.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@
 #define PP_BIAS_MAX (INT32_MAX >> 1)   /* Kernel: BIAS_MAX, for a 32-bit count */
 #define PP_FRAG_ALIGN 64u               /* Kernel: dma_get_cache_alignment() */
 #define PP_MAX_POOLS 65536u             /* ids 1..65535 fit `reserved` */
+#define PP_BULK_WIDE 32u                /* bulk calls from this size take the wide copy */
 
 struct pp_stats {
     /* the pool's context only */
@@ -48,6 +50,10 @@ struct pa_page_pool {
     uint64_t pages_bytes;
     uint64_t state_mask, state_want;  /* state word of a recyclable page: PG_ALLOC|PG_PP, ref 1 */
     uint64_t pp_word_want;            /* its order, pcp_mt 0, our id, one fragment */
+    uintptr_t va_bias;                /* address of a page = bias + (descriptor offset << shift), */
+    unsigned va_shift;                /* when every node's bias is the same (va_uniform) */
+    unsigned va_page_shift;           /* an address's page offset to its pfn */
+    bool va_uniform;
     struct pa_allocator *a;
     struct pp_stats st;
     struct pa_page *frag_page;        /* Kernel: pool->frag_page, frag_offset, frag_users */
@@ -155,6 +161,68 @@ static inline bool pp_page_recyclable(const struct pa_page_pool *pool, const str
     uint64_t state = __atomic_load_n(&page->state, __ATOMIC_RELAXED);
     uint64_t word = __atomic_load_n(&page->pp_word, __ATOMIC_RELAXED);
     return ((state & pool->state_mask) == pool->state_want) & (word == pool->pp_word_want);
+}
+
+/* The bulk paths' check of many pages: pp_page_recyclable's two words,
+ * mismatches accumulated so one test at the end decides. Both words sit in
+ * one aligned 16 bytes, read as one vector where the compiler has vectors;
+ * ThreadSanitizer builds read them as the two atomic loads it understands.
+ * The expected words are taken into a pp_check first: the loops' stores
+ * into the cache could otherwise alias the pool's copy. */
+#if defined(__GNUC__) && !defined(__SANITIZE_THREAD__)
+typedef uint64_t pp_check_t __attribute__((vector_size(16)));
+_Static_assert(offsetof(struct pa_page, pp_word) == offsetof(struct pa_page, state) + 8,
+               "the pool's two words are adjacent");
+struct pp_check {
+    pp_check_t mask, want, acc;
+};
+static inline struct pp_check pp_check_init(const struct pa_page_pool *pool)
+{
+    return (struct pp_check){ .mask = { pool->state_mask, ~0ull },
+                              .want = { pool->state_want, pool->pp_word_want } };
+}
+static inline void pp_check_page(struct pp_check *ck, const struct pa_page *page)
+{
+    pp_check_t words;
+    memcpy(&words, &page->state, sizeof(words));
+    ck->acc |= (words & ck->mask) ^ ck->want;
+}
+static inline bool pp_check_failed(const struct pp_check *ck)
+{
+    return (ck->acc[0] | ck->acc[1]) != 0;
+}
+#else
+struct pp_check {
+    uint64_t mask, want, word_want, acc;
+};
+static inline struct pp_check pp_check_init(const struct pa_page_pool *pool)
+{
+    return (struct pp_check){ pool->state_mask, pool->state_want, pool->pp_word_want, 0 };
+}
+static inline void pp_check_page(struct pp_check *ck, const struct pa_page *page)
+{
+    ck->acc |= ((__atomic_load_n(&page->state, __ATOMIC_RELAXED) & ck->mask) ^ ck->want) |
+               (__atomic_load_n(&page->pp_word, __ATOMIC_RELAXED) ^ ck->word_want);
+}
+static inline bool pp_check_failed(const struct pp_check *ck)
+{
+    return ck->acc != 0;
+}
+#endif
+
+/* Descriptor range and alignment in one compare: the offset rotated right by
+ * the unit's shift is the index, and a misaligned offset's low bits land on
+ * top, far above any index. */
+static inline uintptr_t pp_index(uintptr_t off, unsigned shift)
+{
+    return (off >> shift) | (off << (sizeof(uintptr_t) * 8 - shift));
+}
+
+/* Kernel: page_address() of a pool page, which the kernel computes inline:
+ * the descriptor's offset scaled, plus the map's bias (va_uniform pools). */
+static inline void *pp_page_va(const struct pa_page_pool *pool, const struct pa_page *page)
+{
+    return (void *)(pool->va_bias + (((uintptr_t)page - pool->pages) << pool->va_shift));
 }
 
 /* ---- Lifetime ------------------------------------------------------------------ */
@@ -397,6 +465,29 @@ pp_alloc_bulk_slow(struct pa_page_pool *pool, pa_gfp_t gfp, unsigned long nr, st
     return populated;
 }
 
+/* The common bulk call: an empty array the cache covers. The top nr entries
+ * go out last first, as nr single pops would hand them out. */
+static inline bool pp_alloc_bulk_cached(struct pa_page_pool *pool, unsigned long nr,
+                                        struct pa_page **restrict array)
+{
+    /* Wide copies pay for themselves from a few dozen pages; below, the
+     * loads would also meet the narrow stores of the last recycle still in
+     * flight, which the CPU cannot forward. */
+    if (nr < PP_BULK_WIDE || nr > pool->count)
+        return false;
+    uintptr_t any = 0;
+    for (unsigned long i = 0; i < nr; i++)
+        any |= (uintptr_t)array[i];
+    if (unlikely(any))
+        return false;
+    struct pa_page *const *restrict top = pool->cache + pool->count - 1;
+    for (unsigned long i = 0; i < nr; i++)
+        array[i] = top[-(long)i];
+    pool->count -= (unsigned)nr;
+    counter_add(&pool->st.alloc_fast, nr);
+    return true;
+}
+
 /* Kernel: none (page_pool_alloc_pages() per empty slot). As nr single
  * allocations into the empty slots: the cache walked in one tight loop,
  * the refill and slow paths taken where a single call would take them,
@@ -406,6 +497,8 @@ PA_API unsigned long pa_page_pool_alloc_bulk(pa_page_pool *pool, pa_gfp_t gfp, u
 {
     if (unlikely(!pool || !array || !pool->cache_limit))
         return pp_alloc_bulk_slow(pool, gfp, nr, array);
+    if (likely(pp_alloc_bulk_cached(pool, nr, array)))
+        return nr;
     struct pa_page **cache = pool->cache;
     unsigned count = pool->count, taken = 0;
     unsigned long i = 0;
@@ -432,6 +525,125 @@ PA_API unsigned long pa_page_pool_alloc_bulk(pa_page_pool *pool, pa_gfp_t gfp, u
     }
     counter_add(&pool->st.alloc_fast, taken);
     return nr;   /* every slot populated */
+}
+
+/* ---- Addresses (Kernel: page_pool_alloc_va(), page_pool_free_va()) -------------- */
+
+/* The pool hands out addresses only where every node shares one bias, so an
+ * address converts to its descriptor by arithmetic, as the kernel's
+ * virt_to_page() does; 0 logged otherwise. */
+static bool pp_va_usable(struct pa_page_pool *pool, const char *fn)
+{
+    if (!pool) {
+        pa_log(NULL, PA_LOG_WARNING, "%s: NULL pool", fn);
+        return false;
+    }
+    if (likely(pool->va_uniform))
+        return true;
+    pa_log(pool->a, PA_LOG_WARNING, "%s: the allocator's pages have no addresses in one map "
+           "(metadata-only, or nodes mapped apart); use pa_page_pool_alloc_bulk", fn);
+    return false;
+}
+
+/* The descriptor of a pool address, or NULL when va is not the start of a
+ * block of the allocator's map. */
+static inline struct pa_page *pp_va_page(const struct pa_page_pool *pool, const void *va)
+{
+    uintptr_t pfn = pp_index((uintptr_t)va - pool->va_bias, pool->va_page_shift);
+    if (unlikely(pfn >= pool->pages_bytes / sizeof(struct pa_page)))
+        return NULL;
+    return (struct pa_page *)(pool->pages + pfn * sizeof(struct pa_page));
+}
+
+/* Kernel: page_pool_alloc_va() (the whole block), nr at a time. */
+PA_API unsigned long pa_page_pool_alloc_va_bulk(pa_page_pool *pool, pa_gfp_t gfp, unsigned long nr,
+                                                void **va)
+{
+    if (unlikely(!pool || !va || !pool->cache_limit || !pool->va_uniform)) {
+        if (!pp_va_usable(pool, "pa_page_pool_alloc_va_bulk"))
+            return 0;
+        if (!va && nr) {
+            pa_log(pool->a, PA_LOG_WARNING, "pa_page_pool_alloc_va_bulk: NULL va array");
+            return 0;
+        }
+    }
+    const uintptr_t base = pool->pages, bias = pool->va_bias;
+    const unsigned shift = pool->va_shift;
+    unsigned long n = 0;
+    while (n < nr) {
+        unsigned take = pool->count < nr - n ? pool->count : (unsigned)(nr - n);
+        if (likely(take && pool->cache_limit)) {
+            struct pa_page *const *restrict top = pool->cache + pool->count - 1;
+            void **restrict out = va + n;
+            for (unsigned i = 0; i < take; i++)
+                out[i] = (void *)(bias + (((uintptr_t)top[-(long)i] - base) << shift));
+            pool->count -= take;
+            counter_add(&pool->st.alloc_fast, take);
+            n += take;
+            continue;
+        }
+        /* Cache empty (or the checked path): one single allocation. */
+        struct pa_page *page = pa_page_pool_alloc_pages(pool, gfp);
+        if (!page)
+            break;
+        va[n++] = pp_page_va(pool, page);
+    }
+    return n;
+}
+
+/* Kernel: page_pool_free_va() for one address, outside the fast pass. */
+static void pp_free_va(struct pa_page_pool *pool, void *va, bool allow_direct)
+{
+    struct pa_page *page = pp_va_page(pool, va);
+    if (!page || pa_page_address(pool->a, page) != va) {
+        pa_log(pool->a, PA_LOG_ERR, "BUG: page_pool %u: pa_page_pool_free_va_bulk of %p, "
+               "not the address of a block of the pool's allocator", pool->id, va);
+        return;
+    }
+    pa_page_pool_put_full_page(pool, page, allow_direct);
+}
+
+static void __attribute__((noinline))
+pp_free_va_bulk_slow(struct pa_page_pool *pool, void *const *va, unsigned long count, bool allow_direct)
+{
+    if (!pp_va_usable(pool, "pa_page_pool_free_va_bulk"))
+        return;
+    if (!va) {
+        if (count)
+            pa_log(pool->a, PA_LOG_WARNING, "pa_page_pool_free_va_bulk: NULL va array");
+        return;
+    }
+    for (unsigned long i = 0; i < count; i++)
+        pp_free_va(pool, va[i], allow_direct);
+}
+
+/* Kernel: page_pool_free_va() per address. Direct (or on the owner thread),
+ * a batch of recyclable blocks that fits the cache is checked, then taken in
+ * one pass with no call per block; anything else goes one address at a time,
+ * with exactly the single puts' outcomes. */
+PA_API void pa_page_pool_free_va_bulk(pa_page_pool *pool, void *const *va, unsigned long count,
+                                      bool allow_direct)
+{
+    if (unlikely(!pool || !va || !pool->va_uniform || pool->count > pool->cache_limit ||
+                 count > pool->cache_limit - pool->count || !(allow_direct || pp_napi_local(pool))))
+        return pp_free_va_bulk_slow(pool, va, count, allow_direct);
+    struct pa_page **slot = pool->cache + pool->count;
+    const uintptr_t base = pool->pages, bias = pool->va_bias,
+                    slots = pool->pages_bytes / sizeof(struct pa_page);
+    const unsigned shift = pool->va_page_shift;
+    struct pp_check ck = pp_check_init(pool);
+    for (unsigned long i = 0; i < count; i++) {
+        uintptr_t pfn = pp_index((uintptr_t)va[i] - bias, shift);
+        if (unlikely(pfn >= slots))
+            return pp_free_va_bulk_slow(pool, va, count, allow_direct);
+        struct pa_page *page = (struct pa_page *)(base + pfn * sizeof(struct pa_page));
+        pp_check_page(&ck, page);
+        slot[i] = page;
+    }
+    if (unlikely(pp_check_failed(&ck)))
+        return pp_free_va_bulk_slow(pool, va, count, allow_direct);
+    pool->count += (unsigned)count;
+    counter_add(&pool->st.recycle_cached, count);
 }
 
 /* ---- Return -------------------------------------------------------------------- */
@@ -612,6 +824,45 @@ PA_API void pa_page_pool_recycle_direct(pa_page_pool *pool, struct pa_page *page
     if (pp_recycle_fast(pool, page))
         return;
     pp_put_page_slow(pool, page, true, "pa_page_pool_recycle_direct");
+}
+
+/* Page by page, for a batch the fast pass did not take. */
+static void __attribute__((noinline))
+pp_recycle_bulk_slow(struct pa_page_pool *pool, struct pa_page *const *pages, unsigned long count)
+{
+    if (!pages) {
+        if (count)
+            pa_log(pool ? pool->a : NULL, PA_LOG_WARNING, "pa_page_pool_recycle_direct_bulk: NULL array");
+        return;
+    }
+    for (unsigned long i = 0; i < count; i++)
+        pa_page_pool_recycle_direct(pool, pages[i]);
+}
+
+/* Kernel: none (page_pool_recycle_direct() per page). Every page is checked
+ * before the cache takes any, so the common call is one pass that copies and
+ * checks; a batch with anything else (a page to release, a full cache, a bad
+ * put) goes page by page, with exactly the single calls' outcomes. */
+PA_API void pa_page_pool_recycle_direct_bulk(pa_page_pool *pool, struct pa_page *const *pages,
+                                             unsigned long count)
+{
+    if (unlikely(!pool || !pages || pool->count > pool->cache_limit ||
+                 count > pool->cache_limit - pool->count))
+        return pp_recycle_bulk_slow(pool, pages, count);
+    const uintptr_t base = pool->pages, slots = pool->pages_bytes / sizeof(struct pa_page);
+    const unsigned shift = __builtin_ctz(sizeof(struct pa_page));
+    struct pp_check ck = pp_check_init(pool);
+    for (unsigned long i = 0; i < count; i++) {
+        if (unlikely(pp_index((uintptr_t)pages[i] - base, shift) >= slots))
+            return pp_recycle_bulk_slow(pool, pages, count);
+        pp_check_page(&ck, pages[i]);
+    }
+    if (unlikely(pp_check_failed(&ck)))
+        return pp_recycle_bulk_slow(pool, pages, count);
+    /* One copy, in wide stores: the next bulk allocation reads the cache wide. */
+    memcpy(pool->cache + pool->count, pages, count * sizeof(pages[0]));
+    pool->count += (unsigned)count;
+    counter_add(&pool->st.recycle_cached, count);
 }
 
 /* A bad page in a bulk put: logged through the allocator of some pool the
@@ -802,6 +1053,12 @@ static void pp_init_fast_check(struct pa_page_pool *pool)
     pool->state_want = page_state_word(PG_ALLOC | PG_PP, 1);
     pool->pages = (uintptr_t)pool->a->pages;
     pool->pages_bytes = pool->a->pages_bytes;
+    pool->va_shift = pool->a->addr_shift;
+    pool->va_page_shift = pool->a->page_shift;
+    pool->va_bias = pool->a->mem_bias[0];
+    pool->va_uniform = pool->a->addr_bytes != 0;
+    for (int nid = 1; nid < pool->a->nr_nodes; nid++)
+        pool->va_uniform &= pool->a->mem_bias[nid] == pool->va_bias;
 }
 
 /* Kernel: page_pool_create() / page_pool_init() */

@@ -659,6 +659,23 @@ PA_API struct pa_page *pa_page_pool_alloc_pages(pa_page_pool *pool, pa_gfp_t gfp
 PA_API unsigned long pa_page_pool_alloc_bulk(pa_page_pool *pool, pa_gfp_t gfp,
                                              unsigned long nr, struct pa_page **array);
 
+/* Kernel: page_pool_alloc_va(), in bulk: the addresses of up to nr whole
+ * blocks into va[0..n), n returned (fewer only when the allocator has no
+ * more). Pool's context only. The pool's own address form, as DPDK's
+ * rte_mempool_get_bulk: no descriptor array to fill and clear. 0 and a log
+ * line for an allocator whose pages lack addresses in one map (metadata-only,
+ * or nodes mapped apart). Not in the kernel. */
+PA_API unsigned long pa_page_pool_alloc_va_bulk(pa_page_pool *pool, pa_gfp_t gfp,
+                                                unsigned long nr, void **va);
+
+/* Kernel: page_pool_free_va() for va[0..count): each block put as
+ * pa_page_pool_put_full_page would put it. Direct (allow_direct, or on the
+ * owner thread), a batch that is all recyclable and fits the cache goes in
+ * one pass. An address that is not a block of the pool's allocator is
+ * logged and skipped. The array is left as it is. Not in the kernel. */
+PA_API void pa_page_pool_free_va_bulk(pa_page_pool *pool, void *const *va, unsigned long count,
+                                      bool allow_direct);
+
 /* Kernel: page_pool_put_page(). Any thread. Drops one fragment reference
  * (pa_page_pool_alloc_frag); the last recycles the page: to the cache when
  * allow_direct or called on the owner thread, else the ring, else back to the
@@ -674,6 +691,13 @@ PA_API void pa_page_pool_put_full_page(pa_page_pool *pool, struct pa_page *page,
 /* Kernel: page_pool_recycle_direct(). Pool's context only: a put with
  * allow_direct, the fast way back into the cache. */
 PA_API void pa_page_pool_recycle_direct(pa_page_pool *pool, struct pa_page *page);
+
+/* pa_page_pool_recycle_direct for pages[0..count), with the same outcome
+ * for every page; the array is left as it is. Pool's context only. When all
+ * are recyclable and fit the cache, one pass with no call per page. Not in
+ * the kernel. */
+PA_API void pa_page_pool_recycle_direct_bulk(pa_page_pool *pool, struct pa_page *const *pages,
+                                             unsigned long count);
 
 /* Kernel: page_pool_put_netmem_bulk() (6.14+). Any thread; pages of any
  * pools, NULL slots skipped and every slot set to NULL. One ring lock round
