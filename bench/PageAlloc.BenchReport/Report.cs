@@ -150,6 +150,8 @@ internal static class Report
         md.AppendLine("`pa_alloc_pages_bulk_list` + `pa_free_pages_bulk`; `pa_single/N`: N × `pa_alloc_pages(order 0)`, then");
         md.AppendLine("N × `pa_free_pages`; `pa_orderK/1`: one `pa_alloc_pages(order K)` block at a time (a byte");
         md.AppendLine("written into each of its pages); peers: N × `malloc(4096)` (or their own), then N × `free`.");
+        md.AppendLine("`pp_va_bulk/N`: `pa_page_pool_alloc_va_bulk` of N addresses, a byte through each, one direct");
+        md.AppendLine("`pa_page_pool_free_va_bulk` of the N (the pool's address form, as DPDK's get/put_bulk);");
         md.AppendLine("`pp_bulk/N`: `pa_page_pool_alloc_bulk` of N, a byte through `pa_page_address`, N ×");
         md.AppendLine("`pa_page_pool_recycle_direct`; `pp_put_bulk/N`: the same given back with one");
         md.AppendLine("`pa_page_pool_put_page_bulk`; `pp_single/N`: N × `pa_page_pool_alloc_pages`, then N ×");
@@ -157,6 +159,7 @@ internal static class Report
         md.AppendLine("`dpdk_mempool/N`: `rte_mempool_generic_get` of N with the lcore's cache, a byte per object,");
         md.AppendLine("`rte_mempool_generic_put` of N; `dpdk_single/N`: N gets of one, then N puts of one.");
         md.AppendLine();
+        WhichByteNote(md, r);
         md.AppendLine("| candidate | batch | order | min ns/page | median ns/page | median ns/block |");
         md.AppendLine("|---|---:|---:|---:|---:|---:|");
         foreach (string[] row in r.Timing.Rows)
@@ -167,6 +170,26 @@ internal static class Report
 
         md.AppendLine();
     }
+
+    // Why every candidate writes the byte at the line its page's frame number names.
+    private static void WhichByteNote(StringBuilder md, Results r)
+    {
+        md.AppendLine("### Which byte");
+        md.AppendLine();
+        md.AppendLine("Every candidate writes its byte with one rule (`bench_touch` in `bench/c/bench.h`): at the");
+        md.AppendLine("cache line that the page's own frame number names. Byte 0 of each page would put all 64");
+        md.AppendLine("writes of a page-aligned batch in one L1 set of 8 ways, and the run would measure that set's");
+        md.AppendLine("evictions rather than the allocator: DPDK's objects (4,160 bytes apart, not page-aligned)");
+        md.AppendLine("escape it, every page allocator pays it. The same 64 pages, held for the whole run and only");
+        md.AppendLine($"written: byte 0 of each (`touch_first/64`) {Ns(r, "touch_first/64")}, the rule's byte (`touch_line/64`)");
+        md.AppendLine($"{Ns(r, "touch_line/64")}. Until this run the harness wrote byte 0; the raw bulk path's instruction");
+        md.AppendLine($"bar was re-measured on the commit before issue 11 with this rule ({Targets.BulkInstructionsBefore}");
+        md.AppendLine("instructions per page there, 4 more than with byte 0).");
+        md.AppendLine();
+    }
+
+    private static string Ns(Results r, string candidate) =>
+        r.MedianNs(candidate) is { } ns ? $"costs {ns.ToString("0.00", CultureInfo.InvariantCulture)} ns per page" : "was not measured";
 
     private static void CallgrindSection(StringBuilder md, Results r)
     {
@@ -197,7 +220,7 @@ internal static class Report
         foreach (string[] row in r.CallgrindFunctions.Rows)
         {
             string candidate = r.CallgrindFunctions.Get(row, "candidate");
-            if (candidate is "pa_bulk_array/64" or "pa_bulk_list/64" or "pp_bulk/64")
+            if (candidate is "pa_bulk_array/64" or "pa_bulk_list/64" or "pp_bulk/64" or "pp_va_bulk/64")
             {
                 md.AppendLine($"| {candidate} | `{r.CallgrindFunctions.Get(row, "function")}` | {N(r.CallgrindFunctions, row, "instructions_per_page")} |");
             }

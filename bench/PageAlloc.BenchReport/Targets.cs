@@ -20,8 +20,10 @@ internal static class Targets
     public const double DpdkFloorNs = 0.59;
 
     /// <summary>Callgrind instructions per page of pa_bulk_array/64 on main before issue 11
-    /// (docs/BENCHMARKS.md of commit 326a736): the raw bulk path must not rise above it.</summary>
-    public const double BulkInstructionsBefore = 85.3;
+    /// (commit fe5d9e5), re-measured with today's harness touch (bench_touch: 4 instructions per
+    /// page more than the old byte-0 write, which gave 85.1 there): the raw bulk path must not
+    /// rise above it.</summary>
+    public const double BulkInstructionsBefore = 89.14;
 
     public static List<Target> Compute(Results r)
     {
@@ -102,18 +104,22 @@ internal static class Targets
     public static List<Target> ComputePagePool(Results r)
     {
         var list = new List<Target>();
-        double? ppBulk = r.MedianNs("pp_bulk/64");
+        double? ppBulk = r.MedianNs("pp_va_bulk/64");
         double? ppSingle = r.MedianNs("pp_single/1");
         double? dpdkBulk = r.MedianNs("dpdk_mempool/64");
         double? dpdkSingle = r.MedianNs("dpdk_mempool/1");
         string dpdkNote = dpdkBulk is null ? $" (DPDK did not run: PEERS.md's {DpdkFloorNs} ns)" : string.Empty;
-        Target bulk = Ratio("page_pool bulk 64: pa_page_pool_alloc_bulk + a byte through pa_page_address + pa_page_pool_recycle_direct, vs DPDK get/put_bulk 64 with cache" + dpdkNote,
-            ppBulk, dpdkBulk ?? DpdkFloorNs, "x DPDK", "<= 2x", x => x <= 2, r.MinNs("pp_bulk/64"), r.MinNs("dpdk_mempool/64") ?? DpdkFloorNs);
-        list.Add(bulk with { Measured = bulk.Measured + Against(r, ppBulk, "mimalloc/64", "mimalloc batch 64") + Against(r, ppBulk, "pa_bulk_array/64", "raw bulk array 64") });
+        Target bulk = Ratio("page_pool bulk 64: pa_page_pool_alloc_va_bulk + a byte through each address + pa_page_pool_free_va_bulk (direct), vs DPDK get/put_bulk 64 with cache" + dpdkNote,
+            ppBulk, dpdkBulk ?? DpdkFloorNs, "x DPDK", "<= 2x", x => x <= 2, r.MinNs("pp_va_bulk/64"), r.MinNs("dpdk_mempool/64") ?? DpdkFloorNs);
+        list.Add(bulk with
+        {
+            Measured = bulk.Measured + Against(r, ppBulk, "mimalloc/64", "mimalloc batch 64") + Against(r, ppBulk, "pa_bulk_array/64", "raw bulk array 64") +
+                Against(r, ppBulk, "pp_bulk/64", "descriptors: pa_page_pool_alloc_bulk + pa_page_address + pa_page_pool_recycle_direct per page"),
+        });
         list.Add(Ratio("page_pool single: pa_page_pool_alloc_pages + a byte + pa_page_pool_recycle_direct, vs DPDK single get/put with cache",
             ppSingle, dpdkSingle, "x DPDK", "<= 4x", x => x <= 4, r.MinNs("pp_single/1"), r.MinNs("dpdk_mempool/1")));
         list.Add(WithInstructions(r, Ratio("page_pool bulk 64 vs mimalloc mi_malloc(4096)/mi_free in batches of 64 (issue 5's 6x, by the page pool)",
-            r.MedianNs("mimalloc/64"), ppBulk, "x cheaper", ">= 6x", x => x >= 6, r.MinNs("mimalloc/64"), r.MinNs("pp_bulk/64")), "mimalloc/64", "pp_bulk/64"));
+            r.MedianNs("mimalloc/64"), ppBulk, "x cheaper", ">= 6x", x => x >= 6, r.MinNs("mimalloc/64"), r.MinNs("pp_va_bulk/64")), "mimalloc/64", "pp_va_bulk/64"));
 
         double? instructions = r.Instructions("pa_bulk_array/64");
         list.Add(new Target("Raw bulk path: callgrind instructions per page of pa_bulk_array/64, before issue 11 / now",

@@ -175,17 +175,23 @@ public sealed unsafe class PageArray : SafeHandle
             throw new ArgumentException("The array holds pages of another pool or allocator.", "array");
         }
 
+        // One native call for the batch: the populated slots first gathered to the front (a full
+        // array already is), then every slot emptied.
         pa_page** slots = Slots;
-        for (int i = 0; i < _length; i++)
+        if (populated != _length)
         {
-            pa_page* page = slots[i];
-            if (page != null)
+            int front = 0;
+            for (int i = 0; i < _length; i++)
             {
-                Methods.pa_page_pool_recycle_direct(native, page);
-                slots[i] = null;
+                if (slots[i] != null)
+                {
+                    slots[front++] = slots[i];
+                }
             }
         }
 
+        Methods.pa_page_pool_recycle_direct_bulk(native, slots, (nuint)populated);
+        new Span<nint>(slots, _length).Clear();
         _populated = 0;
         return populated;
     }

@@ -302,7 +302,9 @@ public sealed unsafe class PagePool : SafeHandle
     /// does not fit) and empties the array. Pool's context only; from any other thread, clear or
     /// dispose the array, which puts its blocks through the ring in one call.</summary>
     /// <param name="array">An array filled by <see cref="RentBulk(PageArray, Gfp)"/> of this pool, or empty.</param>
-    /// <remarks>Calls <c>pa_page_pool_recycle_direct</c> for each block.</remarks>
+    /// <remarks>Calls <c>pa_page_pool_recycle_direct_bulk</c> once: a checked pass that puts the
+    /// whole batch into the cache when it fits, else each block as <c>pa_page_pool_recycle_direct</c>
+    /// would.</remarks>
     /// <exception cref="ArgumentNullException"><paramref name="array"/> is null.</exception>
     /// <exception cref="ArgumentException">The array holds pages of another pool or allocator.</exception>
     /// <exception cref="ObjectDisposedException">The pool or the array is disposed.</exception>

@@ -826,6 +826,31 @@ PA_API void pa_page_pool_recycle_direct(pa_page_pool *pool, struct pa_page *page
     pp_put_page_slow(pool, page, true, "pa_page_pool_recycle_direct");
 }
 
+/* The bulk puts' fast pass, on the pool's context: the whole batch into the
+ * cache when it fits and every page is a recyclable page of this pool (a
+ * page of another pool fails on its id); false, with nothing changed, for
+ * anything else. */
+static bool pp_cache_batch(struct pa_page_pool *pool, struct pa_page *const *pages, unsigned long count)
+{
+    if (pool->count > pool->cache_limit || count > pool->cache_limit - pool->count)
+        return false;
+    const uintptr_t base = pool->pages, slots = pool->pages_bytes / sizeof(struct pa_page);
+    const unsigned shift = __builtin_ctz(sizeof(struct pa_page));
+    struct pp_check ck = pp_check_init(pool);
+    for (unsigned long i = 0; i < count; i++) {
+        if (unlikely(pp_index((uintptr_t)pages[i] - base, shift) >= slots))
+            return false;
+        pp_check_page(&ck, pages[i]);
+    }
+    if (unlikely(pp_check_failed(&ck)))
+        return false;
+    /* One copy, in wide stores: the next bulk allocation reads the cache wide. */
+    memcpy(pool->cache + pool->count, pages, count * sizeof(pages[0]));
+    pool->count += (unsigned)count;
+    counter_add(&pool->st.recycle_cached, count);
+    return true;
+}
+
 /* Page by page, for a batch the fast pass did not take. */
 static void __attribute__((noinline))
 pp_recycle_bulk_slow(struct pa_page_pool *pool, struct pa_page *const *pages, unsigned long count)
@@ -846,23 +871,8 @@ pp_recycle_bulk_slow(struct pa_page_pool *pool, struct pa_page *const *pages, un
 PA_API void pa_page_pool_recycle_direct_bulk(pa_page_pool *pool, struct pa_page *const *pages,
                                              unsigned long count)
 {
-    if (unlikely(!pool || !pages || pool->count > pool->cache_limit ||
-                 count > pool->cache_limit - pool->count))
-        return pp_recycle_bulk_slow(pool, pages, count);
-    const uintptr_t base = pool->pages, slots = pool->pages_bytes / sizeof(struct pa_page);
-    const unsigned shift = __builtin_ctz(sizeof(struct pa_page));
-    struct pp_check ck = pp_check_init(pool);
-    for (unsigned long i = 0; i < count; i++) {
-        if (unlikely(pp_index((uintptr_t)pages[i] - base, shift) >= slots))
-            return pp_recycle_bulk_slow(pool, pages, count);
-        pp_check_page(&ck, pages[i]);
-    }
-    if (unlikely(pp_check_failed(&ck)))
-        return pp_recycle_bulk_slow(pool, pages, count);
-    /* One copy, in wide stores: the next bulk allocation reads the cache wide. */
-    memcpy(pool->cache + pool->count, pages, count * sizeof(pages[0]));
-    pool->count += (unsigned)count;
-    counter_add(&pool->st.recycle_cached, count);
+    if (unlikely(!pool || !pages || !pp_cache_batch(pool, pages, count)))
+        pp_recycle_bulk_slow(pool, pages, count);
 }
 
 /* A bad page in a bulk put: logged through the allocator of some pool the
@@ -888,6 +898,15 @@ PA_API void pa_page_pool_put_page_bulk(struct pa_page **pages, unsigned long cou
     if (!pages) {
         if (count)
             pa_log(NULL, PA_LOG_WARNING, "pa_page_pool_put_page_bulk: NULL array");
+        return;
+    }
+    /* From a pool's owner thread, a batch of that pool's recyclable pages
+     * that fits its cache: one pass (fragment counts of 1 drop to 0 and stay
+     * at 1, so they need no write). */
+    struct pa_page_pool *first = count && pages[0] ? pp_pool_of(pages[0]) : NULL;
+    if (first && pp_napi_local(first) && !atomic_load_explicit(&first->destroyed, memory_order_relaxed) &&
+        pp_cache_batch(first, pages, count)) {
+        memset(pages, 0, count * sizeof(pages[0]));
         return;
     }
     /* Drop each page's fragment reference; keep the last ones, in front. */

@@ -87,6 +87,79 @@ public sealed class PagePoolTests : LeakCheckedTest
     }
 
     [Fact]
+    public void ReturnBulk_past_a_full_cache_sends_the_rest_to_the_ring_like_single_returns()
+    {
+        using PageAllocator allocator = Create();
+        long free = FreePages(allocator);
+        using var pool = new PagePool(allocator);
+        using var a = new PageArray(64);
+        using var b = new PageArray(64);
+        using var half = new PageArray(32);
+        Assert.Equal(64, pool.RentBulk(a));    // a refill of 64, all taken
+        Assert.Equal(64, pool.RentBulk(b));
+        Assert.Equal(32, pool.RentBulk(half)); // a refill of 64: 32 stay in the cache
+        long pfn = b[0]!.Value.Pfn;
+
+        pool.ReturnBulk(a);    // 32 + 64 fit: one pass
+        Assert.Equal(64, pool.Stats.RecycleCached);
+        pool.ReturnBulk(b);    // 32 fit, 32 find the cache full and go to the ring
+        PagePoolStats stats = pool.Stats;
+        Assert.Equal(96, stats.RecycleCached);
+        Assert.Equal(32, stats.RecycleCacheFull);
+        Assert.Equal(32, stats.RecycleRing);
+        pool.ReturnBulk(half); // all to the ring
+        stats = pool.Stats;
+        Assert.Equal(96, stats.RecycleCached);
+        Assert.Equal(64, stats.RecycleRing);
+        Assert.Equal(0, pool.Rented);
+        Assert.Equal(0, b.Populated);
+
+        // The pool hands out what it holds before it asks the allocator again.
+        using var all = new PageArray(160);
+        Assert.Equal(160, pool.RentBulk(all));
+        Assert.Equal(192, pool.Inflight);
+        var pfns = new HashSet<long>();
+        for (int i = 0; i < all.Length; i++)
+        {
+            Assert.True(pfns.Add(all[i]!.Value.Pfn));
+        }
+
+        Assert.Contains(pfn, pfns);
+        all.Dispose(); // back into the pool; the arrays let go of it
+        a.Dispose();
+        b.Dispose();
+        half.Dispose();
+        pool.Dispose();
+        Assert.Equal(free, FreePages(allocator));
+        allocator.Check();
+    }
+
+    [Fact]
+    public void ReturnBulk_of_a_partly_filled_array_returns_exactly_its_pages()
+    {
+        // An allocator with fewer free pages than the array: RentBulk fills what it can.
+        using PageAllocator allocator = Create(pagesPerNode: 1024);
+        long free = FreePages(allocator);
+        using var pool = new PagePool(allocator);
+        using var held = new PageArray(4096);
+        int filled = pool.RentBulk(held, Gfp.Atomic | Gfp.NoWarn);
+        Assert.InRange(filled, 1, 4095);
+        Assert.Equal(filled, held.Populated);
+        Assert.Equal(filled, pool.Rented);
+
+        pool.ReturnBulk(held);
+        Assert.Equal(0, held.Populated);
+        Assert.Equal(0, pool.Rented);
+        PagePoolStats stats = pool.Stats;
+        Assert.Equal(filled, stats.AllocFast + stats.AllocSlow);
+        Assert.Equal(filled, stats.RecycleCached + stats.RecycleRing + stats.RecycleRingFull);
+        allocator.Check();
+        held.Dispose(); // the array lets go of the pool
+        pool.Dispose();
+        Assert.Equal(free, FreePages(allocator));
+    }
+
+    [Fact]
     public void Returns_from_another_thread_go_through_the_ring()
     {
         using PageAllocator allocator = Create();

@@ -492,6 +492,15 @@ public static unsafe partial class Methods
     [return: NativeTypeName("unsigned long")]
     public static partial nuint pa_page_pool_alloc_bulk(pa_page_pool* pool, [NativeTypeName("pa_gfp_t")] uint gfp, [NativeTypeName("unsigned long")] nuint nr, [NativeTypeName("struct pa_page **")] pa_page** array);
 
+    [LibraryImport("pagealloc", EntryPoint = "pa_page_pool_alloc_va_bulk")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [return: NativeTypeName("unsigned long")]
+    public static partial nuint pa_page_pool_alloc_va_bulk(pa_page_pool* pool, [NativeTypeName("pa_gfp_t")] uint gfp, [NativeTypeName("unsigned long")] nuint nr, void** va);
+
+    [LibraryImport("pagealloc", EntryPoint = "pa_page_pool_free_va_bulk")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    public static partial void pa_page_pool_free_va_bulk(pa_page_pool* pool, [NativeTypeName("void *const *")] void** va, [NativeTypeName("unsigned long")] nuint count, [NativeTypeName("_Bool")] [MarshalAs(UnmanagedType.U1)] bool allow_direct);
+
     [LibraryImport("pagealloc", EntryPoint = "pa_page_pool_put_page")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     public static partial void pa_page_pool_put_page(pa_page_pool* pool, [NativeTypeName("struct pa_page *")] pa_page* page, int dma_sync_size, [NativeTypeName("_Bool")] [MarshalAs(UnmanagedType.U1)] bool allow_direct);
@@ -503,6 +512,10 @@ public static unsafe partial class Methods
     [LibraryImport("pagealloc", EntryPoint = "pa_page_pool_recycle_direct")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     public static partial void pa_page_pool_recycle_direct(pa_page_pool* pool, [NativeTypeName("struct pa_page *")] pa_page* page);
+
+    [LibraryImport("pagealloc", EntryPoint = "pa_page_pool_recycle_direct_bulk")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    public static partial void pa_page_pool_recycle_direct_bulk(pa_page_pool* pool, [NativeTypeName("struct pa_page *const *")] pa_page** pages, [NativeTypeName("unsigned long")] nuint count);
 
     [LibraryImport("pagealloc", EntryPoint = "pa_page_pool_put_page_bulk")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
