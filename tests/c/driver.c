@@ -4,8 +4,8 @@
  * -1..N+1, empty, full and random nodemasks, bulk with pre-populated arrays,
  * bad frees, drains, CPU rebinding, fault injection, mems_allowed
  * changes, memory policies and interleave weights (with the mempolicy bulk
- * form), and page pools (alloc, bulk, fragments, every kind of put, bad
- * puts, destroy while pages are out). Every page handed out is checked
+ * form), and page pools (alloc, bulk, addresses in bulk, fragments, every
+ * kind of put, bad puts, destroy while pages are out). Every page handed out is checked
  * against the request and claimed
  * in an ownership map; pa_check runs every few hundred operations; at the
  * end every page is back and the counters agree. Choices come from a seeded
@@ -50,6 +50,8 @@ struct ctx {
     int mpol_mode;                 /* this thread's policy, as the driver expects it */
     pa_nodemask_t mpol_nodes;
     bool metadata;
+    bool va_ok;                    /* one address map (caller memory): the pools' address form works */
+    void *memory;                  /* the caller memory, or NULL */
     unsigned long bad_frees, failures, bad_inputs;
     struct pp_slot pools[NR_POOLS];
     struct pp_block pp_held[MAX_PP_HELD];
@@ -626,7 +628,7 @@ static void pp_alloc(struct ctx *c, int slot)
 {
     pa_page_pool *pool = c->pools[slot].pool;
     pa_gfp_t gfp = below(c, 2) ? PA_GFP_KERNEL : PA_GFP_ATOMIC;
-    switch (below(c, 3)) {
+    switch (below(c, 4)) {
     case 0: {
         struct pa_page *p = pa_page_pool_alloc_pages(pool, gfp);
         if (p)
@@ -656,6 +658,29 @@ static void pp_alloc(struct ctx *c, int slot)
         CHECK(got >= pre);
         break;
     }
+    case 2: {                                        /* addresses in bulk */
+        void *v[24];
+        unsigned long nr = below(c, 25);
+        if (c->pp_n + (int)nr > MAX_PP_HELD)
+            return;
+        int before = test_log.count;
+        unsigned long got = pa_page_pool_alloc_va_bulk(pool, gfp, nr, v);
+        if (!c->va_ok) {                             /* no one map: 0, logged */
+            CHECK_EQ(got, 0);
+            CHECK(test_log.count > before);
+            c->bad_inputs++;
+            return;
+        }
+        CHECK(got <= nr);
+        c->failures += got < nr;
+        for (unsigned long i = 0; i < got; i++) {
+            struct pa_page *p = pa_virt_to_page(c->a, v[i]);
+            CHECK(p != NULL);
+            CHECK(pa_page_address(c->a, p) == v[i]);
+            pp_claim(c, slot, p, false);
+        }
+        break;
+    }
     default: {
         unsigned size = 1 + below(c, (unsigned)(pa_page_size(c->a) << c->pools[slot].order));
         struct pa_page *p = NULL;
@@ -682,7 +707,7 @@ static void pp_put(struct ctx *c)
 {
     if (!c->pp_n)
         return;
-    switch (below(c, 5)) {
+    switch (below(c, 6)) {
     case 0: {                                        /* a bulk put, pools mixed */
         struct pa_page *v[16] = { 0 };
         int k = 1 + (int)below(c, 16), pools[NR_POOLS] = { 0 };
@@ -708,6 +733,36 @@ static void pp_put(struct ctx *c)
         CHECK(pa_get_page(c->a, b.page) >= 2);
         pa_page_pool_put_page(c->pools[b.pool].pool, b.page, -1, below(c, 2));
         pa_put_page(c->a, b.page, order);
+        pp_forget_if_done(c, b.pool);
+        return;
+    }
+    case 2: {                                        /* addresses in bulk, one pool's */
+        if (!c->va_ok)
+            return;
+        void *v[17];
+        struct pp_block b = pp_unclaim(c, (int)below(c, (unsigned)c->pp_n));
+        int k = 1 + (int)below(c, 16), m = 0;
+        v[m++] = pa_page_address(c->a, b.page);
+        for (int t = 0; t < 2 * k && m < k && c->pp_n; t++) {
+            int i = (int)below(c, (unsigned)c->pp_n);
+            if (c->pp_held[i].pool == b.pool)
+                v[m++] = pa_page_address(c->a, pp_unclaim(c, i).page);
+        }
+        /* Now and then an address that is not a block: logged, skipped
+         * (not for a lingering pool, which the last return frees). */
+        bool bad = !c->pools[b.pool].destroyed && below(c, 4) == 0;
+        if (bad) {
+            int at = (int)below(c, (unsigned)m + 1);
+            memmove(v + at + 1, v + at, (size_t)(m - at) * sizeof(v[0]));
+            v[at] = below(c, 2) ? NULL : (char *)v[at ? at - 1 : 1] + 1 + below(c, 63);
+            m++;
+        }
+        int before = test_log.count;
+        pa_page_pool_free_va_bulk(c->pools[b.pool].pool, v, (unsigned long)m, below(c, 2));
+        if (bad) {
+            CHECK(test_log.count > before);
+            c->pp_bad_puts++;
+        }
         pp_forget_if_done(c, b.pool);
         return;
     }
@@ -911,6 +966,18 @@ static void run(struct ctx *c, unsigned variant, long ops, struct driver_stats *
         cfg.pcp_high = 12;
     }
     c->metadata = cfg.flags & PA_CFG_METADATA_ONLY;
+    /* Bit 2 of the variant: all nodes in one caller-supplied map, so the
+     * page pools' address form (one bias for every node) works. */
+    c->memory = NULL;
+    if ((variant & 4) && !c->metadata) {
+        uint64_t size = pa_config_memory_size(&cfg);
+        CHECK(size > 0);
+        c->memory = aligned_alloc(4096, (size_t)((size + 4095) & ~(uint64_t)4095));
+        CHECK(c->memory != NULL);
+        cfg.memory = c->memory;
+        cfg.memory_size = size;
+    }
+    c->va_ok = c->memory != NULL;
     c->total_pages = 0;
     for (int n = 0; n < NR_NODES; n++)
         for (int z = 0; z < PA_NR_ZONES; z++)
@@ -1003,6 +1070,8 @@ static void run(struct ctx *c, unsigned variant, long ops, struct driver_stats *
     CHECK_EQ(test_total_free(c->other), 1024);
     pa_destroy(c->other);
     pa_destroy(c->a);
+    free(c->memory);
+    c->memory = NULL;
     free(c->owned);
     free(c->frags);
     c->owned = NULL;
