@@ -545,8 +545,9 @@ static bool pp_va_usable(struct pa_page_pool *pool, const char *fn)
     return false;
 }
 
-/* The descriptor of a pool address, or NULL when va is not the start of a
- * block of the allocator's map. */
+/* The descriptor of the page at va, or NULL when va is not a page-aligned
+ * address of the allocator's map. A tail page of a block maps to its own
+ * descriptor, which the put's checks then refuse. */
 static inline struct pa_page *pp_va_page(const struct pa_page_pool *pool, const void *va)
 {
     uintptr_t pfn = pp_index((uintptr_t)va - pool->va_bias, pool->va_page_shift);
