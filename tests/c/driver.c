@@ -977,7 +977,6 @@ static void run(struct ctx *c, unsigned variant, long ops, struct driver_stats *
         cfg.memory = c->memory;
         cfg.memory_size = size;
     }
-    c->va_ok = c->memory != NULL;
     c->total_pages = 0;
     for (int n = 0; n < NR_NODES; n++)
         for (int z = 0; z < PA_NR_ZONES; z++)
@@ -995,6 +994,7 @@ static void run(struct ctx *c, unsigned variant, long ops, struct driver_stats *
     }
     CHECK_EQ(sched_setaffinity(0, sizeof(one), &one), 0);
     c->a = test_create(&cfg);
+    c->va_ok = test_one_address_map(c->a);   /* caller memory, or mappings end to end */
     c->bound = -1;
     c->other = test_simple(1024, 1);
     c->foreign = pa_alloc_pages(c->other, PA_GFP_KERNEL, 0);

@@ -224,3 +224,27 @@ int zoneinfo_parse(const char *text, struct zi_zone *zones, int max)
     }
     return n;
 }
+
+int test_one_address_map(pa_allocator *a)
+{
+    const size_t page = pa_page_size(a);
+    int have = 0;
+    uintptr_t bias = 0;
+    for (int nid = 0; nid < pa_nr_nodes(a); nid++) {
+        for (int z = 0; z < PA_NR_ZONES; z++) {
+            struct pa_zone_info zi;
+            if (pa_zone_info(a, nid, (enum pa_zone_type)z, &zi) != 0 || !zi.spanned)
+                continue;
+            struct pa_page *first = pa_pfn_to_page(a, zi.start_pfn);
+            void *addr = first ? pa_page_address(a, first) : NULL;
+            if (!addr)
+                return 0;
+            uintptr_t b = (uintptr_t)addr - (uintptr_t)zi.start_pfn * page;
+            if (have && b != bias)
+                return 0;
+            bias = b;
+            have = 1;
+        }
+    }
+    return have;
+}

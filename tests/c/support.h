@@ -20,6 +20,12 @@ void test_log_reset(void);
 /* True if any captured line since the last reset contained needle. */
 int test_log_contains(const char *needle);
 
+/* Whether every page of a has its address at one bias from its pfn (the
+ * nodes' memory forms one map: caller memory, or separate mappings that the
+ * kernel happened to place end to end), told from each zone's first page.
+ * The page pools' address form works exactly then. */
+int test_one_address_map(pa_allocator *a);
+
 /* A config: nr_nodes nodes, each with the given pages per zone (DMA, DMA32,
  * NORMAL, MOVABLE), nr_cpus pcp slots; logs into test_log. */
 void test_config(struct pa_config *cfg, int nr_nodes, int nr_cpus, uint64_t dma, uint64_t dma32,

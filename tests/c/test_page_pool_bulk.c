@@ -344,16 +344,26 @@ TEST(page_pool_va_bulk_without_one_address_map_returns_zero_and_logs)
     CHECK_EQ(test_total_free(a), NPAGES);
     pa_destroy(a);
 
-    /* Two nodes mapped apart: each node's bias differs. */
+    /* Two nodes mapped separately: their biases differ, unless the kernel
+     * placed the mappings end to end (valgrind's mmap does), which makes one
+     * map after all and the addresses valid. */
     test_config(&cfg, 2, 2, 0, 0, 1024, 0);
     a = test_create(&cfg);
     CHECK_EQ(pa_bind_cpu(a, 0), 0);
     uint64_t start = test_total_free(a);
     pool = pool_create(a, 0, 0);
     test_log_reset();
-    CHECK_EQ(pa_page_pool_alloc_va_bulk(pool, PA_GFP_KERNEL, 8, va), 0);
-    CHECK(test_log_contains("no addresses in one map"));
-    CHECK_EQ(pa_page_pool_inflight(pool), 0);
+    if (test_one_address_map(a)) {
+        CHECK_EQ(pa_page_pool_alloc_va_bulk(pool, PA_GFP_KERNEL, 8, va), 8);
+        for (int i = 0; i < 8; i++)
+            CHECK(pa_page_address(a, pa_virt_to_page(a, va[i])) == va[i]);
+        pa_page_pool_free_va_bulk(pool, va, 8, true);
+        CHECK_EQ(test_log.count, 0);
+    } else {
+        CHECK_EQ(pa_page_pool_alloc_va_bulk(pool, PA_GFP_KERNEL, 8, va), 0);
+        CHECK(test_log_contains("no addresses in one map"));
+        CHECK_EQ(pa_page_pool_inflight(pool), 0);
+    }
     pa_page_pool_destroy(pool);
     CHECK_EQ(test_total_free(a), start);
     pa_destroy(a);
