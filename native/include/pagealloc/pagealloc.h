@@ -607,6 +607,14 @@ PA_API int pa_parse_gfp_flags(const char *text, pa_gfp_t *out);
  * high is fixed and the call changes nothing. NULL is logged and ignored. */
 PA_API void pa_vmstat_tick(pa_allocator *a);
 
+/* Sets the high of the pcp of (cpu, zone of node nid), clamped to
+ * [high_min, high_max], as a running kernel's tuning left it (Kernel: none;
+ * /proc/zoneinfo's per-cpu "high:" shows it), so that a replay can start
+ * where the host was. PA_CFG_PCP_AUTOTUNE only: high is fixed without it
+ * (-EINVAL). Errors as pa_pcp_info. Any thread. */
+PA_API int pa_set_pcp_high(pa_allocator *a, int cpu, int nid, enum pa_zone_type zone,
+                           uint32_t high);
+
 /* ---- page_pool (Kernel: net/core/page_pool.c, Linux 6.18; rules in PAGE_POOL.md) ---- */
 
 /* A page pool: a per-consumer cache of blocks of one order, refilled in bulk
