@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 using System.IO;
+using System.Linq;
 using System.Text.Json;
 using Xunit;
 
@@ -56,6 +57,91 @@ public sealed class PcpModelTests
         Assert.True(drain > 0, $"no drain in model {model}");
         Assert.InRange(refill - drain, 0, 20_040);
         Assert.Equal(0, s.GetProperty("kernel").GetProperty("pcp_refill_pages").GetInt64());
+    }
+
+    /// <summary>Per zone and CPU, the count and high of zoneinfo.before, read here with a
+    /// regular expression.</summary>
+    private static System.Collections.Generic.Dictionary<(string Zone, int Cpu), (long Count, long High)> KernelPcp()
+    {
+        var pcp = new System.Collections.Generic.Dictionary<(string, int), (long, long)>();
+        string zone = "";
+        int cpu = -1;
+        long count = 0;
+        foreach (string line in File.ReadAllLines(Path.Combine(Repository.Fixture, "zoneinfo.before")))
+        {
+            var m = System.Text.RegularExpressions.Regex.Match(line, @"^Node \d+, zone\s+(\w+)|^\s+cpu: (\d+)|^\s+count:\s+(\d+)|^\s+high:\s+(\d+)");
+            if (m.Groups[1].Success)
+            {
+                zone = m.Groups[1].Value;
+                cpu = -1;
+            }
+            else if (m.Groups[2].Success)
+            {
+                cpu = int.Parse(m.Groups[2].Value);
+            }
+            else if (m.Groups[3].Success)
+            {
+                count = long.Parse(m.Groups[3].Value);
+            }
+            else if (m.Groups[4].Success && cpu >= 0)
+            {
+                pcp[(zone, cpu)] = (count, long.Parse(m.Groups[4].Value));
+            }
+        }
+
+        return pcp;
+    }
+
+    [Fact]
+    public void The_pcp_lists_start_with_the_count_and_high_of_zoneinfo_before()
+    {
+        using var scratch = new Scratch();
+        var kernel = KernelPcp();
+        Assert.Equal((19_374, 23_049), kernel[("Normal", 0)]);
+        JsonElement eighteen = Replay(scratch, Repository.Fixture, "6.18");
+        JsonElement six = Replay(scratch, Repository.Fixture, "6.6");
+        int seen = 0;
+        foreach (JsonElement list in eighteen.GetProperty("seed_pcp").EnumerateArray())
+        {
+            (long count, long high) = kernel[(list.GetProperty("zone").GetString()!, list.GetProperty("cpu").GetInt32())];
+            Assert.Equal(count, list.GetProperty("kernel_count").GetInt64());
+            Assert.Equal(count, list.GetProperty("count").GetInt64());
+            if (high > 0)
+            {
+                // A list the kernel has used: its tuned high (0 is one never used).
+                Assert.Equal(high, list.GetProperty("high").GetInt64());
+            }
+
+            seen++;
+        }
+
+        Assert.Equal(6, seen);   // DMA, DMA32, Normal on two CPUs
+
+        // 6.6's high is fixed (6,630 for Normal): a list holds at most high - 1 pages before
+        // it drains, so the kernel's 19,374 and 17,494 become 6,629.
+        foreach (JsonElement list in six.GetProperty("seed_pcp").EnumerateArray())
+        {
+            (long count, _) = kernel[(list.GetProperty("zone").GetString()!, list.GetProperty("cpu").GetInt32())];
+            long high = list.GetProperty("high").GetInt64();
+            Assert.Equal(System.Math.Min(count, high - 1), list.GetProperty("count").GetInt64());
+        }
+
+        Assert.Equal(6_629, six.GetProperty("seed_pcp").EnumerateArray().First(l => l.GetProperty("zone").GetString() == "Normal").GetProperty("count").GetInt64());
+    }
+
+    [Fact]
+    public void The_end_pcp_lists_are_reported_beside_zoneinfo_after()
+    {
+        using var scratch = new Scratch();
+        JsonElement s = Replay(scratch, Repository.Fixture, "6.18");
+        JsonElement normal0 = s.GetProperty("end_pcp").EnumerateArray()
+            .Single(l => l.GetProperty("zone").GetString() == "Normal" && l.GetProperty("cpu").GetInt32() == 0);
+        string after = File.ReadAllText(Path.Combine(Repository.Fixture, "zoneinfo.after"));
+        int normal = after.IndexOf("zone   Normal", System.StringComparison.Ordinal);
+        var count = System.Text.RegularExpressions.Regex.Match(after[normal..], @"cpu: 0\s+count:\s+(\d+)\s+high:\s+(\d+)");
+        Assert.Equal(long.Parse(count.Groups[1].Value), normal0.GetProperty("kernel_count").GetInt64());
+        Assert.Equal(long.Parse(count.Groups[2].Value), normal0.GetProperty("kernel_high").GetInt64());
+        Assert.True(normal0.GetProperty("high").GetInt64() >= 6_630, "a tuned high is at least high_min");
     }
 
     [Fact]

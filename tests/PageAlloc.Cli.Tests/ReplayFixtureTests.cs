@@ -81,6 +81,20 @@ public sealed class ReplayFixtureTests(ReplayFixtureTests.Replay replay) : IClas
     }
 
     [Fact]
+    public void Each_unmatched_order_0_free_frees_a_stand_in_page_and_still_counts_as_unmatched()
+    {
+        using var scratch = new Scratch();
+        JsonElement replayed = ReplayFixture(scratch).GetProperty("replayed");
+        FixtureTrace trace = FixtureTrace.Fixture;
+        // Every unmatched free of the fixture is of a Normal pfn, and the Normal zone holds
+        // hundreds of thousands of seeded pages: each order-0 one gets its stand-in.
+        Assert.Equal(trace.Unmatched, replayed.GetProperty("unmatched_frees").GetInt64());
+        Assert.Equal(trace.UnmatchedOrder0, replayed.GetProperty("stand_in_frees").GetInt64());
+        Assert.True(trace.UnmatchedOrder0 > 10_000 && trace.UnmatchedOrder0 < trace.Unmatched,
+            $"{trace.UnmatchedOrder0} of {trace.Unmatched} unmatched frees are of order 0");
+    }
+
+    [Fact]
     public void The_end_free_pages_are_the_kernels_buddyinfo_after_and_ours()
     {
         using var scratch = new Scratch();

@@ -49,6 +49,7 @@ internal static class ReplayCommand
         string zoneinfo = args.ZoneInfo ?? BesideOr(bundle, "zoneinfo.before", "/proc/zoneinfo");
         string? buddyinfo = args.BuddyInfo ?? Beside(bundle, "buddyinfo.before");
         string? buddyAfter = Beside(bundle, "buddyinfo.after");
+        string? zoneinfoAfter = Beside(bundle, "zoneinfo.after");
 
         HostShape shape = HostShape.Load(zoneinfo, args.MinFreeKBytes);
         List<BuddyInfoFile.Zone>? target = buddyinfo is null ? null : BuddyInfoFile.Read(buddyinfo);
@@ -56,8 +57,9 @@ internal static class ReplayCommand
 
         using var allocator = new PageAllocator(shape.ToOptions(pcpAutotune: args.PcpModel == "6.18"));
         Seeder? seeder = target is null ? null : Seeder.Seed(allocator, target);
+        seeder?.SeedPcpLists(shape.Zones, tunedHigh: args.PcpModel == "6.18");
         using var ours = new OurTracepoints(allocator);
-        using var replayer = new Replayer(allocator, ours);
+        using var replayer = new Replayer(allocator, ours, standIns: seeder, kernelZones: shape.Zones);
         using TraceInput input = TraceInput.Open(traceFile);
 
         TimeSpan cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
@@ -94,6 +96,8 @@ internal static class ReplayCommand
             ZoneInfoSource = zoneinfo,
             BuddyInfoSource = buddyinfo,
             Seed = seeder?.Zones,
+            SeedPcp = seeder?.Pcp,
+            EndPcp = EndPcp(allocator, zoneinfoAfter is null ? null : ZoneInfoFile.Read(zoneinfoAfter)),
             KernelEndFreePages = kernelEnd,
             OurEndFreePages = ourBlocks.Select((blocks, order) => blocks << order).ToArray(),
             OurRefillPages = ours.RefillPages,
@@ -122,6 +126,33 @@ internal static class ReplayCommand
         }
 
         return ExitCodes.Success;
+    }
+
+    /// <summary>Each Normal, DMA32 and DMA pcp list at the end of the trace: ours, and the kernel's
+    /// from zoneinfo.after (-1 without it).</summary>
+    private static List<EndPcpList> EndPcp(PageAlloc.PageAllocator allocator, List<HostZone>? kernelAfter)
+    {
+        var lists = new List<EndPcpList>();
+        foreach (ZoneType zone in new[] { ZoneType.Dma, ZoneType.Dma32, ZoneType.Normal })
+        {
+            for (int cpu = 0; cpu < allocator.CpuCount; cpu++)
+            {
+                PageAlloc.PcpInfo ours;
+                try
+                {
+                    ours = allocator.GetPcpInfo(cpu, 0, zone);
+                }
+                catch (ArgumentException)
+                {
+                    break;   // the zone is absent
+                }
+
+                HostPcp? kernel = kernelAfter?.FirstOrDefault(z => z.Node == 0 && HostShape.ZoneOf(z.Name) == zone)?.Pcp.FirstOrDefault(p => p.Cpu == cpu);
+                lists.Add(new EndPcpList(zone.ToString(), cpu, kernel?.Count ?? -1, kernel?.High ?? -1, ours.Count, ours.High));
+            }
+        }
+
+        return lists;
     }
 
     /// <summary>Reads the trace through the replayer, with a progress bar on a terminal.</summary>

@@ -17,7 +17,10 @@ namespace PageAlloc.Cli.Replay;
 /// The pages never freed stay allocated for the whole replay (they are the pages the machine
 /// had in use when the trace began) and go back when the allocator is destroyed. Pages are
 /// held as raw page pointers, one slot per page frame, as the replay holds its own (see
-/// <see cref="Replayer"/>).
+/// <see cref="Replayer"/>). Held pages are also what the kernel's pcp lists held at the start
+/// (<see cref="SeedPcpLists"/>) and the stand-ins for frees of pages allocated before the trace
+/// (<see cref="TakeHeld"/>): both come off the held pages of a zone, spread over it (the host's
+/// pages in use lie all over its memory, and which ones it frees is not recorded).
 /// </summary>
 internal sealed unsafe class Seeder
 {
@@ -27,6 +30,32 @@ internal sealed unsafe class Seeder
     private readonly PageAllocator _allocator;
     private readonly nint[] _held;
     private readonly long _basePfn;
+    /// <summary>Per zone: our pfn range, the stride of the walk over it and how far it has come.</summary>
+    private readonly Dictionary<ZoneType, HeldWalk> _heldCursor = new();
+
+    /// <summary>A walk visiting every pfn of [Start, Start + Span) once, Step apart modulo Span.</summary>
+    private sealed class HeldWalk(long start, long span)
+    {
+        public long Start { get; } = start;
+        public long Span { get; } = span;
+        /// <summary>The golden ratio of the span, made coprime with it: consecutive visits land far
+        /// apart and the walk covers the zone evenly at every length.</summary>
+        public long Step { get; } = CoprimeNear(span, (long)(span * 0.6180339887));
+        public long Visited { get; set; }
+
+        private static long CoprimeNear(long span, long step)
+        {
+            step = Math.Max(1, step);
+            while (Gcd(span, step) != 1)
+            {
+                step++;
+            }
+
+            return step;
+        }
+
+        private static long Gcd(long a, long b) => b == 0 ? a : Gcd(b, a % b);
+    }
 
     private Seeder(PageAllocator allocator, nint[] held, long basePfn)
     {
@@ -34,6 +63,12 @@ internal sealed unsafe class Seeder
         _held = held;
         _basePfn = basePfn;
     }
+
+    /// <summary>One pcp list seeded from zoneinfo: the kernel's count and high, and ours after seeding.</summary>
+    internal readonly record struct PcpSeed(string Zone, int Cpu, long KernelCount, long KernelHigh, long Count, long High);
+
+    /// <summary>The pcp lists seeded by <see cref="SeedPcpLists"/>.</summary>
+    public List<PcpSeed> Pcp { get; } = [];
 
     /// <summary>Per zone: the target blocks by order, and what the allocator holds after seeding.</summary>
     public List<(string Zone, long[] Target, long[] Seeded)> Zones { get; } = [];
@@ -70,6 +105,7 @@ internal sealed unsafe class Seeder
         allocator.DrainAll();
         foreach ((ZoneType type, ZoneInfo info) in zones)
         {
+            seeder._heldCursor[type] = new HeldWalk(info.StartPfn, info.Spanned);
             BuddyInfoFile.Zone? wanted = target.FirstOrDefault(z => z.Node == 0 && HostShape.ZoneOf(z.Name) == type);
             long[] need = new long[Orders];
             if (wanted is not null)
@@ -96,6 +132,101 @@ internal sealed unsafe class Seeder
 
     /// <summary>Pages still allocated from seeding (the host's pages in use).</summary>
     public long HeldPages => _held.Count(page => page != 0);
+
+    /// <summary>
+    /// Fills each CPU's pcp list of each zone with the pages its <c>count:</c> in
+    /// <paramref name="host"/> (zoneinfo.before) says the kernel's held, as order-0 pages freed on
+    /// that CPU (zoneinfo gives pages, not orders or migratetypes; the pageblocks' types decide the
+    /// lists). With the 6.18 model (<paramref name="tunedHigh"/>) the list's <c>high</c> becomes the
+    /// kernel's (<c>pa_set_pcp_high</c>; left at 0 where the kernel's is, a list never used); the
+    /// frees run with high at high_max so that none drains. The 6.6 model's high is fixed, and it
+    /// drains a list that reaches it: it holds at most high - 1 pages, as a 6.6 kernel would.
+    /// </summary>
+    public void SeedPcpLists(IReadOnlyList<HostZone> host, bool tunedHigh)
+    {
+        foreach (HostZone zone in host)
+        {
+            if (zone.Node != 0 || HostShape.ZoneOf(zone.Name) is not ZoneType type || !_heldCursor.ContainsKey(type))
+            {
+                continue;
+            }
+
+            foreach (HostPcp kernel in zone.Pcp.Where(p => p.Cpu < _allocator.CpuCount))
+            {
+                PcpInfo ours = SeedPcp(type, kernel, tunedHigh);
+                Pcp.Add(new PcpSeed(zone.Name, kernel.Cpu, kernel.Count, kernel.High, ours.Count, ours.High));
+            }
+        }
+
+        _allocator.BindCpu(-1);
+    }
+
+    private PcpInfo SeedPcp(ZoneType zone, HostPcp kernel, bool tunedHigh)
+    {
+        PcpInfo info = _allocator.GetPcpInfo(kernel.Cpu, 0, zone);
+        long count = kernel.Count;
+        if (tunedHigh && kernel.High > 0)
+        {
+            SetHigh(kernel.Cpu, zone, info.HighMax);
+        }
+        else if (!tunedHigh)
+        {
+            count = Math.Min(count, info.High - 1);
+        }
+
+        _allocator.BindCpu(kernel.Cpu);
+        for (long i = 0; i < count; i++)
+        {
+            pa_page* page = TakeHeld(zone);
+            if (page == null)
+            {
+                break;
+            }
+
+            Methods.pa_free_pages(_allocator.Pointer, page, 0);
+        }
+
+        if (tunedHigh && kernel.High > 0)
+        {
+            SetHigh(kernel.Cpu, zone, kernel.High);
+        }
+
+        return _allocator.GetPcpInfo(kernel.Cpu, 0, zone);
+    }
+
+    private void SetHigh(int cpu, ZoneType zone, long high)
+    {
+        int rc = Methods.pa_set_pcp_high(_allocator.Pointer, cpu, 0, (pa_zone_type)zone, (uint)Math.Min(high, uint.MaxValue));
+        if (rc != 0)
+        {
+            throw new InvalidOperationException($"pa_set_pcp_high(cpu {cpu}, {zone}, {high}) failed: {rc}");
+        }
+    }
+
+    /// <summary>A page still held from seeding in <paramref name="zone"/>, handed over to the
+    /// caller (who frees it); null when the zone has none left. Such pages are the host's pages
+    /// in use when the trace began, any of which the kernel may free.</summary>
+    public pa_page* TakeHeld(ZoneType zone)
+    {
+        if (!_heldCursor.TryGetValue(zone, out HeldWalk? walk))
+        {
+            return null;
+        }
+
+        while (walk.Visited < walk.Span)
+        {
+            long pfn = walk.Start + (long)((UInt128)(ulong)walk.Visited * (ulong)walk.Step % (ulong)walk.Span);
+            walk.Visited++;
+            nint page = _held[pfn - _basePfn];
+            if (page != 0)
+            {
+                _held[pfn - _basePfn] = 0;
+                return (pa_page*)page;
+            }
+        }
+
+        return null;
+    }
 
     private static Gfp GfpFor(ZoneType zone) => Gfp.Movable | Gfp.Atomic | Gfp.NoWarn | Gfp.NoRetry | zone switch
     {
