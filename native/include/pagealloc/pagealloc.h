@@ -615,6 +615,15 @@ PA_API void pa_vmstat_tick(pa_allocator *a);
 PA_API int pa_set_pcp_high(pa_allocator *a, int cpu, int nid, enum pa_zone_type zone,
                            uint32_t high);
 
+/* Gives the pageblock holding pfn the migratetype mt (unmovable, movable or
+ * reclaimable) and moves its free blocks to mt's free lists (Kernel:
+ * set_pageblock_migratetype() then move_freepages_block()), so that an
+ * allocator can start with the pageblock types of a host's
+ * /proc/pagetypeinfo. Pages on pcp lists stay where they are. Returns 0;
+ * -EINVAL for a NULL allocator, a pfn outside every zone, another mt, or a
+ * high-atomic pageblock (its reserve is accounted). Any thread. */
+PA_API int pa_set_pageblock_migratetype(pa_allocator *a, uint64_t pfn, int mt);
+
 /* ---- page_pool (Kernel: net/core/page_pool.c, Linux 6.18; rules in PAGE_POOL.md) ---- */
 
 /* A page pool: a per-consumer cache of blocks of one order, refilled in bulk
