@@ -121,6 +121,32 @@ internal static class SummaryJson
 
         json.WriteEndArray();
 
+        json.WriteStartArray("seed_pageblocks");
+        foreach (Seeder.PageblockSeed blocks in result.SeedPageblocks ?? [])
+        {
+            json.WriteStartObject();
+            json.WriteString("zone", blocks.Zone);
+            json.WriteString("type", blocks.Type);
+            json.WriteNumber("kernel", blocks.Kernel);
+            json.WriteNumber("seeded", blocks.Seeded);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+
+        json.WriteStartArray("seed_free_by_type");
+        foreach (Seeder.TypeSeed free in result.SeedFreeByType ?? [])
+        {
+            json.WriteStartObject();
+            json.WriteString("zone", free.Zone);
+            json.WriteString("type", free.Type);
+            WriteArray(json, "target_blocks", free.Target);
+            WriteArray(json, "seeded_blocks", free.Seeded);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+
         json.WriteStartArray("end_pcp");
         foreach (EndPcpList pcp in result.EndPcp)
         {

@@ -56,7 +56,10 @@ internal static class ReplayCommand
         long[]? kernelEnd = buddyAfter is null ? null : BuddyInfoFile.FreePagesByOrder(BuddyInfoFile.Read(buddyAfter));
 
         using var allocator = new PageAllocator(shape.ToOptions(pcpAutotune: args.PcpModel == "6.18"));
-        Seeder? seeder = target is null ? null : Seeder.Seed(allocator, target);
+        string? pagetypeinfo = Beside(bundle, "pagetypeinfo.before");
+        // Pageblock types only with the buddyinfo of the same bundle (the two describe one moment).
+        List<PageTypeInfoFile.Zone>? types = pagetypeinfo is null || args.BuddyInfo is not null ? null : PageTypeInfoFile.Read(pagetypeinfo);
+        Seeder? seeder = target is null ? null : Seeder.Seed(allocator, target, types);
         seeder?.SeedPcpLists(shape.Zones, tunedHigh: args.PcpModel == "6.18");
         using var ours = new OurTracepoints(allocator);
         using var replayer = new Replayer(allocator, ours, standIns: seeder, kernelZones: shape.Zones);
@@ -97,6 +100,8 @@ internal static class ReplayCommand
             BuddyInfoSource = buddyinfo,
             Seed = seeder?.Zones,
             SeedPcp = seeder?.Pcp,
+            SeedPageblocks = seeder?.Pageblocks,
+            SeedFreeByType = seeder?.FreeByType,
             EndPcp = EndPcp(allocator, zoneinfoAfter is null ? null : ZoneInfoFile.Read(zoneinfoAfter)),
             KernelEndFreePages = kernelEnd,
             OurEndFreePages = ourBlocks.Select((blocks, order) => blocks << order).ToArray(),

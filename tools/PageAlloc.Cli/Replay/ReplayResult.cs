@@ -21,6 +21,9 @@ internal sealed class ReplayResult
     public IReadOnlyList<(string Zone, long[] Target, long[] Seeded)>? Seed { get; init; }
     /// <summary>The pcp lists seeded from zoneinfo.before; null without seeding.</summary>
     public IReadOnlyList<Seeder.PcpSeed>? SeedPcp { get; init; }
+    /// <summary>Pageblock types and per-type free blocks seeded from pagetypeinfo.before; null without seeding.</summary>
+    public IReadOnlyList<Seeder.PageblockSeed>? SeedPageblocks { get; init; }
+    public IReadOnlyList<Seeder.TypeSeed>? SeedFreeByType { get; init; }
     /// <summary>The pcp lists at the end of the trace, the kernel's (zoneinfo.after) and ours.</summary>
     public IReadOnlyList<EndPcpList> EndPcp { get; init; } = [];
     /// <summary>Free pages by order at the end: the kernel's (buddyinfo.after), null when the bundle has none.</summary>

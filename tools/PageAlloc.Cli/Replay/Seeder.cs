@@ -26,6 +26,10 @@ internal sealed unsafe class Seeder
 {
     private const int Orders = 11;
     private const int ChunkOrder = 10;
+    private const long PageblockPages = 512;
+    private const int Unmovable = 0;
+    private const int Movable = 1;
+    private const int Reclaimable = 2;
 
     private readonly PageAllocator _allocator;
     private readonly nint[] _held;
@@ -73,8 +77,22 @@ internal sealed unsafe class Seeder
     /// <summary>Per zone: the target blocks by order, and what the allocator holds after seeding.</summary>
     public List<(string Zone, long[] Target, long[] Seeded)> Zones { get; } = [];
 
-    /// <summary>Seeds <paramref name="allocator"/> (fresh, node 0) from <paramref name="target"/>.</summary>
-    public static Seeder Seed(PageAllocator allocator, IReadOnlyList<BuddyInfoFile.Zone> target)
+    /// <summary>Per zone and migratetype: the kernel's pageblocks (pagetypeinfo.before) and ours after seeding.</summary>
+    internal readonly record struct PageblockSeed(string Zone, string Type, long Kernel, long Seeded);
+
+    /// <summary>Pageblock types seeded from pagetypeinfo; empty without one.</summary>
+    public List<PageblockSeed> Pageblocks { get; } = [];
+
+    /// <summary>Per zone and migratetype: the free blocks by order wanted and those seeded.</summary>
+    internal sealed record TypeSeed(string Zone, string Type, long[] Target, long[] Seeded);
+
+    /// <summary>Free blocks per migratetype seeded from pagetypeinfo; empty without one.</summary>
+    public List<TypeSeed> FreeByType { get; } = [];
+
+    /// <summary>Seeds <paramref name="allocator"/> (fresh, node 0) from <paramref name="target"/>
+    /// and, when given, the pageblock types and per-type free blocks of <paramref name="types"/>.</summary>
+    public static Seeder Seed(PageAllocator allocator, IReadOnlyList<BuddyInfoFile.Zone> target,
+        IReadOnlyList<PageTypeInfoFile.Zone>? types = null)
     {
         var zones = new List<(ZoneType Type, ZoneInfo Info)>();
         foreach (ZoneType type in Enum.GetValues<ZoneType>())
@@ -114,11 +132,22 @@ internal sealed unsafe class Seeder
             }
 
             seeder.Zones.Add((wanted?.Name ?? type.ToString(), (long[])need.Clone(), []));
-            seeder.Place(info, need);
+            PageTypeInfoFile.Zone? typed = types?.FirstOrDefault(z => z.Node == 0 && HostShape.ZoneOf(z.Name) == type);
+            int[] blockTypes = seeder.TypePageblocks(info, typed);
+            long[][] needByType = NeedByType(need, typed);
+            for (int mt = 0; mt < needByType.Length; mt++)
+            {
+                seeder.Place(Regions(info, blockTypes, mt), needByType[mt]);
+            }
         }
 
         allocator.DrainAll();
         allocator.BindCpu(-1);
+        if (types is not null)
+        {
+            seeder.ReadBackTypes(types);
+        }
+
         List<BuddyInfoFile.Zone> ours = BuddyInfoFile.Parse(allocator.BuddyInfo());
         for (int i = 0; i < seeder.Zones.Count; i++)
         {
@@ -249,28 +278,128 @@ internal sealed unsafe class Seeder
 
     private bool IsFree(long pfn) => _held[pfn - _basePfn] == 0;
 
-    /// <summary>Frees blocks of <paramref name="info"/>'s zone until <paramref name="need"/> is met or no region is left.</summary>
-    private void Place(ZoneInfo info, long[] need)
+    /// <summary>
+    /// Gives the zone's pageblocks the migratetypes of the host's (its "Number of blocks type"
+    /// line): the unmovable ones first from the zone's start, then the reclaimable ones, the rest
+    /// staying movable, so that blocks of one type pair up into order-10 chunks. Which of the
+    /// host's pageblocks had which type is not recorded, only how many. Runs while every page
+    /// that can be is allocated, so the free blocks that later placement makes go to their
+    /// type's lists. Returns each pageblock's type, by index from the zone's start.
+    /// </summary>
+    private int[] TypePageblocks(ZoneInfo info, PageTypeInfoFile.Zone? typed)
     {
-        // The zone as aligned regions that cannot merge with each other: whole 1024-page
-        // chunks, then the binary pieces of a shorter tail (their buddies lie past the zone).
+        int[] blockTypes = new int[(int)((info.Spanned + PageblockPages - 1) / PageblockPages)];
+        Array.Fill(blockTypes, Movable);
+        if (typed is null)
+        {
+            return blockTypes;
+        }
+
+        int next = 0;
+        foreach (int mt in new[] { Unmovable, Reclaimable })
+        {
+            long wanted = typed.Pageblocks.GetValueOrDefault(PageTypeInfoFile.PcpTypes[mt]);
+            for (long n = 0; n < wanted && next < blockTypes.Length; n++, next++)
+            {
+                blockTypes[next] = mt;
+                int rc = Methods.pa_set_pageblock_migratetype(_allocator.Pointer, (ulong)(info.StartPfn + (long)next * PageblockPages), mt);
+                if (rc != 0)
+                {
+                    throw new InvalidOperationException($"pa_set_pageblock_migratetype failed: {rc}");
+                }
+            }
+        }
+
+        return blockTypes;
+    }
+
+    /// <summary>The free blocks wanted of each migratetype: pagetypeinfo's for unmovable and
+    /// reclaimable, movable the rest of buddyinfo's (the two files are read moments apart and
+    /// may differ by a few blocks; buddyinfo's totals win). All movable without pagetypeinfo.</summary>
+    private static long[][] NeedByType(long[] need, PageTypeInfoFile.Zone? typed)
+    {
+        long[][] byType = [new long[Orders], (long[])need.Clone(), new long[Orders]];
+        if (typed is null)
+        {
+            return byType;
+        }
+
+        foreach (int mt in new[] { Unmovable, Reclaimable })
+        {
+            long[] free = typed.FreeBlocks.GetValueOrDefault(PageTypeInfoFile.PcpTypes[mt]) ?? [];
+            for (int order = 0; order < Math.Min(Orders, free.Length); order++)
+            {
+                long take = Math.Min(free[order], byType[Movable][order]);
+                byType[mt][order] = take;
+                byType[Movable][order] -= take;
+            }
+        }
+
+        return byType;
+    }
+
+    /// <summary>The zone's pages of migratetype <paramref name="mt"/> as aligned regions that
+    /// cannot merge with each other: 1024-page chunks whose two pageblocks have that type, single
+    /// pageblocks whose partner has another, then the binary pieces of a shorter tail (their
+    /// buddies lie past the zone).</summary>
+    private static List<(long Start, int Order)> Regions(ZoneInfo info, int[] blockTypes, int mt)
+    {
         var regions = new List<(long Start, int Order)>();
         long end = info.StartPfn + info.Spanned;
         long start = info.StartPfn;
+        int TypeAt(long pfn) => blockTypes[(pfn - info.StartPfn) / PageblockPages];
         for (; start + (1L << ChunkOrder) <= end; start += 1L << ChunkOrder)
         {
-            regions.Add((start, ChunkOrder));
+            int first = TypeAt(start), second = TypeAt(start + PageblockPages);
+            if (first == mt && second == mt)
+            {
+                regions.Add((start, ChunkOrder));
+            }
+            else if (first == mt)
+            {
+                regions.Add((start, ChunkOrder - 1));
+            }
+            else if (second == mt)
+            {
+                regions.Add((start + PageblockPages, ChunkOrder - 1));
+            }
         }
 
         for (int order = ChunkOrder - 1; order >= 0; order--)
         {
             if (start + (1L << order) <= end)
             {
-                regions.Add((start, order));
+                if (TypeAt(start) == mt)
+                {
+                    regions.Add((start, order));
+                }
+
                 start += 1L << order;
             }
         }
 
+        return regions;
+    }
+
+    /// <summary>Our pageblocks and free blocks per type, read back from our pagetypeinfo.</summary>
+    private void ReadBackTypes(IReadOnlyList<PageTypeInfoFile.Zone> kernel)
+    {
+        List<PageTypeInfoFile.Zone> ours = PageTypeInfoFile.Parse(_allocator.PageTypeInfo());
+        foreach (PageTypeInfoFile.Zone zone in ours.Where(z => z.Node == 0))
+        {
+            PageTypeInfoFile.Zone? host = kernel.FirstOrDefault(z => z.Node == 0 && z.Name == zone.Name);
+            foreach (string type in PageTypeInfoFile.PcpTypes)
+            {
+                Pageblocks.Add(new PageblockSeed(zone.Name, type, host?.Pageblocks.GetValueOrDefault(type) ?? 0, zone.Pageblocks.GetValueOrDefault(type)));
+                FreeByType.Add(new TypeSeed(zone.Name, type, host?.FreeBlocks.GetValueOrDefault(type) ?? new long[Orders],
+                    zone.FreeBlocks.GetValueOrDefault(type) ?? new long[Orders]));
+            }
+        }
+    }
+
+    /// <summary>Frees blocks in <paramref name="regions"/> until <paramref name="need"/> is met or no region is left.</summary>
+    private void Place(List<(long Start, int Order)> regions, long[] need)
+    {
         var clean = new List<(long Start, int Order)>();
         foreach ((long regionStart, int order) in regions)
         {
