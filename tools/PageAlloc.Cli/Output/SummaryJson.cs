@@ -52,6 +52,7 @@ internal static class SummaryJson
         json.WriteNumber("alloc_failures", r.AllocFailures);
         json.WriteNumber("unmatched_frees", r.UnmatchedFrees);
         json.WriteNumber("stand_in_frees", r.StandInFrees);
+        json.WriteNumber("vmstat_ticks_before_trace", r.GapTicks);
         json.WriteNumber("batched_frees_paired", r.BatchedPairs);
         json.WriteNumber("kernel_alloc_failures", r.KernelAllocFailures);
         json.WriteNumber("reallocated_without_free", r.ReallocatedWithoutFree);

@@ -62,7 +62,10 @@ internal static class ReplayCommand
         Seeder? seeder = target is null ? null : Seeder.Seed(allocator, target, types);
         seeder?.SeedPcpLists(shape.Zones, tunedHigh: args.PcpModel == "6.18");
         using var ours = new OurTracepoints(allocator);
-        using var replayer = new Replayer(allocator, ours, standIns: seeder, kernelZones: shape.Zones);
+        // The snapshot's time describes the bundle's own zoneinfo.before, not one given apart.
+        bool bundleState = Path.GetFullPath(zoneinfo) == Path.GetFullPath(Path.Combine(bundle, "zoneinfo.before"));
+        double? stateTime = bundleState ? SnapshotClock.ReadBefore(Path.Combine(bundle, SnapshotClock.FileName)) : null;
+        using var replayer = new Replayer(allocator, ours, standIns: seeder, kernelZones: shape.Zones, stateTime: stateTime);
         using TraceInput input = TraceInput.Open(traceFile);
 
         TimeSpan cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;

@@ -46,6 +46,7 @@ internal sealed unsafe class Replayer : ILineSink, IDisposable
     private readonly OurTracepoints? _ours;
     private double _nextTick = double.NaN;
     private readonly Seeder? _standIns;
+    private readonly double? _stateTime;
     private readonly (long Start, long End, ZoneType Zone)[] _kernelZones;
 
     /// <param name="allocator">The allocator replayed on, seeded and bound to nothing yet.</param>
@@ -53,9 +54,13 @@ internal sealed unsafe class Replayer : ILineSink, IDisposable
     /// <param name="sampleInterval">Trace seconds between samples at first (see <see cref="TimeSeries"/>).</param>
     /// <param name="standIns">Where stand-ins for unmatched frees come from; null: none (the free is skipped).</param>
     /// <param name="kernelZones">The kernel's zones (zoneinfo), to find the zone of a traced pfn.</param>
+    /// <param name="stateTime">When the state the allocator was seeded from was read, on the
+    /// trace's clock; the vmstat ticks between it and the first event run before that event
+    /// (their drains are not counted: the kernel's fell before its trace began too).</param>
     public Replayer(PageAllocator allocator, OurTracepoints? ours, double sampleInterval = 0.005,
-        Seeder? standIns = null, IReadOnlyList<HostZone>? kernelZones = null)
+        Seeder? standIns = null, IReadOnlyList<HostZone>? kernelZones = null, double? stateTime = null)
     {
+        _stateTime = stateTime;
         _allocator = allocator;
         _ours = ours;
         _series = new TimeSeries(sampleInterval);
@@ -74,6 +79,8 @@ internal sealed unsafe class Replayer : ILineSink, IDisposable
     public long UnmatchedFrees { get; private set; }
     /// <summary>Unmatched frees for which a held page of the same zone was freed instead.</summary>
     public long StandInFrees { get; private set; }
+    /// <summary>vmstat ticks run between the state snapshot and the first event.</summary>
+    public int GapTicks { get; private set; }
     /// <summary>mm_page_free_batched lines that were the second report of a free.</summary>
     public long BatchedPairs { get; private set; }
     /// <summary>mm_page_alloc lines where the kernel itself failed (<c>page=(nil)</c>).</summary>
@@ -191,7 +198,18 @@ internal sealed unsafe class Replayer : ILineSink, IDisposable
         {
             // vmstat_update requeues itself with round_jiffies_relative(): it runs on whole
             // seconds of jiffies, which count from boot as the trace's clock does.
-            _nextTick = Math.Floor(time / VmstatInterval) * VmstatInterval + VmstatInterval;
+            _nextTick = NextWholeSecond(time);
+            if (_stateTime is double state && state < time)
+            {
+                for (double tick = NextWholeSecond(state); tick <= time; tick += VmstatInterval)
+                {
+                    _allocator.VmstatTick();
+                    GapTicks++;
+                }
+
+                _ours?.Reset();
+            }
+
             return;
         }
 
@@ -201,6 +219,8 @@ internal sealed unsafe class Replayer : ILineSink, IDisposable
             _nextTick += VmstatInterval;
         }
     }
+
+    private static double NextWholeSecond(double time) => Math.Floor(time / VmstatInterval) * VmstatInterval + VmstatInterval;
 
     private void Alloc(ref TraceRecord record)
     {
