@@ -75,7 +75,10 @@ internal static partial class Recorder
 
         string data = Path.Combine(outDir, "perf.data");
         // -k CLOCK_MONOTONIC: trace times on the clock the snapshots' times are read from.
-        string[] record = ["record", "-q", "-k", "CLOCK_MONOTONIC", "-o", data, .. Events.SelectMany(e => new[] { "-e", e }), "-a", "--", "sleep", seconds.ToString(CultureInfo.InvariantCulture)];
+        // -m 16M: a ring buffer per CPU that holds a busy second of page events; with perf's
+        // default (512 KiB) it overflows under load and drops events, frees among them, which
+        // the replay then sees as pages allocated twice.
+        string[] record = ["record", "-q", "-k", "CLOCK_MONOTONIC", "-m", "16M", "-o", data, .. Events.SelectMany(e => new[] { "-e", e }), "-a", "--", "sleep", seconds.ToString(CultureInfo.InvariantCulture)];
         console.WriteLine($"recording {string.Join(", ", Events)} for {seconds} s");
         int rc = Process.Run(perf, record, out string recordOutput);
         double after = Snapshot(outDir, "after", withPageTypeInfo: false);
