@@ -19,8 +19,9 @@ namespace PageAlloc.Cli.Replay;
 /// held as raw page pointers, one slot per page frame, as the replay holds its own (see
 /// <see cref="Replayer"/>). Held pages are also what the kernel's pcp lists held at the start
 /// (<see cref="SeedPcpLists"/>) and the stand-ins for frees of pages allocated before the trace
-/// (<see cref="TakeHeld"/>): both come off the held pages of a zone, spread over it (the host's
-/// pages in use lie all over its memory, and which ones it frees is not recorded).
+/// (<see cref="TakeHeld"/>): both come off the held pages of a zone, a 1024-page chunk at a time,
+/// the chunks spread over the zone (which pages the host freed is not recorded; its pages in use
+/// lie all over its memory, in runs, as refills hand them out in runs split from larger blocks).
 /// </summary>
 internal sealed unsafe class Seeder
 {
@@ -37,15 +38,27 @@ internal sealed unsafe class Seeder
     /// <summary>Per zone: our pfn range, the stride of the walk over it and how far it has come.</summary>
     private readonly Dictionary<ZoneType, HeldWalk> _heldCursor = new();
 
-    /// <summary>A walk visiting every pfn of [Start, Start + Span) once, Step apart modulo Span.</summary>
+    /// <summary>A walk visiting every pfn of [Start, Start + Span) once: chunk by chunk, each in
+    /// pfn order, the chunks Step apart modulo their number.</summary>
     private sealed class HeldWalk(long start, long span)
     {
         public long Start { get; } = start;
         public long Span { get; } = span;
-        /// <summary>The golden ratio of the span, made coprime with it: consecutive visits land far
-        /// apart and the walk covers the zone evenly at every length.</summary>
-        public long Step { get; } = CoprimeNear(span, (long)(span * 0.6180339887));
+        public long Chunks { get; } = ChunkCount(span);
+        /// <summary>The golden ratio of the chunk count, made coprime with it: consecutive chunks
+        /// lie far apart and the walk covers the zone evenly at every length.</summary>
+        public long Step { get; } = CoprimeNear(ChunkCount(span), (long)(ChunkCount(span) * 0.6180339887));
+
+        private static long ChunkCount(long span) => (span + (1L << ChunkOrder) - 1) >> ChunkOrder;
         public long Visited { get; set; }
+
+        /// <summary>The pfn of the <see cref="Visited"/>-th visit; past the zone's end for the
+        /// missing tail of a last partial chunk.</summary>
+        public long Pfn()
+        {
+            long chunk = (long)((UInt128)(ulong)(Visited >> ChunkOrder) * (ulong)Step % (ulong)Chunks);
+            return Start + (chunk << ChunkOrder) + (Visited & ((1L << ChunkOrder) - 1));
+        }
 
         private static long CoprimeNear(long span, long step)
         {
@@ -242,10 +255,15 @@ internal sealed unsafe class Seeder
             return null;
         }
 
-        while (walk.Visited < walk.Span)
+        while (walk.Visited < walk.Chunks << ChunkOrder)
         {
-            long pfn = walk.Start + (long)((UInt128)(ulong)walk.Visited * (ulong)walk.Step % (ulong)walk.Span);
+            long pfn = walk.Pfn();
             walk.Visited++;
+            if (pfn >= walk.Start + walk.Span)
+            {
+                continue;
+            }
+
             nint page = _held[pfn - _basePfn];
             if (page != 0)
             {
