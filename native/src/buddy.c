@@ -340,3 +340,26 @@ bool unreserve_highatomic_pageblock(struct pa_allocator *a, const struct alloc_c
     }
     return false;
 }
+
+PA_API int pa_set_pageblock_migratetype(pa_allocator *a, uint64_t pfn, int mt)
+{
+    if (!a)
+        return pa_einval(NULL, "pa_set_pageblock_migratetype: NULL allocator");
+    struct pa_page *page = pa_pfn_to_page(a, pfn);
+    if (!page)
+        return pa_einval(a, "pa_set_pageblock_migratetype: pfn %llu in no zone", (unsigned long long)pfn);
+    if (mt < 0 || mt >= MIGRATE_PCPTYPES)
+        return pa_einval(a, "pa_set_pageblock_migratetype: migratetype %d", mt);
+    struct pa_zone *z = page_zone(a, page);
+    os_mutex_lock(&z->lock);
+    int old = get_pageblock_migratetype(z, pfn);
+    if (old != PA_MIGRATE_HIGHATOMIC) {
+        set_pageblock_migratetype(z, pfn, mt);
+        move_freepages_block(z, pfn, mt);
+    }
+    os_mutex_unlock(&z->lock);
+    return old == PA_MIGRATE_HIGHATOMIC
+               ? pa_einval(a, "pa_set_pageblock_migratetype: pfn %llu is in a high-atomic pageblock",
+                           (unsigned long long)pfn)
+               : 0;
+}

@@ -83,6 +83,28 @@ PA_API int pa_pcp_info(pa_allocator *a, int cpu, int nid, enum pa_zone_type zone
     return 0;
 }
 
+/* pcp->high is written under the pcp lock and read without it (reports). */
+PA_API int pa_set_pcp_high(pa_allocator *a, int cpu, int nid, enum pa_zone_type zone,
+                           uint32_t high)
+{
+    int err = 0;
+    if (a && (cpu < 0 || cpu >= a->nr_cpus))
+        return pa_einval(a, "pa_set_pcp_high: cpu %d out of range", cpu);
+    struct pa_zone *z = lookup_zone(a, nid, zone, &err, "pa_set_pcp_high");
+    if (!z)
+        return err;
+    if (!a->pcp_autotune)
+        return pa_einval(a, "pa_set_pcp_high: high is fixed without PA_CFG_PCP_AUTOTUNE");
+    struct per_cpu_pages *pcp = &z->pcp[cpu];
+    int value = high > (uint32_t)pcp->high_max ? pcp->high_max : (int)high;
+    if (value < pcp->high_min)
+        value = pcp->high_min;
+    spin_lock(&pcp->lock);
+    __atomic_store_n(&pcp->high, value, __ATOMIC_RELAXED);
+    spin_unlock(&pcp->lock);
+    return 0;
+}
+
 PA_API uint64_t pa_vm_event(pa_allocator *a, enum pa_vm_event_item item)
 {
     if (!a || (unsigned)item >= PA_NR_VM_EVENT_ITEMS) {

@@ -25,6 +25,8 @@ internal sealed partial class FixtureTrace
     internal long DrainPages { get; private set; }
     internal long Frees { get; private set; }
     internal long Unmatched { get; private set; }
+    /// <summary>Unmatched frees of order 0 (a batched free is order 0): each frees a stand-in.</summary>
+    internal long UnmatchedOrder0 { get; private set; }
     internal long BatchedPaired { get; private set; }
     internal long Reallocated { get; private set; }
     internal long Lines { get; private set; }
@@ -81,7 +83,7 @@ internal sealed partial class FixtureTrace
                     break;
                 case "mm_page_free":
                     freed.Add(pfn);
-                    trace.Free(live, pfn);
+                    trace.Free(live, pfn, order);
                     break;
                 case "mm_page_free_batched":
                     if (freed.Remove(pfn))
@@ -90,7 +92,7 @@ internal sealed partial class FixtureTrace
                     }
                     else
                     {
-                        trace.Free(live, pfn);
+                        trace.Free(live, pfn, 0);
                     }
 
                     break;
@@ -112,7 +114,7 @@ internal sealed partial class FixtureTrace
         return trace;
     }
 
-    private void Free(HashSet<long> live, long pfn)
+    private void Free(HashSet<long> live, long pfn, int order)
     {
         if (live.Remove(pfn))
         {
@@ -121,6 +123,7 @@ internal sealed partial class FixtureTrace
         else
         {
             Unmatched++;
+            UnmatchedOrder0 += order == 0 ? 1 : 0;
         }
     }
 

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
+using System;
 using System.IO;
+using System.Linq;
 using System.Text.Json;
 using Xunit;
 
@@ -9,11 +11,11 @@ namespace PageAlloc.Cli.Tests;
 /// tracepoints, under both pcp models.</summary>
 public sealed class PcpModelTests
 {
-    private static JsonElement Replay(Scratch scratch, string trace, string model)
+    private static JsonElement Replay(Scratch scratch, string trace, string model, bool ownZoneinfo = false)
     {
         string json = scratch.File($"{model}.json");
-        Tool.Result result = Tool.Run("replay", trace, "--zoneinfo", Path.Combine(Repository.Fixture, "zoneinfo.before"),
-            "--pcp-model", model, "--json", json);
+        string[] zoneinfo = ownZoneinfo ? [] : ["--zoneinfo", Path.Combine(Repository.Fixture, "zoneinfo.before")];
+        Tool.Result result = Tool.Run(["replay", trace, .. zoneinfo, "--pcp-model", model, "--json", json]);
         Assert.True(result.ExitCode == 0, result.Error + result.Output);
         return JsonDocument.Parse(File.ReadAllText(json)).RootElement;
     }
@@ -56,6 +58,138 @@ public sealed class PcpModelTests
         Assert.True(drain > 0, $"no drain in model {model}");
         Assert.InRange(refill - drain, 0, 20_040);
         Assert.Equal(0, s.GetProperty("kernel").GetProperty("pcp_refill_pages").GetInt64());
+    }
+
+    /// <summary>Per zone and CPU, the count and high of zoneinfo.before, read here with a
+    /// regular expression.</summary>
+    private static System.Collections.Generic.Dictionary<(string Zone, int Cpu), (long Count, long High)> KernelPcp()
+    {
+        var pcp = new System.Collections.Generic.Dictionary<(string, int), (long, long)>();
+        string zone = "";
+        int cpu = -1;
+        long count = 0;
+        foreach (string line in File.ReadAllLines(Path.Combine(Repository.Fixture, "zoneinfo.before")))
+        {
+            var m = System.Text.RegularExpressions.Regex.Match(line, @"^Node \d+, zone\s+(\w+)|^\s+cpu: (\d+)|^\s+count:\s+(\d+)|^\s+high:\s+(\d+)");
+            if (m.Groups[1].Success)
+            {
+                zone = m.Groups[1].Value;
+                cpu = -1;
+            }
+            else if (m.Groups[2].Success)
+            {
+                cpu = int.Parse(m.Groups[2].Value);
+            }
+            else if (m.Groups[3].Success)
+            {
+                count = long.Parse(m.Groups[3].Value);
+            }
+            else if (m.Groups[4].Success && cpu >= 0)
+            {
+                pcp[(zone, cpu)] = (count, long.Parse(m.Groups[4].Value));
+            }
+        }
+
+        return pcp;
+    }
+
+    [Fact]
+    public void The_pcp_lists_start_with_the_count_and_high_of_zoneinfo_before()
+    {
+        using var scratch = new Scratch();
+        var kernel = KernelPcp();
+        Assert.Equal((19_374, 23_049), kernel[("Normal", 0)]);
+        JsonElement eighteen = Replay(scratch, Repository.Fixture, "6.18");
+        JsonElement six = Replay(scratch, Repository.Fixture, "6.6");
+        int seen = 0;
+        foreach (JsonElement list in eighteen.GetProperty("seed_pcp").EnumerateArray())
+        {
+            (long count, long high) = kernel[(list.GetProperty("zone").GetString()!, list.GetProperty("cpu").GetInt32())];
+            Assert.Equal(count, list.GetProperty("kernel_count").GetInt64());
+            Assert.Equal(count, list.GetProperty("count").GetInt64());
+            if (high > 0)
+            {
+                // A list the kernel has used: its tuned high (0 is one never used).
+                Assert.Equal(high, list.GetProperty("high").GetInt64());
+            }
+
+            seen++;
+        }
+
+        Assert.Equal(6, seen);   // DMA, DMA32, Normal on two CPUs
+
+        // 6.6's high is fixed (6,630 for Normal): a list holds at most high - 1 pages before
+        // it drains, so the kernel's 19,374 and 17,494 become 6,629.
+        foreach (JsonElement list in six.GetProperty("seed_pcp").EnumerateArray())
+        {
+            (long count, _) = kernel[(list.GetProperty("zone").GetString()!, list.GetProperty("cpu").GetInt32())];
+            long high = list.GetProperty("high").GetInt64();
+            Assert.Equal(System.Math.Min(count, high - 1), list.GetProperty("count").GetInt64());
+        }
+
+        Assert.Equal(6_629, six.GetProperty("seed_pcp").EnumerateArray().First(l => l.GetProperty("zone").GetString() == "Normal").GetProperty("count").GetInt64());
+    }
+
+    [Fact]
+    public void The_end_pcp_lists_are_reported_beside_zoneinfo_after()
+    {
+        using var scratch = new Scratch();
+        JsonElement s = Replay(scratch, Repository.Fixture, "6.18");
+        JsonElement normal0 = s.GetProperty("end_pcp").EnumerateArray()
+            .Single(l => l.GetProperty("zone").GetString() == "Normal" && l.GetProperty("cpu").GetInt32() == 0);
+        string after = File.ReadAllText(Path.Combine(Repository.Fixture, "zoneinfo.after"));
+        int normal = after.IndexOf("zone   Normal", System.StringComparison.Ordinal);
+        var count = System.Text.RegularExpressions.Regex.Match(after[normal..], @"cpu: 0\s+count:\s+(\d+)\s+high:\s+(\d+)");
+        Assert.Equal(long.Parse(count.Groups[1].Value), normal0.GetProperty("kernel_count").GetInt64());
+        Assert.Equal(long.Parse(count.Groups[2].Value), normal0.GetProperty("kernel_high").GetInt64());
+        Assert.True(normal0.GetProperty("high").GetInt64() >= 6_630, "a tuned high is at least high_min");
+    }
+
+    /// <summary>A bundle with the fixture's state files "before", a two-line trace at 10.5 s and,
+    /// when given, the time the state was read.</summary>
+    private static string GapBundle(Scratch scratch, string name, double? snapshot)
+    {
+        string dir = scratch.File(name);
+        Directory.CreateDirectory(dir);
+        foreach (string file in Directory.GetFiles(Repository.Fixture).Where(f => !f.EndsWith(".after") && !f.Contains("trace.txt")))
+        {
+            File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
+        }
+
+        File.WriteAllLines(Path.Combine(dir, "trace.txt"),
+            [Lines.Alloc(0x150000, cpu: 1, time: 10.5, gfp: "GFP_HIGHUSER_MOVABLE", migratetype: 1), Lines.Free(0x150000, cpu: 1, time: 10.6)]);
+        if (snapshot is double time)
+        {
+            File.WriteAllText(Path.Combine(dir, "snapshot_times"), FormattableString.Invariant($"before {time}\nafter 11.0\n"));
+        }
+
+        return dir;
+    }
+
+    [Fact]
+    public void The_vmstat_ticks_between_the_snapshot_and_the_first_event_run_first_and_uncounted()
+    {
+        // State read at 8.7 s, first event at 10.5 s: the kernel's vmstat work ran at 9 and 10.
+        // CPU 0's Normal list (count 19,374, high 23,049, batch 63, high_min 6,630):
+        //   tick 9:  high = max(19,374 - 63 * 32, 23,049 - 23,049 / 8, 6,630) = 20,168, no drain;
+        //   tick 10: high = max(17,358, 20,168 - 2,521) = 17,647, 1,727 pages drained.
+        // Those drains fell before the kernel's trace began as well: neither side counts them.
+        using var scratch = new Scratch();
+        JsonElement s = Replay(scratch, GapBundle(scratch, "gap", 8.7), "6.18", ownZoneinfo: true);
+        Assert.Equal(2, s.GetProperty("replayed").GetProperty("vmstat_ticks_before_trace").GetInt32());
+        JsonElement cpu0 = s.GetProperty("end_pcp").EnumerateArray()
+            .Single(l => l.GetProperty("zone").GetString() == "Normal" && l.GetProperty("cpu").GetInt32() == 0);
+        Assert.Equal(17_647, cpu0.GetProperty("high").GetInt64());
+        Assert.Equal(17_647, cpu0.GetProperty("count").GetInt64());
+        Assert.Equal(0, s.GetProperty("ours").GetProperty("pcp_drain_pages").GetInt64());
+
+        // Without the snapshot's time nothing runs before the first event.
+        JsonElement none = Replay(scratch, GapBundle(scratch, "nogap", null), "6.18", ownZoneinfo: true);
+        Assert.Equal(0, none.GetProperty("replayed").GetProperty("vmstat_ticks_before_trace").GetInt32());
+        JsonElement untouched = none.GetProperty("end_pcp").EnumerateArray()
+            .Single(l => l.GetProperty("zone").GetString() == "Normal" && l.GetProperty("cpu").GetInt32() == 0);
+        Assert.Equal(19_374, untouched.GetProperty("count").GetInt64());
+        Assert.Equal(23_049, untouched.GetProperty("high").GetInt64());
     }
 
     [Fact]

@@ -17,7 +17,7 @@ public sealed class RecordTests
         Tool.Result record = Tool.Run("record", "--seconds", "1", "--out", bundle);
         Assert.True(record.ExitCode == 0, record.Error + record.Output);
         foreach (string name in new[] { "trace.txt.zst", "zoneinfo.before", "zoneinfo.after", "buddyinfo.before", "buddyinfo.after",
-            "pagetypeinfo.before", "min_free_kbytes", "watermark_scale_factor", "nproc" })
+            "pagetypeinfo.before", "min_free_kbytes", "watermark_scale_factor", "nproc", "snapshot_times" })
         {
             Assert.True(File.Exists(Path.Combine(bundle, name)), $"the bundle has no {name}");
         }
@@ -25,12 +25,40 @@ public sealed class RecordTests
         Assert.False(File.Exists(Path.Combine(bundle, "perf.data")), "perf.data is left behind");
         Assert.Equal(System.Environment.ProcessorCount.ToString(), File.ReadAllText(Path.Combine(bundle, "nproc")).Trim());
 
+        // The snapshots were read before the first traced event and after the last one, on the
+        // trace's clock (perf -k CLOCK_MONOTONIC).
+        string[] times = File.ReadAllLines(Path.Combine(bundle, "snapshot_times"));
+        double before = double.Parse(times[0].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        double after = double.Parse(times[1].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        (double first, double last) = TraceTimes(Path.Combine(bundle, "trace.txt.zst"));
+        Assert.True(before < first && first <= last && last < after, $"snapshots at {before} and {after}, trace from {first} to {last}");
+
         string json = scratch.File("summary.json");
         Tool.Result replay = Tool.Run("replay", bundle, "--json", json);
         Assert.True(replay.ExitCode == 0, replay.Error + replay.Output);
         JsonElement summary = JsonDocument.Parse(File.ReadAllText(json)).RootElement;
         Assert.True(summary.GetProperty("events").GetProperty("read").GetInt64() > 0, "a second of a busy machine has page events");
         Assert.Equal(0, summary.GetProperty("bad_lines").GetInt64());
+    }
+
+    private static (double First, double Last) TraceTimes(string path)
+    {
+        using var file = File.OpenRead(path);
+        using var zstd = new ZstdSharp.DecompressionStream(file);
+        using var reader = new StreamReader(zstd);
+        double first = double.NaN, last = double.NaN;
+        string? line;
+        while ((line = reader.ReadLine()) is not null)
+        {
+            var m = System.Text.RegularExpressions.Regex.Match(line, @"\]\s+(\d+\.\d+):");
+            if (m.Success)
+            {
+                last = double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+                first = double.IsNaN(first) ? last : first;
+            }
+        }
+
+        return (first, last);
     }
 
     [Fact]

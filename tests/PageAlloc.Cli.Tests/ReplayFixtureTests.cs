@@ -81,6 +81,60 @@ public sealed class ReplayFixtureTests(ReplayFixtureTests.Replay replay) : IClas
     }
 
     [Fact]
+    public void Each_unmatched_order_0_free_frees_a_stand_in_page_and_still_counts_as_unmatched()
+    {
+        using var scratch = new Scratch();
+        JsonElement replayed = ReplayFixture(scratch).GetProperty("replayed");
+        FixtureTrace trace = FixtureTrace.Fixture;
+        // Every unmatched free of the fixture is of a Normal pfn, and the Normal zone holds
+        // hundreds of thousands of seeded pages: each order-0 one gets its stand-in.
+        Assert.Equal(trace.Unmatched, replayed.GetProperty("unmatched_frees").GetInt64());
+        Assert.Equal(trace.UnmatchedOrder0, replayed.GetProperty("stand_in_frees").GetInt64());
+        Assert.True(trace.UnmatchedOrder0 > 10_000 && trace.UnmatchedOrder0 < trace.Unmatched,
+            $"{trace.UnmatchedOrder0} of {trace.Unmatched} unmatched frees are of order 0");
+    }
+
+    [Fact]
+    public void The_pageblock_types_and_their_free_blocks_are_seeded_from_pagetypeinfo_before()
+    {
+        using var scratch = new Scratch();
+        JsonElement summary = ReplayFixture(scratch);
+        // Normal: 155 unmovable, 2,285 movable, 120 reclaimable pageblocks, as the file says.
+        string[] file = File.ReadAllLines(Path.Combine(Repository.Fixture, "pagetypeinfo.before"));
+        string blocks = file.SkipWhile(l => !l.StartsWith("Number of blocks type")).Single(l => l.Contains("Normal"));
+        long[] kernel = blocks.Split(' ', System.StringSplitOptions.RemoveEmptyEntries).Skip(4).Select(long.Parse).ToArray();
+        string[] types = ["Unmovable", "Movable", "Reclaimable"];
+        for (int mt = 0; mt < types.Length; mt++)
+        {
+            JsonElement seeded = summary.GetProperty("seed_pageblocks").EnumerateArray()
+                .Single(b => b.GetProperty("zone").GetString() == "Normal" && b.GetProperty("type").GetString() == types[mt]);
+            Assert.Equal(kernel[mt], seeded.GetProperty("kernel").GetInt64());
+            Assert.Equal(kernel[mt], seeded.GetProperty("seeded").GetInt64());
+        }
+
+        // The unmovable and reclaimable free blocks of Normal by order are exactly the file's.
+        foreach (string type in new[] { "Unmovable", "Reclaimable" })
+        {
+            string line = file.Single(l => l.Contains("zone   Normal, type") && l.Contains(type));
+            long[] free = line.Split(' ', System.StringSplitOptions.RemoveEmptyEntries).Skip(6).Select(long.Parse).ToArray();
+            JsonElement seeded = summary.GetProperty("seed_free_by_type").EnumerateArray()
+                .Single(b => b.GetProperty("zone").GetString() == "Normal" && b.GetProperty("type").GetString() == type);
+            Assert.Equal(free, seeded.GetProperty("seeded_blocks").EnumerateArray().Select(e => e.GetInt64()).ToArray());
+        }
+    }
+
+    [Fact]
+    public void With_the_hosts_pageblock_types_no_fixture_allocation_falls_back()
+    {
+        // The kernel had unmovable and reclaimable pageblocks with free blocks in them, so none
+        // of the trace's allocations stole from another type; seeded the same, neither do ours.
+        using var scratch = new Scratch();
+        JsonElement summary = ReplayFixture(scratch);
+        Assert.Equal(0, summary.GetProperty("kernel").GetProperty("extfrag_events").GetInt64());
+        Assert.Equal(0, summary.GetProperty("ours").GetProperty("extfrag_events").GetInt64());
+    }
+
+    [Fact]
     public void The_end_free_pages_are_the_kernels_buddyinfo_after_and_ours()
     {
         using var scratch = new Scratch();

@@ -484,4 +484,49 @@ TEST(movable_fallback_steals_without_claiming_small_blocks)
     pa_destroy(a);
 }
 
+TEST(set_pageblock_migratetype_retypes_a_block_and_its_free_pages)
+{
+    /* Every page allocated (movable, with the atomic reserves), pageblock 1
+     * (pfns 512..1023 of the zone) made unmovable: its 512 pages freed merge
+     * into one order-9 block on the unmovable list, pageblock 0 being still
+     * allocated. Made movable again, that free block moves with it. */
+    static struct pa_page *held[4096];
+    pa_allocator *a = test_simple(4096, 1);
+    uint64_t start = zone_of(a, 0, PA_ZONE_NORMAL)->start_pfn;
+    struct pa_page *p;
+    while ((p = pa_alloc_pages(a, PA_GFP_MOVABLE | PA_GFP_ATOMIC, 0)) != NULL)
+        held[pa_page_to_pfn(a, p) - start] = p;
+    pa_drain_all_pages(a);
+    for (int i = 0; i < 1024; i++)
+        CHECK(held[i] != NULL);
+    CHECK_EQ(pa_set_pageblock_migratetype(a, start + 600, PA_MIGRATE_UNMOVABLE), 0);
+    CHECK_EQ(pageblocks_of_type(a, PA_ZONE_NORMAL, PA_MIGRATE_UNMOVABLE), 1);
+    CHECK_EQ(get_pageblock_migratetype(zone_of(a, 0, PA_ZONE_NORMAL), start + 512), PA_MIGRATE_UNMOVABLE);
+    for (int i = 512; i < 1024; i++) {
+        pa_free_pages(a, held[i], 0);
+        held[i] = NULL;
+    }
+    pa_drain_all_pages(a);
+    CHECK_EQ(nr_free_mt(a, PA_ZONE_NORMAL, 9, PA_MIGRATE_UNMOVABLE), 1);
+    CHECK_EQ(nr_free_mt(a, PA_ZONE_NORMAL, 9, PA_MIGRATE_MOVABLE), 0);
+    CHECK_OK(a);
+    CHECK_EQ(pa_set_pageblock_migratetype(a, start + 512, PA_MIGRATE_MOVABLE), 0);
+    CHECK_EQ(pageblocks_of_type(a, PA_ZONE_NORMAL, PA_MIGRATE_UNMOVABLE), 0);
+    CHECK_EQ(nr_free_mt(a, PA_ZONE_NORMAL, 9, PA_MIGRATE_UNMOVABLE), 0);
+    CHECK_EQ(nr_free_mt(a, PA_ZONE_NORMAL, 9, PA_MIGRATE_MOVABLE), 1);
+    CHECK_OK(a);
+    /* Bad arguments change nothing. */
+    CHECK_EQ(pa_set_pageblock_migratetype(a, start + 4096 * 4, PA_MIGRATE_UNMOVABLE), -EINVAL);
+    CHECK_EQ(pa_set_pageblock_migratetype(a, start, PA_MIGRATE_HIGHATOMIC), -EINVAL);
+    CHECK_EQ(pa_set_pageblock_migratetype(a, start, -1), -EINVAL);
+    CHECK_EQ(pa_set_pageblock_migratetype(NULL, start, PA_MIGRATE_MOVABLE), -EINVAL);
+    CHECK_EQ(pageblocks_of_type(a, PA_ZONE_NORMAL, PA_MIGRATE_MOVABLE), 8);
+    for (int i = 0; i < 4096; i++)
+        if (held[i])
+            pa_free_pages(a, held[i], 0);
+    CHECK_EQ(test_total_free(a), 4096);
+    CHECK_OK(a);
+    pa_destroy(a);
+}
+
 RUN_TESTS()

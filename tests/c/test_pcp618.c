@@ -341,6 +341,40 @@ TEST(pcp618_decay_on_vmstat_tick)
     pa_vmstat_tick(NULL);   /* logged, ignored */
 }
 
+TEST(pcp618_set_pcp_high_restores_a_tuned_high)
+{
+    /* 4 CPUs: high_min 320, high_max 2048. A high set from outside is
+     * clamped into that range, and a list below it keeps every free: 900
+     * frees on cpu 0 with high 1000 drain nothing (count < high), where
+     * high_min alone (320) would have drained. */
+    static struct pa_page *pages[900];
+    pa_allocator *a = tuned(4, PA_CFG_PCP_AUTOTUNE, 0);
+    CHECK_EQ(pa_set_pcp_high(a, 0, 0, PA_ZONE_NORMAL, 5000), 0);
+    CHECK_EQ(pcp(a, 0).high, 2048);
+    CHECK_EQ(pa_set_pcp_high(a, 0, 0, PA_ZONE_NORMAL, 10), 0);
+    CHECK_EQ(pcp(a, 0).high, 320);
+    CHECK_EQ(pa_set_pcp_high(a, 0, 0, PA_ZONE_NORMAL, 1000), 0);
+    CHECK_EQ(pcp(a, 0).high, 1000);
+    CHECK_EQ(pcp(a, 1).high, 0);   /* only the pcp asked for */
+    alloc_on(a, 1, 0, pages, 900);
+    uint64_t free0 = test_zone(a, 0, PA_ZONE_NORMAL).free;
+    for (int i = 0; i < 900; i++)
+        pa_free_pages(a, pages[i], 0);
+    CHECK_EQ(pcp(a, 0).count, 900);
+    CHECK_EQ(pcp(a, 0).high, 1000);
+    CHECK_EQ(test_zone(a, 0, PA_ZONE_NORMAL).free, free0);
+    CHECK_EQ(pa_set_pcp_high(a, 4, 0, PA_ZONE_NORMAL, 1000), -EINVAL);
+    CHECK_EQ(pa_set_pcp_high(a, 0, 0, PA_ZONE_DMA, 1000), -ENOENT);
+    CHECK_OK(a);
+    pa_destroy(a);
+
+    /* The default model: high is fixed at zone_highsize(). */
+    a = tuned(4, 0, 0);
+    CHECK_EQ(pa_set_pcp_high(a, 0, 0, PA_ZONE_NORMAL, 1000), -EINVAL);
+    CHECK_EQ(pcp(a, 0).high, 320);
+    pa_destroy(a);
+}
+
 TEST(pcp618_high_fraction_sysctl)
 {
     /* percpu_pagelist_high_fraction 8: high = 65536 / 8 / 4 CPUs = 2048 and

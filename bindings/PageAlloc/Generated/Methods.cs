@@ -453,6 +453,14 @@ public static unsafe partial class Methods
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     public static partial void pa_vmstat_tick(pa_allocator* a);
 
+    [LibraryImport("pagealloc", EntryPoint = "pa_set_pcp_high")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    public static partial int pa_set_pcp_high(pa_allocator* a, int cpu, int nid, [NativeTypeName("enum pa_zone_type")] pa_zone_type zone, [NativeTypeName("uint32_t")] uint high);
+
+    [LibraryImport("pagealloc", EntryPoint = "pa_set_pageblock_migratetype")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    public static partial int pa_set_pageblock_migratetype(pa_allocator* a, [NativeTypeName("uint64_t")] ulong pfn, int mt);
+
     [NativeTypeName("#define PA_PP_FLAG_DMA_MAP (1u << 0)")]
     public const uint PA_PP_FLAG_DMA_MAP = 0x00000001U;
 

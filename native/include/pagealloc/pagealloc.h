@@ -607,6 +607,23 @@ PA_API int pa_parse_gfp_flags(const char *text, pa_gfp_t *out);
  * high is fixed and the call changes nothing. NULL is logged and ignored. */
 PA_API void pa_vmstat_tick(pa_allocator *a);
 
+/* Sets the high of the pcp of (cpu, zone of node nid), clamped to
+ * [high_min, high_max], as a running kernel's tuning left it (Kernel: none;
+ * /proc/zoneinfo's per-cpu "high:" shows it), so that a replay can start
+ * where the host was. PA_CFG_PCP_AUTOTUNE only: high is fixed without it
+ * (-EINVAL). Errors as pa_pcp_info. Any thread. */
+PA_API int pa_set_pcp_high(pa_allocator *a, int cpu, int nid, enum pa_zone_type zone,
+                           uint32_t high);
+
+/* Gives the pageblock holding pfn the migratetype mt (unmovable, movable or
+ * reclaimable) and moves its free blocks to mt's free lists (Kernel:
+ * set_pageblock_migratetype() then move_freepages_block()), so that an
+ * allocator can start with the pageblock types of a host's
+ * /proc/pagetypeinfo. Pages on pcp lists stay where they are. Returns 0;
+ * -EINVAL for a NULL allocator, a pfn outside every zone, another mt, or a
+ * high-atomic pageblock (its reserve is accounted). Any thread. */
+PA_API int pa_set_pageblock_migratetype(pa_allocator *a, uint64_t pfn, int mt);
+
 /* ---- page_pool (Kernel: net/core/page_pool.c, Linux 6.18; rules in PAGE_POOL.md) ---- */
 
 /* A page pool: a per-consumer cache of blocks of one order, refilled in bulk

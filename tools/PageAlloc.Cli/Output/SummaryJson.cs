@@ -51,6 +51,8 @@ internal static class SummaryJson
         json.WriteNumber("frees", r.Frees);
         json.WriteNumber("alloc_failures", r.AllocFailures);
         json.WriteNumber("unmatched_frees", r.UnmatchedFrees);
+        json.WriteNumber("stand_in_frees", r.StandInFrees);
+        json.WriteNumber("vmstat_ticks_before_trace", r.GapTicks);
         json.WriteNumber("batched_frees_paired", r.BatchedPairs);
         json.WriteNumber("kernel_alloc_failures", r.KernelAllocFailures);
         json.WriteNumber("reallocated_without_free", r.ReallocatedWithoutFree);
@@ -100,6 +102,62 @@ internal static class SummaryJson
             json.WriteString("zone", zone);
             WriteArray(json, "target_blocks", target);
             WriteArray(json, "seeded_blocks", seeded);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+
+        json.WriteStartArray("seed_pcp");
+        foreach (Seeder.PcpSeed pcp in result.SeedPcp ?? [])
+        {
+            json.WriteStartObject();
+            json.WriteString("zone", pcp.Zone);
+            json.WriteNumber("cpu", pcp.Cpu);
+            json.WriteNumber("kernel_count", pcp.KernelCount);
+            json.WriteNumber("kernel_high", pcp.KernelHigh);
+            json.WriteNumber("count", pcp.Count);
+            json.WriteNumber("high", pcp.High);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+
+        json.WriteStartArray("seed_pageblocks");
+        foreach (Seeder.PageblockSeed blocks in result.SeedPageblocks ?? [])
+        {
+            json.WriteStartObject();
+            json.WriteString("zone", blocks.Zone);
+            json.WriteString("type", blocks.Type);
+            json.WriteNumber("kernel", blocks.Kernel);
+            json.WriteNumber("seeded", blocks.Seeded);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+
+        json.WriteStartArray("seed_free_by_type");
+        foreach (Seeder.TypeSeed free in result.SeedFreeByType ?? [])
+        {
+            json.WriteStartObject();
+            json.WriteString("zone", free.Zone);
+            json.WriteString("type", free.Type);
+            WriteArray(json, "target_blocks", free.Target);
+            WriteArray(json, "seeded_blocks", free.Seeded);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+
+        json.WriteStartArray("end_pcp");
+        foreach (EndPcpList pcp in result.EndPcp)
+        {
+            json.WriteStartObject();
+            json.WriteString("zone", pcp.Zone);
+            json.WriteNumber("cpu", pcp.Cpu);
+            json.WriteNumber("kernel_count", pcp.KernelCount);
+            json.WriteNumber("kernel_high", pcp.KernelHigh);
+            json.WriteNumber("count", pcp.Count);
+            json.WriteNumber("high", pcp.High);
             json.WriteEndObject();
         }
 

@@ -5,6 +5,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Runtime.InteropServices;
+using PageAlloc.Cli.Host;
 using Spectre.Console;
 using ZstdSharp;
 
@@ -61,7 +62,7 @@ internal static partial class Recorder
         }
 
         Directory.CreateDirectory(outDir);
-        Snapshot(outDir, "before", withPageTypeInfo: true);
+        double before = Snapshot(outDir, "before", withPageTypeInfo: true);
         File.WriteAllText(Path.Combine(outDir, "nproc"), Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture) + "\n");
         foreach (string sysctl in new[] { "min_free_kbytes", "watermark_scale_factor", "percpu_pagelist_high_fraction", "lowmem_reserve_ratio" })
         {
@@ -73,10 +74,15 @@ internal static partial class Recorder
         }
 
         string data = Path.Combine(outDir, "perf.data");
-        string[] record = ["record", "-q", "-o", data, .. Events.SelectMany(e => new[] { "-e", e }), "-a", "--", "sleep", seconds.ToString(CultureInfo.InvariantCulture)];
+        // -k CLOCK_MONOTONIC: trace times on the clock the snapshots' times are read from.
+        // -m 16M: a ring buffer per CPU that holds a busy second of page events; with perf's
+        // default (512 KiB) it overflows under load and drops events, frees among them, which
+        // the replay then sees as pages allocated twice.
+        string[] record = ["record", "-q", "-k", "CLOCK_MONOTONIC", "-m", "16M", "-o", data, .. Events.SelectMany(e => new[] { "-e", e }), "-a", "--", "sleep", seconds.ToString(CultureInfo.InvariantCulture)];
         console.WriteLine($"recording {string.Join(", ", Events)} for {seconds} s");
         int rc = Process.Run(perf, record, out string recordOutput);
-        Snapshot(outDir, "after", withPageTypeInfo: false);
+        double after = Snapshot(outDir, "after", withPageTypeInfo: false);
+        File.WriteAllText(Path.Combine(outDir, SnapshotClock.FileName), SnapshotClock.Format(before, after));
         if (rc != 0)
         {
             error.WriteLine($"pagealloc: perf record failed ({rc}): {recordOutput.Trim()}");
@@ -95,16 +101,41 @@ internal static partial class Recorder
         return ExitCodes.Success;
     }
 
-    /// <summary>Copies zoneinfo and buddyinfo (and pagetypeinfo) as NAME.<paramref name="suffix"/>.</summary>
-    private static void Snapshot(string dir, string suffix, bool withPageTypeInfo)
+    /// <summary>Copies zoneinfo and buddyinfo (and pagetypeinfo) as NAME.<paramref name="suffix"/>;
+    /// returns the CLOCK_MONOTONIC second at which they were read.</summary>
+    private static double Snapshot(string dir, string suffix, bool withPageTypeInfo)
     {
+        double now = MonotonicSeconds();
         File.WriteAllText(Path.Combine(dir, $"zoneinfo.{suffix}"), File.ReadAllText("/proc/zoneinfo"));
         File.WriteAllText(Path.Combine(dir, $"buddyinfo.{suffix}"), File.ReadAllText("/proc/buddyinfo"));
         if (withPageTypeInfo)
         {
             File.WriteAllText(Path.Combine(dir, $"pagetypeinfo.{suffix}"), File.ReadAllText("/proc/pagetypeinfo"));
         }
+
+        return now;
     }
+
+    private static double MonotonicSeconds()
+    {
+        const int ClockMonotonic = 1;
+        if (clock_gettime(ClockMonotonic, out Timespec now) != 0)
+        {
+            throw new InvalidOperationException("clock_gettime(CLOCK_MONOTONIC) failed");
+        }
+
+        return now.Seconds + now.Nanoseconds / 1e9;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Timespec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [LibraryImport("libc")]
+    private static partial int clock_gettime(int clockId, out Timespec time);
 
     /// <summary>Runs perf script into a zstd-compressed file; returns its line count, or -1.</summary>
     private static long Script(string perf, string data, string trace, TextWriter error)

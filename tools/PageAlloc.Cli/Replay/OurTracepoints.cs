@@ -44,6 +44,14 @@ internal sealed class OurTracepoints : IDisposable
         }
     }
 
+    /// <summary>Forgets what was counted so far (what happened before the trace's first event).</summary>
+    public void Reset()
+    {
+        RefillPages = 0;
+        DrainPages = 0;
+        Extfrag = 0;
+    }
+
     /// <summary>Stops counting.</summary>
     public void Dispose() => _allocator.Trace -= OnTrace;
 }

@@ -49,15 +49,23 @@ internal static class ReplayCommand
         string zoneinfo = args.ZoneInfo ?? BesideOr(bundle, "zoneinfo.before", "/proc/zoneinfo");
         string? buddyinfo = args.BuddyInfo ?? Beside(bundle, "buddyinfo.before");
         string? buddyAfter = Beside(bundle, "buddyinfo.after");
+        string? zoneinfoAfter = Beside(bundle, "zoneinfo.after");
 
         HostShape shape = HostShape.Load(zoneinfo, args.MinFreeKBytes);
         List<BuddyInfoFile.Zone>? target = buddyinfo is null ? null : BuddyInfoFile.Read(buddyinfo);
         long[]? kernelEnd = buddyAfter is null ? null : BuddyInfoFile.FreePagesByOrder(BuddyInfoFile.Read(buddyAfter));
 
         using var allocator = new PageAllocator(shape.ToOptions(pcpAutotune: args.PcpModel == "6.18"));
-        Seeder? seeder = target is null ? null : Seeder.Seed(allocator, target);
+        string? pagetypeinfo = Beside(bundle, "pagetypeinfo.before");
+        // Pageblock types only with the buddyinfo of the same bundle (the two describe one moment).
+        List<PageTypeInfoFile.Zone>? types = pagetypeinfo is null || args.BuddyInfo is not null ? null : PageTypeInfoFile.Read(pagetypeinfo);
+        Seeder? seeder = target is null ? null : Seeder.Seed(allocator, target, types);
+        seeder?.SeedPcpLists(shape.Zones, tunedHigh: args.PcpModel == "6.18");
         using var ours = new OurTracepoints(allocator);
-        using var replayer = new Replayer(allocator, ours);
+        // The snapshot's time describes the bundle's own zoneinfo.before, not one given apart.
+        bool bundleState = Path.GetFullPath(zoneinfo) == Path.GetFullPath(Path.Combine(bundle, "zoneinfo.before"));
+        double? stateTime = bundleState ? SnapshotClock.ReadBefore(Path.Combine(bundle, SnapshotClock.FileName)) : null;
+        using var replayer = new Replayer(allocator, ours, standIns: seeder, kernelZones: shape.Zones, stateTime: stateTime);
         using TraceInput input = TraceInput.Open(traceFile);
 
         TimeSpan cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
@@ -94,6 +102,10 @@ internal static class ReplayCommand
             ZoneInfoSource = zoneinfo,
             BuddyInfoSource = buddyinfo,
             Seed = seeder?.Zones,
+            SeedPcp = seeder?.Pcp,
+            SeedPageblocks = seeder?.Pageblocks,
+            SeedFreeByType = seeder?.FreeByType,
+            EndPcp = EndPcp(allocator, zoneinfoAfter is null ? null : ZoneInfoFile.Read(zoneinfoAfter)),
             KernelEndFreePages = kernelEnd,
             OurEndFreePages = ourBlocks.Select((blocks, order) => blocks << order).ToArray(),
             OurRefillPages = ours.RefillPages,
@@ -122,6 +134,33 @@ internal static class ReplayCommand
         }
 
         return ExitCodes.Success;
+    }
+
+    /// <summary>Each Normal, DMA32 and DMA pcp list at the end of the trace: ours, and the kernel's
+    /// from zoneinfo.after (-1 without it).</summary>
+    private static List<EndPcpList> EndPcp(PageAlloc.PageAllocator allocator, List<HostZone>? kernelAfter)
+    {
+        var lists = new List<EndPcpList>();
+        foreach (ZoneType zone in new[] { ZoneType.Dma, ZoneType.Dma32, ZoneType.Normal })
+        {
+            for (int cpu = 0; cpu < allocator.CpuCount; cpu++)
+            {
+                PageAlloc.PcpInfo ours;
+                try
+                {
+                    ours = allocator.GetPcpInfo(cpu, 0, zone);
+                }
+                catch (ArgumentException)
+                {
+                    break;   // the zone is absent
+                }
+
+                HostPcp? kernel = kernelAfter?.FirstOrDefault(z => z.Node == 0 && HostShape.ZoneOf(z.Name) == zone)?.Pcp.FirstOrDefault(p => p.Cpu == cpu);
+                lists.Add(new EndPcpList(zone.ToString(), cpu, kernel?.Count ?? -1, kernel?.High ?? -1, ours.Count, ours.High));
+            }
+        }
+
+        return lists;
     }
 
     /// <summary>Reads the trace through the replayer, with a progress bar on a terminal.</summary>

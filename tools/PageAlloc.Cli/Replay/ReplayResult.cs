@@ -3,6 +3,9 @@ using System.Collections.Generic;
 
 namespace PageAlloc.Cli.Replay;
 
+/// <summary>One pcp list at the end of the trace: the kernel's count and high (-1 when unknown) and ours.</summary>
+internal readonly record struct EndPcpList(string Zone, int Cpu, long KernelCount, long KernelHigh, long Count, long High);
+
 /// <summary>Everything a replay reports, gathered once it has ended.</summary>
 internal sealed class ReplayResult
 {
@@ -16,6 +19,13 @@ internal sealed class ReplayResult
     public required string ZoneInfoSource { get; init; }
     public string? BuddyInfoSource { get; init; }
     public IReadOnlyList<(string Zone, long[] Target, long[] Seeded)>? Seed { get; init; }
+    /// <summary>The pcp lists seeded from zoneinfo.before; null without seeding.</summary>
+    public IReadOnlyList<Seeder.PcpSeed>? SeedPcp { get; init; }
+    /// <summary>Pageblock types and per-type free blocks seeded from pagetypeinfo.before; null without seeding.</summary>
+    public IReadOnlyList<Seeder.PageblockSeed>? SeedPageblocks { get; init; }
+    public IReadOnlyList<Seeder.TypeSeed>? SeedFreeByType { get; init; }
+    /// <summary>The pcp lists at the end of the trace, the kernel's (zoneinfo.after) and ours.</summary>
+    public IReadOnlyList<EndPcpList> EndPcp { get; init; } = [];
     /// <summary>Free pages by order at the end: the kernel's (buddyinfo.after), null when the bundle has none.</summary>
     public long[]? KernelEndFreePages { get; init; }
     public required long[] OurEndFreePages { get; init; }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using PageAlloc.Cli.Host;
 using PageAlloc.Cli.Trace;
 using PageAlloc.Native;
@@ -11,10 +12,14 @@ namespace PageAlloc.Cli.Replay;
 /// Replays a kernel trace through an allocator, line by line (shared/TRACE.md):
 /// each <c>mm_page_alloc</c> on the pcp slot of its CPU with its gfp flags; each
 /// <c>mm_page_free</c> frees what the replay allocated for that pfn, or is counted as
-/// unmatched (a page allocated before the trace began); an <c>mm_page_free_batched</c> of a
+/// unmatched (a page allocated before the trace began) and frees a stand-in instead: one of
+/// the pages held since seeding in the same zone, so that our pcp list gets a page as the
+/// kernel's did (order 0 only: seeding holds single pages); an <c>mm_page_free_batched</c> of a
 /// pfn that its CPU has just freed with <c>mm_page_free</c> is the same free, reported twice
 /// (6.18's <c>free_unref_folios</c> emits both); the kernel's own refill, drain and extfrag
-/// lines are counted as the yardstick, not replayed. Memory: one entry per live page
+/// lines are counted as the yardstick, not replayed. A pfn the kernel allocates while the replay
+/// still holds it was freed without a trace line: the replay frees the stale page first, on the
+/// allocating CPU, where the kernel found it free. Memory: one entry per live page
 /// allocated in the trace, and fixed-size state per CPU.
 /// </summary>
 /// <remarks>Pages are allocated and freed with the raw calls on the allocator's pointer
@@ -40,15 +45,30 @@ internal sealed unsafe class Replayer : ILineSink, IDisposable
 
     private readonly OurTracepoints? _ours;
     private double _nextTick = double.NaN;
+    private readonly Seeder? _standIns;
+    private readonly double? _stateTime;
+    private readonly (long Start, long End, ZoneType Zone)[] _kernelZones;
 
     /// <param name="allocator">The allocator replayed on, seeded and bound to nothing yet.</param>
     /// <param name="ours">Counts of our refills, drains and extfrag events, sampled with the kernel's.</param>
     /// <param name="sampleInterval">Trace seconds between samples at first (see <see cref="TimeSeries"/>).</param>
-    public Replayer(PageAllocator allocator, OurTracepoints? ours, double sampleInterval = 0.005)
+    /// <param name="standIns">Where stand-ins for unmatched frees come from; null: none (the free is skipped).</param>
+    /// <param name="kernelZones">The kernel's zones (zoneinfo), to find the zone of a traced pfn.</param>
+    /// <param name="stateTime">When the state the allocator was seeded from was read, on the
+    /// trace's clock; the vmstat ticks between it and the first event run before that event
+    /// (their drains are not counted: the kernel's fell before its trace began too).</param>
+    public Replayer(PageAllocator allocator, OurTracepoints? ours, double sampleInterval = 0.005,
+        Seeder? standIns = null, IReadOnlyList<HostZone>? kernelZones = null, double? stateTime = null)
     {
+        _stateTime = stateTime;
         _allocator = allocator;
         _ours = ours;
         _series = new TimeSeries(sampleInterval);
+        _standIns = standIns;
+        _kernelZones = (kernelZones ?? [])
+            .Where(z => z.Node == 0 && z.Spanned > 0 && HostShape.ZoneOf(z.Name) is not null)
+            .Select(z => (z.StartPfn, z.StartPfn + z.Spanned, HostShape.ZoneOf(z.Name)!.Value))
+            .ToArray();
     }
 
     public EventCounts Events { get; } = new();
@@ -57,6 +77,10 @@ internal sealed unsafe class Replayer : ILineSink, IDisposable
     public long Frees { get; private set; }
     public long AllocFailures { get; private set; }
     public long UnmatchedFrees { get; private set; }
+    /// <summary>Unmatched frees for which a held page of the same zone was freed instead.</summary>
+    public long StandInFrees { get; private set; }
+    /// <summary>vmstat ticks run between the state snapshot and the first event.</summary>
+    public int GapTicks { get; private set; }
     /// <summary>mm_page_free_batched lines that were the second report of a free.</summary>
     public long BatchedPairs { get; private set; }
     /// <summary>mm_page_alloc lines where the kernel itself failed (<c>page=(nil)</c>).</summary>
@@ -135,7 +159,7 @@ internal sealed unsafe class Replayer : ILineSink, IDisposable
                 break;
             case KmemEvent.PageFree:
                 Remember(record.Cpu, record.Pfn);
-                Free(record.Cpu, record.Pfn);
+                Free(record.Cpu, record.Pfn, record.Order);
                 break;
             case KmemEvent.PageFreeBatched:
                 if (Forget(record.Cpu, record.Pfn))
@@ -144,7 +168,7 @@ internal sealed unsafe class Replayer : ILineSink, IDisposable
                 }
                 else
                 {
-                    Free(record.Cpu, record.Pfn);
+                    Free(record.Cpu, record.Pfn, 0);
                 }
 
                 break;
@@ -172,7 +196,20 @@ internal sealed unsafe class Replayer : ILineSink, IDisposable
     {
         if (double.IsNaN(_nextTick))
         {
-            _nextTick = time + VmstatInterval;
+            // vmstat_update requeues itself with round_jiffies_relative(): it runs on whole
+            // seconds of jiffies, which count from boot as the trace's clock does.
+            _nextTick = NextWholeSecond(time);
+            if (_stateTime is double state && state < time)
+            {
+                for (double tick = NextWholeSecond(state); tick <= time; tick += VmstatInterval)
+                {
+                    _allocator.VmstatTick();
+                    GapTicks++;
+                }
+
+                _ours?.Reset();
+            }
+
             return;
         }
 
@@ -182,6 +219,8 @@ internal sealed unsafe class Replayer : ILineSink, IDisposable
             _nextTick += VmstatInterval;
         }
     }
+
+    private static double NextWholeSecond(double time) => Math.Floor(time / VmstatInterval) * VmstatInterval + VmstatInterval;
 
     private void Alloc(ref TraceRecord record)
     {
@@ -203,6 +242,14 @@ internal sealed unsafe class Replayer : ILineSink, IDisposable
         }
 
         Bind(record.Cpu);
+        if (!record.KernelFailed && _live.Remove(record.Pfn, out LivePage stale))
+        {
+            // The kernel handed out this pfn, so it had been freed (the line was lost): free it
+            // before the allocation, which may then take it, as the kernel's did.
+            ReallocatedWithoutFree++;
+            Methods.pa_free_pages(_allocator.Pointer, stale.Page, stale.Order);
+        }
+
         pa_page* page = Methods.pa_alloc_pages(_allocator.Pointer, (uint)gfp, (uint)record.Order);
         if (page == null)
         {
@@ -219,26 +266,54 @@ internal sealed unsafe class Replayer : ILineSink, IDisposable
             return;
         }
 
-        if (_live.Remove(record.Pfn, out LivePage stale))
-        {
-            ReallocatedWithoutFree++;
-            Methods.pa_free_pages(_allocator.Pointer, stale.Page, stale.Order);
-        }
-
         _live.Add(record.Pfn, new LivePage(page, (uint)record.Order));
     }
 
-    private void Free(int cpu, long pfn)
+    private void Free(int cpu, long pfn, int order)
     {
         if (!_live.Remove(pfn, out LivePage live))
         {
             UnmatchedFrees++;
+            FreeStandIn(cpu, pfn, order);
             return;
         }
 
         Bind(cpu);
         Methods.pa_free_pages(_allocator.Pointer, live.Page, live.Order);
         Frees++;
+    }
+
+    /// <summary>The kernel freed a page allocated before the trace: free one of ours of its zone
+    /// that has been allocated as long, so the CPU's pcp list grows as the kernel's did.</summary>
+    private void FreeStandIn(int cpu, long pfn, int order)
+    {
+        if (_standIns is null || order != 0 || KernelZoneOf(pfn) is not ZoneType zone)
+        {
+            return;
+        }
+
+        pa_page* page = _standIns.TakeHeld(zone);
+        if (page == null)
+        {
+            return;
+        }
+
+        Bind(cpu);
+        Methods.pa_free_pages(_allocator.Pointer, page, 0);
+        StandInFrees++;
+    }
+
+    private ZoneType? KernelZoneOf(long pfn)
+    {
+        foreach ((long start, long end, ZoneType zone) in _kernelZones)
+        {
+            if (pfn >= start && pfn < end)
+            {
+                return zone;
+            }
+        }
+
+        return null;
     }
 
     private void Bind(int traceCpu)
