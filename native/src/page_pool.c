@@ -210,6 +210,9 @@ static inline bool pp_check_failed(const struct pp_check *ck)
 }
 #endif
 
+/* Two descriptor pointers, written to the cache as one 16-byte store. */
+typedef uintptr_t pp_pair_t __attribute__((vector_size(2 * sizeof(uintptr_t))));
+
 /* Descriptor range and alignment in one compare: the offset rotated right by
  * the unit's shift is the index, and a misaligned offset's low bits land on
  * top, far above any index. */
@@ -633,13 +636,26 @@ PA_API void pa_page_pool_free_va_bulk(pa_page_pool *pool, void *const *va, unsig
                     slots = pool->pages_bytes / sizeof(struct pa_page);
     const unsigned shift = pool->va_page_shift;
     struct pp_check ck = pp_check_init(pool);
-    for (unsigned long i = 0; i < count; i++) {
+    /* Pairs stored as one 16-byte write: the next bulk allocation reads the
+     * cache 16 bytes at a time, and a load the CPU must assemble from two
+     * narrower stores still in flight stalls instead of forwarding. */
+    unsigned long i = 0;
+    for (; i + 1 < count; i += 2) {
+        uintptr_t pfn0 = pp_index((uintptr_t)va[i] - bias, shift);
+        uintptr_t pfn1 = pp_index((uintptr_t)va[i + 1] - bias, shift);
+        if (unlikely(pfn0 >= slots || pfn1 >= slots))
+            return pp_free_va_bulk_slow(pool, va, count, allow_direct);
+        pp_pair_t pair = { base + pfn0 * sizeof(struct pa_page), base + pfn1 * sizeof(struct pa_page) };
+        pp_check_page(&ck, (const struct pa_page *)pair[0]);
+        pp_check_page(&ck, (const struct pa_page *)pair[1]);
+        memcpy(&slot[i], &pair, sizeof(pair));
+    }
+    if (i < count) {
         uintptr_t pfn = pp_index((uintptr_t)va[i] - bias, shift);
         if (unlikely(pfn >= slots))
             return pp_free_va_bulk_slow(pool, va, count, allow_direct);
-        struct pa_page *page = (struct pa_page *)(base + pfn * sizeof(struct pa_page));
-        pp_check_page(&ck, page);
-        slot[i] = page;
+        slot[i] = (struct pa_page *)(base + pfn * sizeof(struct pa_page));
+        pp_check_page(&ck, slot[i]);
     }
     if (unlikely(pp_check_failed(&ck)))
         return pp_free_va_bulk_slow(pool, va, count, allow_direct);
