@@ -26,9 +26,9 @@ public sealed class ReplayFixtureTests(ReplayFixtureTests.Replay replay) : IClas
         internal JsonElement Summary { get; }
     }
 
-    private JsonElement ReplayFixture(Scratch scratch)
+    /// <summary>The class's one summary, once the replay is known to have succeeded.</summary>
+    private JsonElement ReplayFixture()
     {
-        _ = scratch;
         Assert.True(replay.Result.ExitCode == 0, replay.Result.Error + replay.Result.Output);
         return replay.Summary;
     }
@@ -36,8 +36,7 @@ public sealed class ReplayFixtureTests(ReplayFixtureTests.Replay replay) : IClas
     [Fact]
     public void Event_counts_are_the_lines_of_each_event()
     {
-        using var scratch = new Scratch();
-        JsonElement summary = ReplayFixture(scratch);
+        JsonElement summary = ReplayFixture();
         FixtureTrace trace = FixtureTrace.Fixture;
         JsonElement events = summary.GetProperty("events");
         foreach (string name in new[] { "mm_page_alloc", "mm_page_free", "mm_page_free_batched", "mm_page_alloc_zone_locked", "mm_page_pcpu_drain", "mm_page_alloc_extfrag" })
@@ -54,8 +53,7 @@ public sealed class ReplayFixtureTests(ReplayFixtureTests.Replay replay) : IClas
     [Fact]
     public void The_kernels_refills_and_drains_are_the_pages_of_its_lines()
     {
-        using var scratch = new Scratch();
-        JsonElement kernel = ReplayFixture(scratch).GetProperty("kernel");
+        JsonElement kernel = ReplayFixture().GetProperty("kernel");
         FixtureTrace trace = FixtureTrace.Fixture;
         Assert.Equal(trace.RefillPages, kernel.GetProperty("pcp_refill_pages").GetInt64());
         Assert.Equal(trace.DrainPages, kernel.GetProperty("pcp_drain_pages").GetInt64());
@@ -66,8 +64,7 @@ public sealed class ReplayFixtureTests(ReplayFixtureTests.Replay replay) : IClas
     [Fact]
     public void Every_alloc_is_replayed_and_frees_match_the_pfns_the_replay_holds()
     {
-        using var scratch = new Scratch();
-        JsonElement replayed = ReplayFixture(scratch).GetProperty("replayed");
+        JsonElement replayed = ReplayFixture().GetProperty("replayed");
         FixtureTrace trace = FixtureTrace.Fixture;
         long allocs = replayed.GetProperty("allocs").GetInt64();
         long failures = replayed.GetProperty("alloc_failures").GetInt64();
@@ -83,8 +80,7 @@ public sealed class ReplayFixtureTests(ReplayFixtureTests.Replay replay) : IClas
     [Fact]
     public void Each_unmatched_order_0_free_frees_a_stand_in_page_and_still_counts_as_unmatched()
     {
-        using var scratch = new Scratch();
-        JsonElement replayed = ReplayFixture(scratch).GetProperty("replayed");
+        JsonElement replayed = ReplayFixture().GetProperty("replayed");
         FixtureTrace trace = FixtureTrace.Fixture;
         // Every unmatched free of the fixture is of a Normal pfn, and the Normal zone holds
         // hundreds of thousands of seeded pages: each order-0 one gets its stand-in.
@@ -97,8 +93,7 @@ public sealed class ReplayFixtureTests(ReplayFixtureTests.Replay replay) : IClas
     [Fact]
     public void The_pageblock_types_and_their_free_blocks_are_seeded_from_pagetypeinfo_before()
     {
-        using var scratch = new Scratch();
-        JsonElement summary = ReplayFixture(scratch);
+        JsonElement summary = ReplayFixture();
         // Normal: 155 unmovable, 2,285 movable, 120 reclaimable pageblocks, as the file says.
         string[] file = File.ReadAllLines(Path.Combine(Repository.Fixture, "pagetypeinfo.before"));
         string blocks = file.SkipWhile(l => !l.StartsWith("Number of blocks type")).Single(l => l.Contains("Normal"));
@@ -128,8 +123,7 @@ public sealed class ReplayFixtureTests(ReplayFixtureTests.Replay replay) : IClas
     {
         // The kernel had unmovable and reclaimable pageblocks with free blocks in them, so none
         // of the trace's allocations stole from another type; seeded the same, neither do ours.
-        using var scratch = new Scratch();
-        JsonElement summary = ReplayFixture(scratch);
+        JsonElement summary = ReplayFixture();
         Assert.Equal(0, summary.GetProperty("kernel").GetProperty("extfrag_events").GetInt64());
         Assert.Equal(0, summary.GetProperty("ours").GetProperty("extfrag_events").GetInt64());
     }
@@ -137,8 +131,7 @@ public sealed class ReplayFixtureTests(ReplayFixtureTests.Replay replay) : IClas
     [Fact]
     public void The_end_free_pages_are_the_kernels_buddyinfo_after_and_ours()
     {
-        using var scratch = new Scratch();
-        JsonElement summary = ReplayFixture(scratch);
+        JsonElement summary = ReplayFixture();
         JsonElement end = summary.GetProperty("end_free_pages_by_order");
         long[] kernel = end.GetProperty("kernel").EnumerateArray().Select(e => e.GetInt64()).ToArray();
         long[] expected = new long[11];
@@ -160,8 +153,7 @@ public sealed class ReplayFixtureTests(ReplayFixtureTests.Replay replay) : IClas
     [Fact]
     public void The_normal_zone_is_seeded_exactly_from_buddyinfo_before()
     {
-        using var scratch = new Scratch();
-        JsonElement seed = ReplayFixture(scratch).GetProperty("seed");
+        JsonElement seed = ReplayFixture().GetProperty("seed");
         JsonElement normal = seed.EnumerateArray().Single(z => z.GetProperty("zone").GetString() == "Normal");
         long[] target = normal.GetProperty("target_blocks").EnumerateArray().Select(e => e.GetInt64()).ToArray();
         long[] seeded = normal.GetProperty("seeded_blocks").EnumerateArray().Select(e => e.GetInt64()).ToArray();
@@ -174,8 +166,7 @@ public sealed class ReplayFixtureTests(ReplayFixtureTests.Replay replay) : IClas
     [Fact]
     public void The_summary_has_the_timing_fields()
     {
-        using var scratch = new Scratch();
-        JsonElement summary = ReplayFixture(scratch);
+        JsonElement summary = ReplayFixture();
         double seconds = summary.GetProperty("seconds").GetDouble();
         double rate = summary.GetProperty("events_per_second").GetDouble();
         Assert.True(seconds > 0);

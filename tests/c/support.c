@@ -92,6 +92,60 @@ uint64_t test_total_free(pa_allocator *a)
     return sum;
 }
 
+pa_page_pool *test_pool_create(pa_allocator *a, unsigned order, unsigned ring)
+{
+    struct pa_page_pool_params p = { .order = order, .pool_size = ring, .nid = 0 };
+    pa_page_pool *pool = NULL;
+    CHECK_EQ(pa_page_pool_create(a, &p, &pool), 0);
+    CHECK(pool != NULL);
+    return pool;
+}
+
+struct pa_page_pool_stats test_pool_stats(const pa_page_pool *pool)
+{
+    struct pa_page_pool_stats s;
+    CHECK_EQ(pa_page_pool_get_stats(pool, &s), 0);
+    return s;
+}
+
+void test_pool_stats_eq(struct pa_page_pool_stats x, struct pa_page_pool_stats y)
+{
+    CHECK_EQ(x.alloc_fast, y.alloc_fast);
+    CHECK_EQ(x.alloc_slow, y.alloc_slow);
+    CHECK_EQ(x.alloc_slow_high_order, y.alloc_slow_high_order);
+    CHECK_EQ(x.alloc_empty, y.alloc_empty);
+    CHECK_EQ(x.alloc_refill, y.alloc_refill);
+    CHECK_EQ(x.alloc_waive, y.alloc_waive);
+    CHECK_EQ(x.recycle_cached, y.recycle_cached);
+    CHECK_EQ(x.recycle_cache_full, y.recycle_cache_full);
+    CHECK_EQ(x.recycle_ring, y.recycle_ring);
+    CHECK_EQ(x.recycle_ring_full, y.recycle_ring_full);
+    CHECK_EQ(x.recycle_released_refcnt, y.recycle_released_refcnt);
+}
+
+void test_pool_done(pa_allocator *a, pa_page_pool *pool, uint64_t free_pages)
+{
+    pa_page_pool_destroy(pool);
+    CHECK_EQ(test_total_free(a), free_pages);
+    CHECK_OK(a);
+    pa_destroy(a);
+}
+
+struct test_pool_snapshot test_pool_snap(pa_allocator *a, pa_page_pool *pool)
+{
+    return (struct test_pool_snapshot){ test_pool_stats(pool), pa_page_pool_inflight(pool),
+                                        test_total_free(a) };
+}
+
+void test_pool_unchanged(pa_allocator *a, pa_page_pool *pool, struct test_pool_snapshot before)
+{
+    struct test_pool_snapshot now = test_pool_snap(a, pool);
+    test_pool_stats_eq(now.s, before.s);
+    CHECK_EQ(now.inflight, before.inflight);
+    CHECK_EQ(now.free, before.free);
+    CHECK_OK(a);
+}
+
 void held_push(struct held *h, struct pa_page *p)
 {
     if (h->n == h->cap) {

@@ -45,6 +45,27 @@ uint64_t test_total_free(pa_allocator *a);
 struct pa_zone_info test_zone(pa_allocator *a, int nid, enum pa_zone_type zt);
 uint64_t test_zone_free(pa_allocator *a, int nid, enum pa_zone_type zt);
 
+/* A page_pool of `order` on node 0 of a, with a ring of `ring` (0: the default). */
+pa_page_pool *test_pool_create(pa_allocator *a, unsigned order, unsigned ring);
+/* The pool's counters (checked call). */
+struct pa_page_pool_stats test_pool_stats(const pa_page_pool *pool);
+/* Field by field, so a failure names the counter. */
+void test_pool_stats_eq(struct pa_page_pool_stats x, struct pa_page_pool_stats y);
+
+/* The end of a test of one pool: pool destroyed, a's free pages back to
+ * free_pages, pa_check passes, a destroyed. */
+void test_pool_done(pa_allocator *a, pa_page_pool *pool, uint64_t free_pages);
+
+/* A bad call is logged and changes nothing: same stats, inflight, free count. */
+struct test_pool_snapshot {
+    struct pa_page_pool_stats s;
+    long inflight;
+    uint64_t free;
+};
+struct test_pool_snapshot test_pool_snap(pa_allocator *a, pa_page_pool *pool);
+/* Checks a and pool are as before (and pa_check passes). */
+void test_pool_unchanged(pa_allocator *a, pa_page_pool *pool, struct test_pool_snapshot before);
+
 /* A growable array of held order-0 pages, released in one call. */
 struct held {
     struct pa_page **p;

@@ -12,23 +12,6 @@
 
 #define NPAGES 4096
 
-/* A pool of `order` on node 0 of a. */
-static pa_page_pool *pool_create(pa_allocator *a, unsigned order, unsigned ring)
-{
-    struct pa_page_pool_params p = { .order = order, .pool_size = ring, .nid = 0 };
-    pa_page_pool *pool = NULL;
-    CHECK_EQ(pa_page_pool_create(a, &p, &pool), 0);
-    CHECK(pool != NULL);
-    return pool;
-}
-
-static struct pa_page_pool_stats stats(const pa_page_pool *pool)
-{
-    struct pa_page_pool_stats s;
-    CHECK_EQ(pa_page_pool_get_stats(pool, &s), 0);
-    return s;
-}
-
 static uint64_t pgalloc(pa_allocator *a)
 {
     return pa_vm_event(a, PA_PGALLOC_NORMAL) + pa_vm_event(a, PA_PGALLOC_DMA) +
@@ -86,7 +69,7 @@ static void put_from_other_thread(pa_page_pool *pool, struct pa_page **pages, si
 TEST(P1_alloc_and_direct_recycle_stay_in_the_cache)
 {
     pa_allocator *a = test_simple(NPAGES, 1);
-    pa_page_pool *pool = pool_create(a, 0, 0);
+    pa_page_pool *pool = test_pool_create(a, 0, 0);
     struct pa_page *p = pa_page_pool_alloc_pages(pool, PA_GFP_KERNEL);
     check_pp_page(p, 0);
     pa_page_pool_recycle_direct(pool, p);
@@ -100,7 +83,7 @@ TEST(P1_alloc_and_direct_recycle_stay_in_the_cache)
     /* Not one call reached the allocator. */
     CHECK_EQ(pgalloc(a), allocs);
     CHECK_EQ(pa_vm_event(a, PA_PGFREE), frees);
-    struct pa_page_pool_stats s = stats(pool);
+    struct pa_page_pool_stats s = test_pool_stats(pool);
     CHECK_EQ(s.alloc_fast, 1000);
     CHECK_EQ(s.recycle_cached, 1001);
     CHECK_EQ(s.recycle_ring, 0);
@@ -112,20 +95,20 @@ TEST(P1_alloc_and_direct_recycle_stay_in_the_cache)
 TEST(P1_owner_thread_put_counts_as_direct)
 {
     pa_allocator *a = test_simple(NPAGES, 1);
-    pa_page_pool *pool = pool_create(a, 0, 0);
+    pa_page_pool *pool = test_pool_create(a, 0, 0);
     struct pa_page *p = pa_page_pool_alloc_pages(pool, PA_GFP_KERNEL);
     pa_page_pool_put_full_page(pool, p, false);   /* no owner yet: the ring */
-    CHECK_EQ(stats(pool).recycle_ring, 1);
-    CHECK_EQ(stats(pool).recycle_cached, 0);
+    CHECK_EQ(test_pool_stats(pool).recycle_ring, 1);
+    CHECK_EQ(test_pool_stats(pool).recycle_cached, 0);
     pa_page_pool_set_owner(pool);
     p = pa_page_pool_alloc_pages(pool, PA_GFP_KERNEL);
     pa_page_pool_put_page(pool, p, -1, false);    /* the owner: the cache */
-    CHECK_EQ(stats(pool).recycle_ring, 1);
-    CHECK_EQ(stats(pool).recycle_cached, 1);
+    CHECK_EQ(test_pool_stats(pool).recycle_ring, 1);
+    CHECK_EQ(test_pool_stats(pool).recycle_cached, 1);
     /* From another thread the owner's pool still goes through the ring. */
     p = pa_page_pool_alloc_pages(pool, PA_GFP_KERNEL);
     put_from_other_thread(pool, &p, 1, false);
-    CHECK_EQ(stats(pool).recycle_ring, 2);
+    CHECK_EQ(test_pool_stats(pool).recycle_ring, 2);
     CHECK_OK(a);
     pa_page_pool_destroy(pool);
     pa_destroy(a);
@@ -183,7 +166,7 @@ TEST(P1_debug_second_thread_inside_the_context_is_logged)
     cfg.flags |= PA_CFG_DEBUG_CHECKS;
     pa_allocator *a = test_create(&cfg);
     CHECK_EQ(pa_bind_cpu(a, 0), 0);
-    pa_page_pool *pool = pool_create(a, 0, 0);
+    pa_page_pool *pool = test_pool_create(a, 0, 0);
     struct held h = { 0 };
     CHECK(exhaust(a, &h) > 0);
     memset(&race, 0, sizeof(race));
@@ -256,7 +239,7 @@ static void *ring_putter(void *v)
 TEST(P2_other_threads_put_through_the_ring)
 {
     pa_allocator *a = test_simple(NPAGES, 2);
-    pa_page_pool *pool = pool_create(a, 0, 256);
+    pa_page_pool *pool = test_pool_create(a, 0, 256);
     pa_page_pool_set_owner(pool);
     struct handoff h = { .head = 0, .tail = 0 };
     pthread_mutex_init(&h.lock, NULL);
@@ -290,7 +273,7 @@ TEST(P2_other_threads_put_through_the_ring)
         puts += args[i].puts;
     }
     CHECK_EQ(puts, rounds);
-    struct pa_page_pool_stats s = stats(pool);
+    struct pa_page_pool_stats s = test_pool_stats(pool);
     CHECK_EQ(s.recycle_ring + s.recycle_ring_full, (uint64_t)rounds);
     CHECK_EQ(s.recycle_cached, 0);
     CHECK(s.alloc_refill > 0);
@@ -310,16 +293,16 @@ TEST(P2_other_threads_put_through_the_ring)
 TEST(P3_fast_path_pops_the_last_cached_page)
 {
     pa_allocator *a = test_simple(NPAGES, 1);
-    pa_page_pool *pool = pool_create(a, 0, 0);
+    pa_page_pool *pool = test_pool_create(a, 0, 0);
     struct pa_page *x = pa_page_pool_alloc_pages(pool, PA_GFP_KERNEL);
     struct pa_page *y = pa_page_pool_alloc_pages(pool, PA_GFP_KERNEL);
     CHECK(x && y && x != y);
-    CHECK_EQ(stats(pool).alloc_fast, 1);   /* x came from the slow path, y from the cache */
+    CHECK_EQ(test_pool_stats(pool).alloc_fast, 1);   /* x came from the slow path, y from the cache */
     pa_page_pool_recycle_direct(pool, x);
     pa_page_pool_recycle_direct(pool, y);
     CHECK(pa_page_pool_alloc_pages(pool, PA_GFP_KERNEL) == y);
     CHECK(pa_page_pool_alloc_pages(pool, PA_GFP_KERNEL) == x);
-    CHECK_EQ(stats(pool).alloc_fast, 3);
+    CHECK_EQ(test_pool_stats(pool).alloc_fast, 3);
     pa_page_pool_recycle_direct(pool, x);
     pa_page_pool_recycle_direct(pool, y);
     CHECK_OK(a);
@@ -339,30 +322,30 @@ static void take(pa_page_pool *pool, struct pa_page **v, size_t n)
 TEST(P4_empty_cache_refills_up_to_64_from_the_ring)
 {
     pa_allocator *a = test_simple(NPAGES, 1);
-    pa_page_pool *pool = pool_create(a, 0, 0);
+    pa_page_pool *pool = test_pool_create(a, 0, 0);
     struct pa_page *v[128];
     take(pool, v, 128);            /* two slow rounds, cache empty */
-    CHECK_EQ(stats(pool).alloc_slow, 2);
+    CHECK_EQ(test_pool_stats(pool).alloc_slow, 2);
     put_from_other_thread(pool, v, 100, false);
-    CHECK_EQ(stats(pool).recycle_ring, 100);
+    CHECK_EQ(test_pool_stats(pool).recycle_ring, 100);
     uint64_t allocs = pgalloc(a);
     struct pa_page *p = pa_page_pool_alloc_pages(pool, PA_GFP_KERNEL);
     CHECK(p == v[63]);             /* the refill's last page */
-    struct pa_page_pool_stats s = stats(pool);
+    struct pa_page_pool_stats s = test_pool_stats(pool);
     CHECK_EQ(s.alloc_refill, 1);
     CHECK_EQ(s.alloc_empty, 2);    /* the two slow rounds found the ring empty */
     /* 63 more come from the cache, then a second refill takes the other 36. */
     uint64_t fast = s.alloc_fast;
     struct pa_page *w[99];
     take(pool, w, 99);
-    s = stats(pool);
+    s = test_pool_stats(pool);
     CHECK_EQ(s.alloc_fast - fast, 63 + 35);
     CHECK_EQ(s.alloc_refill, 2);
     CHECK_EQ(pgalloc(a), allocs);
     /* Ring empty: alloc_empty, then the slow path. */
     struct pa_page *q = pa_page_pool_alloc_pages(pool, PA_GFP_KERNEL);
     CHECK(q != NULL);
-    s = stats(pool);
+    s = test_pool_stats(pool);
     CHECK_EQ(s.alloc_empty, 3);
     CHECK_EQ(s.alloc_slow, 3);
     pa_page_pool_recycle_direct(pool, p);
@@ -372,9 +355,7 @@ TEST(P4_empty_cache_refills_up_to_64_from_the_ring)
     for (int i = 100; i < 128; i++)
         pa_page_pool_put_full_page(pool, v[i], true);
     CHECK_OK(a);
-    pa_page_pool_destroy(pool);
-    CHECK_EQ(test_total_free(a), test_zone(a, 0, PA_ZONE_NORMAL).managed);
-    pa_destroy(a);
+    test_pool_done(a, pool, test_zone(a, 0, PA_ZONE_NORMAL).managed);
 }
 
 TEST(P4_refill_waives_a_page_of_another_node)
@@ -384,7 +365,7 @@ TEST(P4_refill_waives_a_page_of_another_node)
     pa_allocator *a = test_create(&cfg);
     CHECK_EQ(pa_bind_cpu(a, 0), 0);
     CHECK_EQ(pa_cpu_to_node(a, 0), 0);
-    pa_page_pool *pool = pool_create(a, 0, 0);
+    pa_page_pool *pool = test_pool_create(a, 0, 0);
     /* Node 0 exhausted: the bulk call falls back to one page of node 1. */
     struct held h0 = { 0 };
     struct pa_page *p;
@@ -406,7 +387,7 @@ TEST(P4_refill_waives_a_page_of_another_node)
     long inflight = pa_page_pool_inflight(pool);
     /* The refill takes local[0], meets the remote page, gives it back. */
     CHECK(pa_page_pool_alloc_pages(pool, PA_GFP_KERNEL) == local[0]);
-    struct pa_page_pool_stats s = stats(pool);
+    struct pa_page_pool_stats s = test_pool_stats(pool);
     CHECK_EQ(s.alloc_waive, 1);
     CHECK_EQ(s.alloc_refill, 1);
     CHECK_EQ(pa_page_pool_inflight(pool), inflight - 1);
@@ -418,27 +399,24 @@ TEST(P4_refill_waives_a_page_of_another_node)
     pa_page_pool_recycle_direct(pool, local[1]);
     for (int i = 0; i < 62; i++)
         pa_page_pool_recycle_direct(pool, rest[i]);
-    pa_page_pool_destroy(pool);
-    CHECK_EQ(test_total_free(a), test_zone(a, 0, PA_ZONE_NORMAL).managed + test_zone(a, 1, PA_ZONE_NORMAL).managed);
-    CHECK_OK(a);
-    pa_destroy(a);
+    test_pool_done(a, pool, test_zone(a, 0, PA_ZONE_NORMAL).managed + test_zone(a, 1, PA_ZONE_NORMAL).managed);
 }
 
 TEST(P5_order0_slow_path_bulk_fills_the_cache)
 {
     pa_allocator *a = test_simple(NPAGES, 1);
-    pa_page_pool *pool = pool_create(a, 0, 0);
+    pa_page_pool *pool = test_pool_create(a, 0, 0);
     uint64_t allocs = pgalloc(a);
     struct pa_page *p = pa_page_pool_alloc_pages(pool, PA_GFP_KERNEL);
     check_pp_page(p, 0);
     CHECK_EQ(pgalloc(a) - allocs, PA_PP_ALLOC_CACHE_REFILL);
-    struct pa_page_pool_stats s = stats(pool);
+    struct pa_page_pool_stats s = test_pool_stats(pool);
     CHECK_EQ(s.alloc_slow, 1);
     CHECK_EQ(s.alloc_empty, 1);
     CHECK_EQ(pa_page_pool_inflight(pool), PA_PP_ALLOC_CACHE_REFILL);
     struct pa_page *v[63];
     take(pool, v, 63);
-    CHECK_EQ(stats(pool).alloc_fast, 63);
+    CHECK_EQ(test_pool_stats(pool).alloc_fast, 63);
     CHECK_EQ(pgalloc(a) - allocs, PA_PP_ALLOC_CACHE_REFILL);
     for (int i = 0; i < 63; i++) {
         check_pp_page(v[i], 0);
@@ -454,31 +432,29 @@ TEST(P5_order0_slow_path_bulk_fills_the_cache)
 TEST(P5_high_order_slow_path_one_compound_block)
 {
     pa_allocator *a = test_simple(NPAGES, 1);
-    pa_page_pool *pool = pool_create(a, 3, 0);
+    pa_page_pool *pool = test_pool_create(a, 3, 0);
     uint64_t allocs = pgalloc(a);
     struct pa_page *p = pa_page_pool_alloc_pages(pool, PA_GFP_KERNEL);
     check_pp_page(p, 3);
     CHECK_EQ(pa_page_to_pfn(a, p) % 8, 0);
     CHECK_EQ(pgalloc(a) - allocs, 8);   /* one call, PGALLOC counts its pages */
-    struct pa_page_pool_stats s = stats(pool);
+    struct pa_page_pool_stats s = test_pool_stats(pool);
     CHECK_EQ(s.alloc_slow_high_order, 1);
     CHECK_EQ(s.alloc_slow, 0);
     CHECK_EQ(pa_page_pool_inflight(pool), 1);
     memset(pa_page_address(a, p), 0x5a, 8 * pa_page_size(a));
     pa_page_pool_recycle_direct(pool, p);
     CHECK(pa_page_pool_alloc_pages(pool, PA_GFP_KERNEL) == p);
-    CHECK_EQ(stats(pool).alloc_fast, 1);
+    CHECK_EQ(test_pool_stats(pool).alloc_fast, 1);
     pa_page_pool_recycle_direct(pool, p);
     CHECK_OK(a);
-    pa_page_pool_destroy(pool);
-    CHECK_EQ(test_total_free(a), NPAGES);
-    pa_destroy(a);
+    test_pool_done(a, pool, NPAGES);
 }
 
 TEST(P5_atomic_requests_get_nowarn_and_nothing_is_null)
 {
     pa_allocator *a = test_simple(1024, 1);
-    pa_page_pool *pool = pool_create(a, 0, 0);
+    pa_page_pool *pool = test_pool_create(a, 0, 0);
     struct held h = { 0 };
     CHECK(exhaust(a, &h) > 0);
     test_log_reset();
@@ -486,7 +462,7 @@ TEST(P5_atomic_requests_get_nowarn_and_nothing_is_null)
     CHECK(!test_log_contains("page allocation failure"));
     CHECK(pa_page_pool_alloc_pages(pool, PA_GFP_NOWAIT) == NULL);
     CHECK(test_log_contains("page allocation failure"));
-    struct pa_page_pool_stats s = stats(pool);
+    struct pa_page_pool_stats s = test_pool_stats(pool);
     CHECK_EQ(s.alloc_slow, 0);
     CHECK_EQ(s.alloc_empty, 2);
     CHECK_EQ(pa_page_pool_inflight(pool), 0);
@@ -501,7 +477,7 @@ TEST(P5_atomic_requests_get_nowarn_and_nothing_is_null)
 TEST(P6_hold_and_release_counts_make_inflight)
 {
     pa_allocator *a = test_simple(NPAGES, 1);
-    pa_page_pool *pool = pool_create(a, 0, 16);
+    pa_page_pool *pool = test_pool_create(a, 0, 16);
     CHECK_EQ(pa_page_pool_inflight(pool), 0);
     struct pa_page *v[192];
     take(pool, v, 192);            /* 3 slow rounds of 64: the cache is empty */
@@ -510,7 +486,7 @@ TEST(P6_hold_and_release_counts_make_inflight)
     for (int i = 0; i < 128; i++)
         pa_page_pool_recycle_direct(pool, v[i]);
     put_from_other_thread(pool, v + 128, 64, false);
-    struct pa_page_pool_stats s = stats(pool);
+    struct pa_page_pool_stats s = test_pool_stats(pool);
     CHECK_EQ(s.recycle_ring, 16);
     CHECK_EQ(s.recycle_ring_full, 48);
     CHECK_EQ(pa_page_pool_inflight(pool), 192 - 48);
@@ -530,12 +506,12 @@ TEST(P6_hold_and_release_counts_make_inflight)
 TEST(P7_shared_page_leaves_with_put_page_semantics)
 {
     pa_allocator *a = test_simple(NPAGES, 1);
-    pa_page_pool *pool = pool_create(a, 0, 0);
+    pa_page_pool *pool = test_pool_create(a, 0, 0);
     struct pa_page *p = pa_page_pool_alloc_pages(pool, PA_GFP_KERNEL);
     long inflight = pa_page_pool_inflight(pool);
     CHECK_EQ(pa_get_page(a, p), 2);
     pa_page_pool_recycle_direct(pool, p);
-    struct pa_page_pool_stats s = stats(pool);
+    struct pa_page_pool_stats s = test_pool_stats(pool);
     CHECK_EQ(s.recycle_released_refcnt, 1);
     CHECK_EQ(s.recycle_cached, 0);
     CHECK_EQ(pa_page_pool_inflight(pool), inflight - 1);
@@ -548,53 +524,47 @@ TEST(P7_shared_page_leaves_with_put_page_semantics)
     CHECK_EQ(pa_put_page(a, p, 0), 0);
     CHECK_EQ(test_total_free(a), free_before + 1);
     CHECK_OK(a);
-    pa_page_pool_destroy(pool);
-    CHECK_EQ(test_total_free(a), NPAGES);
-    pa_destroy(a);
+    test_pool_done(a, pool, NPAGES);
 }
 
 TEST(P7_full_cache_goes_to_ring)
 {
     pa_allocator *a = test_simple(NPAGES, 1);
-    pa_page_pool *pool = pool_create(a, 0, 0);
+    pa_page_pool *pool = test_pool_create(a, 0, 0);
     struct pa_page *v[192];
     take(pool, v, 192);            /* three slow rounds: the cache is empty */
     for (int i = 0; i < 128; i++)
         pa_page_pool_recycle_direct(pool, v[i]);
-    CHECK_EQ(stats(pool).recycle_cached, 128);
+    CHECK_EQ(test_pool_stats(pool).recycle_cached, 128);
     pa_page_pool_recycle_direct(pool, v[128]);
-    struct pa_page_pool_stats s = stats(pool);
+    struct pa_page_pool_stats s = test_pool_stats(pool);
     CHECK_EQ(s.recycle_cached, 128);
     CHECK_EQ(s.recycle_cache_full, 1);
     CHECK_EQ(s.recycle_ring, 1);
     CHECK_OK(a);
     for (int i = 129; i < 192; i++)
         pa_page_pool_put_full_page(pool, v[i], false);
-    pa_page_pool_destroy(pool);
-    CHECK_EQ(test_total_free(a), NPAGES);
-    pa_destroy(a);
+    test_pool_done(a, pool, NPAGES);
 }
 
 TEST(P7_full_ring_goes_back_to_the_allocator)
 {
     pa_allocator *a = test_simple(NPAGES, 1);
-    pa_page_pool *pool = pool_create(a, 0, 4);
+    pa_page_pool *pool = test_pool_create(a, 0, 4);
     struct pa_page *v[6];
     take(pool, v, 6);
     long inflight = pa_page_pool_inflight(pool);
     uint64_t free_before = test_total_free(a);
     for (int i = 0; i < 6; i++)
         pa_page_pool_put_full_page(pool, v[i], false);
-    struct pa_page_pool_stats s = stats(pool);
+    struct pa_page_pool_stats s = test_pool_stats(pool);
     CHECK_EQ(s.recycle_ring, 4);
     CHECK_EQ(s.recycle_ring_full, 2);
     CHECK_EQ(pa_page_pool_inflight(pool), inflight - 2);
     CHECK_EQ(test_total_free(a), free_before + 2);
     CHECK_EQ(v[4]->flags & PG_PP, 0);
     CHECK_OK(a);
-    pa_page_pool_destroy(pool);
-    CHECK_EQ(test_total_free(a), NPAGES);
-    pa_destroy(a);
+    test_pool_done(a, pool, NPAGES);
 }
 
 TEST(P7_ring_size_clamped_to_max)
@@ -604,24 +574,22 @@ TEST(P7_ring_size_clamped_to_max)
     cfg.flags |= PA_CFG_METADATA_ONLY;
     pa_allocator *a = test_create(&cfg);
     CHECK_EQ(pa_bind_cpu(a, 0), 0);
-    pa_page_pool *pool = pool_create(a, 0, 100000);
+    pa_page_pool *pool = test_pool_create(a, 0, 100000);
     enum { N = PA_PP_RING_MAX + 3 };
     static struct pa_page *v[N];
     memset(v, 0, sizeof(v));
     CHECK_EQ(pa_page_pool_alloc_bulk(pool, PA_GFP_KERNEL, N, v), N);
     put_from_other_thread(pool, v, N, false);
-    struct pa_page_pool_stats s = stats(pool);
+    struct pa_page_pool_stats s = test_pool_stats(pool);
     CHECK_EQ(s.recycle_ring, PA_PP_RING_MAX);
     CHECK_EQ(s.recycle_ring_full, 3);
-    pa_page_pool_destroy(pool);
-    CHECK_EQ(test_total_free(a), 32768);
-    pa_destroy(a);
+    test_pool_done(a, pool, 32768);
 }
 
 TEST(P8_bulk_put_groups_pages_by_pool)
 {
     pa_allocator *a = test_simple(NPAGES, 1);
-    pa_page_pool *p1 = pool_create(a, 0, 0), *p2 = pool_create(a, 0, 8);
+    pa_page_pool *p1 = test_pool_create(a, 0, 0), *p2 = test_pool_create(a, 0, 8);
     struct pa_page *v[30];
     for (int i = 0; i < 30; i++) {
         v[i] = pa_page_pool_alloc_pages(i % 3 ? p1 : p2, PA_GFP_KERNEL);
@@ -632,7 +600,7 @@ TEST(P8_bulk_put_groups_pages_by_pool)
     put_from_other_thread(NULL, v, 30, true);
     for (int i = 0; i < 30; i++)
         CHECK(v[i] == NULL);
-    struct pa_page_pool_stats s1 = stats(p1), s2 = stats(p2);
+    struct pa_page_pool_stats s1 = test_pool_stats(p1), s2 = test_pool_stats(p2);
     CHECK_EQ(s1.recycle_ring, 19);              /* 20 of p1, less the empty slot */
     CHECK_EQ(s1.recycle_cached, 0);
     CHECK_EQ(s2.recycle_ring, 8);               /* 10 of p2: the ring holds 8 */
@@ -640,108 +608,83 @@ TEST(P8_bulk_put_groups_pages_by_pool)
     CHECK_EQ(pa_page_pool_inflight(p2), 64 - 2);
     CHECK_OK(a);
     pa_page_pool_put_full_page(p1, kept, false);
-    CHECK_EQ(stats(p1).recycle_ring, 20);
+    CHECK_EQ(test_pool_stats(p1).recycle_ring, 20);
     pa_page_pool_destroy(p1);
-    pa_page_pool_destroy(p2);
-    CHECK_EQ(test_total_free(a), NPAGES);
-    pa_destroy(a);
+    test_pool_done(a, p2, NPAGES);
 }
 
 TEST(P8_bulk_put_on_the_owner_thread_tries_the_cache_first)
 {
     pa_allocator *a = test_simple(NPAGES, 1);
-    pa_page_pool *p1 = pool_create(a, 0, 0), *p2 = pool_create(a, 0, 0);
+    pa_page_pool *p1 = test_pool_create(a, 0, 0), *p2 = test_pool_create(a, 0, 0);
     pa_page_pool_set_owner(p1);
     struct pa_page *v[20];
     for (int i = 0; i < 20; i++)
         v[i] = pa_page_pool_alloc_pages(i < 10 ? p1 : p2, PA_GFP_KERNEL);
     pa_page_pool_put_page_bulk(v, 20);
-    struct pa_page_pool_stats s1 = stats(p1), s2 = stats(p2);
+    struct pa_page_pool_stats s1 = test_pool_stats(p1), s2 = test_pool_stats(p2);
     CHECK_EQ(s1.recycle_cached, 10);
     CHECK_EQ(s1.recycle_ring, 0);
     CHECK_EQ(s2.recycle_cached, 0);           /* not this thread's pool */
     CHECK_EQ(s2.recycle_ring, 10);
     /* A full cache sends the rest of the group to the ring. */
-    pa_page_pool *p3 = pool_create(a, 0, 0);
+    pa_page_pool *p3 = test_pool_create(a, 0, 0);
     pa_page_pool_set_owner(p3);
     struct pa_page *w[192];
     take(p3, w, 192);              /* three slow rounds: the cache is empty */
     pa_page_pool_put_page_bulk(w, 192);
-    struct pa_page_pool_stats s3 = stats(p3);
+    struct pa_page_pool_stats s3 = test_pool_stats(p3);
     CHECK_EQ(s3.recycle_cached, 128);
     CHECK_EQ(s3.recycle_cache_full, 64);
     CHECK_EQ(s3.recycle_ring, 64);
     CHECK_OK(a);
     pa_page_pool_destroy(p1);
     pa_page_pool_destroy(p2);
-    pa_page_pool_destroy(p3);
-    CHECK_EQ(test_total_free(a), NPAGES);
-    pa_destroy(a);
+    test_pool_done(a, p3, NPAGES);
 }
 
 /* ---- P9: bad puts --------------------------------------------------------------------- */
 
-/* A bad put is logged and changes nothing: same stats, inflight, free count. */
-struct snapshot {
-    struct pa_page_pool_stats s;
-    long inflight;
-    uint64_t free;
-};
-static struct snapshot snap(pa_allocator *a, pa_page_pool *pool)
-{
-    return (struct snapshot){ stats(pool), pa_page_pool_inflight(pool), test_total_free(a) };
-}
-static void check_unchanged(pa_allocator *a, pa_page_pool *pool, struct snapshot before)
-{
-    struct snapshot now = snap(a, pool);
-    CHECK(memcmp(&now.s, &before.s, sizeof(now.s)) == 0);
-    CHECK_EQ(now.inflight, before.inflight);
-    CHECK_EQ(now.free, before.free);
-    CHECK_OK(a);
-}
-
 TEST(P9_bad_put_of_another_pools_page)
 {
     pa_allocator *a = test_simple(NPAGES, 1);
-    pa_page_pool *p1 = pool_create(a, 0, 0), *p2 = pool_create(a, 0, 0);
+    pa_page_pool *p1 = test_pool_create(a, 0, 0), *p2 = test_pool_create(a, 0, 0);
     struct pa_page *p = pa_page_pool_alloc_pages(p2, PA_GFP_KERNEL);
-    struct snapshot b1 = snap(a, p1), b2 = snap(a, p2);
+    struct test_pool_snapshot b1 = test_pool_snap(a, p1), b2 = test_pool_snap(a, p2);
     test_log_reset();
     pa_page_pool_recycle_direct(p1, p);
     CHECK(test_log_contains("Bad page state") && test_log_contains("page of another page_pool"));
     test_log_reset();
     pa_page_pool_put_page(p1, p, -1, false);
     CHECK(test_log_contains("page of another page_pool"));
-    check_unchanged(a, p1, b1);
-    check_unchanged(a, p2, b2);
+    test_pool_unchanged(a, p1, b1);
+    test_pool_unchanged(a, p2, b2);
     pa_page_pool_recycle_direct(p2, p);
     pa_page_pool_destroy(p1);
-    pa_page_pool_destroy(p2);
-    CHECK_EQ(test_total_free(a), NPAGES);
-    pa_destroy(a);
+    test_pool_done(a, p2, NPAGES);
 }
 
 TEST(P9_bad_put_of_another_allocators_page)
 {
     pa_allocator *a = test_simple(NPAGES, 1), *b = test_simple(NPAGES, 1);
-    pa_page_pool *pa_ = pool_create(a, 0, 0), *pb = pool_create(b, 0, 0);
+    pa_page_pool *pa_ = test_pool_create(a, 0, 0), *pb = test_pool_create(b, 0, 0);
     struct pa_page *plain = pa_alloc_pages(b, PA_GFP_KERNEL, 0);
     struct pa_page *pooled = pa_page_pool_alloc_pages(pb, PA_GFP_KERNEL);
-    struct snapshot before = snap(a, pa_);
+    struct test_pool_snapshot before = test_pool_snap(a, pa_);
     test_log_reset();
     pa_page_pool_recycle_direct(pa_, plain);
     CHECK(test_log_contains("not a page of this allocator"));
     test_log_reset();
     pa_page_pool_put_full_page(pa_, pooled, false);
     CHECK(test_log_contains("not a page of this allocator"));
-    check_unchanged(a, pa_, before);
+    test_pool_unchanged(a, pa_, before);
     CHECK_EQ(pooled->flags & PG_PP, PG_PP);
     /* In a bulk put the other allocator's plain page is refused, the pool page accepted. */
     struct pa_page *v[2] = { plain, pooled };
     test_log_reset();
     pa_page_pool_put_page_bulk(v, 2);
     CHECK(test_log_contains("not a page of any live page_pool"));
-    CHECK_EQ(stats(pb).recycle_ring, 1);
+    CHECK_EQ(test_pool_stats(pb).recycle_ring, 1);
     CHECK_OK(b);
     pa_free_pages(b, plain, 0);
     pa_page_pool_destroy(pa_);
@@ -754,7 +697,7 @@ TEST(P9_bad_put_of_another_allocators_page)
 TEST(P9_bad_put_of_a_free_page)
 {
     pa_allocator *a = test_simple(NPAGES, 1);
-    pa_page_pool *pool = pool_create(a, 0, 4);
+    pa_page_pool *pool = test_pool_create(a, 0, 4);
     struct pa_page *v[8];
     take(pool, v, 8);
     struct pa_page *freed = v[7];
@@ -762,25 +705,23 @@ TEST(P9_bad_put_of_a_free_page)
         pa_page_pool_put_full_page(pool, v[i], false);   /* v[4..7] back to the allocator */
     pa_drain_all_pages(a);
     CHECK_EQ(page_state(freed), PG_BUDDY);
-    struct snapshot before = snap(a, pool);
+    struct test_pool_snapshot before = test_pool_snap(a, pool);
     test_log_reset();
     pa_page_pool_recycle_direct(pool, freed);
     CHECK(test_log_contains("not allocated"));
     test_log_reset();
     pa_page_pool_put_page(pool, freed, -1, false);
     CHECK(test_log_contains("not allocated"));
-    check_unchanged(a, pool, before);
-    pa_page_pool_destroy(pool);
-    CHECK_EQ(test_total_free(a), NPAGES);
-    pa_destroy(a);
+    test_pool_unchanged(a, pool, before);
+    test_pool_done(a, pool, NPAGES);
 }
 
 TEST(P9_bad_put_of_null)
 {
     pa_allocator *a = test_simple(NPAGES, 1);
-    pa_page_pool *pool = pool_create(a, 0, 0);
+    pa_page_pool *pool = test_pool_create(a, 0, 0);
     struct pa_page *p = pa_page_pool_alloc_pages(pool, PA_GFP_KERNEL);
-    struct snapshot before = snap(a, pool);
+    struct test_pool_snapshot before = test_pool_snap(a, pool);
     test_log_reset();
     pa_page_pool_recycle_direct(pool, NULL);
     CHECK(test_log_contains("NULL page"));
@@ -790,7 +731,7 @@ TEST(P9_bad_put_of_null)
     pa_page_pool_put_full_page(NULL, p, true);       /* no pool: stderr, nothing changes */
     pa_page_pool_recycle_direct(NULL, p);
     pa_page_pool_put_page_bulk(NULL, 3);
-    check_unchanged(a, pool, before);
+    test_pool_unchanged(a, pool, before);
     pa_page_pool_recycle_direct(pool, p);
     pa_page_pool_destroy(pool);
     pa_destroy(a);
@@ -799,10 +740,10 @@ TEST(P9_bad_put_of_null)
 TEST(P9_bad_put_of_a_page_allocated_outside_any_pool)
 {
     pa_allocator *a = test_simple(NPAGES, 1);
-    pa_page_pool *pool = pool_create(a, 0, 0);
+    pa_page_pool *pool = test_pool_create(a, 0, 0);
     struct pa_page *plain = pa_alloc_pages(a, PA_GFP_KERNEL, 0);
     struct pa_page *pooled = pa_page_pool_alloc_pages(pool, PA_GFP_KERNEL);
-    struct snapshot before = snap(a, pool);
+    struct test_pool_snapshot before = test_pool_snap(a, pool);
     test_log_reset();
     pa_page_pool_recycle_direct(pool, plain);
     CHECK(test_log_contains("without the pp signature"));
@@ -813,12 +754,12 @@ TEST(P9_bad_put_of_a_page_allocated_outside_any_pool)
     struct pa_page *v[2] = { plain, NULL };
     test_log_reset();
     pa_page_pool_put_page_bulk(v, 2);
-    check_unchanged(a, pool, before);
+    test_pool_unchanged(a, pool, before);
     v[0] = pooled;
     v[1] = plain;
     pa_page_pool_put_page_bulk(v, 2);
     CHECK(test_log_contains("not a page of any live page_pool"));
-    CHECK_EQ(stats(pool).recycle_ring, 1);
+    CHECK_EQ(test_pool_stats(pool).recycle_ring, 1);
     CHECK_EQ(page_state(plain), PG_ALLOC);
     CHECK_EQ(plain->refcount, 1);
     /* And the allocator refuses a pool page freed past its pool. */
@@ -833,9 +774,7 @@ TEST(P9_bad_put_of_a_page_allocated_outside_any_pool)
     CHECK_OK(a);
     pa_page_pool_recycle_direct(pool, q);
     pa_free_pages(a, plain, 0);
-    pa_page_pool_destroy(pool);
-    CHECK_EQ(test_total_free(a), NPAGES);
-    pa_destroy(a);
+    test_pool_done(a, pool, NPAGES);
 }
 
 TEST(P9_debug_double_put_refused)
@@ -845,12 +784,12 @@ TEST(P9_debug_double_put_refused)
     cfg.flags |= PA_CFG_DEBUG_CHECKS;
     pa_allocator *a = test_create(&cfg);
     CHECK_EQ(pa_bind_cpu(a, 0), 0);
-    pa_page_pool *pool = pool_create(a, 0, 0);
+    pa_page_pool *pool = test_pool_create(a, 0, 0);
     struct pa_page *p = pa_page_pool_alloc_pages(pool, PA_GFP_KERNEL);
     struct pa_page *q = pa_page_pool_alloc_pages(pool, PA_GFP_KERNEL);
     pa_page_pool_recycle_direct(pool, p);             /* into the cache */
     pa_page_pool_put_full_page(pool, q, false);       /* into the ring */
-    struct snapshot before = snap(a, pool);
+    struct test_pool_snapshot before = test_pool_snap(a, pool);
     test_log_reset();
     pa_page_pool_recycle_direct(pool, p);
     CHECK(test_log_contains("double put"));
@@ -861,16 +800,14 @@ TEST(P9_debug_double_put_refused)
     struct pa_page *v[2] = { p, q };
     pa_page_pool_put_page_bulk(v, 2);
     CHECK(test_log_contains("double put"));
-    check_unchanged(a, pool, before);
+    test_pool_unchanged(a, pool, before);
     /* Each comes out once. */
     struct pa_page *x = pa_page_pool_alloc_pages(pool, PA_GFP_KERNEL);
     CHECK(x == p);
     CHECK_EQ(p->flags & PG_PP_POOLED, 0);
     pa_page_pool_recycle_direct(pool, x);
     CHECK_OK(a);
-    pa_page_pool_destroy(pool);
-    CHECK_EQ(test_total_free(a), NPAGES);
-    pa_destroy(a);
+    test_pool_done(a, pool, NPAGES);
 }
 
 /* ---- P10: fragments -------------------------------------------------------------------- */
@@ -878,7 +815,7 @@ TEST(P9_debug_double_put_refused)
 TEST(P10_frag_carves_aligned_pieces_of_one_page)
 {
     pa_allocator *a = test_simple(NPAGES, 1);
-    pa_page_pool *pool = pool_create(a, 0, 0);
+    pa_page_pool *pool = test_pool_create(a, 0, 0);
     struct pa_page *pg[3];
     unsigned off[3];
     char *x = pa_page_pool_alloc_frag(pool, &pg[0], &off[0], 100, PA_GFP_KERNEL);
@@ -898,7 +835,7 @@ TEST(P10_frag_carves_aligned_pieces_of_one_page)
     /* Two fragments back: the page stays out. */
     pa_page_pool_put_page(pool, pg[0], -1, true);
     pa_page_pool_put_page(pool, pg[1], -1, true);
-    CHECK_EQ(stats(pool).recycle_cached, 0);
+    CHECK_EQ(test_pool_stats(pool).recycle_cached, 0);
     CHECK_EQ(pa_page_pool_inflight(pool), inflight);
     CHECK_OK(a);
     pa_page_pool_put_page(pool, pg[2], -1, true);
@@ -910,7 +847,7 @@ TEST(P10_frag_carves_aligned_pieces_of_one_page)
 TEST(P10_frag_that_does_not_fit_starts_a_new_page)
 {
     pa_allocator *a = test_simple(NPAGES, 1);
-    pa_page_pool *pool = pool_create(a, 0, 0);
+    pa_page_pool *pool = test_pool_create(a, 0, 0);
     size_t ps = pa_page_size(a);
     struct pa_page *p1, *p2, *p3;
     unsigned o1, o2, o3;
@@ -920,7 +857,7 @@ TEST(P10_frag_that_does_not_fit_starts_a_new_page)
     CHECK_EQ(o2, 0);
     /* p1's only fragment back after the pool let go of it: recycled. */
     pa_page_pool_put_page(pool, p1, -1, true);
-    CHECK_EQ(stats(pool).recycle_cached, 1);
+    CHECK_EQ(test_pool_stats(pool).recycle_cached, 1);
     CHECK_EQ(p1->private_data, 1);
     /* p2 fills up; its fragments are all back when the pool moves on, so the
      * pool reuses it at once. */
@@ -928,24 +865,22 @@ TEST(P10_frag_that_does_not_fit_starts_a_new_page)
     CHECK(p3 == p2 && o3 == 128);
     pa_page_pool_put_page(pool, p2, -1, true);
     pa_page_pool_put_page(pool, p3, -1, true);
-    uint64_t cached = stats(pool).recycle_cached, fast = stats(pool).alloc_fast;
+    uint64_t cached = test_pool_stats(pool).recycle_cached, fast = test_pool_stats(pool).alloc_fast;
     struct pa_page *p4;
     unsigned o4;
     CHECK(pa_page_pool_alloc_frag(pool, &p4, &o4, 64, PA_GFP_KERNEL));
     CHECK(p4 == p2 && o4 == 0);
-    CHECK_EQ(stats(pool).recycle_cached, cached + 1);
-    CHECK_EQ(stats(pool).alloc_fast, fast + 1);
+    CHECK_EQ(test_pool_stats(pool).recycle_cached, cached + 1);
+    CHECK_EQ(test_pool_stats(pool).alloc_fast, fast + 1);
     pa_page_pool_put_page(pool, p4, -1, true);
     CHECK_OK(a);
-    pa_page_pool_destroy(pool);
-    CHECK_EQ(test_total_free(a), NPAGES);
-    pa_destroy(a);
+    test_pool_done(a, pool, NPAGES);
 }
 
 TEST(P10_frag_larger_than_the_block_is_null_and_logged)
 {
     pa_allocator *a = test_simple(NPAGES, 1);
-    pa_page_pool *pool = pool_create(a, 1, 0);
+    pa_page_pool *pool = test_pool_create(a, 1, 0);
     struct pa_page *p = (struct pa_page *)1;
     unsigned off = 7;
     test_log_reset();
@@ -957,9 +892,7 @@ TEST(P10_frag_larger_than_the_block_is_null_and_logged)
     CHECK(pa_page_pool_alloc_frag(pool, &p, &off, (unsigned)(2 * pa_page_size(a)), PA_GFP_KERNEL));
     CHECK_EQ(off, 0);
     pa_page_pool_put_page(pool, p, -1, false);
-    pa_page_pool_destroy(pool);
-    CHECK_EQ(test_total_free(a), NPAGES);
-    pa_destroy(a);
+    test_pool_done(a, pool, NPAGES);
 }
 
 /* ---- P11: lifetime ---------------------------------------------------------------------- */
@@ -967,23 +900,20 @@ TEST(P10_frag_larger_than_the_block_is_null_and_logged)
 TEST(P11_destroy_empties_cache_and_ring_at_once)
 {
     pa_allocator *a = test_simple(NPAGES, 1);
-    pa_page_pool *pool = pool_create(a, 0, 0);
+    pa_page_pool *pool = test_pool_create(a, 0, 0);
     struct pa_page *v[100];
     take(pool, v, 100);
     for (int i = 0; i < 50; i++)
         pa_page_pool_recycle_direct(pool, v[i]);
     put_from_other_thread(pool, v + 50, 50, false);
     CHECK_EQ(test_total_free(a), NPAGES - 128);
-    pa_page_pool_destroy(pool);
-    CHECK_EQ(test_total_free(a), NPAGES);
-    CHECK_OK(a);
-    pa_destroy(a);
+    test_pool_done(a, pool, NPAGES);
 }
 
 TEST(P11_destroyed_pool_lingers_until_the_last_put)
 {
     pa_allocator *a = test_simple(NPAGES, 1);
-    pa_page_pool *pool = pool_create(a, 0, 0);
+    pa_page_pool *pool = test_pool_create(a, 0, 0);
     pa_page_pool_set_owner(pool);
     struct pa_page *v[3];
     take(pool, v, 3);
@@ -1012,7 +942,7 @@ TEST(P11_destroyed_pool_lingers_until_the_last_put)
 TEST(P11_destroy_lets_go_of_the_fragment_page)
 {
     pa_allocator *a = test_simple(NPAGES, 1);
-    pa_page_pool *pool = pool_create(a, 0, 0);
+    pa_page_pool *pool = test_pool_create(a, 0, 0);
     struct pa_page *p, *q;
     unsigned o1, o2;
     CHECK(pa_page_pool_alloc_frag(pool, &p, &o1, 256, PA_GFP_KERNEL));
@@ -1032,8 +962,8 @@ TEST(P11_destroy_lets_go_of_the_fragment_page)
 TEST(P11_stalled_pool_at_pa_destroy_is_logged)
 {
     pa_allocator *a = test_simple(NPAGES, 1);
-    pa_page_pool *pool = pool_create(a, 0, 0);
-    pa_page_pool *alive = pool_create(a, 0, 0);
+    pa_page_pool *pool = test_pool_create(a, 0, 0);
+    pa_page_pool *alive = test_pool_create(a, 0, 0);
     struct pa_page *v[3];
     take(pool, v, 3);
     CHECK(pa_page_pool_alloc_pages(alive, PA_GFP_KERNEL) != NULL);
@@ -1143,7 +1073,7 @@ static uint64_t field(const char *text, const char *after, const char *name)
 TEST(P13_pool_pages_count_as_allocated_in_every_report)
 {
     pa_allocator *a = test_simple(NPAGES, 1);
-    pa_page_pool *pool = pool_create(a, 0, 0);
+    pa_page_pool *pool = test_pool_create(a, 0, 0);
     struct pa_page *v[100];
     take(pool, v, 100);            /* 128 held: 100 out, 28 cached */
     for (int i = 0; i < 10; i++)
@@ -1185,7 +1115,7 @@ TEST(P13_pool_pages_count_as_allocated_in_every_report)
 TEST(page_pool_bad_input_returns_documented_values)
 {
     pa_allocator *a = test_simple(NPAGES, 1);
-    pa_page_pool *pool = pool_create(a, 0, 0);
+    pa_page_pool *pool = test_pool_create(a, 0, 0);
     CHECK(pa_page_pool_alloc_pages(NULL, PA_GFP_KERNEL) == NULL);
     struct pa_page *v[4] = { 0 };
     CHECK_EQ(pa_page_pool_alloc_bulk(NULL, PA_GFP_KERNEL, 4, v), 0);
@@ -1233,7 +1163,7 @@ TEST(page_pool_bad_input_returns_documented_values)
 TEST(page_pool_stats_format_ethtool_lines)
 {
     pa_allocator *a = test_simple(NPAGES, 1);
-    pa_page_pool *pool = pool_create(a, 0, 0);
+    pa_page_pool *pool = test_pool_create(a, 0, 0);
     struct pa_page *p = pa_page_pool_alloc_pages(pool, PA_GFP_KERNEL);
     pa_page_pool_recycle_direct(pool, p);
     p = pa_page_pool_alloc_pages(pool, PA_GFP_KERNEL);
@@ -1266,7 +1196,7 @@ TEST(page_pool_nothing_is_lost)
 {
     pa_allocator *a = test_simple(NPAGES, 2);
     uint64_t start = test_total_free(a);
-    pa_page_pool *p0 = pool_create(a, 0, 32), *p2 = pool_create(a, 2, 8);
+    pa_page_pool *p0 = test_pool_create(a, 0, 32), *p2 = test_pool_create(a, 2, 8);
     pa_page_pool_set_owner(p0);
     struct pa_page *out[600];
     size_t n = 0;

@@ -21,36 +21,12 @@
 
 /* ---- Helpers ------------------------------------------------------------------ */
 
-static pa_page_pool *pool_create(pa_allocator *a, unsigned order, unsigned ring)
+/* An allocator of cfg, the calling thread bound to cpu 0. */
+static pa_allocator *create_bound(const struct pa_config *cfg)
 {
-    struct pa_page_pool_params p = { .order = order, .pool_size = ring, .nid = 0 };
-    pa_page_pool *pool = NULL;
-    CHECK_EQ(pa_page_pool_create(a, &p, &pool), 0);
-    CHECK(pool != NULL);
-    return pool;
-}
-
-static struct pa_page_pool_stats stats(const pa_page_pool *pool)
-{
-    struct pa_page_pool_stats s;
-    CHECK_EQ(pa_page_pool_get_stats(pool, &s), 0);
-    return s;
-}
-
-/* Field by field, so a failure names the counter. */
-static void check_stats_eq(struct pa_page_pool_stats x, struct pa_page_pool_stats y)
-{
-    CHECK_EQ(x.alloc_fast, y.alloc_fast);
-    CHECK_EQ(x.alloc_slow, y.alloc_slow);
-    CHECK_EQ(x.alloc_slow_high_order, y.alloc_slow_high_order);
-    CHECK_EQ(x.alloc_empty, y.alloc_empty);
-    CHECK_EQ(x.alloc_refill, y.alloc_refill);
-    CHECK_EQ(x.alloc_waive, y.alloc_waive);
-    CHECK_EQ(x.recycle_cached, y.recycle_cached);
-    CHECK_EQ(x.recycle_cache_full, y.recycle_cache_full);
-    CHECK_EQ(x.recycle_ring, y.recycle_ring);
-    CHECK_EQ(x.recycle_ring_full, y.recycle_ring_full);
-    CHECK_EQ(x.recycle_released_refcnt, y.recycle_released_refcnt);
+    pa_allocator *a = test_create(cfg);
+    CHECK_EQ(pa_bind_cpu(a, 0), 0);
+    return a;
 }
 
 static pa_allocator *debug_allocator(uint64_t pages)
@@ -58,9 +34,29 @@ static pa_allocator *debug_allocator(uint64_t pages)
     struct pa_config cfg;
     test_config(&cfg, 1, 1, 0, 0, pages, 0);
     cfg.flags |= PA_CFG_DEBUG_CHECKS;
-    pa_allocator *a = test_create(&cfg);
-    CHECK_EQ(pa_bind_cpu(a, 0), 0);
-    return a;
+    return create_bound(&cfg);
+}
+
+/* Twins: allocators a and b alike, each with an order-0 pool (pa_, pb); a's
+ * pool is driven by the bulk form under test, b's by the single calls it
+ * stands for. The twin's next single allocation: it must be frame pfn. */
+static struct pa_page *twin_single(pa_allocator *b, pa_page_pool *pb, uint64_t pfn)
+{
+    struct pa_page *p = pa_page_pool_alloc_pages(pb, PA_GFP_KERNEL);
+    CHECK(p != NULL);
+    CHECK_EQ(pa_page_to_pfn(b, p), pfn);
+    return p;
+}
+
+/* The end of a twin test: both pools destroyed, and every page of a back. */
+static void twins_destroy(pa_allocator *a, pa_allocator *b, pa_page_pool *pa_, pa_page_pool *pb)
+{
+    pa_page_pool_destroy(pa_);
+    pa_page_pool_destroy(pb);
+    CHECK_EQ(test_total_free(a), NPAGES);
+    CHECK_OK(a);
+    pa_destroy(a);
+    pa_destroy(b);
 }
 
 /* The pool block at address va: its descriptor, checked. */
@@ -93,25 +89,6 @@ static void check_va_blocks(pa_allocator *a, void **va, unsigned long n, unsigne
     }
 }
 
-/* A bad call is logged and changes nothing: same stats, inflight, free count. */
-struct snapshot {
-    struct pa_page_pool_stats s;
-    long inflight;
-    uint64_t free;
-};
-static struct snapshot snap(pa_allocator *a, pa_page_pool *pool)
-{
-    return (struct snapshot){ stats(pool), pa_page_pool_inflight(pool), test_total_free(a) };
-}
-static void check_unchanged(pa_allocator *a, pa_page_pool *pool, struct snapshot before)
-{
-    struct snapshot now = snap(a, pool);
-    check_stats_eq(now.s, before.s);
-    CHECK_EQ(now.inflight, before.inflight);
-    CHECK_EQ(now.free, before.free);
-    CHECK_OK(a);
-}
-
 /* Frees va[0..n) from a thread that is not the pool's owner. */
 struct free_arg {
     pa_page_pool *pool;
@@ -133,12 +110,32 @@ static void free_from_other_thread(pa_page_pool *pool, void **va, unsigned long 
     CHECK_EQ(pthread_join(t, NULL), 0);
 }
 
-/* Fisher-Yates with a fixed generator. */
+/* A free of va alone, direct and not: refused, with one log line that
+ * contains what (and why, if not NULL); nothing else is logged. */
+static void free_alone_is_refused(pa_page_pool *pool, void *va, const char *what, const char *why)
+{
+    for (int direct = 0; direct < 2; direct++) {
+        test_log_reset();
+        pa_page_pool_free_va_bulk(pool, &va, 1, direct);
+        CHECK_EQ(test_log.count, 1);
+        CHECK(test_log_contains(what));
+        if (why)
+            CHECK(test_log_contains(why));
+    }
+}
+
+/* The fixed generator the tests draw from: the next 31 bits of seed. */
+static uint64_t lcg_next(uint64_t *seed)
+{
+    *seed = *seed * 6364136223846793005ull + 1442695040888963407ull;
+    return *seed >> 33;
+}
+
+/* Fisher-Yates with the fixed generator. */
 static void shuffle(void **v, size_t n, uint64_t seed)
 {
     for (size_t i = n; i > 1; i--) {
-        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-        size_t j = (size_t)(seed >> 33) % i;
+        size_t j = (size_t)lcg_next(&seed) % i;
         void *t = v[i - 1];
         v[i - 1] = v[j];
         v[j] = t;
@@ -150,106 +147,89 @@ static void shuffle(void **v, size_t n, uint64_t seed)
 TEST(page_pool_va_bulk_addresses_are_page_addresses_in_single_call_order)
 {
     pa_allocator *a = test_simple(NPAGES, 1), *b = test_simple(NPAGES, 1);
-    pa_page_pool *pa_ = pool_create(a, 0, 0), *pb = pool_create(b, 0, 0);
+    pa_page_pool *pa_ = test_pool_create(a, 0, 0), *pb = test_pool_create(b, 0, 0);
     void *va[10];
     CHECK_EQ(pa_page_pool_alloc_va_bulk(pa_, PA_GFP_KERNEL, 10, va), 10);
     check_va_blocks(a, va, 10, 0);
     /* The twin, by single calls: the same frames in the same order. */
-    for (int i = 0; i < 10; i++) {
-        struct pa_page *p = pa_page_pool_alloc_pages(pb, PA_GFP_KERNEL);
-        CHECK(p != NULL);
-        CHECK_EQ(va_pfn(a, va[i]), pa_page_to_pfn(b, p));
-    }
+    for (int i = 0; i < 10; i++)
+        twin_single(b, pb, va_pfn(a, va[i]));
     /* One slow round (64 pages), the other nine from the cache. */
-    struct pa_page_pool_stats s = stats(pa_);
+    struct pa_page_pool_stats s = test_pool_stats(pa_);
     CHECK_EQ(s.alloc_slow, 1);
     CHECK_EQ(s.alloc_fast, 9);
     CHECK_EQ(s.alloc_empty, 1);
-    check_stats_eq(s, stats(pb));
+    test_pool_stats_eq(s, test_pool_stats(pb));
     CHECK_EQ(pa_page_pool_inflight(pa_), PA_PP_ALLOC_CACHE_REFILL);
     /* The memory is the caller's: writable end to end. */
     for (int i = 0; i < 10; i++)
         memset(va[i], 0x5a, pa_page_size(a));
     CHECK_EQ(pa_page_pool_alloc_va_bulk(pa_, PA_GFP_KERNEL, 0, va), 0);
-    check_stats_eq(stats(pa_), s);
+    test_pool_stats_eq(test_pool_stats(pa_), s);
     CHECK_OK(a);
     pa_page_pool_free_va_bulk(pa_, va, 10, true);
-    pa_page_pool_destroy(pa_);
-    pa_page_pool_destroy(pb);
-    CHECK_EQ(test_total_free(a), NPAGES);
-    CHECK_OK(a);
-    pa_destroy(a);
-    pa_destroy(b);
+    twins_destroy(a, b, pa_, pb);
 }
 
 TEST(page_pool_va_bulk_larger_than_the_cache_refills_and_returns_nr)
 {
     pa_allocator *a = test_simple(NPAGES, 1), *b = test_simple(NPAGES, 1);
-    pa_page_pool *pa_ = pool_create(a, 0, 0), *pb = pool_create(b, 0, 0);
+    pa_page_pool *pa_ = test_pool_create(a, 0, 0), *pb = test_pool_create(b, 0, 0);
     enum { N = 200 };
     void *va[N];
     CHECK_EQ(pa_page_pool_alloc_va_bulk(pa_, PA_GFP_KERNEL, N, va), N);
     check_va_blocks(a, va, N, 0);
-    for (int i = 0; i < N; i++) {
-        struct pa_page *p = pa_page_pool_alloc_pages(pb, PA_GFP_KERNEL);
-        CHECK(p != NULL);
-        CHECK_EQ(va_pfn(a, va[i]), pa_page_to_pfn(b, p));
-    }
+    for (int i = 0; i < N; i++)
+        twin_single(b, pb, va_pfn(a, va[i]));
     /* 200 = 3 full slow rounds of 64 and 8 of a fourth. */
-    struct pa_page_pool_stats s = stats(pa_);
+    struct pa_page_pool_stats s = test_pool_stats(pa_);
     CHECK_EQ(s.alloc_slow, 4);
     CHECK_EQ(s.alloc_fast, N - 4);
-    check_stats_eq(s, stats(pb));
+    test_pool_stats_eq(s, test_pool_stats(pb));
     CHECK_EQ(pa_page_pool_inflight(pa_), 4 * PA_PP_ALLOC_CACHE_REFILL);
     /* The refills came from a ring, too: the other thread's puts. */
     free_from_other_thread(pa_, va, N, false);
-    CHECK_EQ(stats(pa_).recycle_ring, N);
+    CHECK_EQ(test_pool_stats(pa_).recycle_ring, N);
     void *vb[N];
     CHECK_EQ(pa_page_pool_alloc_va_bulk(pa_, PA_GFP_KERNEL, N, vb), N);
     check_va_blocks(a, vb, N, 0);
-    s = stats(pa_);
+    s = test_pool_stats(pa_);
     CHECK_EQ(s.alloc_slow, 4);                /* no allocator call */
     CHECK_EQ(s.alloc_refill, 3);              /* 56 cached, then 64 + 64 + 16 of the ring's */
     CHECK_EQ(pa_page_pool_inflight(pa_), 4 * PA_PP_ALLOC_CACHE_REFILL);
     CHECK_OK(a);
     pa_page_pool_free_va_bulk(pa_, vb, N, true);
-    pa_page_pool_destroy(pa_);
-    pa_page_pool_destroy(pb);
-    CHECK_EQ(test_total_free(a), NPAGES);
-    pa_destroy(a);
-    pa_destroy(b);
+    twins_destroy(a, b, pa_, pb);
 }
 
 TEST(page_pool_va_bulk_high_order_pool_hands_out_block_addresses)
 {
     pa_allocator *a = test_simple(NPAGES, 1);
-    pa_page_pool *pool = pool_create(a, 2, 0);
+    pa_page_pool *pool = test_pool_create(a, 2, 0);
     void *va[6];
     CHECK_EQ(pa_page_pool_alloc_va_bulk(pool, PA_GFP_KERNEL, 6, va), 6);
     check_va_blocks(a, va, 6, 2);
     for (int i = 0; i < 6; i++)
         CHECK_EQ(va_pfn(a, va[i]) % 4, 0);
-    CHECK_EQ(stats(pool).alloc_slow_high_order, 6);
+    CHECK_EQ(test_pool_stats(pool).alloc_slow_high_order, 6);
     pa_page_pool_free_va_bulk(pool, va, 6, true);
-    CHECK_EQ(stats(pool).recycle_cached, 6);
+    CHECK_EQ(test_pool_stats(pool).recycle_cached, 6);
     void *vb[6];
     CHECK_EQ(pa_page_pool_alloc_va_bulk(pool, PA_GFP_KERNEL, 6, vb), 6);
     for (int i = 0; i < 6; i++)
         CHECK(vb[i] == va[5 - i]);
-    CHECK_EQ(stats(pool).alloc_fast, 6);
+    CHECK_EQ(test_pool_stats(pool).alloc_fast, 6);
     pa_page_pool_free_va_bulk(pool, vb, 6, false);   /* no owner: the ring */
-    CHECK_EQ(stats(pool).recycle_ring, 6);
+    CHECK_EQ(test_pool_stats(pool).recycle_ring, 6);
     CHECK_OK(a);
-    pa_page_pool_destroy(pool);
-    CHECK_EQ(test_total_free(a), NPAGES);
-    pa_destroy(a);
+    test_pool_done(a, pool, NPAGES);
 }
 
 TEST(page_pool_va_bulk_exhausted_allocator_returns_what_it_placed)
 {
     pa_allocator *a = test_simple(1024, 1);
     uint64_t start = test_total_free(a);
-    pa_page_pool *pool = pool_create(a, 0, 0);
+    pa_page_pool *pool = test_pool_create(a, 0, 0);
     struct held h = { 0 };
     struct pa_page *p;
     while ((p = pa_alloc_pages(a, PA_GFP_ATOMIC | PA_GFP_NOWARN, 0)))
@@ -273,15 +253,12 @@ TEST(page_pool_va_bulk_exhausted_allocator_returns_what_it_placed)
     CHECK_OK(a);
     /* Back, and the pool works again once memory is back. */
     pa_page_pool_free_va_bulk(pool, va, n, true);
-    CHECK_EQ(stats(pool).recycle_cached, n);
+    CHECK_EQ(test_pool_stats(pool).recycle_cached, n);
     held_done(a, &h);
     CHECK_EQ(pa_page_pool_alloc_va_bulk(pool, PA_GFP_KERNEL, 50, va), 50);
     check_va_blocks(a, va, 50, 0);
     pa_page_pool_free_va_bulk(pool, va, 50, true);
-    pa_page_pool_destroy(pool);
-    CHECK_EQ(test_total_free(a), start);
-    CHECK_OK(a);
-    pa_destroy(a);
+    test_pool_done(a, pool, start);
 }
 
 /* Two nodes in one caller-supplied map share one bias: addresses work. */
@@ -295,8 +272,7 @@ TEST(page_pool_va_bulk_two_nodes_in_one_caller_map_hand_out_addresses)
     CHECK(mem != NULL);
     cfg.memory = mem;
     cfg.memory_size = size;
-    pa_allocator *a = test_create(&cfg);
-    CHECK_EQ(pa_bind_cpu(a, 0), 0);
+    pa_allocator *a = create_bound(&cfg);
     uint64_t start = test_total_free(a);
     struct pa_page_pool_params p = { .order = 0, .nid = 1 };
     pa_page_pool *pool = NULL;
@@ -307,7 +283,7 @@ TEST(page_pool_va_bulk_two_nodes_in_one_caller_map_hand_out_addresses)
     for (int i = 0; i < 70; i++)
         CHECK_EQ(pa_page_to_nid(a, pa_virt_to_page(a, va[i])), 1);
     pa_page_pool_free_va_bulk(pool, va, 70, true);
-    CHECK_EQ(stats(pool).recycle_cached, 70);
+    CHECK_EQ(test_pool_stats(pool).recycle_cached, 70);
     CHECK_OK(a);
     pa_page_pool_destroy(pool);
     CHECK_EQ(test_total_free(a), start);
@@ -321,10 +297,9 @@ TEST(page_pool_va_bulk_without_one_address_map_returns_zero_and_logs)
     struct pa_config cfg;
     test_config(&cfg, 1, 1, 0, 0, NPAGES, 0);
     cfg.flags |= PA_CFG_METADATA_ONLY;
-    pa_allocator *a = test_create(&cfg);
-    CHECK_EQ(pa_bind_cpu(a, 0), 0);
-    pa_page_pool *pool = pool_create(a, 0, 0);
-    struct snapshot before = snap(a, pool);
+    pa_allocator *a = create_bound(&cfg);
+    pa_page_pool *pool = test_pool_create(a, 0, 0);
+    struct test_pool_snapshot before = test_pool_snap(a, pool);
     void *va[8] = { 0 };
     test_log_reset();
     CHECK_EQ(pa_page_pool_alloc_va_bulk(pool, PA_GFP_KERNEL, 8, va), 0);
@@ -334,12 +309,12 @@ TEST(page_pool_va_bulk_without_one_address_map_returns_zero_and_logs)
     test_log_reset();
     pa_page_pool_free_va_bulk(pool, va, 8, true);
     CHECK(test_log_contains("pa_page_pool_free_va_bulk") && test_log_contains("no addresses"));
-    check_unchanged(a, pool, before);
+    test_pool_unchanged(a, pool, before);
     /* The descriptor form still works there. */
     struct pa_page *v[40] = { 0 };
     CHECK_EQ(pa_page_pool_alloc_bulk(pool, PA_GFP_KERNEL, 40, v), 40);
     pa_page_pool_recycle_direct_bulk(pool, v, 40);
-    CHECK_EQ(stats(pool).recycle_cached, 40);
+    CHECK_EQ(test_pool_stats(pool).recycle_cached, 40);
     pa_page_pool_destroy(pool);
     CHECK_EQ(test_total_free(a), NPAGES);
     pa_destroy(a);
@@ -348,10 +323,9 @@ TEST(page_pool_va_bulk_without_one_address_map_returns_zero_and_logs)
      * placed the mappings end to end (valgrind's mmap does), which makes one
      * map after all and the addresses valid. */
     test_config(&cfg, 2, 2, 0, 0, 1024, 0);
-    a = test_create(&cfg);
-    CHECK_EQ(pa_bind_cpu(a, 0), 0);
+    a = create_bound(&cfg);
     uint64_t start = test_total_free(a);
-    pool = pool_create(a, 0, 0);
+    pool = test_pool_create(a, 0, 0);
     test_log_reset();
     if (test_one_address_map(a)) {
         CHECK_EQ(pa_page_pool_alloc_va_bulk(pool, PA_GFP_KERNEL, 8, va), 8);
@@ -364,9 +338,7 @@ TEST(page_pool_va_bulk_without_one_address_map_returns_zero_and_logs)
         CHECK(test_log_contains("no addresses in one map"));
         CHECK_EQ(pa_page_pool_inflight(pool), 0);
     }
-    pa_page_pool_destroy(pool);
-    CHECK_EQ(test_total_free(a), start);
-    pa_destroy(a);
+    test_pool_done(a, pool, start);
 }
 
 /* 64 KiB pages: the shifts follow the page size; an address 4 KiB into a
@@ -376,29 +348,25 @@ TEST(page_pool_va_bulk_with_64k_pages)
     struct pa_config cfg;
     test_config(&cfg, 1, 1, 0, 0, 1024, 0);
     cfg.page_shift = 16;
-    pa_allocator *a = test_create(&cfg);
-    CHECK_EQ(pa_bind_cpu(a, 0), 0);
+    pa_allocator *a = create_bound(&cfg);
     CHECK_EQ(pa_page_size(a), 65536);
     uint64_t start = test_total_free(a);
-    pa_page_pool *pool = pool_create(a, 0, 0);
+    pa_page_pool *pool = test_pool_create(a, 0, 0);
     void *va[100];
     CHECK_EQ(pa_page_pool_alloc_va_bulk(pool, PA_GFP_KERNEL, 100, va), 100);
     check_va_blocks(a, va, 100, 0);
     for (int i = 0; i < 100; i++)
         CHECK_EQ((uintptr_t)va[i] % 65536, (uintptr_t)a->mem_bias[0] % 65536);
-    struct snapshot before = snap(a, pool);
+    struct test_pool_snapshot before = test_pool_snap(a, pool);
     void *inside[] = { (char *)va[7] + 4096, (char *)va[8] + 32768 };
     test_log_reset();
     pa_page_pool_free_va_bulk(pool, inside, 2, true);
     CHECK_EQ(test_log.count, 2);
     CHECK(test_log_contains("BUG: page_pool"));
-    check_unchanged(a, pool, before);
+    test_pool_unchanged(a, pool, before);
     pa_page_pool_free_va_bulk(pool, va, 100, true);
-    CHECK_EQ(stats(pool).recycle_cached, 100);
-    pa_page_pool_destroy(pool);
-    CHECK_EQ(test_total_free(a), start);
-    CHECK_OK(a);
-    pa_destroy(a);
+    CHECK_EQ(test_pool_stats(pool).recycle_cached, 100);
+    test_pool_done(a, pool, start);
 }
 
 /* ---- pa_page_pool_free_va_bulk -------------------------------------------------- */
@@ -406,15 +374,15 @@ TEST(page_pool_va_bulk_with_64k_pages)
 TEST(page_pool_free_va_bulk_direct_fills_the_cache_and_the_next_alloc_is_lifo)
 {
     pa_allocator *a = test_simple(NPAGES, 1);
-    pa_page_pool *pool = pool_create(a, 0, 0);
+    pa_page_pool *pool = test_pool_create(a, 0, 0);
     void *va[40];
     CHECK_EQ(pa_page_pool_alloc_va_bulk(pool, PA_GFP_KERNEL, 40, va), 40);
     shuffle(va, 40, 7);
-    struct pa_page_pool_stats s0 = stats(pool);
+    struct pa_page_pool_stats s0 = test_pool_stats(pool);
     long inflight = pa_page_pool_inflight(pool);
     uint64_t frees = pa_vm_event(a, PA_PGFREE);
     pa_page_pool_free_va_bulk(pool, va, 40, true);   /* 24 cached + 40: fits */
-    struct pa_page_pool_stats s = stats(pool);
+    struct pa_page_pool_stats s = test_pool_stats(pool);
     CHECK_EQ(s.recycle_cached, s0.recycle_cached + 40);
     CHECK_EQ(s.recycle_ring, 0);
     CHECK_EQ(s.recycle_cache_full, 0);
@@ -425,20 +393,18 @@ TEST(page_pool_free_va_bulk_direct_fills_the_cache_and_the_next_alloc_is_lifo)
     CHECK_EQ(pa_page_pool_alloc_va_bulk(pool, PA_GFP_KERNEL, 40, vb), 40);
     for (int i = 0; i < 40; i++)
         CHECK(vb[i] == va[39 - i]);
-    CHECK_EQ(stats(pool).alloc_fast, s.alloc_fast + 40);
+    CHECK_EQ(test_pool_stats(pool).alloc_fast, s.alloc_fast + 40);
     /* On the owner thread a put without allow_direct is direct too. */
     pa_page_pool_set_owner(pool);
     pa_page_pool_free_va_bulk(pool, vb, 40, false);
-    s = stats(pool);
+    s = test_pool_stats(pool);
     CHECK_EQ(s.recycle_cached, s0.recycle_cached + 80);
     CHECK_EQ(s.recycle_ring, 0);
     struct pa_page *p = pa_page_pool_alloc_pages(pool, PA_GFP_KERNEL);
     CHECK(pa_page_address(a, p) == vb[39]);
     pa_page_pool_recycle_direct(pool, p);
     CHECK_OK(a);
-    pa_page_pool_destroy(pool);
-    CHECK_EQ(test_total_free(a), NPAGES);
-    pa_destroy(a);
+    test_pool_done(a, pool, NPAGES);
 }
 
 /* The cache fills to 128, the rest goes through the ring: exactly as the
@@ -446,30 +412,28 @@ TEST(page_pool_free_va_bulk_direct_fills_the_cache_and_the_next_alloc_is_lifo)
 TEST(page_pool_free_va_bulk_cache_nearly_full_sends_the_rest_to_the_ring)
 {
     pa_allocator *a = test_simple(NPAGES, 1), *b = test_simple(NPAGES, 1);
-    pa_page_pool *pa_ = pool_create(a, 0, 0), *pb = pool_create(b, 0, 0);
+    pa_page_pool *pa_ = test_pool_create(a, 0, 0), *pb = test_pool_create(b, 0, 0);
     enum { N = 148 };
     void *va[N];
     struct pa_page *vb[N];
     CHECK_EQ(pa_page_pool_alloc_va_bulk(pa_, PA_GFP_KERNEL, N, va), N);   /* 192 taken, 44 cached */
-    for (int i = 0; i < N; i++) {
-        vb[i] = pa_page_pool_alloc_pages(pb, PA_GFP_KERNEL);
-        CHECK_EQ(va_pfn(a, va[i]), pa_page_to_pfn(b, vb[i]));
-    }
+    for (int i = 0; i < N; i++)
+        vb[i] = twin_single(b, pb, va_pfn(a, va[i]));
     /* 76 back: 120 cached. */
     pa_page_pool_free_va_bulk(pa_, va, 76, true);
     for (int i = 0; i < 76; i++)
         pa_page_pool_put_full_page(pb, vb[i], true);
-    struct pa_page_pool_stats s0 = stats(pa_);
-    check_stats_eq(s0, stats(pb));
+    struct pa_page_pool_stats s0 = test_pool_stats(pa_);
+    test_pool_stats_eq(s0, test_pool_stats(pb));
     /* 72 more: 8 fill the cache, 64 go to the ring. */
     pa_page_pool_free_va_bulk(pa_, va + 76, N - 76, true);
     for (int i = 76; i < N; i++)
         pa_page_pool_put_full_page(pb, vb[i], true);
-    struct pa_page_pool_stats s = stats(pa_);
+    struct pa_page_pool_stats s = test_pool_stats(pa_);
     CHECK_EQ(s.recycle_cached - s0.recycle_cached, 8);
     CHECK_EQ(s.recycle_cache_full - s0.recycle_cache_full, 64);
     CHECK_EQ(s.recycle_ring - s0.recycle_ring, 64);
-    check_stats_eq(s, stats(pb));
+    test_pool_stats_eq(s, test_pool_stats(pb));
     CHECK_EQ(pa_page_pool_inflight(pa_), 3 * PA_PP_ALLOC_CACHE_REFILL);
     CHECK_EQ(pa_page_pool_inflight(pa_), pa_page_pool_inflight(pb));
     /* Cache and ring hold the same frames in the same order. */
@@ -477,70 +441,62 @@ TEST(page_pool_free_va_bulk_cache_nearly_full_sends_the_rest_to_the_ring)
     struct pa_page *yb[192];
     for (int i = 0; i < 192; i++) {
         CHECK_EQ(pa_page_pool_alloc_va_bulk(pa_, PA_GFP_KERNEL, 1, &xa[i]), 1);
-        yb[i] = pa_page_pool_alloc_pages(pb, PA_GFP_KERNEL);
-        CHECK_EQ(va_pfn(a, xa[i]), pa_page_to_pfn(b, yb[i]));
+        yb[i] = twin_single(b, pb, va_pfn(a, xa[i]));
     }
-    check_stats_eq(stats(pa_), stats(pb));
+    test_pool_stats_eq(test_pool_stats(pa_), test_pool_stats(pb));
     /* All 192 at once against 192 single puts: 128 cached, 64 to the ring. */
     pa_page_pool_free_va_bulk(pa_, xa, 192, true);
     for (int i = 0; i < 192; i++)
         pa_page_pool_put_full_page(pb, yb[i], true);
-    check_stats_eq(stats(pa_), stats(pb));
-    CHECK_OK(a);
-    pa_page_pool_destroy(pa_);
-    pa_page_pool_destroy(pb);
-    CHECK_EQ(test_total_free(a), NPAGES);
-    pa_destroy(a);
-    pa_destroy(b);
+    test_pool_stats_eq(test_pool_stats(pa_), test_pool_stats(pb));
+    twins_destroy(a, b, pa_, pb);
 }
 
 TEST(page_pool_free_va_bulk_not_direct_from_another_thread_goes_to_the_ring)
 {
     pa_allocator *a = test_simple(NPAGES, 2);
-    pa_page_pool *pool = pool_create(a, 0, 0);
+    pa_page_pool *pool = test_pool_create(a, 0, 0);
     pa_page_pool_set_owner(pool);
     void *va[20];
     CHECK_EQ(pa_page_pool_alloc_va_bulk(pool, PA_GFP_KERNEL, 20, va), 20);
     long inflight = pa_page_pool_inflight(pool);
     free_from_other_thread(pool, va, 20, false);
-    struct pa_page_pool_stats s = stats(pool);
+    struct pa_page_pool_stats s = test_pool_stats(pool);
     CHECK_EQ(s.recycle_ring, 20);
     CHECK_EQ(s.recycle_cached, 0);
     CHECK_EQ(pa_page_pool_inflight(pool), inflight);
     /* The cache (44 left) runs dry first, then a refill takes the ring. */
     void *vb[64];
     CHECK_EQ(pa_page_pool_alloc_va_bulk(pool, PA_GFP_KERNEL, 64, vb), 64);
-    CHECK_EQ(stats(pool).alloc_refill, 1);
-    CHECK_EQ(stats(pool).alloc_slow, 1);
+    CHECK_EQ(test_pool_stats(pool).alloc_refill, 1);
+    CHECK_EQ(test_pool_stats(pool).alloc_slow, 1);
     for (int i = 0; i < 20; i++)
         CHECK(vb[44 + i] == va[19 - i]);        /* the ring in put order, the refill's last first */
     /* Without an owner and without allow_direct on this thread: the ring. */
-    pa_page_pool *p2 = pool_create(a, 0, 0);
+    pa_page_pool *p2 = test_pool_create(a, 0, 0);
     CHECK_EQ(pa_page_pool_alloc_va_bulk(p2, PA_GFP_KERNEL, 10, va), 10);
     pa_page_pool_free_va_bulk(p2, va, 10, false);
-    CHECK_EQ(stats(p2).recycle_ring, 10);
-    CHECK_EQ(stats(p2).recycle_cached, 0);
+    CHECK_EQ(test_pool_stats(p2).recycle_ring, 10);
+    CHECK_EQ(test_pool_stats(p2).recycle_cached, 0);
     CHECK_OK(a);
     pa_page_pool_free_va_bulk(pool, vb, 64, true);
     pa_page_pool_destroy(pool);
-    pa_page_pool_destroy(p2);
-    CHECK_EQ(test_total_free(a), NPAGES);
-    pa_destroy(a);
+    test_pool_done(a, p2, NPAGES);
 }
 
 TEST(page_pool_free_va_bulk_releases_a_block_with_a_raised_refcount)
 {
     pa_allocator *a = test_simple(NPAGES, 1);
-    pa_page_pool *pool = pool_create(a, 0, 0);
+    pa_page_pool *pool = test_pool_create(a, 0, 0);
     void *va[8];
     CHECK_EQ(pa_page_pool_alloc_va_bulk(pool, PA_GFP_KERNEL, 8, va), 8);
     struct pa_page *shared = pa_virt_to_page(a, va[3]);
     CHECK_EQ(pa_get_page(a, shared), 2);
-    struct pa_page_pool_stats s0 = stats(pool);
+    struct pa_page_pool_stats s0 = test_pool_stats(pool);
     long inflight = pa_page_pool_inflight(pool);
     uint64_t free_before = test_total_free(a);
     pa_page_pool_free_va_bulk(pool, va, 8, true);
-    struct pa_page_pool_stats s = stats(pool);
+    struct pa_page_pool_stats s = test_pool_stats(pool);
     CHECK_EQ(s.recycle_released_refcnt, 1);
     CHECK_EQ(s.recycle_cached - s0.recycle_cached, 7);
     CHECK_EQ(s.recycle_ring, 0);
@@ -562,15 +518,13 @@ TEST(page_pool_free_va_bulk_releases_a_block_with_a_raised_refcount)
     }
     CHECK_OK(a);
     pa_page_pool_free_va_bulk(pool, vb, 7, true);
-    pa_page_pool_destroy(pool);
-    CHECK_EQ(test_total_free(a), NPAGES);
-    pa_destroy(a);
+    test_pool_done(a, pool, NPAGES);
 }
 
 TEST(page_pool_free_va_bulk_after_destroy_returns_every_block_to_the_allocator)
 {
     pa_allocator *a = test_simple(NPAGES, 1);
-    pa_page_pool *pool = pool_create(a, 0, 0);
+    pa_page_pool *pool = test_pool_create(a, 0, 0);
     void *va[30];
     CHECK_EQ(pa_page_pool_alloc_va_bulk(pool, PA_GFP_KERNEL, 30, va), 30);
     pa_page_pool_destroy(pool);                    /* lingers: 30 in flight */
@@ -592,7 +546,7 @@ TEST(page_pool_free_va_bulk_after_destroy_returns_every_block_to_the_allocator)
 TEST(page_pool_free_va_bulk_bad_input_is_logged_and_skipped)
 {
     pa_allocator *a = test_simple(NPAGES, 1), *b = test_simple(NPAGES, 1);
-    pa_page_pool *pool = pool_create(a, 0, 0), *pb = pool_create(b, 0, 0);
+    pa_page_pool *pool = test_pool_create(a, 0, 0), *pb = test_pool_create(b, 0, 0);
     void *va[4];
     CHECK_EQ(pa_page_pool_alloc_va_bulk(pool, PA_GFP_KERNEL, 4, va), 4);
     void *other[1];
@@ -601,7 +555,7 @@ TEST(page_pool_free_va_bulk_bad_input_is_logged_and_skipped)
     char *buf = malloc(3 * 4096);
     CHECK(buf != NULL);
     void *heap = (void *)(((uintptr_t)buf + 4095) & ~(uintptr_t)4095);
-    struct snapshot before = snap(a, pool);
+    struct test_pool_snapshot before = test_pool_snap(a, pool);
 
     /* NULL pool, NULL array: nothing happens (the pool's log where there is one). */
     void *out[4] = { 0 };
@@ -617,7 +571,7 @@ TEST(page_pool_free_va_bulk_bad_input_is_logged_and_skipped)
     pa_page_pool_free_va_bulk(pool, NULL, 0, true);
     CHECK_EQ(pa_page_pool_alloc_va_bulk(pool, PA_GFP_KERNEL, 0, NULL), 0);
     CHECK_EQ(test_log.count, 0);
-    check_unchanged(a, pool, before);
+    test_pool_unchanged(a, pool, before);
 
     /* Each bad address alone, direct and not: one line each, nothing else. */
     void *bad[] = {
@@ -632,43 +586,31 @@ TEST(page_pool_free_va_bulk_bad_input_is_logged_and_skipped)
         (char *)a->mem_bias[0] - 4096,              /* the frame before the first */
         (char *)a->mem_bias[0] + (a->nr_pfns << a->page_shift),   /* one past the last */
     };
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        for (int direct = 0; direct < 2; direct++) {
-            test_log_reset();
-            pa_page_pool_free_va_bulk(pool, &bad[i], 1, direct);
-            CHECK_EQ(test_log.count, 1);
-            CHECK(test_log_contains("BUG: page_pool"));
-            CHECK(test_log_contains("not the address of a block of the pool's allocator"));
-        }
-    }
-    check_unchanged(a, pool, before);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        free_alone_is_refused(pool, bad[i], "BUG: page_pool",
+                              "not the address of a block of the pool's allocator");
+    test_pool_unchanged(a, pool, before);
     CHECK_OK(b);
 
     /* Blocks of this allocator the pool does not own: refused as single puts
      * refuse them (a bad page report), nothing else. */
-    pa_page_pool *p2 = pool_create(a, 0, 0);
+    pa_page_pool *p2 = test_pool_create(a, 0, 0);
     void *theirs[1];
     CHECK_EQ(pa_page_pool_alloc_va_bulk(p2, PA_GFP_KERNEL, 1, theirs), 1);
     struct pa_page *plain = pa_alloc_pages(a, PA_GFP_KERNEL, 0);
-    before = snap(a, pool);
-    struct snapshot before2 = snap(a, p2);
+    before = test_pool_snap(a, pool);
+    struct test_pool_snapshot before2 = test_pool_snap(a, p2);
     void *owned_elsewhere[] = { theirs[0], pa_page_address(a, plain) };
     const char *why[] = { "page of another page_pool", "without the pp signature" };
-    for (int i = 0; i < 2; i++) {
-        for (int direct = 0; direct < 2; direct++) {
-            test_log_reset();
-            pa_page_pool_free_va_bulk(pool, &owned_elsewhere[i], 1, direct);
-            CHECK_EQ(test_log.count, 1);
-            CHECK(test_log_contains("Bad page state") && test_log_contains(why[i]));
-        }
-    }
-    check_unchanged(a, pool, before);
-    check_unchanged(a, p2, before2);
+    for (int i = 0; i < 2; i++)
+        free_alone_is_refused(pool, owned_elsewhere[i], "Bad page state", why[i]);
+    test_pool_unchanged(a, pool, before);
+    test_pool_unchanged(a, p2, before2);
     va_block(a, theirs[0], 0);
     pa_page_pool_free_va_bulk(p2, theirs, 1, true);
     pa_page_pool_destroy(p2);
     pa_free_pages(a, plain, 0);
-    before = snap(a, pool);
+    before = test_pool_snap(a, pool);
 
     /* In a batch: the good addresses are put, the bad ones skipped. */
     void *mix[] = { va[0], heap, va[1], (char *)va[2] + 8, NULL, va[2], other[0], va[3] };
@@ -676,7 +618,7 @@ TEST(page_pool_free_va_bulk_bad_input_is_logged_and_skipped)
     test_log_reset();
     pa_page_pool_free_va_bulk(pool, mix, 8, true);
     CHECK_EQ(test_log.count, 4);
-    struct pa_page_pool_stats s = stats(pool);
+    struct pa_page_pool_stats s = test_pool_stats(pool);
     CHECK_EQ(s.recycle_cached, before.s.recycle_cached + 4);
     CHECK_EQ(s.recycle_ring, 0);
     CHECK_EQ(pa_page_pool_inflight(pool), before.inflight);
@@ -689,7 +631,7 @@ TEST(page_pool_free_va_bulk_bad_input_is_logged_and_skipped)
     test_log_reset();
     pa_page_pool_free_va_bulk(pool, mix2, 8, false);
     CHECK_EQ(test_log.count, 4);
-    CHECK_EQ(stats(pool).recycle_ring, 4);
+    CHECK_EQ(test_pool_stats(pool).recycle_ring, 4);
     CHECK_OK(a);
 
     /* The other allocator's blocks were never touched. */
@@ -715,36 +657,27 @@ TEST(page_pool_free_va_bulk_address_inside_a_high_order_block_is_refused)
 {
     pa_allocator *a = test_simple(NPAGES, 1);
     uint64_t start = test_total_free(a);
-    pa_page_pool *pool = pool_create(a, 3, 0);
+    pa_page_pool *pool = test_pool_create(a, 3, 0);
     size_t ps = pa_page_size(a);
     void *va[2];
     CHECK_EQ(pa_page_pool_alloc_va_bulk(pool, PA_GFP_KERNEL, 2, va), 2);
-    struct snapshot before = snap(a, pool);
+    struct test_pool_snapshot before = test_pool_snap(a, pool);
     void *inside[] = { (char *)va[0] + ps, (char *)va[0] + 7 * ps, (char *)va[1] + 4 * ps,
                        (char *)va[1] + ps / 2, (char *)va[0] + 8 * ps - 1 };
-    for (size_t i = 0; i < sizeof(inside) / sizeof(inside[0]); i++) {
-        for (int direct = 0; direct < 2; direct++) {
-            test_log_reset();
-            pa_page_pool_free_va_bulk(pool, &inside[i], 1, direct);
-            CHECK_EQ(test_log.count, 1);
-            CHECK(test_log_contains("BUG:"));
-        }
-    }
+    for (size_t i = 0; i < sizeof(inside) / sizeof(inside[0]); i++)
+        free_alone_is_refused(pool, inside[i], "BUG:", NULL);
     /* All of them at once, beside the real blocks. */
     void *mix[] = { inside[0], va[0], inside[1], inside[2], va[1], inside[3] };
     test_log_reset();
     pa_page_pool_free_va_bulk(pool, mix, 2, true);   /* inside[0] refused, va[0] put */
     CHECK_EQ(test_log.count, 1);
-    CHECK_EQ(stats(pool).recycle_cached, 1);
+    CHECK_EQ(test_pool_stats(pool).recycle_cached, 1);
     pa_page_pool_free_va_bulk(pool, mix + 2, 4, true);
     CHECK_EQ(test_log.count, 4);
-    CHECK_EQ(stats(pool).recycle_cached, 2);
+    CHECK_EQ(test_pool_stats(pool).recycle_cached, 2);
     CHECK_EQ(pa_page_pool_inflight(pool), before.inflight);
     CHECK_OK(a);
-    pa_page_pool_destroy(pool);
-    CHECK_EQ(test_total_free(a), start);
-    CHECK_OK(a);
-    pa_destroy(a);
+    test_pool_done(a, pool, start);
 }
 
 /* ---- pa_page_pool_recycle_direct_bulk -------------------------------------------- */
@@ -752,15 +685,13 @@ TEST(page_pool_free_va_bulk_address_inside_a_high_order_block_is_refused)
 TEST(page_pool_recycle_direct_bulk_matches_single_recycles)
 {
     pa_allocator *a = test_simple(NPAGES, 1), *b = test_simple(NPAGES, 1);
-    pa_page_pool *pa_ = pool_create(a, 0, 0), *pb = pool_create(b, 0, 0);
+    pa_page_pool *pa_ = test_pool_create(a, 0, 0), *pb = test_pool_create(b, 0, 0);
     enum { N = 150 };
     struct pa_page *va[N], *vb[N];
     CHECK_EQ(pa_page_pool_alloc_bulk(pa_, PA_GFP_KERNEL, N, memset(va, 0, sizeof(va))), N);
-    for (int i = 0; i < N; i++) {
-        vb[i] = pa_page_pool_alloc_pages(pb, PA_GFP_KERNEL);
-        CHECK_EQ(pa_page_to_pfn(a, va[i]), pa_page_to_pfn(b, vb[i]));
-    }
-    check_stats_eq(stats(pa_), stats(pb));
+    for (int i = 0; i < N; i++)
+        vb[i] = twin_single(b, pb, pa_page_to_pfn(a, va[i]));
+    test_pool_stats_eq(test_pool_stats(pa_), test_pool_stats(pb));
     /* 42 cached: 50 fit (the one-pass form), then 100 with 36 of room. */
     struct pa_page *keep[N];
     memcpy(keep, va, sizeof(va));
@@ -768,43 +699,37 @@ TEST(page_pool_recycle_direct_bulk_matches_single_recycles)
     for (int i = 0; i < 50; i++)
         pa_page_pool_recycle_direct(pb, vb[i]);
     CHECK(memcmp(keep, va, sizeof(va)) == 0);   /* left as it was */
-    struct pa_page_pool_stats s = stats(pa_);
+    struct pa_page_pool_stats s = test_pool_stats(pa_);
     CHECK_EQ(s.recycle_cached, 50);
-    check_stats_eq(s, stats(pb));
+    test_pool_stats_eq(s, test_pool_stats(pb));
     pa_page_pool_recycle_direct_bulk(pa_, va + 50, 100);
     for (int i = 50; i < N; i++)
         pa_page_pool_recycle_direct(pb, vb[i]);
-    s = stats(pa_);
+    s = test_pool_stats(pa_);
     CHECK_EQ(s.recycle_cached, 50 + 36);
     CHECK_EQ(s.recycle_cache_full, 64);
     CHECK_EQ(s.recycle_ring, 64);
-    check_stats_eq(s, stats(pb));
+    test_pool_stats_eq(s, test_pool_stats(pb));
     /* The same frames come back in the same order, cache then ring. */
     struct pa_page *xa[192], *yb[192];
     for (int i = 0; i < 192; i++) {
         xa[i] = pa_page_pool_alloc_pages(pa_, PA_GFP_KERNEL);
-        yb[i] = pa_page_pool_alloc_pages(pb, PA_GFP_KERNEL);
-        CHECK_EQ(pa_page_to_pfn(a, xa[i]), pa_page_to_pfn(b, yb[i]));
+        yb[i] = twin_single(b, pb, pa_page_to_pfn(a, xa[i]));
     }
-    check_stats_eq(stats(pa_), stats(pb));
+    test_pool_stats_eq(test_pool_stats(pa_), test_pool_stats(pb));
     CHECK_EQ(pa_page_pool_inflight(pa_), pa_page_pool_inflight(pb));
     /* And 192 in one bulk call against 192 singles, from an empty cache. */
     pa_page_pool_recycle_direct_bulk(pa_, xa, 192);
     for (int i = 0; i < 192; i++)
         pa_page_pool_recycle_direct(pb, yb[i]);
-    check_stats_eq(stats(pa_), stats(pb));
-    CHECK_OK(a);
-    pa_page_pool_destroy(pa_);
-    pa_page_pool_destroy(pb);
-    CHECK_EQ(test_total_free(a), NPAGES);
-    pa_destroy(a);
-    pa_destroy(b);
+    test_pool_stats_eq(test_pool_stats(pa_), test_pool_stats(pb));
+    twins_destroy(a, b, pa_, pb);
 }
 
 TEST(page_pool_recycle_direct_bulk_mixed_batch_recycles_the_good_and_logs_the_bad)
 {
     pa_allocator *a = test_simple(NPAGES, 1), *b = test_simple(NPAGES, 1);
-    pa_page_pool *pool = pool_create(a, 0, 0), *p2 = pool_create(a, 0, 0);
+    pa_page_pool *pool = test_pool_create(a, 0, 0), *p2 = test_pool_create(a, 0, 0);
     struct pa_page *v[6] = { 0 };
     CHECK_EQ(pa_page_pool_alloc_bulk(pool, PA_GFP_KERNEL, 6, v), 6);
     struct pa_page *plain = pa_alloc_pages(a, PA_GFP_KERNEL, 0);
@@ -812,7 +737,7 @@ TEST(page_pool_recycle_direct_bulk_mixed_batch_recycles_the_good_and_logs_the_ba
     struct pa_page *foreign = pa_alloc_pages(b, PA_GFP_KERNEL, 0);
     struct pa_page *shared = v[5];
     CHECK_EQ(pa_get_page(a, shared), 2);
-    struct pa_page_pool_stats s0 = stats(pool), t0 = stats(p2);
+    struct pa_page_pool_stats s0 = test_pool_stats(pool), t0 = test_pool_stats(p2);
     long inflight = pa_page_pool_inflight(pool);
     struct pa_page *batch[] = { v[0], plain, v[1], NULL, theirs, v[2], foreign,
                                 (struct pa_page *)((char *)v[3] + 1), v[3], v[4], shared };
@@ -826,11 +751,11 @@ TEST(page_pool_recycle_direct_bulk_mixed_batch_recycles_the_good_and_logs_the_ba
     CHECK(test_log_contains("NULL page"));
     CHECK(test_log_contains("page of another page_pool"));
     CHECK(test_log_contains("not a page of this allocator"));
-    struct pa_page_pool_stats s = stats(pool);
+    struct pa_page_pool_stats s = test_pool_stats(pool);
     CHECK_EQ(s.recycle_cached - s0.recycle_cached, 5);
     CHECK_EQ(s.recycle_released_refcnt, 1);
     CHECK_EQ(pa_page_pool_inflight(pool), inflight - 1);
-    check_stats_eq(stats(p2), t0);
+    test_pool_stats_eq(test_pool_stats(p2), t0);
     /* The bad ones are as they were. */
     CHECK_EQ(page_state(plain), PG_ALLOC);
     CHECK_EQ(plain->flags & PG_PP, 0);
@@ -846,7 +771,7 @@ TEST(page_pool_recycle_direct_bulk_mixed_batch_recycles_the_good_and_logs_the_ba
         CHECK(pa_page_pool_alloc_pages(pool, PA_GFP_KERNEL) == want[i]);
     pa_page_pool_recycle_direct_bulk(pool, want, 5);
     pa_page_pool_recycle_direct_bulk(p2, &theirs, 1);
-    CHECK_EQ(stats(p2).recycle_cached, 1);
+    CHECK_EQ(test_pool_stats(p2).recycle_cached, 1);
     pa_put_page(a, shared, 0);
     pa_free_pages(a, plain, 0);
     pa_free_pages(b, foreign, 0);
@@ -867,14 +792,14 @@ TEST(page_pool_recycle_direct_bulk_mixed_batch_recycles_the_good_and_logs_the_ba
 TEST(page_pool_recycle_direct_bulk_with_a_full_cache_goes_to_the_ring)
 {
     pa_allocator *a = test_simple(NPAGES, 1);
-    pa_page_pool *pool = pool_create(a, 0, 16);
+    pa_page_pool *pool = test_pool_create(a, 0, 16);
     struct pa_page *v[128 + 40] = { 0 };
     CHECK_EQ(pa_page_pool_alloc_bulk(pool, PA_GFP_KERNEL, 168, v), 168);   /* 192 taken, 24 cached */
     pa_page_pool_recycle_direct_bulk(pool, v, 104);                        /* cache full */
-    CHECK_EQ(stats(pool).recycle_cached, 104);
+    CHECK_EQ(test_pool_stats(pool).recycle_cached, 104);
     uint64_t free_before = test_total_free(a);
     pa_page_pool_recycle_direct_bulk(pool, v + 104, 64);   /* 16 fit the ring, 48 leave */
-    struct pa_page_pool_stats s = stats(pool);
+    struct pa_page_pool_stats s = test_pool_stats(pool);
     CHECK_EQ(s.recycle_cached, 104);
     CHECK_EQ(s.recycle_cache_full, 64);
     CHECK_EQ(s.recycle_ring, 16);
@@ -882,9 +807,7 @@ TEST(page_pool_recycle_direct_bulk_with_a_full_cache_goes_to_the_ring)
     CHECK_EQ(test_total_free(a), free_before + 48);
     CHECK_EQ(pa_page_pool_inflight(pool), 192 - 48);
     CHECK_OK(a);
-    pa_page_pool_destroy(pool);
-    CHECK_EQ(test_total_free(a), NPAGES);
-    pa_destroy(a);
+    test_pool_done(a, pool, NPAGES);
 }
 
 /* ---- pa_page_pool_alloc_bulk: the wide copy ---------------------------------------- */
@@ -892,7 +815,7 @@ TEST(page_pool_recycle_direct_bulk_with_a_full_cache_goes_to_the_ring)
 TEST(page_pool_alloc_bulk_wide_copy_pops_in_single_call_order)
 {
     pa_allocator *a = test_simple(NPAGES, 1), *b = test_simple(NPAGES, 1);
-    pa_page_pool *pa_ = pool_create(a, 0, 0), *pb = pool_create(b, 0, 0);
+    pa_page_pool *pa_ = test_pool_create(a, 0, 0), *pb = test_pool_create(b, 0, 0);
     enum { N = 100 };
     struct pa_page *va[N], *vb[N];
     for (int i = 0; i < N; i++) {
@@ -905,8 +828,7 @@ TEST(page_pool_alloc_bulk_wide_copy_pops_in_single_call_order)
         order[i] = i;
     uint64_t seed = 5;
     for (int i = N; i > 1; i--) {
-        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-        int j = (int)((seed >> 33) % (uint64_t)i);
+        int j = (int)(lcg_next(&seed) % (uint64_t)i);
         int t = order[i - 1];
         order[i - 1] = order[j];
         order[j] = t;
@@ -920,26 +842,22 @@ TEST(page_pool_alloc_bulk_wide_copy_pops_in_single_call_order)
         unsigned long nr = round ? 40 : 64;
         struct pa_page *x[64] = { 0 };
         CHECK_EQ(pa_page_pool_alloc_bulk(pa_, PA_GFP_KERNEL, nr, x), nr);
-        for (unsigned long i = 0; i < nr; i++) {
-            struct pa_page *y = pa_page_pool_alloc_pages(pb, PA_GFP_KERNEL);
-            CHECK_EQ(pa_page_to_pfn(a, x[i]), pa_page_to_pfn(b, y));
-        }
+        for (unsigned long i = 0; i < nr; i++)
+            twin_single(b, pb, pa_page_to_pfn(a, x[i]));
         if (round == 0) {
             /* The cache's last entry first: the last page recycled. */
             CHECK(x[0] == va[order[N - 1]]);
             CHECK(x[1] == va[order[N - 2]]);
             CHECK(x[63] == va[order[N - 64]]);
         }
-        check_stats_eq(stats(pa_), stats(pb));
+        test_pool_stats_eq(test_pool_stats(pa_), test_pool_stats(pb));
     }
     /* 24 left: a wide request above that takes the ordinary path. */
     struct pa_page *x[40] = { 0 };
     CHECK_EQ(pa_page_pool_alloc_bulk(pa_, PA_GFP_KERNEL, 40, x), 40);
-    for (int i = 0; i < 40; i++) {
-        struct pa_page *y = pa_page_pool_alloc_pages(pb, PA_GFP_KERNEL);
-        CHECK_EQ(pa_page_to_pfn(a, x[i]), pa_page_to_pfn(b, y));
-    }
-    check_stats_eq(stats(pa_), stats(pb));
+    for (int i = 0; i < 40; i++)
+        twin_single(b, pb, pa_page_to_pfn(a, x[i]));
+    test_pool_stats_eq(test_pool_stats(pa_), test_pool_stats(pb));
     CHECK_OK(a);
     pa_page_pool_destroy(pa_);
     pa_page_pool_destroy(pb);
@@ -950,7 +868,7 @@ TEST(page_pool_alloc_bulk_wide_copy_pops_in_single_call_order)
 TEST(page_pool_alloc_bulk_prepopulated_slots_are_left_alone)
 {
     pa_allocator *a = test_simple(NPAGES, 1), *b = test_simple(NPAGES, 1);
-    pa_page_pool *pa_ = pool_create(a, 0, 0), *pb = pool_create(b, 0, 0);
+    pa_page_pool *pa_ = test_pool_create(a, 0, 0), *pb = test_pool_create(b, 0, 0);
     /* Fill both caches to 128. */
     struct pa_page *v[128] = { 0 };
     CHECK_EQ(pa_page_pool_alloc_bulk(pa_, PA_GFP_KERNEL, 128, v), 128);
@@ -972,12 +890,11 @@ TEST(page_pool_alloc_bulk_prepopulated_slots_are_left_alone)
     for (int i = 0; i < 48; i++) {
         if (i == 0 || i == 5 || i == 47)
             continue;
-        struct pa_page *y = pa_page_pool_alloc_pages(pb, PA_GFP_KERNEL);
         CHECK(x[i] != marker);
-        CHECK_EQ(pa_page_to_pfn(a, x[i]), pa_page_to_pfn(b, y));
+        twin_single(b, pb, pa_page_to_pfn(a, x[i]));
     }
-    check_stats_eq(stats(pa_), stats(pb));
-    CHECK_EQ(stats(pa_).alloc_fast, 126 + 45);   /* 128 singles were 2 slow, 126 fast */
+    test_pool_stats_eq(test_pool_stats(pa_), test_pool_stats(pb));
+    CHECK_EQ(test_pool_stats(pa_).alloc_fast, 126 + 45);   /* 128 singles were 2 slow, 126 fast */
     /* Past the cache: 83 left, 100 asked with two slots taken: the slow path refills. */
     struct pa_page *z[100] = { 0 };
     z[10] = marker;
@@ -987,10 +904,9 @@ TEST(page_pool_alloc_bulk_prepopulated_slots_are_left_alone)
     for (int i = 0; i < 99; i++) {
         if (i == 10)
             continue;
-        struct pa_page *y = pa_page_pool_alloc_pages(pb, PA_GFP_KERNEL);
-        CHECK_EQ(pa_page_to_pfn(a, z[i]), pa_page_to_pfn(b, y));
+        twin_single(b, pb, pa_page_to_pfn(a, z[i]));
     }
-    check_stats_eq(stats(pa_), stats(pb));
+    test_pool_stats_eq(test_pool_stats(pa_), test_pool_stats(pb));
     CHECK_OK(a);
     pa_free_pages(a, marker, 0);
     pa_free_pages(b, marker_b, 0);
@@ -1005,25 +921,25 @@ TEST(page_pool_alloc_bulk_prepopulated_slots_are_left_alone)
 TEST(page_pool_debug_pool_bulk_functions_take_the_checked_path)
 {
     pa_allocator *a = debug_allocator(NPAGES);
-    pa_page_pool *pool = pool_create(a, 0, 0);
+    pa_page_pool *pool = test_pool_create(a, 0, 0);
     void *va[100];
     CHECK_EQ(pa_page_pool_alloc_va_bulk(pool, PA_GFP_KERNEL, 100, va), 100);
     check_va_blocks(a, va, 100, 0);                /* PG_PP_POOLED cleared on each */
-    struct pa_page_pool_stats s = stats(pool);
+    struct pa_page_pool_stats s = test_pool_stats(pool);
     CHECK_EQ(s.alloc_slow, 2);
     CHECK_EQ(s.alloc_fast, 98);
     pa_page_pool_free_va_bulk(pool, va, 100, true);   /* 28 + 100: fits */
-    s = stats(pool);
+    s = test_pool_stats(pool);
     CHECK_EQ(s.recycle_cached, 100);
     for (int i = 0; i < 100; i++)
         CHECK(pa_virt_to_page(a, va[i])->flags & PG_PP_POOLED);
     /* A second put of any of them is a double put: refused. */
-    struct snapshot before = snap(a, pool);
+    struct test_pool_snapshot before = test_pool_snap(a, pool);
     test_log_reset();
     pa_page_pool_free_va_bulk(pool, va + 10, 3, true);
     CHECK_EQ(test_log.count, 3);
     CHECK(test_log_contains("double put"));
-    check_unchanged(a, pool, before);
+    test_pool_unchanged(a, pool, before);
     /* Out again, last first. */
     void *vb[100];
     CHECK_EQ(pa_page_pool_alloc_va_bulk(pool, PA_GFP_KERNEL, 100, vb), 100);
@@ -1035,13 +951,13 @@ TEST(page_pool_debug_pool_bulk_functions_take_the_checked_path)
     for (int i = 0; i < 4; i++)
         p[i] = pa_virt_to_page(a, vb[i]);
     struct pa_page *batch[] = { p[0], p[1], p[0], p[2], p[2] };
-    uint64_t cached = stats(pool).recycle_cached;
+    uint64_t cached = test_pool_stats(pool).recycle_cached;
     long inflight = pa_page_pool_inflight(pool);
     test_log_reset();
     pa_page_pool_recycle_direct_bulk(pool, batch, 5);
     CHECK_EQ(test_log.count, 2);
     CHECK(test_log_contains("double put"));
-    CHECK_EQ(stats(pool).recycle_cached, cached + 3);
+    CHECK_EQ(test_pool_stats(pool).recycle_cached, cached + 3);
     CHECK_EQ(pa_page_pool_inflight(pool), inflight);
     /* Each comes out once. */
     struct pa_page *o[4] = { 0 };
@@ -1054,20 +970,17 @@ TEST(page_pool_debug_pool_bulk_functions_take_the_checked_path)
     pa_page_pool_free_va_bulk(pool, dup, 3, false);
     CHECK_EQ(test_log.count, 1);
     CHECK(test_log_contains("double put"));
-    CHECK_EQ(stats(pool).recycle_ring, 2);
+    CHECK_EQ(test_pool_stats(pool).recycle_ring, 2);
     pa_page_pool_free_va_bulk(pool, vb + 5, 95, true);
     CHECK_OK(a);
     /* After destroy the bulk allocation is refused and logged. */
-    pa_page_pool_destroy(pool);
-    CHECK_EQ(test_total_free(a), NPAGES);
-    CHECK_OK(a);
-    pa_destroy(a);
+    test_pool_done(a, pool, NPAGES);
 }
 
 TEST(page_pool_debug_pool_alloc_va_bulk_after_destroy_is_refused)
 {
     pa_allocator *a = debug_allocator(NPAGES);
-    pa_page_pool *pool = pool_create(a, 0, 0);
+    pa_page_pool *pool = test_pool_create(a, 0, 0);
     void *va[3];
     CHECK_EQ(pa_page_pool_alloc_va_bulk(pool, PA_GFP_KERNEL, 3, va), 3);
     pa_page_pool_destroy(pool);                    /* lingers: 3 in flight */
@@ -1091,7 +1004,7 @@ TEST(page_pool_bulk_nothing_is_lost)
 {
     pa_allocator *a = test_simple(NPAGES, 2);
     uint64_t start = test_total_free(a);
-    pa_page_pool *pools[2] = { pool_create(a, 0, 32), pool_create(a, 2, 8) };
+    pa_page_pool *pools[2] = { test_pool_create(a, 0, 32), test_pool_create(a, 2, 8) };
     pa_page_pool_set_owner(pools[0]);
     enum { MAX = 600 };
     const size_t max[2] = { MAX, 250 };            /* 250 order-2 blocks: 1000 pages */
@@ -1099,8 +1012,7 @@ TEST(page_pool_bulk_nothing_is_lost)
     size_t n[2] = { 0, 0 };
     uint64_t rng = 99;
     for (int step = 0; step < 4000; step++) {
-        rng = rng * 6364136223846793005ull + 1442695040888963407ull;
-        unsigned r = (unsigned)(rng >> 33);
+        unsigned r = (unsigned)lcg_next(&rng);
         int k = r & 1;
         pa_page_pool *pool = pools[k];
         unsigned cnt = (r >> 8) % 70;

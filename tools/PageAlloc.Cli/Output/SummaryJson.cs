@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
+using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Text.Json;
 using PageAlloc.Cli.Replay;
@@ -95,79 +97,61 @@ internal static class SummaryJson
 
         json.WriteEndObject();
 
-        json.WriteStartArray("seed");
-        foreach (var (zone, target, seeded) in result.Seed ?? [])
+        WriteObjects(json, "seed", result.Seed ?? [], seed =>
         {
-            json.WriteStartObject();
-            json.WriteString("zone", zone);
-            WriteArray(json, "target_blocks", target);
-            WriteArray(json, "seeded_blocks", seeded);
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
-
-        json.WriteStartArray("seed_pcp");
-        foreach (Seeder.PcpSeed pcp in result.SeedPcp ?? [])
+            json.WriteString("zone", seed.Zone);
+            WriteArray(json, "target_blocks", seed.Target);
+            WriteArray(json, "seeded_blocks", seed.Seeded);
+        });
+        WriteObjects(json, "seed_pcp", result.SeedPcp ?? [], pcp =>
+            WritePcp(json, pcp.Zone, pcp.Cpu, pcp.KernelCount, pcp.KernelHigh, pcp.Count, pcp.High));
+        WriteObjects(json, "seed_pageblocks", result.SeedPageblocks ?? [], blocks =>
         {
-            json.WriteStartObject();
-            json.WriteString("zone", pcp.Zone);
-            json.WriteNumber("cpu", pcp.Cpu);
-            json.WriteNumber("kernel_count", pcp.KernelCount);
-            json.WriteNumber("kernel_high", pcp.KernelHigh);
-            json.WriteNumber("count", pcp.Count);
-            json.WriteNumber("high", pcp.High);
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
-
-        json.WriteStartArray("seed_pageblocks");
-        foreach (Seeder.PageblockSeed blocks in result.SeedPageblocks ?? [])
-        {
-            json.WriteStartObject();
             json.WriteString("zone", blocks.Zone);
             json.WriteString("type", blocks.Type);
             json.WriteNumber("kernel", blocks.Kernel);
             json.WriteNumber("seeded", blocks.Seeded);
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
-
-        json.WriteStartArray("seed_free_by_type");
-        foreach (Seeder.TypeSeed free in result.SeedFreeByType ?? [])
+        });
+        WriteObjects(json, "seed_free_by_type", result.SeedFreeByType ?? [], free =>
         {
-            json.WriteStartObject();
             json.WriteString("zone", free.Zone);
             json.WriteString("type", free.Type);
             WriteArray(json, "target_blocks", free.Target);
             WriteArray(json, "seeded_blocks", free.Seeded);
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
-
-        json.WriteStartArray("end_pcp");
-        foreach (EndPcpList pcp in result.EndPcp)
-        {
-            json.WriteStartObject();
-            json.WriteString("zone", pcp.Zone);
-            json.WriteNumber("cpu", pcp.Cpu);
-            json.WriteNumber("kernel_count", pcp.KernelCount);
-            json.WriteNumber("kernel_high", pcp.KernelHigh);
-            json.WriteNumber("count", pcp.Count);
-            json.WriteNumber("high", pcp.High);
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
+        });
+        WriteObjects(json, "end_pcp", result.EndPcp, pcp =>
+            WritePcp(json, pcp.Zone, pcp.Cpu, pcp.KernelCount, pcp.KernelHigh, pcp.Count, pcp.High));
 
         json.WriteNumber("trace_seconds", double.IsNaN(r.FirstTime) ? 0 : r.LastTime - r.FirstTime);
         json.WriteNumber("seconds", result.Seconds);
         json.WriteNumber("events_per_second", result.EventsPerSecond);
         json.WriteNumber("cpu_seconds", result.CpuSeconds);
         json.WriteEndObject();
+    }
+
+    /// <summary>An array named name of one object per item, its fields written by write.</summary>
+    private static void WriteObjects<T>(Utf8JsonWriter json, string name, IEnumerable<T> items, Action<T> write)
+    {
+        json.WriteStartArray(name);
+        foreach (T item in items)
+        {
+            json.WriteStartObject();
+            write(item);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+    }
+
+    /// <summary>One pcp list's fields: the seeded lists and the lists at the end alike.</summary>
+    private static void WritePcp(Utf8JsonWriter json, string zone, int cpu, long kernelCount, long kernelHigh, long count, long high)
+    {
+        json.WriteString("zone", zone);
+        json.WriteNumber("cpu", cpu);
+        json.WriteNumber("kernel_count", kernelCount);
+        json.WriteNumber("kernel_high", kernelHigh);
+        json.WriteNumber("count", count);
+        json.WriteNumber("high", high);
     }
 
     private static void WriteNullable(Utf8JsonWriter json, string name, long? value)
