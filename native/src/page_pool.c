@@ -919,10 +919,10 @@ PA_API void pa_page_pool_put_page_bulk(struct pa_page **pages, unsigned long cou
     }
     /* From a pool's owner thread, a batch of that pool's recyclable pages
      * that fits its cache: one pass (fragment counts of 1 drop to 0 and stay
-     * at 1, so they need no write). */
+     * at 1, so they need no write). A destroyed pool's cache limit is 0, so
+     * its pages never take this pass. */
     struct pa_page_pool *first = count && pages[0] ? pp_pool_of(pages[0]) : NULL;
-    if (first && pp_napi_local(first) && !atomic_load_explicit(&first->destroyed, memory_order_relaxed) &&
-        pp_cache_batch(first, pages, count)) {
+    if (first && pp_napi_local(first) && pp_cache_batch(first, pages, count)) {
         memset(pages, 0, count * sizeof(pages[0]));
         return;
     }
