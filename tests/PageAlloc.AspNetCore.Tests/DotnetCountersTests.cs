@@ -27,7 +27,7 @@ public sealed class DotnetCountersTests
     [Fact]
     public async Task Dotnet_counters_collects_the_PageAlloc_counters_of_the_sample_server()
     {
-        string root = RepositoryRoot();
+        string root = Repository.Root;
         string sample = Path.Combine(root, "samples", "kestrel", "bin", Configuration, "net10.0", "pagealloc-kestrel.dll");
         Assert.True(File.Exists(sample), $"no {sample}: build the solution first");
         string output = Path.Combine(Path.GetTempPath(), $"pagealloc-counters-{Environment.ProcessId}.csv");
@@ -139,18 +139,5 @@ public sealed class DotnetCountersTests
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
         return Process.Start(start)!;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "PageAllocInterop.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No PageAllocInterop.sln above {AppContext.BaseDirectory}.");
     }
 }

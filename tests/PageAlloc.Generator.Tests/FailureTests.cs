@@ -20,7 +20,7 @@ public sealed class FailureTests
     [Fact]
     public void A_failed_generation_writes_nothing()
     {
-        using var output = new TemporaryDirectory();
+        using var output = new Scratch("pagealloc-generator-");
         GeneratorOptions options = GoldenCase.Options("error");
 
         Assert.Throws<GeneratorException>(() => Generator.Run(new GeneratorOptions
@@ -37,7 +37,7 @@ public sealed class FailureTests
     public void Size_t_unknown_to_clang_is_an_error_not_an_int()
     {
         // Builtin headers whose stddef.h defines nothing: clang no longer knows size_t.
-        using var builtins = new TemporaryDirectory();
+        using var builtins = new Scratch("pagealloc-generator-");
         File.WriteAllText(Path.Combine(builtins.Path, "stddef.h"), "/* empty */\n");
         GeneratorOptions golden = GoldenCase.Options("function");
         var options = new GeneratorOptions
@@ -55,7 +55,7 @@ public sealed class FailureTests
     [Fact]
     public void A_builtin_include_directory_without_stddef_h_is_refused()
     {
-        using var builtins = new TemporaryDirectory();
+        using var builtins = new Scratch("pagealloc-generator-");
         GeneratorOptions golden = GoldenCase.Options("function");
         var options = new GeneratorOptions
         {
@@ -72,7 +72,7 @@ public sealed class FailureTests
     [Fact]
     public void A_missing_include_is_a_fatal_error()
     {
-        using var headers = new TemporaryDirectory();
+        using var headers = new Scratch("pagealloc-generator-");
         string header = Path.Combine(headers.Path, "missing_include.h");
         File.WriteAllText(header, "#include \"not_there.h\"\nint f(void);\n");
 
@@ -84,7 +84,7 @@ public sealed class FailureTests
     [Fact]
     public void A_define_that_is_not_a_constant_expression_is_reported_by_name()
     {
-        using var headers = new TemporaryDirectory();
+        using var headers = new Scratch("pagealloc-generator-");
         string header = Path.Combine(headers.Path, "bad_define.h");
         File.WriteAllText(header, "#define NOT_A_VALUE (1 +)\nint f(void);\n");
 
@@ -105,7 +105,7 @@ public sealed class FailureTests
     [Fact]
     public void A_bit_field_is_refused_rather_than_laid_out_wrongly()
     {
-        using var headers = new TemporaryDirectory();
+        using var headers = new Scratch("pagealloc-generator-");
         string header = Path.Combine(headers.Path, "bitfield.h");
         File.WriteAllText(header, "struct flags { unsigned a : 1; unsigned b : 3; };\n");
 

@@ -65,7 +65,7 @@ internal static class GoldenCase
             return;
         }
 
-        string directory = Path.Combine(RepositoryRoot.Find(), "tests", "PageAlloc.Generator.Tests", "Golden", name);
+        string directory = Path.Combine(Repository.Root, "tests", "PageAlloc.Generator.Tests", "Golden", name);
         if (System.IO.Directory.Exists(directory))
         {
             System.IO.Directory.Delete(directory, recursive: true);

@@ -17,8 +17,8 @@ public sealed class StalenessTests
     [Fact]
     public void Committed_generated_files_match_a_fresh_generation()
     {
-        string root = RepositoryRoot.Find();
-        using var fresh = new TemporaryDirectory();
+        string root = Repository.Root;
+        using var fresh = new Scratch("pagealloc-generator-");
 
         // The arguments build.ps1's generate task passes.
         Generator.Run(new GeneratorOptions

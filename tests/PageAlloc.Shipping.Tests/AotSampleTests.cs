@@ -13,7 +13,7 @@ public sealed class AotSampleTests
     [Fact]
     public void The_sample_publishes_with_native_AOT_without_warnings_and_the_binary_runs()
     {
-        using var scratch = new ScratchDirectory("pagealloc-aot-");
+        using var scratch = new Scratch("pagealloc-aot-");
         string project = Path.Combine(Repository.Root, "samples", "csharp", "PageAlloc.Sample.csproj");
         string publish = ChildProcess.Dotnet(Repository.Root,
             ["publish", project, "--configuration", "Release", "--runtime", "linux-x64", "--output", scratch.Path]);

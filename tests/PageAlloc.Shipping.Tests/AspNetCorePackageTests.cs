@@ -38,7 +38,7 @@ public sealed class AspNetCorePackageTests
     {
         string package = PackageTests.PackagePath(Id);
         string version = PackageTests.Version(package, Id);
-        using var scratch = new ScratchDirectory("pagealloc-aspnetcore-package-");
+        using var scratch = new Scratch("pagealloc-aspnetcore-package-");
         var local = new LocalFeed(scratch.Path, package, PackageTests.PackagePath());
         string feed = local.Feed, cache = local.Cache;
         (string, string) isolatedCache = local.CacheVariable;

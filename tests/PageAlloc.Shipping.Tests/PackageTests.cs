@@ -66,7 +66,7 @@ public sealed class PackageTests
     {
         string package = PackagePath();
         string version = Version(package);
-        using var scratch = new ScratchDirectory("pagealloc-package-");
+        using var scratch = new Scratch("pagealloc-package-");
         var local = new LocalFeed(scratch.Path, package);
         string feed = local.Feed, cache = local.Cache;
         (string, string) isolatedCache = local.CacheVariable;

@@ -1,35 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
-using System;
 using System.IO;
 
-namespace PageAlloc.Shipping.Tests;
+namespace PageAlloc.Testing;
 
-/// <summary>Paths in the repository this test assembly was built from.</summary>
-internal static class Repository
+/// <summary>What ships, beside the shared paths.</summary>
+internal static partial class Repository
 {
-    /// <summary>The configuration the test assembly (and so the solution) was built in.</summary>
-#if DEBUG
-    internal const string Configuration = "Debug";
-#else
-    internal const string Configuration = "Release";
-#endif
-
-    /// <summary>The folder holding PageAllocInterop.sln, above the test's output folder.</summary>
-    internal static string Root { get; } = FindRoot();
-
     /// <summary>The native library as CMake built it.</summary>
     internal static string NativeLibrary => Path.Combine(Root, "build", "native", "libpagealloc.so");
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "PageAllocInterop.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No PageAllocInterop.sln above {AppContext.BaseDirectory}.");
-    }
 }
