@@ -51,11 +51,11 @@ internal static class Chart
 
         if (results.MedianNs("dpdk_mempool/64") is null)
         {
-            // DPDK did not run: its figure from PEERS.md as a line instead of a live series.
+            // DPDK did not run: its fallback figure (Targets.DpdkFloorNs) as a line instead of a live series.
             var floor = plot.Add.HorizontalLine(Math.Log10(Targets.DpdkFloorNs));
             floor.LinePattern = LinePattern.Dashed;
             floor.Color = Colors.Gray;
-            floor.LegendText = $"DPDK mempool cache, batch 64 (PEERS.md): {Targets.DpdkFloorNs} ns";
+            floor.LegendText = $"DPDK mempool cache, batch 64 (2026-11-25): {Targets.DpdkFloorNs} ns";
         }
 
         var yTicks = new ScottPlot.TickGenerators.NumericAutomatic

@@ -96,7 +96,7 @@ internal static class Report
 
         if (r.MedianNs("dpdk_mempool/64") is null)
         {
-            md.AppendLine($"- DPDK's figure in the targets is then the fallback from `shared/PEERS.md`: {Targets.DpdkFloorNs} ns/page at");
+            md.AppendLine($"- DPDK's figure in the targets is then the fallback measured 2026-11-25: {Targets.DpdkFloorNs} ns/page at");
             md.AppendLine("  batch 64 (same kind of machine).");
         }
         md.AppendLine();

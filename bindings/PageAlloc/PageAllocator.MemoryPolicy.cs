@@ -4,7 +4,7 @@ using PageAlloc.Native;
 
 namespace PageAlloc;
 
-/// <summary>Memory policies (rules B20-B24 of <c>BULK.md</c>; the kernel's <c>mm/mempolicy.c</c>).</summary>
+/// <summary>Memory policies (rules B20-B24 of <c>docs/BULK_RULES.md</c>; the kernel's <c>mm/mempolicy.c</c>).</summary>
 /// <remarks>A policy, like the kernel's task policy, belongs to the calling thread (per allocator),
 /// and so does the interleave position it advances: set it on the thread that allocates, and keep
 /// code that relies on it off <c>await</c> points that may resume on another thread.</remarks>

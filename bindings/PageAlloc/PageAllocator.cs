@@ -256,7 +256,7 @@ public sealed unsafe partial class PageAllocator : IDisposable
     internal pa_allocator* Pointer => _allocator;
 
     /// <summary>Allocates up to <paramref name="count"/> order-0 pages in one native call, from the
-    /// preferred node's zones (the rules of <c>BULK.md</c>). The list may hold fewer pages than
+    /// preferred node's zones (the rules of <c>docs/BULK_RULES.md</c>). The list may hold fewer pages than
     /// asked for, as the kernel's bulk allocator returns a short count: callers that need every
     /// page loop, or use <see cref="FillBulk(PageArray, Gfp, int, NodeMask?, bool)"/> with
     /// <c>loop: true</c>.</summary>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* bulk.c - the bulk allocator (Kernel: __alloc_pages_bulk, Mel Gorman,
- * Linux 5.13, with the fixes through 6.13). Rules B1-B19 of BULK.md; the
+ * Linux 5.13, with the fixes through 6.13). Rules B1-B19 of docs/BULK_RULES.md; the
  * mempolicy form (B20-B23) is in mempolicy.c. */
 #include "internal.h"
 

@@ -2,7 +2,7 @@
 /* mempolicy.c - per-thread memory policies and the allocations that follow
  * them (Kernel: mm/mempolicy.c, 6.18): set_mempolicy/get_mempolicy,
  * interleave weights, alloc_pages_mpol for pa_alloc_pages, and the bulk
- * form alloc_pages_bulk_mempolicy. Rules B20-B23 of BULK.md.
+ * form alloc_pages_bulk_mempolicy. Rules B20-B23 of docs/BULK_RULES.md.
  *
  * A thread's policy lives in its struct pa_thread, beside its pcp slot and
  * allowed nodes; only the thread itself reads or writes it, as only a task

@@ -2,7 +2,7 @@
 /*
  * page_pool.c - the network stack's page cache over the allocator (Kernel:
  * net/core/page_pool.c, include/net/page_pool/helpers.h, Linux 6.18; rules
- * P1-P13 in PAGE_POOL.md).
+ * P1-P13 in docs/PAGE_POOL.md).
  *
  * A pool keeps an array cache of blocks for its context (one thread at a
  * time, as a NAPI poll loop), refilled 64 pages at a time by the bulk

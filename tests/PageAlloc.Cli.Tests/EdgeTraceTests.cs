@@ -7,7 +7,7 @@ using Xunit;
 
 namespace PageAlloc.Cli.Tests;
 
-/// <summary>Hand-made traces replayed on the fixture's machine shape: each rule of shared/TRACE.md
+/// <summary>Hand-made traces replayed on the fixture's machine shape: each rule of docs/TRACING.md
 /// with counts known in advance.</summary>
 public sealed class EdgeTraceTests
 {

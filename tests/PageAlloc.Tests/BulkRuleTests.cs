@@ -9,7 +9,7 @@ using Xunit;
 
 namespace PageAlloc.Tests;
 
-/// <summary>One test per rule of shared/BULK.md, through the C# API.</summary>
+/// <summary>One test per rule of docs/BULK_RULES.md, through the C# API.</summary>
 public sealed unsafe class BulkRuleTests : LeakCheckedTest
 {
     [Fact]

@@ -10,7 +10,7 @@ using Xunit;
 
 namespace PageAlloc.Tests;
 
-/// <summary>Memory policies through the C# API (rules B18-B24 of shared/BULK.md): the node of
+/// <summary>Memory policies through the C# API (rules B18-B24 of docs/BULK_RULES.md): the node of
 /// every page is pinned.</summary>
 public sealed class MemoryPolicyTests : LeakCheckedTest
 {

@@ -419,7 +419,7 @@ static void op_bulk(struct ctx *c, int kind)
         : kind == 2 ? pa_alloc_pages_bulk_fill(a, gfp, nid, use_mask ? &m : NULL, want, arr)
                     : pa_alloc_pages_bulk_array(a, gfp, want, arr);
     CHECK(got <= want);
-    /* BULK.md B4, B19: the number of populated slots, pre-populated ones
+    /* docs/BULK_RULES.md B4, B19: the number of populated slots, pre-populated ones
      * too, on every path: rejected arguments (a bad gfp or node) included. */
     unsigned long populated = 0;
     for (unsigned long i = 0; i < want; i++)

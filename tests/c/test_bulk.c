@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* test_bulk.c - the bulk allocator, one test per rule of shared/BULK.md.
+/* test_bulk.c - the bulk allocator, one test per rule of docs/BULK_RULES.md.
  *
  * The bulk path and the single-page path are told apart by what they leave
  * behind:
@@ -658,7 +658,7 @@ TEST(B8_only_the_preferred_nodes_zones)
 
 /* B8, the cpuset clause: zones of nodes the thread may not use are skipped;
  * the next allowed zone is on another node, so the single-page path runs
- * (BULK.md B8 as written). */
+ * (docs/BULK_RULES.md B8 as written). */
 TEST(B8b_cpuset_forbidden_zones_are_skipped)
 {
     pa_allocator *a = mkn(2, 8192, 8, 64);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* test_mempolicy.c - per-thread memory policies, rules B20-B23 of
- * shared/BULK.md (Kernel: mm/mempolicy.c of 6.18: set_mempolicy,
+ * docs/BULK_RULES.md (Kernel: mm/mempolicy.c of 6.18: set_mempolicy,
  * alloc_pages_mpol, alloc_pages_bulk_interleave,
  * alloc_pages_bulk_weighted_interleave, alloc_pages_bulk_preferred_many).
  * Every test pins the node of every page it gets. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* test_page_pool.c - page_pool over the allocator, rule by rule (PAGE_POOL.md
+/* test_page_pool.c - page_pool over the allocator, rule by rule (docs/PAGE_POOL.md
  * P1-P13), its bad input, and that nothing is lost. */
 #include <pagealloc/pagealloc.h>
 

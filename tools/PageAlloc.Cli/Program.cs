@@ -6,7 +6,7 @@ using Spectre.Console;
 
 namespace PageAlloc.Cli;
 
-/// <summary>pagealloc: record, zoneinfo, replay (shared/TRACE.md, "The command-line tool").</summary>
+/// <summary>pagealloc: record, zoneinfo, replay (docs/TRACING.md, "The pagealloc tool").</summary>
 internal static class Program
 {
     public static int Main(string[] args) => Build(AnsiConsole.Console, Console.Error).Parse(args).Invoke();

@@ -261,7 +261,7 @@ PA_API int pa_get_page(pa_allocator *a, struct pa_page *page);
  * put_page / __free_pages). Returns the remaining count or -EINVAL. */
 PA_API int pa_put_page(pa_allocator *a, struct pa_page *page, unsigned int order);
 
-/* ---- Bulk allocation (Kernel: __alloc_pages_bulk; rules in BULK.md) ------ */
+/* ---- Bulk allocation (Kernel: __alloc_pages_bulk; rules in docs/BULK_RULES.md) ---- */
 
 /* Allocates up to nr_pages order-0 pages from the preferred node's zones,
  * onto page_list (appended) or into the NULL slots of page_array (exactly
@@ -624,7 +624,7 @@ PA_API int pa_set_pcp_high(pa_allocator *a, int cpu, int nid, enum pa_zone_type 
  * high-atomic pageblock (its reserve is accounted). Any thread. */
 PA_API int pa_set_pageblock_migratetype(pa_allocator *a, uint64_t pfn, int mt);
 
-/* ---- page_pool (Kernel: net/core/page_pool.c, Linux 6.18; rules in PAGE_POOL.md) ---- */
+/* ---- page_pool (Kernel: net/core/page_pool.c, Linux 6.18; rules in docs/PAGE_POOL.md) ---- */
 
 /* A page pool: a per-consumer cache of blocks of one order, refilled in bulk
  * from its allocator, with a recycle ring so that blocks put back by other

@@ -8,7 +8,7 @@ using PageAlloc.Cli.Trace;
 
 namespace PageAlloc.Cli.Output;
 
-/// <summary>The JSON summary of a replay, with the fields shared/TRACE.md lists and more.</summary>
+/// <summary>The JSON summary of a replay, with the fields docs/TRACING.md lists and more.</summary>
 internal static class SummaryJson
 {
     public static void Write(ReplayResult result, Stream stream)

@@ -19,7 +19,7 @@ namespace PageAlloc.Cli.Record;
 /// </summary>
 internal static partial class Recorder
 {
-    /// <summary>The events recorded: every page allocator tracepoint of shared/TRACE.md.</summary>
+    /// <summary>The events recorded: every page allocator tracepoint of docs/TRACING.md.</summary>
     internal static readonly string[] Events =
     [
         "kmem:mm_page_alloc", "kmem:mm_page_free", "kmem:mm_page_free_batched",

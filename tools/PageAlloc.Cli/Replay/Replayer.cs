@@ -9,7 +9,7 @@ using PageAlloc.Native;
 namespace PageAlloc.Cli.Replay;
 
 /// <summary>
-/// Replays a kernel trace through an allocator, line by line (shared/TRACE.md):
+/// Replays a kernel trace through an allocator, line by line (docs/TRACING.md):
 /// each <c>mm_page_alloc</c> on the pcp slot of its CPU with its gfp flags; each
 /// <c>mm_page_free</c> frees what the replay allocated for that pfn, or is counted as
 /// unmatched (a page allocated before the trace began) and frees a stand-in instead: one of
