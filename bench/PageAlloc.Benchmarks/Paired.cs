@@ -29,7 +29,7 @@ internal static class Paired
         (nameof(PageBenchmarks.PoolRentSingle), nameof(PageBenchmarks.KestrelRentSingle)),
         (nameof(PageBenchmarks.PoolRent), nameof(PageBenchmarks.KestrelRent)),
         (nameof(PageBenchmarks.ArrayPoolShared), nameof(PageBenchmarks.PagePoolBulk)),
-        // Not targets: the README's table of what each path costs, measured the same way.
+        // Not targets: what each C# path costs (docs/BENCHMARKS.md), measured the same way.
         (nameof(PageBenchmarks.AllocatePagesSingle), nameof(PageBenchmarks.PoolRentSingle)),
         (nameof(PageBenchmarks.FillBulk), nameof(PageBenchmarks.PagePoolBulk)),
     };
