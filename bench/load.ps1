@@ -83,7 +83,7 @@ function Get-Http($Server, [string] $Uri) {
         $request.Version = [Version]::new(2, 0)
         $request.VersionPolicy = [System.Net.Http.HttpVersionPolicy]::RequestVersionExact
     }
-    $response = $LoadHttp.Send($request)
+    $response = $LoadHttp.SendAsync($request).GetAwaiter().GetResult()
     $body = $response.Content.ReadAsStringAsync().GetAwaiter().GetResult()
     return [pscustomobject]@{ Status = [int]$response.StatusCode; Body = $body }
 }
@@ -161,8 +161,9 @@ function Read-H2loadResult([string] $Text, [string] $LogFile) {
 
 # The workload's client against $Url for $Duration seconds while /pagealloc of $Sampled (a
 # server, or $null) is read every 0.5 s; returns the client's result with the most pages in use
-# and the most resident bytes seen.
-function Invoke-LoadClient([string] $Url, $Workload, [int] $Duration, [string] $Output, $Sampled) {
+# and the most resident bytes seen. A -WarmUp run returns nothing: a cold server may answer
+# nothing in it.
+function Invoke-LoadClient([string] $Url, $Workload, [int] $Duration, [string] $Output, $Sampled, [switch] $WarmUp) {
     if ($Workload.Client -eq 'h2load') {
         $log = "$Output.log"
         $clientArgs = @('-c', "$($Workload.Connections)", '-m', "$($Workload.Streams)", '-t', "$LoadThreads",
@@ -186,6 +187,7 @@ function Invoke-LoadClient([string] $Url, $Workload, [int] $Duration, [string] $
         }
     }
     $client.WaitForExit()
+    if ($WarmUp) { if ($Workload.Client -eq 'h2load') { Remove-Item -Force $log -ErrorAction SilentlyContinue }; return }
     $text = Get-Content -Raw $Output
     $result = if ($Workload.Client -eq 'h2load') { Read-H2loadResult $text $log } else { Read-WrkResult $text }
     if ($Workload.Client -eq 'h2load') { Remove-Item -Force $log }
@@ -214,10 +216,10 @@ function Invoke-LoadRounds([string] $Dll, $Configs, $Workload, [string] $Results
             $server | Add-Member -NotePropertyName Http2 -NotePropertyValue ($Workload.Client -eq 'h2load')
             $servers += $server
         }
-        $sampler = Start-RssSampler $Workload.Name $servers $Configs (Join-Path $Results "rss-$($Workload.Name).csv")
+        $sampler = Start-RssSampler $Workload.Name $servers $Configs (Join-Path $Results "rss-$($Configs[0].Name)-$($Workload.Name).csv")
         $phases = [ordered]@{ start = Get-EpochSeconds }
         for ($i = 0; $i -lt $Configs.Count; $i++) {
-            Invoke-LoadClient "$($servers[$i].Address)$($Workload.Path)" $Workload 3 (Join-Path $Results "$($Configs[$i].Name)-$($Workload.Name).warmup.txt") $null | Out-Null
+            Invoke-LoadClient "$($servers[$i].Address)$($Workload.Path)" $Workload 3 (Join-Path $Results "$($Configs[$i].Name)-$($Workload.Name).warmup.txt") $null -WarmUp
         }
         $runs = @($Configs | ForEach-Object { , [System.Collections.Generic.List[object]]::new() })
         for ($round = 1; $round -le $LoadRounds; $round++) {

@@ -270,7 +270,7 @@ internal static class LoadReport
             var end = plot.Add.VerticalLine(load.Number(row, "t_load_end") - origin);
             end.Color = Colors.Black.WithAlpha(0.4);
             end.LinePattern = LinePattern.Dashed;
-            end.Text = $"{w}: load ends";
+            end.Text = w;
             end.LabelFontSize = 11;
             var idle = plot.Add.VerticalLine(load.Number(row, "t_idle_read") - origin);
             idle.Color = Colors.Black.WithAlpha(0.25);
