@@ -542,6 +542,35 @@ public sealed unsafe partial class PageAllocator : IDisposable
         }
     }
 
+    /// <summary>Bytes of the allocator's page memory the operating system holds in memory now:
+    /// pages touched and not given back, whether in use or free. What the process's RSS owes
+    /// the allocator; free page reporting brings it down.</summary>
+    /// <remarks>Calls <c>pa_resident_bytes</c> (mincore over the page memory).</remarks>
+    /// <exception cref="NotSupportedException">The allocator has no page memory (<see cref="IsMetadataOnly"/>).</exception>
+    /// <exception cref="ObjectDisposedException">The allocator is disposed.</exception>
+    public long ResidentBytes
+    {
+        get
+        {
+            if (IsMetadataOnly)
+            {
+                ThrowIfDisposed();
+                throw new NotSupportedException("A metadata-only allocator has no page memory.");
+            }
+
+            pa_allocator* a = Enter();
+            try
+            {
+                long bytes = Methods.pa_resident_bytes(a);
+                return bytes >= 0 ? bytes : throw new InvalidOperationException($"pa_resident_bytes failed: errno {-bytes}.");
+            }
+            finally
+            {
+                Exit();
+            }
+        }
+    }
+
     /// <summary>The free pages per order of each zone, as the kernel's <c>/proc/buddyinfo</c>.</summary>
     /// <returns>The report.</returns>
     /// <remarks>Calls <c>pa_format_buddyinfo</c>.</remarks>

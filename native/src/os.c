@@ -91,6 +91,23 @@ int os_bind_node(void *p, size_t size, int nid)
 
 void os_discard(void *p, size_t size) { madvise(p, size, MADV_DONTNEED); }
 
+int64_t os_resident_bytes(void *p, size_t size)
+{
+    /* mincore answers a byte per host page; ask in slices so the vector stays small. */
+    enum { SLICE = 4096 };
+    unsigned char vec[SLICE];
+    size_t host = (size_t)sysconf(_SC_PAGESIZE);
+    int64_t resident = 0;
+    for (size_t off = 0; off < size; off += host * SLICE) {
+        size_t len = size - off < host * SLICE ? size - off : host * SLICE;
+        if (mincore((char *)p + off, len, vec) != 0)
+            return -errno;
+        for (size_t i = 0; i < (len + host - 1) / host; i++)
+            resident += vec[i] & 1;
+    }
+    return resident * (int64_t)host;
+}
+
 uintptr_t os_thread_id(void)
 {
     _Static_assert(sizeof(pthread_t) <= sizeof(uintptr_t), "pthread_t fits an id");

@@ -55,6 +55,9 @@ void os_unmap(void *base, size_t mapped);
 int os_bind_node(void *p, size_t size, int nid);
 /* Tells the OS the pages' contents are no longer needed (may read as zero). */
 void os_discard(void *p, size_t size);
+/* Bytes of [p, p + size) the OS holds in memory now (p page-aligned); a
+ * negative errno if it cannot tell. */
+int64_t os_resident_bytes(void *p, size_t size);
 
 /* An id of the calling thread, never 0, unique among live threads. */
 uintptr_t os_thread_id(void);

@@ -133,6 +133,7 @@ public static class Endpoints
             text.AppendLine(CultureInfo.InvariantCulture, $"pages_in_use {state.StartFreePages - free}");
         }
 
+        text.AppendLine(CultureInfo.InvariantCulture, $"resident_bytes {allocator.ResidentBytes}");
         text.AppendLine(CultureInfo.InvariantCulture, $"fallback_rents {factory.FallbackRents}");
         long rented = 0;
         foreach (PageAllocPoolEntry pool in factory.Pools)

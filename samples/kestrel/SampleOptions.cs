@@ -15,7 +15,7 @@ public enum PoolKind
 }
 
 /// <summary>The server's settings, from the command line:
-/// <c>--pool default|pagealloc --size-mib N --max-order N --urls URL --debug-checks</c>.</summary>
+/// <c>--pool default|pagealloc --size-mib N --max-order N --urls URL --debug-checks --http2</c>.</summary>
 public sealed class SampleOptions
 {
     /// <summary>The largest download /bytes/{n} serves: 64 MiB.</summary>
@@ -35,6 +35,10 @@ public sealed class SampleOptions
 
     /// <summary>Full bad_page checks in the allocator.</summary>
     public bool DebugChecks { get; set; }
+
+    /// <summary>Serve HTTP/2 only, without TLS (clients such as h2load connect with prior
+    /// knowledge): Kestrel speaks HTTP/2 on a cleartext endpoint only when HTTP/1.1 is off.</summary>
+    public bool Http2 { get; set; }
 
     /// <summary>Reads the options from <paramref name="args"/>.</summary>
     /// <exception cref="ArgumentException">An unknown option or a bad value.</exception>
@@ -58,6 +62,7 @@ public sealed class SampleOptions
                 case "--max-order": options.MaxOrder = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--urls": options.Urls = Value(); break;
                 case "--debug-checks": options.DebugChecks = true; break;
+                case "--http2": options.Http2 = true; break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }

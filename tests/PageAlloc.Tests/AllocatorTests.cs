@@ -206,6 +206,28 @@ public sealed unsafe class AllocatorTests : LeakCheckedTest
     }
 
     [Fact]
+    public void ResidentBytes_counts_touched_pages_and_refuses_metadata_only()
+    {
+        using PageAllocator allocator = Create(pagesPerNode: 4096);
+        long before = allocator.ResidentBytes;
+        using (PageList list = allocator.AllocateBulk(64))
+        {
+            Assert.Equal(64, list.Count);
+            foreach (Page page in list)
+            {
+                page.Span.Fill(0x5a);
+            }
+
+            Assert.True(allocator.ResidentBytes - before >= 64L * allocator.PageSize);
+        }
+
+        using PageAllocator metadata = Create(pagesPerNode: 4096, configure: o => o.MetadataOnly = true);
+        Assert.Throws<NotSupportedException>(() => metadata.ResidentBytes);
+        metadata.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => metadata.ResidentBytes);
+    }
+
+    [Fact]
     public void Node_distances_and_zones_from_options()
     {
         var options = new PageAllocatorOptions

@@ -339,6 +339,11 @@ public static unsafe partial class Methods
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     public static partial int pa_cpu_to_node([NativeTypeName("const pa_allocator *")] pa_allocator* a, int cpu);
 
+    [LibraryImport("pagealloc", EntryPoint = "pa_resident_bytes")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [return: NativeTypeName("int64_t")]
+    public static partial long pa_resident_bytes([NativeTypeName("const pa_allocator *")] pa_allocator* a);
+
     [LibraryImport("pagealloc", EntryPoint = "pa_drain_local_pages")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     public static partial void pa_drain_local_pages(pa_allocator* a);

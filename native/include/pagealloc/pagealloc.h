@@ -399,6 +399,10 @@ PA_API int pa_nr_nodes(const pa_allocator *a);
 PA_API int pa_nr_cpus(const pa_allocator *a);
 /* Node of pcp slot cpu, -EINVAL if out of range. */
 PA_API int pa_cpu_to_node(const pa_allocator *a, int cpu);
+/* Bytes of the allocator's page memory the OS holds in memory now (mincore):
+ * pages touched and not given back, in use or free. Any thread; a snapshot.
+ * -EINVAL for NULL, -EOPNOTSUPP for a metadata-only allocator. */
+PA_API int64_t pa_resident_bytes(const pa_allocator *a);
 
 /* ---- Draining ---------------------------------------------------------------- */
 

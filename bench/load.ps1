@@ -1,0 +1,327 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# build.ps1 load: the Kestrel sample (samples/kestrel) on Kestrel's own pool and on page pools,
+# side by side in one run, under HTTP/1.1 (wrk) and HTTP/2 (h2load) workloads on 127.0.0.1.
+# Dot-sourced by build.ps1 (it uses $Root, $Seconds, $BenchFont, Invoke-Checked, Invoke-AptGet).
+# Results in build/load (load.csv, rss.csv, client outputs, server logs); then
+# bench/PageAlloc.BenchReport writes docs/LOAD.md, docs/load.png and docs/load-rss.png.
+
+$LoadThreads = 2
+$LoadRounds = 3
+$IdleSeconds = 10
+
+# wrk (HTTP/1.1) and h2load (HTTP/2, Debian's nghttp2-client) are the load clients; the chart
+# needs a TrueType font. Installed with apt-get when missing; without apt-get the run stops and
+# says what is missing.
+function Install-LoadTools {
+    $packages = @()
+    if (-not (Get-Command wrk -ErrorAction SilentlyContinue)) { $packages += 'wrk' }
+    if (-not (Get-Command h2load -ErrorAction SilentlyContinue)) { $packages += 'nghttp2-client' }
+    if (-not (Test-Path $BenchFont)) { $packages += 'fonts-dejavu-core' }
+    if ($packages.Count -eq 0) { return }
+    if (-not (Get-Command apt-get -ErrorAction SilentlyContinue)) {
+        throw "load needs $($packages -join ', ') and there is no apt-get to install it with: the load run cannot run here"
+    }
+    Invoke-AptGet @('update', '-q')
+    Invoke-AptGet (@('install', '-y', '-q', '--no-install-recommends') + $packages)
+    foreach ($client in 'wrk', 'h2load') {
+        if (-not (Get-Command $client -ErrorAction SilentlyContinue)) { throw "$client is still missing after apt-get install: the load run cannot run" }
+    }
+}
+
+# Starts the sample server (built) on a free loopback port, its output in $Log; returns the
+# process, the log and its base address once it listens.
+function Start-LoadServer([string] $Dll, [string[]] $ServerArgs, [string] $Log) {
+    $process = Start-Process -FilePath dotnet -ArgumentList (@($Dll, '--urls', 'http://127.0.0.1:0') + $ServerArgs) `
+        -RedirectStandardOutput $Log -RedirectStandardError "$Log.err" -PassThru -NoNewWindow
+    $deadline = [DateTime]::UtcNow.AddSeconds(60)
+    while ([DateTime]::UtcNow -lt $deadline -and -not $process.HasExited) {
+        $listening = if (Test-Path $Log) { Select-String -Path $Log -Pattern 'listening on (http://\S+?)/? ' | Select-Object -First 1 }
+        if ($listening) {
+            return [pscustomobject]@{ Process = $process; Log = $Log; Address = $listening.Matches[0].Groups[1].Value }
+        }
+        Start-Sleep -Milliseconds 200
+    }
+    if (-not $process.HasExited) { $process.Kill($true) }
+    throw "the sample server did not start: $(Get-Content -Raw $Log -ErrorAction SilentlyContinue) $(Get-Content -Raw "$Log.err" -ErrorAction SilentlyContinue)"
+}
+
+# SIGTERM (a graceful stop, after which the server checks that every page came back); at most
+# 60 s. Returns the exit code.
+function Stop-LoadServer($Server) {
+    & kill -TERM $Server.Process.Id
+    if (-not $Server.Process.WaitForExit(60000)) { $Server.Process.Kill($true); throw 'the sample server did not stop within 60 s of SIGTERM' }
+    $Server.Process.WaitForExit()
+    return $Server.Process.ExitCode
+}
+
+# /pagealloc as name -> value for its "name value" lines (pages_in_use, resident_bytes, check...);
+# $null when the server turned the request away (503 while out of pages) and -Retry is not set,
+# else retried for up to 10 s.
+function Read-PageAllocReport($Server, [switch] $Check, [switch] $Retry) {
+    $uri = "$($Server.Address)/pagealloc" + ($Check ? '?check=1' : '')
+    $deadline = [DateTime]::UtcNow.AddSeconds(10)
+    while ($true) {
+        $text = Get-Http $Server $uri
+        if ($text.Status -eq 200) { break }
+        if ($text.Status -ne 503) { throw "$uri answered $($text.Status)" }
+        if (-not $Retry) { return $null }
+        if ([DateTime]::UtcNow -gt $deadline) { throw "$uri answered 503 for 10 s after the load" }
+        Start-Sleep -Milliseconds 200
+    }
+    $values = @{}
+    foreach ($line in $text.Body -split "`n") {
+        if ($line -match '^([a-z_]+) (.+)$') { $values[$Matches[1]] = $Matches[2].Trim() }
+    }
+    return $values
+}
+
+# One GET, in the server's protocol: .NET's HttpClient speaks HTTP/2 with prior knowledge when
+# asked for version 2.0 exactly, which an HTTP/2-only cleartext endpoint needs.
+function Get-Http($Server, [string] $Uri) {
+    $request = [System.Net.Http.HttpRequestMessage]::new([System.Net.Http.HttpMethod]::Get, $Uri)
+    if ($Server.Http2) {
+        $request.Version = [Version]::new(2, 0)
+        $request.VersionPolicy = [System.Net.Http.HttpVersionPolicy]::RequestVersionExact
+    }
+    $response = $LoadHttp.SendAsync($request).GetAwaiter().GetResult()
+    $body = $response.Content.ReadAsStringAsync().GetAwaiter().GetResult()
+    return [pscustomobject]@{ Status = [int]$response.StatusCode; Body = $body }
+}
+$LoadHttp = [System.Net.Http.HttpClient]::new()
+$LoadHttp.Timeout = [TimeSpan]::FromSeconds(30)
+
+# A line of /proc/<pid>/status in KiB: VmHWM (peak resident set) or VmRSS (now).
+function Read-StatusKib([int] $ProcessId, [string] $Field) {
+    $line = Get-Content "/proc/$ProcessId/status" | Where-Object { $_ -like "$($Field):*" }
+    return [long](($line -split '\s+')[1])
+}
+
+# Samples every server's VmRSS every 0.25 s into $Csv ("workload,config,t,rss_kib", t in s
+# since the epoch) until stopped: a shell loop, so that the timeline runs while the client
+# and this script wait.
+function Start-RssSampler([string] $WorkloadName, $Servers, $Configs, [string] $Csv) {
+    $script = "$Csv.sh"
+    Set-Content -Path $script -Value @('w=$1; shift',
+        'while :; do t=$(date +%s.%N); for p in "$@"; do',
+        '  r=$(awk ''/^VmRSS/{print $2}'' /proc/${p#*=}/status 2>/dev/null) && echo "$w,${p%%=*},$t,$r"',
+        'done; sleep 0.25; done')
+    $pairs = for ($i = 0; $i -lt $Servers.Count; $i++) { "$($Configs[$i].Name)=$($Servers[$i].Process.Id)" }
+    return Start-Process -FilePath bash -ArgumentList (@($script, $WorkloadName) + $pairs) -RedirectStandardOutput $Csv -PassThru -NoNewWindow
+}
+
+function Stop-RssSampler($Sampler) {
+    if (-not $Sampler.HasExited) { $Sampler.Kill($true) }
+    $Sampler.WaitForExit()
+}
+
+function Get-EpochSeconds { return [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds() / 1000.0 }
+
+# wrk's --latency output: requests/s, p50 and p99 in ms, requests, non-2xx, socket errors.
+function Read-WrkResult([string] $Text) {
+    function Ms([string] $v) {
+        if ($v -notmatch '^([\d.]+)(us|ms|s|m)$') { throw "unreadable wrk latency $v" }
+        $n = [double]::Parse($Matches[1], [Globalization.CultureInfo]::InvariantCulture)
+        switch ($Matches[2]) { 'us' { $n / 1000 } 'ms' { $n } 's' { $n * 1000 } 'm' { $n * 60000 } }
+    }
+    if ($Text -notmatch 'Requests/sec:\s+([\d.]+)') { throw "wrk printed no Requests/sec:`n$Text" }
+    $rps = [double]::Parse($Matches[1], [Globalization.CultureInfo]::InvariantCulture)
+    $p50 = if ($Text -match '\s50%\s+(\S+)') { Ms $Matches[1] } else { throw "wrk printed no 50% latency:`n$Text" }
+    $p99 = if ($Text -match '\s99%\s+(\S+)') { Ms $Matches[1] } else { throw "wrk printed no 99% latency:`n$Text" }
+    $requests = if ($Text -match '(\d+) requests in') { [long]$Matches[1] } else { 0 }
+    $non2xx = if ($Text -match 'Non-2xx or 3xx responses: (\d+)') { [long]$Matches[1] } else { 0 }
+    $socket = 0
+    if ($Text -match 'Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)') {
+        $socket = [long]$Matches[1] + [long]$Matches[2] + [long]$Matches[3] + [long]$Matches[4]
+    }
+    return [pscustomobject]@{ Rps = $rps; P50 = $p50; P99 = $p99; Requests = $requests; Non2xx = $non2xx; SocketErrors = $socket }
+}
+
+# h2load's summary and its --log-file (one request a line: start time in us, status, duration
+# in us): requests/s, p50 and p99 in ms (h2load prints no percentiles), requests, non-2xx,
+# failed or errored requests as socket errors.
+function Read-H2loadResult([string] $Text, [string] $LogFile) {
+    if ($Text -notmatch 'finished in [\d.]+\w+, ([\d.]+) req/s') { throw "h2load printed no req/s:`n$Text" }
+    $rps = [double]::Parse($Matches[1], [Globalization.CultureInfo]::InvariantCulture)
+    if ($Text -notmatch 'requests: (\d+) total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout') {
+        throw "h2load printed no request counts:`n$Text"
+    }
+    $done = [long]$Matches[2]; $errors = [long]$Matches[4] + [long]$Matches[5] + [long]$Matches[6]
+    $non2xx = 0
+    if ($Text -match 'status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx') { $non2xx = [long]$Matches[2] + [long]$Matches[3] + [long]$Matches[4] }
+    $durations = [System.Collections.Generic.List[double]]::new()
+    foreach ($line in [System.IO.File]::ReadLines($LogFile)) {
+        $fields = $line.Split("`t")
+        if ($fields.Count -ge 3) { $durations.Add([double]::Parse($fields[2], [Globalization.CultureInfo]::InvariantCulture) / 1000) }
+    }
+    if ($durations.Count -eq 0) { throw "h2load logged no request in $LogFile" }
+    $durations.Sort()
+    $at = { param($q) $durations[[int][Math]::Min($durations.Count - 1, [Math]::Floor($q * $durations.Count))] }
+    return [pscustomobject]@{ Rps = $rps; P50 = (& $at 0.50); P99 = (& $at 0.99); Requests = $done; Non2xx = $non2xx; SocketErrors = $errors }
+}
+
+# The workload's client against $Url for $Duration seconds while /pagealloc of $Sampled (a
+# server, or $null) is read every 0.5 s; returns the client's result with the most pages in use
+# and the most resident bytes seen. A -WarmUp run returns nothing: a cold server may answer
+# nothing in it.
+function Invoke-LoadClient([string] $Url, $Workload, [int] $Duration, [string] $Output, $Sampled, [switch] $WarmUp) {
+    if ($Workload.Client -eq 'h2load') {
+        $log = "$Output.log"
+        $clientArgs = @('-c', "$($Workload.Connections)", '-m', "$($Workload.Streams)", '-t', "$LoadThreads",
+            '-D', "$Duration", '--log-file', $log, $Url)
+        $client = Start-Process -FilePath h2load -ArgumentList $clientArgs -RedirectStandardOutput $Output -PassThru -NoNewWindow
+    }
+    else {
+        $clientArgs = @('-t', "$LoadThreads", '-c', "$($Workload.Connections)", '--latency', '--timeout', '10s', '-d', "$($Duration)s")
+        if ($Workload.Script) { $clientArgs += @('-s', $Workload.Script) }
+        $client = Start-Process -FilePath wrk -ArgumentList ($clientArgs + @($Url)) -RedirectStandardOutput $Output -PassThru -NoNewWindow
+    }
+    $maxInUse = 0; $maxResident = 0
+    while (-not $client.HasExited) {
+        Start-Sleep -Milliseconds 500
+        if ($Sampled -and -not $client.HasExited) {
+            $report = Read-PageAllocReport $Sampled
+            if ($report) {
+                $maxInUse = [Math]::Max($maxInUse, [long]$report.pages_in_use)
+                $maxResident = [Math]::Max($maxResident, [long]$report.resident_bytes)
+            }
+        }
+    }
+    $client.WaitForExit()
+    if ($WarmUp) { if ($Workload.Client -eq 'h2load') { Remove-Item -Force $log -ErrorAction SilentlyContinue }; return }
+    $text = Get-Content -Raw $Output
+    $result = if ($Workload.Client -eq 'h2load') { Read-H2loadResult $text $log } else { Read-WrkResult $text }
+    if ($Workload.Client -eq 'h2load') { Remove-Item -Force $log }
+    $result | Add-Member -NotePropertyName MaxInUse -NotePropertyValue $maxInUse
+    $result | Add-Member -NotePropertyName MaxResident -NotePropertyValue $maxResident
+    return $result
+}
+
+function Get-Median([double[]] $Values) {
+    $sorted = @($Values | Sort-Object)
+    return $sorted[[int][Math]::Floor(($sorted.Count - 1) / 2)]
+}
+
+# The configurations side by side under one workload: every server started at once (same
+# machine state), a 3 s warm-up each, then $LoadRounds rounds of $Seconds each, alternating the
+# configurations within a round; medians of the rounds. Then $IdleSeconds with no load, after
+# which every server's RSS is read at the same moment (and page pools' resident bytes); then
+# /pagealloc?check=1, the peak RSS, SIGTERM and each server's own leak check. VmRSS of every
+# server is sampled all along into rss.csv. One row per configuration.
+function Invoke-LoadRounds([string] $Dll, $Configs, $Workload, [string] $Results) {
+    $servers = @()
+    $sampler = $null
+    try {
+        foreach ($config in $Configs) {
+            $server = Start-LoadServer $Dll ($config.Args + $Workload.ServerArgs) (Join-Path $Results "$($config.Name)-$($Workload.Name).server.log")
+            $server | Add-Member -NotePropertyName Http2 -NotePropertyValue ($Workload.Client -eq 'h2load')
+            $servers += $server
+        }
+        $sampler = Start-RssSampler $Workload.Name $servers $Configs (Join-Path $Results "rss-$($Configs[0].Name)-$($Workload.Name).csv")
+        $phases = [ordered]@{ start = Get-EpochSeconds }
+        for ($i = 0; $i -lt $Configs.Count; $i++) {
+            Invoke-LoadClient "$($servers[$i].Address)$($Workload.Path)" $Workload 3 (Join-Path $Results "$($Configs[$i].Name)-$($Workload.Name).warmup.txt") $null -WarmUp
+        }
+        $runs = @($Configs | ForEach-Object { , [System.Collections.Generic.List[object]]::new() })
+        for ($round = 1; $round -le $LoadRounds; $round++) {
+            for ($i = 0; $i -lt $Configs.Count; $i++) {
+                $j = ($round % 2 -eq 0) ? ($Configs.Count - 1 - $i) : $i   # alternate who goes first
+                $sampled = $Configs[$j].Name -ne 'default' ? $servers[$j] : $null
+                $out = Join-Path $Results "$($Configs[$j].Name)-$($Workload.Name).round$round.txt"
+                $runs[$j].Add((Invoke-LoadClient "$($servers[$j].Address)$($Workload.Path)" $Workload $Seconds $out $sampled))
+                Write-Host ("  round $round $($Configs[$j].Name): {0:0} requests/s, p99 {1:0.00} ms" -f $runs[$j][-1].Rps, $runs[$j][-1].P99)
+            }
+        }
+        $phases.load_end = Get-EpochSeconds
+        Start-Sleep -Seconds $IdleSeconds
+        $idle = @($servers | ForEach-Object { Read-StatusKib $_.Process.Id 'VmRSS' })
+        $idleReports = @(for ($i = 0; $i -lt $Configs.Count; $i++) {
+                if ($Configs[$i].Name -ne 'default') { Read-PageAllocReport $servers[$i] -Retry } else { @{} } })
+        $phases.idle_read = Get-EpochSeconds
+        $rows = @()
+        for ($i = 0; $i -lt $Configs.Count; $i++) {
+            $pagealloc = $Configs[$i].Name -ne 'default'
+            $after = if ($pagealloc) { Read-PageAllocReport $servers[$i] -Check -Retry } else { @{} }
+            $r = $runs[$i]
+            $rows += [pscustomobject]@{
+                config = $Configs[$i].Name; workload = $Workload.Name; client = $Workload.Client; seconds = $Seconds; rounds = $r.Count
+                connections = $Workload.Connections; streams = $Workload.Streams; threads = $LoadThreads
+                requests = ($r | Measure-Object -Property Requests -Sum).Sum
+                rps = Get-Median @($r.Rps); p50_ms = Get-Median @($r.P50); p99_ms = Get-Median @($r.P99)
+                rps_rounds = (@($r | ForEach-Object { '{0:0}' -f $_.Rps }) -join ' ')
+                non2xx = ($r | Measure-Object -Property Non2xx -Sum).Sum; socket_errors = ($r | Measure-Object -Property SocketErrors -Sum).Sum
+                peak_rss_kib = Read-StatusKib $servers[$i].Process.Id 'VmHWM'
+                idle_rss_kib = $idle[$i]; idle_seconds = $IdleSeconds
+                resident_kib_max = ($pagealloc ? [long](($r | Measure-Object -Property MaxResident -Maximum).Maximum / 1024) : '')
+                resident_kib_idle = ($pagealloc ? [long]([long]$idleReports[$i].resident_bytes / 1024) : '')
+                pages_in_use_max = ($pagealloc ? ($r | Measure-Object -Property MaxInUse -Maximum).Maximum : '')
+                pages_in_use_after = ($pagealloc ? $after.pages_in_use : ''); check_after = ($pagealloc ? $after.check : '')
+                fallback_rents = ($pagealloc ? $after.fallback_rents : ''); buffers_rented_after = ($pagealloc ? $after.buffers_rented : '')
+                alive_after = -not $servers[$i].Process.HasExited
+                t_start = $phases.start; t_load_end = $phases.load_end; t_idle_read = $phases.idle_read
+                exit_code = ''; leaked_after_shutdown = ''; check_after_shutdown = ''
+            }
+        }
+    }
+    finally {
+        if ($sampler) { Stop-RssSampler $sampler }
+        $exits = @($servers | ForEach-Object { if ($_.Process.HasExited) { $_.Process.ExitCode } else { Stop-LoadServer $_ } })
+    }
+    for ($i = 0; $i -lt $rows.Count; $i++) {
+        $rows[$i].exit_code = $exits[$i]
+        $leak = Select-String -Path $servers[$i].Log -Pattern 'leak check: (-?\d+) pages not returned, check (.+)$' | Select-Object -Last 1
+        if ($leak) {
+            $rows[$i].leaked_after_shutdown = $leak.Matches[0].Groups[1].Value
+            $rows[$i].check_after_shutdown = $leak.Matches[0].Groups[2].Value
+        }
+    }
+    return $rows
+}
+
+function New-Workload([string] $Name, [string] $Client, [string] $Path, [int] $Connections, [int] $Streams = 1,
+    [string] $Script = $null, [string[]] $ServerArgs = @()) {
+    return [pscustomobject]@{ Name = $Name; Client = $Client; Path = $Path; Connections = $Connections; Streams = $Streams
+        Script = $Script; ServerArgs = $ServerArgs }
+}
+
+# Kestrel's pool, then page pools, under each workload; then the fault run (a 2 MiB allocator
+# under the first workload). Results in build/load; then docs/LOAD.md and its charts.
+function Invoke-Load {
+    Install-LoadTools
+    $sample = Join-Path $Root 'samples/kestrel'
+    Invoke-Checked dotnet @('build', $sample, '-c', 'Release')
+    $dll = Join-Path $sample 'bin/Release/net10.0/pagealloc-kestrel.dll'
+    $results = Join-Path $Root 'build/load'
+    if (Test-Path $results) { Remove-Item -Recurse -Force $results }
+    New-Item -ItemType Directory -Force -Path $results | Out-Null
+    $echoScript = Join-Path $results 'echo.lua'
+    Set-Content -Path $echoScript -Value @('wrk.method = "POST"', 'wrk.body = string.rep("pagealloc", 1820)',
+        'wrk.headers["Content-Type"] = "application/octet-stream"')
+    $workloads = @(
+        (New-Workload 'download-64k' 'wrk' '/bytes/65536' 32),
+        (New-Workload 'echo-16k' 'wrk' '/echo' 32 -Script $echoScript),
+        (New-Workload 'h2-download-64k' 'h2load' '/bytes/65536' 32 -Streams 8 -ServerArgs @('--http2')),
+        (New-Workload 'download-256k-256c' 'wrk' '/bytes/262144' 256))
+    $configs = @([pscustomobject]@{ Name = 'default'; Args = @('--pool', 'default') },
+        [pscustomobject]@{ Name = 'pagealloc'; Args = @('--pool', 'pagealloc') })
+    $rows = @()
+    foreach ($workload in $workloads) {
+        Write-Host "load: $($workload.Name) ($($workload.Client), $($workload.Connections) connections), $LoadRounds rounds of $Seconds s per pool, then $IdleSeconds s idle"
+        $rows += Invoke-LoadRounds $dll $configs $workload $results
+    }
+    Write-Host "load: fault run (2 MiB allocator) / $($workloads[0].Name)"
+    $rows += Invoke-LoadRounds $dll @([pscustomobject]@{ Name = 'fault'; Args = @('--pool', 'pagealloc', '--size-mib', '2', '--debug-checks') }) `
+        $workloads[0] $results
+    $rows | Format-Table config, workload, rps, p50_ms, p99_ms, non2xx, socket_errors, peak_rss_kib, idle_rss_kib, resident_kib_max,
+        resident_kib_idle, leaked_after_shutdown, check_after_shutdown | Out-Host
+    $rows | Export-Csv -Path (Join-Path $results 'load.csv') -NoTypeInformation -UseQuotes AsNeeded
+    $rss = @('workload,config,t,rss_kib') + @(Get-ChildItem -Path $results -Filter 'rss-*.csv' | ForEach-Object { Get-Content $_.FullName })
+    Set-Content -Path (Join-Path $results 'rss.csv') -Value $rss
+
+    $info = @("cpu,$(((Get-Content /proc/cpuinfo | Where-Object { $_ -like 'model name*' } | Select-Object -First 1) -split ':', 2)[1].Trim())",
+        "cores,$([Environment]::ProcessorCount)", "wrk,$((& wrk --version 2>&1 | Select-Object -First 1) -replace ',', ' ')",
+        "h2load,$((& h2load --version 2>&1 | Select-Object -First 1) -replace ',', ' ')",
+        "dotnet,$(& dotnet --version)", "commit,$((& git -C $Root rev-parse --short HEAD 2>$null) ?? 'unknown')")
+    Set-Content -Path (Join-Path $results 'info.csv') -Value $info
+    Invoke-Checked dotnet @('run', '--project', (Join-Path $Root 'bench/PageAlloc.BenchReport'), '-c', 'Release', '--',
+        'load', '--in', $results, '--docs', (Join-Path $Root 'docs'), '--font', $BenchFont)
+}
