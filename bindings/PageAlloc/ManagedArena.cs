@@ -13,6 +13,17 @@ namespace PageAlloc;
 /// allocator's memory. Page frame <c>pfn</c> is then at array offset <c>Start + (pfn &lt;&lt; page_shift)</c>
 /// (<c>pa_create</c> lays caller memory out by page frame number).
 /// </summary>
+/// <remarks>
+/// Free page reporting (<see cref="PageAllocatorOptions.FreePageReporting"/>) calls
+/// <c>madvise(MADV_DONTNEED)</c> on free blocks of this array, from a native thread, while the
+/// runtime runs. That is safe: the GC never reads or writes the contents of a <c>byte[]</c> (it
+/// holds no references to scan), and the array never moves (pinned object heap). The released
+/// pages read as zeros and fault back in on the next write, like any untouched anonymous page.
+/// Only whole pages of the arena are released: the arena starts at the first page boundary at or
+/// after the array's first element and ends inside the array, so the page that holds the array's
+/// header (method table and length, just before the first element) is never an arena page, and
+/// neither is the next object's. Tested by <c>ManagedArenaReportingTests</c>.
+/// </remarks>
 internal sealed unsafe class ManagedArena
 {
     private ManagedArena(byte[] array, int start, byte* memory, long size)

@@ -35,6 +35,11 @@ namespace PageAlloc;
 /// <item><term><c>pagealloc.pool.inflight</c></term><description>UpDownCounter, <c>{page}</c>, tag owner: pages the owner's page pools took from the allocator and have not given back (cached, in the ring, or rented)</description></item>
 /// <item><term><c>pagealloc.pool.alloc</c></term><description>Counter, <c>{page}</c>, tags owner, kind (fast, slow, slow_high_order, refill, empty, waive): the page pools' allocation counters</description></item>
 /// <item><term><c>pagealloc.pool.recycle</c></term><description>Counter, <c>{page}</c>, tags owner, kind (cached, cache_full, ring, ring_full, released_refcnt): the page pools' recycle counters</description></item>
+/// <item><term><c>pagealloc.reporting.pages</c></term><description>Counter, <c>{page}</c>: pages free page reporting gave back to the OS (<c>page_reporting_pages</c>); only with <see cref="PageAllocatorOptions.FreePageReporting"/>, as are the four below</description></item>
+/// <item><term><c>pagealloc.reporting.passes</c></term><description>Counter, <c>{pass}</c>: reporting passes (<c>page_reporting_passes</c>)</description></item>
+/// <item><term><c>pagealloc.reporting.skipped_wmark</c></term><description>Counter, <c>{block}</c>: unreported blocks left in zones a pass skipped at the low watermark (<c>page_reporting_skipped_wmark</c>)</description></item>
+/// <item><term><c>pagealloc.reporting.failures</c></term><description>Counter, <c>{block}</c>: blocks whose report failed (<c>page_reporting_failures</c>)</description></item>
+/// <item><term><c>pagealloc.reporting.free_reported</c></term><description>UpDownCounter, <c>{page}</c>: free pages given back and not touched since (<c>page_reporting_free_reported</c>)</description></item>
 /// </list>
 /// <para>The <c>pagealloc.pool.*</c> instruments observe the pools given to
 /// <see cref="AddPool(PageMemoryPool, string)"/> or <see cref="AddPool(PagePool, string)"/>, summed
@@ -105,6 +110,19 @@ public sealed unsafe class PageAllocMetrics : IDisposable
             "Page pool allocations by kind: fast, slow, slow_high_order, refill, empty, waive.");
         Meter.CreateObservableCounter("pagealloc.pool.recycle", () => ObservePools(PoolValue.Recycle), "{page}",
             "Page pool returns by kind: cached, cache_full, ring, ring_full, released_refcnt.");
+        if (allocator.IsFreePageReportingEnabled)
+        {
+            Meter.CreateObservableCounter("pagealloc.reporting.pages", () => ObserveReporting(r => r.PagesReported), "{page}",
+                "Pages free page reporting gave back to the OS (page_reporting_pages).");
+            Meter.CreateObservableCounter("pagealloc.reporting.passes", () => ObserveReporting(r => r.Passes), "{pass}",
+                "Free page reporting passes (page_reporting_passes).");
+            Meter.CreateObservableCounter("pagealloc.reporting.skipped_wmark", () => ObserveReporting(r => r.SkippedWatermark), "{block}",
+                "Unreported blocks left in zones a pass skipped at the low watermark (page_reporting_skipped_wmark).");
+            Meter.CreateObservableCounter("pagealloc.reporting.failures", () => ObserveReporting(r => r.Failures), "{block}",
+                "Blocks whose report failed and stayed unreported (page_reporting_failures).");
+            Meter.CreateObservableUpDownCounter("pagealloc.reporting.free_reported", () => ObserveReporting(r => r.ReportedFreePages), "{page}",
+                "Free pages given back to the OS and not touched since (page_reporting_free_reported).");
+        }
     }
 
     /// <summary>The meter the instruments are on; more instruments (a page pool's) may join it.</summary>
@@ -300,6 +318,15 @@ public sealed unsafe class PageAllocMetrics : IDisposable
         for (int i = 0; i < s_numaEvents.Length; i++)
         {
             list.Add(new Measurement<long>((long)Methods.pa_vm_event(a, (pa_vm_event_item)s_numaEvents[i].Event), _numaTags[i]));
+        }
+    });
+
+    private List<Measurement<long>> ObserveReporting(Func<FreePageReportingStats, long> pick) => Read((a, list) =>
+    {
+        pa_page_reporting_stats stats;
+        if (Methods.pa_page_reporting_get_stats(a, &stats) == 0)
+        {
+            list.Add(new Measurement<long>(pick(PageAllocator.ToStats(stats))));
         }
     });
 

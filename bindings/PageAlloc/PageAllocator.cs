@@ -44,9 +44,12 @@ public sealed unsafe partial class PageAllocator : IDisposable
 
     /// <summary>An allocator built from <paramref name="options"/>.</summary>
     /// <param name="options">The configuration; null means the defaults.</param>
-    /// <remarks>Calls <c>pa_config_init</c>, <c>pa_create</c> and <c>pa_set_log</c>.</remarks>
+    /// <remarks>Calls <c>pa_config_init</c>, <c>pa_create</c> and <c>pa_set_log</c>, and with
+    /// <see cref="PageAllocatorOptions.FreePageReporting"/> in the background
+    /// <c>pa_page_reporting_start</c>.</remarks>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     /// <exception cref="InsufficientMemoryException">The memory could not be mapped.</exception>
+    /// <exception cref="InvalidOperationException">The reporting thread could not be started.</exception>
     public PageAllocator(PageAllocatorOptions? options)
     {
         options?.Validate();
@@ -73,6 +76,8 @@ public sealed unsafe partial class PageAllocator : IDisposable
             throw new ArgumentException($"pa_create rejected the configuration ({rc}); the reason went to the log (stderr).", nameof(options));
         }
 
+        StartReporting(allocator, options?.FreePageReporting);
+
         _callbacks = new AllocatorCallbacks();
         Methods.pa_set_log(allocator, AllocatorCallbacks.LogFunction, _callbacks.LogContext);
         _handle = new AllocatorHandle(allocator, _callbacks, arena);
@@ -83,6 +88,7 @@ public sealed unsafe partial class PageAllocator : IDisposable
         NodeCount = Methods.pa_nr_nodes(allocator);
         CpuCount = Methods.pa_nr_cpus(allocator);
         IsMetadataOnly = options?.MetadataOnly ?? false;
+        IsFreePageReportingEnabled = options?.FreePageReporting is not null;
     }
 
     /// <summary>Raised for every line the native allocator logs (bad frees, allocation failures,

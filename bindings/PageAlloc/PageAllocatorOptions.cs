@@ -112,6 +112,13 @@ public sealed class PageAllocatorOptions
     /// </remarks>
     public bool ManagedArena { get; set; }
 
+    /// <summary>Free page reporting: free blocks of the reporting order or above go back to the
+    /// operating system (<c>madvise(MADV_DONTNEED)</c>), so RSS falls after a burst; null (the
+    /// default) leaves it off (<c>PA_CFG_PAGE_REPORTING</c>). Works with native memory and with
+    /// <see cref="ManagedArena"/>. Not with <see cref="Poison"/> (a returned page reads as zeros,
+    /// not as the poison), nor <see cref="MetadataOnly"/> (there is no memory to return).</summary>
+    public FreePageReportingOptions? FreePageReporting { get; set; }
+
     /// <summary>Options for <paramref name="nodes"/> nodes, each with one NORMAL zone of
     /// <paramref name="pagesPerNode"/> pages, and <paramref name="cpus"/> pcp slots spread evenly
     /// over the nodes.</summary>
@@ -271,6 +278,17 @@ public sealed class PageAllocatorOptions
         {
             throw new ArgumentException("Memory must be page-aligned.", nameof(Memory));
         }
+
+        if (FreePageReporting is { } reporting)
+        {
+            reporting.Validate();
+            if (Poison || MetadataOnly)
+            {
+                throw new ArgumentException(
+                    "Free page reporting returns memory to the OS: not with Poison (it would read as zeros) nor MetadataOnly (no memory).",
+                    nameof(FreePageReporting));
+            }
+        }
     }
 
     /// <summary>Writes the options over a <c>pa_config_init</c>-initialized config; the arrays
@@ -300,6 +318,7 @@ public sealed class PageAllocatorOptions
             }
         }
         config->flags = Flags;
+        config->page_reporting_order = (uint)(FreePageReporting?.Order ?? 0);
         config->memory = (void*)Memory;
         config->memory_size = (ulong)MemorySize;
     }
@@ -309,7 +328,8 @@ public sealed class PageAllocatorOptions
         | (Poison ? Methods.PA_CFG_POISON : 0)
         | (DebugChecks ? Methods.PA_CFG_DEBUG_CHECKS : 0)
         | (BindNuma ? Methods.PA_CFG_BIND_NUMA : 0)
-        | (PcpAutotune ? Methods.PA_CFG_PCP_AUTOTUNE : 0);
+        | (PcpAutotune ? Methods.PA_CFG_PCP_AUTOTUNE : 0)
+        | (FreePageReporting is not null ? Methods.PA_CFG_PAGE_REPORTING : 0);
 
     private static int Slot(int node, ZoneType zone)
     {

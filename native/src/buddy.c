@@ -2,6 +2,7 @@
 /* buddy.c - the buddy free lists of a zone: split, merge, fallback stealing
  * and the high-atomic reserve. Every function here runs under zone->lock. */
 #include "internal.h"
+#include "page_reporting.h"
 #include "trace.h"
 
 /* Kernel: fallbacks[] - which free lists a migratetype may steal from. */
@@ -36,9 +37,14 @@ static void add_to_free_list(struct pa_zone *z, struct pa_page *page, unsigned o
     __atomic_store_n(&area->nr_free, area->nr_free + 1, __ATOMIC_RELAXED);   /* read locklessly */
 }
 
+/* Every way off a free list (allocation, split, merge, isolation) passes
+ * here, so no block leaves it still marked reported (Kernel:
+ * __del_page_from_free_list). */
 static void del_page_from_free_list(struct pa_zone *z, struct pa_page *page, unsigned order)
 {
     list_del(&page->lru);
+    if (unlikely(page_reported(page)))
+        clear_page_reported(z, page, order);
     set_page_state(page, 0);
     __atomic_store_n(&z->free_area[order].nr_free, z->free_area[order].nr_free - 1, __ATOMIC_RELAXED);
 }
@@ -77,9 +83,10 @@ static bool buddy_merge_likely(struct pa_zone *z, uint64_t pfn, uint64_t buddy_p
 
 static bool migratetype_is_mergeable(int mt) { return mt < MIGRATE_PCPTYPES; }
 
-/* Kernel: __free_one_page(): merge with free buddies as far as they go. */
-void free_one_page_locked(struct pa_zone *z, struct pa_page *page, uint64_t pfn,
-                          unsigned order, int mt, bool to_tail)
+/* Kernel: __free_one_page(): merge with free buddies as far as they go.
+ * report_notify false is the kernel's FPI_SKIP_REPORT_NOTIFY. */
+static void __free_one_page(struct pa_zone *z, struct pa_page *page, uint64_t pfn,
+                            unsigned order, int mt, bool to_tail, bool report_notify)
 {
     uint64_t buddy_pfn = 0;
     zone_mod_free_pages(z, 1l << order);
@@ -107,6 +114,14 @@ void free_one_page_locked(struct pa_zone *z, struct pa_page *page, uint64_t pfn,
     if (!to_tail)
         to_tail = buddy_merge_likely(z, pfn, pfn ^ (1ull << order), order);
     add_to_free_list(z, page, order, mt, to_tail);
+    if (report_notify)
+        page_reporting_notify_free(z->alloc, order);
+}
+
+void free_one_page_locked(struct pa_zone *z, struct pa_page *page, uint64_t pfn,
+                          unsigned order, int mt, bool to_tail)
+{
+    __free_one_page(z, page, pfn, order, mt, to_tail, true);
 }
 
 /* Kernel: expand(): split a 2^high block down to 2^low, freeing the upper
@@ -183,6 +198,45 @@ static uint64_t move_freepages_block(struct pa_zone *z, uint64_t pfn, int mt)
         p += 1ull << page->order;
     }
     return moved;
+}
+
+static bool whole_pageblock_in_zone(const struct pa_zone *z, uint64_t pfn)
+{
+    uint64_t start = pfn & ~(PAGEBLOCK_NR_PAGES - 1);
+    return start >= z->start_pfn && start + PAGEBLOCK_NR_PAGES <= zone_end_pfn(z);
+}
+
+/* Kernel: __isolate_free_page(): takes a free block off its list for a
+ * caller that returns it with putback_isolated_page(), as if it were
+ * allocated: refused when the zone would fall below its min watermark. */
+bool isolate_free_page(struct pa_zone *z, struct pa_page *page, unsigned order)
+{
+    uint64_t pfn = page_to_pfn(z->alloc, page);
+    uint64_t mark = z->watermark[WMARK_MIN] + (1ull << order);
+    if (!zone_watermark_ok(z, 0, mark, 0, ALLOC_WMARK_MIN, zone_free_pages(z)))
+        return false;
+    del_page_from_free_list(z, page, order);
+    zone_mod_free_pages(z, -(1l << order));
+    /* The kernel makes the pageblocks of a block of half a pageblock or more
+     * movable here (the block is meant to become a migration target); done
+     * alike, so that pagetypeinfo after a pass matches the kernel's. */
+    if (order >= PA_PAGEBLOCK_ORDER - 1) {
+        for (uint64_t p = pfn; p < pfn + (1ull << order); p += PAGEBLOCK_NR_PAGES) {
+            int mt = get_pageblock_migratetype(z, p);
+            if (migratetype_is_mergeable(mt) && mt != PA_MIGRATE_MOVABLE && whole_pageblock_in_zone(z, p)) {
+                set_pageblock_migratetype(z, p, PA_MIGRATE_MOVABLE);
+                move_freepages_block(z, p, PA_MIGRATE_MOVABLE);
+            }
+        }
+    }
+    return true;
+}
+
+/* Kernel: __putback_isolated_page(): back to the tail of its free list,
+ * merging as any free does, without requesting another report. */
+void putback_isolated_page(struct pa_zone *z, struct pa_page *page, unsigned order, int mt)
+{
+    __free_one_page(z, page, page_to_pfn(z->alloc, page), order, mt, true, false);
 }
 
 /* Kernel: steal_suitable_fallback(). User-space pages are never migratable,

@@ -3,6 +3,7 @@
  * one buddy block, on exactly one pcp list, or allocated, and every counter
  * equals what the lists hold. */
 #include "internal.h"
+#include "page_reporting.h"
 
 #include <stdlib.h>
 
@@ -25,15 +26,17 @@ static int mark_block(struct checker *c, const struct pa_zone *z, const struct p
     if (page_state(page) != state || page->order != order)
         return FAIL(c, "pfn %#llx on %s has state %#x order %u, expected order %u",
                     (unsigned long long)pfn, where, page_state(page), page->order, order);
+    if (state != PG_BUDDY && page_reported(page))
+        return FAIL(c, "pfn %#llx on %s is marked reported", (unsigned long long)pfn, where);
     if (pfn & ((1ull << order) - 1) || pfn < z->start_pfn || pfn + (1ull << order) > zone_end_pfn(z))
         return FAIL(c, "pfn %#llx order %u on %s is misaligned or outside its zone",
                     (unsigned long long)pfn, order, where);
     for (uint64_t i = 0; i < (1ull << order); i++) {
         if (c->mark[pfn + i] != MARK_NONE)
             return FAIL(c, "pfn %#llx is on two lists (%s)", (unsigned long long)(pfn + i), where);
-        if (i && page_state(page + i) != 0)
-            return FAIL(c, "pfn %#llx inside a %s block has state %#x", (unsigned long long)(pfn + i),
-                        where, page_state(page + i));
+        if (i && (page_state(page + i) != 0 || page_reported(page + i)))
+            return FAIL(c, "pfn %#llx inside a %s block has state %#x%s", (unsigned long long)(pfn + i),
+                        where, page_state(page + i), page_reported(page + i) ? ", reported" : "");
         c->mark[pfn + i] = mark;
     }
     return 0;
@@ -43,15 +46,19 @@ static int check_buddy_lists(struct checker *c, const struct pa_zone *z)
 {
     uint64_t free_pages = 0;
     for (unsigned o = 0; o <= PA_MAX_ORDER; o++) {
-        uint64_t blocks = 0;
+        uint64_t blocks = 0, reported = 0;
         for (int mt = 0; mt < PA_MIGRATE_TYPES; mt++) {
             const struct pa_list_head *h = &z->free_area[o].free_list[mt];
             for (const struct pa_list_head *p = h->next; p != h; p = p->next, blocks++) {
                 int err = mark_block(c, z, lru_to_page(p), o, PG_BUDDY, MARK_BUDDY, "a buddy list");
                 if (err)
                     return err;
+                reported += page_reported(lru_to_page(p));
             }
         }
+        if (reported != z->nr_reported[o])
+            return FAIL(c, "node %d zone %d order %u: %llu blocks counted reported but %llu marked", z->nid,
+                        z->idx, o, (unsigned long long)z->nr_reported[o], (unsigned long long)reported);
         if (blocks != z->free_area[o].nr_free)
             return FAIL(c, "node %d zone %d order %u: nr_free %llu but %llu blocks listed", z->nid, z->idx,
                         o, (unsigned long long)z->free_area[o].nr_free, (unsigned long long)blocks);
@@ -122,6 +129,8 @@ static int check_allocated(struct checker *c, const struct pa_zone *z)
         if (page_state(page) != PG_ALLOC || page->refcount <= 0)
             return FAIL(c, "pfn %#llx is neither free, on a pcp list nor allocated (state %#x)",
                         (unsigned long long)pfn, page_state(page));
+        if (page_reported(page))
+            return FAIL(c, "allocated block at pfn %#llx is marked reported", (unsigned long long)pfn);
         uint64_t n = 1ull << page->order;
         if (pfn + n > zone_end_pfn(z))
             return FAIL(c, "allocated block at pfn %#llx runs past its zone", (unsigned long long)pfn);
@@ -165,6 +174,8 @@ PA_API int pa_check(pa_allocator *a)
     if (!c.mark)
         return -ENOMEM;
     int err = 0;
+    /* A reporting pass holds blocks that are on no list: wait for its end. */
+    page_reporting_lock(a);
     lock_all(a, true);
     struct pa_zone *z;
     for_each_zone(a, z) {
@@ -172,6 +183,7 @@ PA_API int pa_check(pa_allocator *a)
             break;
     }
     lock_all(a, false);
+    page_reporting_unlock(a);
     free(c.mark);
     return err;
 }

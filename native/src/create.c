@@ -2,6 +2,7 @@
 /* create.c - configuration, memory layout, creation and destruction
  * (Kernel: free_area_init, memmap_init, memblock_free_all). */
 #include "internal.h"
+#include "page_reporting.h"
 #include "trace.h"
 
 #include <stdlib.h>
@@ -79,6 +80,13 @@ static int validate_config(const struct pa_config *cfg, struct layout *l, uint64
                          cfg->percpu_pagelist_high_fraction, MIN_PERCPU_PAGELIST_HIGH_FRACTION);
     if ((cfg->flags & PA_CFG_METADATA_ONLY) && cfg->memory)
         return pa_einval(NULL, "pa_create: PA_CFG_METADATA_ONLY with caller memory");
+    if (cfg->page_reporting_order > PA_MAX_ORDER)
+        return pa_einval(NULL, "pa_create: page_reporting_order %u above %d", cfg->page_reporting_order,
+                         PA_MAX_ORDER);
+    /* The virtio balloon turns reporting off under page poisoning for the
+     * same reason: a discarded page reads as zeros, not as the poison. */
+    if ((cfg->flags & PA_CFG_PAGE_REPORTING) && (cfg->flags & PA_CFG_POISON))
+        return pa_einval(NULL, "pa_create: PA_CFG_PAGE_REPORTING with PA_CFG_POISON");
     for (uint32_t nid = cfg->nr_nodes; nid < PA_MAX_NODES; nid++)
         for (int z = 0; z < PA_NR_ZONES; z++)
             if (cfg->node_zone_pages[nid][z])
@@ -245,6 +253,8 @@ static int create(pa_allocator *a, const struct pa_config *cfg, const struct lay
         if ((a->cfg.flags & PA_CFG_POISON) && n->mem)
             memset(n->mem, PA_POISON_BYTE, n->span << a->page_shift);
     }
+    if ((err = page_reporting_init(a)))
+        return err;
     struct pa_zone *z;
     for_each_zone(a, z)
         free_pages_core(z, z->start_pfn, zone_end_pfn(z));
@@ -303,6 +313,7 @@ PA_API void pa_destroy(pa_allocator *a)
 {
     if (!a)
         return;
+    page_reporting_destroy(a);
     page_pools_release_all(a);
     if (a->nodes) {
         for (int nid = 0; nid < a->nr_nodes; nid++) {

@@ -51,6 +51,10 @@
  * such a page back in its pool's cache or ring (a put of it is a double put). */
 #define PG_PP        0x20u
 #define PG_PP_POOLED 0x40u
+/* On the head of a free block on a buddy list: free page reporting gave its
+ * memory back (Kernel: PG_reported); any path that takes the block off the
+ * list clears it (page_reporting.h). */
+#define PG_REPORTED  0x80u
 #define PG_ZONE_SHIFT 8     /* zone type, 2 bits */
 #define PG_NODE_SHIFT 16    /* node id, 8 bits (Kernel: page->flags node/zone fields) */
 #define PG_ZONE_NODE_MASK ((3u << PG_ZONE_SHIFT) | (0xffu << PG_NODE_SHIFT))
@@ -245,6 +249,7 @@ struct pa_zone {
     pa_counter numa_foreign;          /* counted from other zones' paths */
     pa_counter numa_interleave;       /* NUMA_INTERLEAVE_HIT, atomic: policy path only */
     struct free_area free_area[PA_NR_PAGE_ORDERS];
+    uint64_t nr_reported[PA_NR_PAGE_ORDERS]; /* blocks marked PG_REPORTED, per order */
 };
 
 /* The whole flags word of a page of zone z in state s: nothing else lives
@@ -340,6 +345,11 @@ struct pa_allocator {
     pa_mutex pp_lock;                 /* the page pools of this allocator */
     struct pa_page_pool *pools;
     uint8_t *memory;                  /* caller-supplied region, if any */
+
+    /* Free page reporting (page_reporting.h): the order frees request a pass
+     * at, UINT_MAX when PA_CFG_PAGE_REPORTING is off; its state. */
+    unsigned page_reporting_order;
+    struct page_reporting *reporting;
 };
 
 /* Per-thread state (Kernel: current->mems_allowed, the CPU it runs on). */
@@ -460,6 +470,8 @@ int get_pageblock_migratetype(const struct pa_zone *z, uint64_t pfn);
 void set_pageblock_migratetype(struct pa_zone *z, uint64_t pfn, int mt);
 void free_one_page_locked(struct pa_zone *z, struct pa_page *page, uint64_t pfn,
                           unsigned order, int mt, bool to_tail);
+bool isolate_free_page(struct pa_zone *z, struct pa_page *page, unsigned order);
+void putback_isolated_page(struct pa_zone *z, struct pa_page *page, unsigned order, int mt);
 struct pa_page *rmqueue_smallest(struct pa_zone *z, unsigned order, int mt);
 struct pa_page *rmqueue_locked(struct pa_zone *z, unsigned order, int mt, unsigned alloc_flags);
 void free_pages_core(struct pa_zone *z, uint64_t start_pfn, uint64_t end_pfn);

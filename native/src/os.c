@@ -89,7 +89,7 @@ int os_bind_node(void *p, size_t size, int nid)
 #endif
 }
 
-void os_discard(void *p, size_t size) { madvise(p, size, MADV_DONTNEED); }
+int os_discard(void *p, size_t size) { return madvise(p, size, MADV_DONTNEED) ? -errno : 0; }
 
 int64_t os_resident_bytes(void *p, size_t size)
 {
@@ -141,3 +141,38 @@ void os_sleep_us(unsigned us)
     struct timespec ts = { us / 1000000u, (long)(us % 1000000u) * 1000 };
     nanosleep(&ts, NULL);
 }
+
+int os_cond_init(pa_cond *c)
+{
+    pthread_condattr_t attr;
+    int err = pthread_condattr_init(&attr);
+    if (!err)
+        err = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    if (!err)
+        err = pthread_cond_init(c, &attr);
+    pthread_condattr_destroy(&attr);
+    return -err;
+}
+void os_cond_destroy(pa_cond *c) { pthread_cond_destroy(c); }
+void os_cond_signal(pa_cond *c) { pthread_cond_signal(c); }
+
+void os_cond_wait_until(pa_cond *c, pa_mutex *m, uint64_t deadline_ns)
+{
+    if (deadline_ns == UINT64_MAX) {
+        pthread_cond_wait(c, m);
+        return;
+    }
+    struct timespec ts = { (time_t)(deadline_ns / 1000000000u), (long)(deadline_ns % 1000000000u) };
+    pthread_cond_timedwait(c, m, &ts);
+}
+
+uint64_t os_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int os_thread_create(pa_os_thread *t, void *(*fn)(void *), void *arg) { return -pthread_create(t, NULL, fn, arg); }
+void os_thread_join(pa_os_thread t) { pthread_join(t, NULL); }
+bool os_thread_is_self(pa_os_thread t) { return pthread_equal(t, pthread_self()); }

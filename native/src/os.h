@@ -53,8 +53,10 @@ void os_advise_huge(void *p, size_t size);   /* a hint; ignored where unsupporte
 void os_unmap(void *base, size_t mapped);
 /* Binds [p, p + size) to host NUMA node nid; 0 or a negative errno. */
 int os_bind_node(void *p, size_t size, int nid);
-/* Tells the OS the pages' contents are no longer needed (may read as zero). */
-void os_discard(void *p, size_t size);
+/* Tells the OS the pages' contents are no longer needed: they leave the
+ * process's RSS and private anonymous memory reads as zero when touched
+ * next (madvise MADV_DONTNEED). 0 or a negative errno. */
+int os_discard(void *p, size_t size);
 /* Bytes of [p, p + size) the OS holds in memory now (p page-aligned); a
  * negative errno if it cannot tell. */
 int64_t os_resident_bytes(void *p, size_t size);
@@ -68,5 +70,20 @@ int os_online_cpus(void);
 size_t os_cpu_data_slice_size(void);
 void os_yield(void);
 void os_sleep_us(unsigned us);
+
+/* A condition variable on CLOCK_MONOTONIC, and a thread the allocator owns
+ * (free page reporting's timer). */
+typedef pthread_cond_t pa_cond;
+typedef pthread_t pa_os_thread;
+int os_cond_init(pa_cond *c);
+void os_cond_destroy(pa_cond *c);
+void os_cond_signal(pa_cond *c);
+/* Waits on c (m held) until signalled or CLOCK_MONOTONIC reaches deadline_ns
+ * (UINT64_MAX: no deadline); may return early, as every condition wait. */
+void os_cond_wait_until(pa_cond *c, pa_mutex *m, uint64_t deadline_ns);
+uint64_t os_now_ns(void);    /* CLOCK_MONOTONIC */
+int os_thread_create(pa_os_thread *t, void *(*fn)(void *), void *arg);
+void os_thread_join(pa_os_thread t);
+bool os_thread_is_self(pa_os_thread t);
 
 #endif /* PAGEALLOC_OS_H */

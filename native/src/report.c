@@ -260,5 +260,16 @@ PA_API size_t pa_format_vmstat(pa_allocator *a, char *buf, size_t size)
     put(&o, "pgalloc_normal %llu\n", (unsigned long long)pa_vm_event(a, PA_PGALLOC_NORMAL));
     put(&o, "pgalloc_movable %llu\n", (unsigned long long)pa_vm_event(a, PA_PGALLOC_MOVABLE));
     put(&o, "pgfree %llu\n", (unsigned long long)pa_vm_event(a, PA_PGFREE));
+    /* Ours, not the kernel's (it counts nothing for free page reporting):
+     * only with PA_CFG_PAGE_REPORTING, after every kernel line. */
+    struct pa_page_reporting_stats r;
+    if (a->reporting && pa_page_reporting_get_stats(a, &r) == 0) {
+        put(&o, "page_reporting_pages %llu\n", (unsigned long long)r.pages_reported);
+        put(&o, "page_reporting_blocks %llu\n", (unsigned long long)r.blocks_reported);
+        put(&o, "page_reporting_passes %llu\n", (unsigned long long)r.passes);
+        put(&o, "page_reporting_skipped_wmark %llu\n", (unsigned long long)r.skipped_wmark);
+        put(&o, "page_reporting_failures %llu\n", (unsigned long long)r.failures);
+        put(&o, "page_reporting_free_reported %llu\n", (unsigned long long)r.reported_free_pages);
+    }
     return finish(&o);
 }

@@ -5,7 +5,9 @@
  * bad frees, drains, CPU rebinding, fault injection, mems_allowed
  * changes, memory policies and interleave weights (with the mempolicy bulk
  * form), and page pools (alloc, bulk, addresses in bulk, fragments, every
- * kind of put, bad puts, destroy while pages are out). Every page handed out is checked
+ * kind of put, bad puts, destroy while pages are out), and free page
+ * reporting passes (a report that checks no block is held, and fails at
+ * times, in metadata-only runs). Every page handed out is checked
  * against the request and claimed
  * in an ownership map; pa_check runs every few hundred operations; at the
  * end every page is back and the counters agree. Choices come from a seeded
@@ -59,6 +61,7 @@ struct ctx {
     uint16_t *frags;               /* per pfn: fragments of a pool page we hold */
     uint64_t pp_alloc, pp_free;    /* PGALLOC / PGFREE the pool operations caused */
     unsigned long pp_ops, pp_bad_puts;
+    unsigned long reported_blocks; /* blocks the report function was handed */
     const uint8_t *data;           /* byte source, or NULL for the generator */
     size_t len, pos;
     bool exhausted;                /* the byte source ran out */
@@ -889,10 +892,35 @@ static void pp_finish(struct ctx *c)
     c->pp_free += pa_vm_event(c->a, PA_PGFREE) - frees;
 }
 
+/* The report of metadata-only runs: no block handed over may be one the
+ * driver holds; one call in four fails (the blocks stay unreported). */
+static int driver_report(void *ctx, const struct pa_page_report_block *b, unsigned nr)
+{
+    struct ctx *c = ctx;
+    for (unsigned i = 0; i < nr; i++) {
+        CHECK(b[i].order >= c->a->page_reporting_order && b[i].addr == NULL);
+        for (uint64_t p = b[i].pfn; p < b[i].pfn + (1ull << b[i].order); p++)
+            CHECK(c->owned[p] == 0 && c->frags[p] == 0);
+    }
+    c->reported_blocks += nr;
+    return below(c, 4) ? 0 : -EIO;
+}
+
+static void op_report(struct ctx *c)
+{
+    int64_t r = pa_page_reporting_run(c->a);
+    if (c->a->cfg.flags & PA_CFG_PAGE_REPORTING) {
+        CHECK(r >= 0 || (r == -EIO && c->metadata));
+    } else {
+        CHECK_EQ(r, -EINVAL);
+        c->bad_inputs++;
+    }
+}
+
 static void op_config(struct ctx *c)
 {
     pa_allocator *a = c->a;
-    switch (below(c, 5)) {
+    switch (below(c, 6)) {
     case 0: {
         int cpu = (int)below(c, NR_CPUS + 3) - 2;    /* -2 .. NR_CPUS */
         int err = pa_bind_cpu(a, cpu);
@@ -933,6 +961,9 @@ static void op_config(struct ctx *c)
     case 3:
         op_mempolicy(c);
         break;
+    case 4:
+        op_report(c);
+        break;
     default:
         if (below(c, 2))
             pa_drain_local_pages(a);
@@ -965,6 +996,12 @@ static void run(struct ctx *c, unsigned variant, long ops, struct driver_stats *
         cfg.pcp_batch = 3;
         cfg.pcp_high = 12;
     }
+    /* Reporting wherever it is allowed (not with poison), at orders small
+     * enough for these zones' watermarks. */
+    if (!(cfg.flags & PA_CFG_POISON)) {
+        cfg.flags |= PA_CFG_PAGE_REPORTING;
+        cfg.page_reporting_order = 2 + variant % 3;
+    }
     c->metadata = cfg.flags & PA_CFG_METADATA_ONLY;
     /* Bit 2 of the variant: all nodes in one caller-supplied map, so the
      * page pools' address form (one bias for every node) works. */
@@ -995,6 +1032,8 @@ static void run(struct ctx *c, unsigned variant, long ops, struct driver_stats *
     CHECK_EQ(sched_setaffinity(0, sizeof(one), &one), 0);
     c->a = test_create(&cfg);
     c->va_ok = test_one_address_map(c->a);   /* caller memory, or mappings end to end */
+    if (c->metadata)
+        CHECK_EQ(pa_set_page_reporting_callback(c->a, driver_report, c), 0);
     c->bound = -1;
     c->other = test_simple(1024, 1);
     c->foreign = pa_alloc_pages(c->other, PA_GFP_KERNEL, 0);
@@ -1065,6 +1104,9 @@ static void run(struct ctx *c, unsigned variant, long ops, struct driver_stats *
     CHECK(pa_vm_event(c->a, PA_NUMA_INTERLEAVE_HIT) <= pa_vm_event(c->a, PA_NUMA_HIT));
     for (uint64_t pfn = 0; pfn < c->a->nr_pfns; pfn++)
         CHECK(c->owned[pfn] == 0 && c->frags[pfn] == 0);
+    struct pa_page_reporting_stats rs = { 0 };
+    if (c->a->reporting)
+        CHECK_EQ(pa_page_reporting_get_stats(c->a, &rs), 0);
     pa_free_pages(c->other, c->foreign, 0);
     CHECK_OK(c->other);
     CHECK_EQ(test_total_free(c->other), 1024);
@@ -1086,6 +1128,7 @@ static void run(struct ctx *c, unsigned variant, long ops, struct driver_stats *
         st->failed_calls += c->failures;
         st->checks += checks;
         st->pool_ops += c->pp_ops;
+        st->reported_pages += rs.pages_reported;
     }
 }
 

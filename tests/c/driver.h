@@ -19,6 +19,7 @@ struct driver_stats {
     uint64_t failed_calls;     /* allocation calls that returned nothing */
     uint64_t checks;           /* pa_check calls */
     uint64_t pool_ops;         /* page_pool operations (part of ops) */
+    uint64_t reported_pages;   /* pages free page reporting passes reported */
 };
 
 /* `ops` operations chosen by a generator seeded with `seed`; asserts (exit 1)

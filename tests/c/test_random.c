@@ -12,9 +12,10 @@ static void run_seed(uint64_t seed, long ops)
     struct driver_stats st = { 0 };
     driver_run_seed(seed, ops, &st);
     printf("seed %" PRIu64 ": %" PRIu64 " ops, %" PRIu64 " bad inputs, %" PRIu64 " bad frees, %" PRIu64
-           " pages allocated, %" PRIu64 " failed calls, %" PRIu64 " pa_check, %" PRIu64 " page_pool ops\n",
+           " pages allocated, %" PRIu64 " failed calls, %" PRIu64 " pa_check, %" PRIu64 " page_pool ops, %" PRIu64
+           " pages reported\n",
            seed, st.ops, st.bad_inputs, st.bad_frees, st.allocated_pages, st.failed_calls, st.checks,
-           st.pool_ops);
+           st.pool_ops, st.reported_pages);
 }
 
 TEST(random_ops_seed_1) { run_seed(1, 4000); }
@@ -41,9 +42,9 @@ int main(int argc, char **argv)
             driver_run_seed(seed, ops, &st);
         printf("seeds %" PRIu64 "..%" PRIu64 ": %" PRIu64 " ops, %" PRIu64 " bad inputs, %" PRIu64
                " bad frees, %" PRIu64 " pages allocated, %" PRIu64 " failed calls, %" PRIu64 " pa_check, %" PRIu64
-               " page_pool ops\n",
+               " page_pool ops, %" PRIu64 " pages reported\n",
                first, last, st.ops, st.bad_inputs, st.bad_frees, st.allocated_pages, st.failed_calls, st.checks,
-               st.pool_ops);
+               st.pool_ops, st.reported_pages);
         return 0;
     }
     return run_tests(argc, argv);

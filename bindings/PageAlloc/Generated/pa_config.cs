@@ -50,4 +50,7 @@ public unsafe partial struct pa_config
 
     [NativeTypeName("uint32_t[4]")]
     public fixed uint lowmem_reserve_ratio[4];
+
+    [NativeTypeName("uint32_t")]
+    public uint page_reporting_order;
 }

@@ -166,7 +166,12 @@ enum pa_migratetype {
  * percpu_pagelist_high_fraction pins high_min = high_max, as the sysctl
  * does in the kernel. See "Per-CPU list tuning" below. */
 #define PA_CFG_PCP_AUTOTUNE  0x10u
-#define PA_CFG_ALL_FLAGS     0x1fu
+/* Free page reporting: free blocks of order >= page_reporting_order are
+ * handed to a report function, by default madvise(MADV_DONTNEED), so the
+ * process's RSS falls. See "Free page reporting" below. Not with
+ * PA_CFG_POISON (the report zeroes the poison; -EINVAL). */
+#define PA_CFG_PAGE_REPORTING 0x20u
+#define PA_CFG_ALL_FLAGS     0x3fu
 
 struct pa_config {
     uint32_t page_shift;          /* log2 of the page size: 12 (4 KiB) to 21 */
@@ -190,6 +195,11 @@ struct pa_config {
      * managed pages / ratio[z] (0: nothing). All four 0: the kernel's
      * defaults 256, 256, 32, 0. */
     uint32_t lowmem_reserve_ratio[PA_NR_ZONES];
+    /* Kernel: page_reporting.page_reporting_order. With PA_CFG_PAGE_REPORTING,
+     * the least order reported: 0 means PA_PAGEBLOCK_ORDER (the kernel's
+     * default), 1..PA_MAX_ORDER that order; larger values are -EINVAL.
+     * Ignored without the flag. */
+    uint32_t page_reporting_order;
 };
 
 /* Fills cfg with the defaults: one node with one NORMAL zone of 65536 pages
@@ -752,6 +762,96 @@ PA_API int pa_page_pool_get_stats(const pa_page_pool *pool, struct pa_page_pool_
 /* Kernel: page_pool_ethtool_stats_get(). One "rx_pp_alloc_fast: N" line per
  * counter, snprintf-style: returns the length the full text needs, or -EINVAL. */
 PA_API int pa_format_page_pool_stats(const pa_page_pool *pool, char *buf, size_t size);
+
+/* ---- Free page reporting (Kernel: mm/page_reporting.c, 6.18; docs/REPORTING.md) ---- */
+
+/* With PA_CFG_PAGE_REPORTING, free blocks of order >= the reporting order go
+ * to a report function in batches: off their free list while it runs, with
+ * no allocator lock held, then back at the tail of their list marked
+ * reported, so that later passes skip them. The default report gives the
+ * blocks' memory back to the OS (madvise MADV_DONTNEED): RSS falls, and a
+ * reported block reads as zeros when next allocated (private anonymous
+ * memory: the allocator's own, or caller memory of that kind). A free that
+ * leaves a block of the reporting order or above only requests a pass;
+ * nothing is reported on the allocation or free paths. Passes run when
+ * pa_page_reporting_run is called, or on the allocator's own thread
+ * (pa_page_reporting_start) a delay after a request. A reported block is an
+ * ordinary free block: any allocation may take it, and the mark goes. */
+#define PA_PAGE_REPORTING_CAPACITY 32    /* blocks per report call (Kernel: PAGE_REPORTING_CAPACITY) */
+#define PA_PAGE_REPORTING_DELAY_MS 2000  /* request to pass (Kernel: PAGE_REPORTING_DELAY) */
+/* pa_page_reporting_stats.state (Kernel: PAGE_REPORTING_IDLE ...) */
+#define PA_PAGE_REPORTING_IDLE      0    /* no pass wanted */
+#define PA_PAGE_REPORTING_REQUESTED 1    /* a free asked for a pass that has not begun */
+#define PA_PAGE_REPORTING_ACTIVE    2    /* a pass runs, no request since it began */
+
+/* One free block handed to a report function. */
+struct pa_page_report_block {
+    struct pa_page *page;  /* the block's head descriptor: do not touch it */
+    uint64_t pfn;
+    void *addr;            /* the block's memory; NULL in a metadata-only allocator */
+    uint32_t order;
+    uint32_t reserved;     /* 0 */
+};
+
+/* A report function (Kernel: page_reporting_dev_info.report): blocks[0..nr),
+ * 1 <= nr <= PA_PAGE_REPORTING_CAPACITY, are free and on no list while it
+ * runs; it is called with no allocator lock held, on the thread running the
+ * pass. Returns 0, or a negative errno: those blocks then go back unreported,
+ * counted in failures, and the pass ends there. It may allocate and free
+ * pages of the allocator; it must not call pa_check, pa_destroy,
+ * pa_page_reporting_run, _stop or pa_set_page_reporting_callback (the last
+ * three return -EDEADLK from it). blocks is valid only during the call. */
+typedef int (*pa_page_report_fn)(void *ctx, const struct pa_page_report_block *blocks,
+                                 unsigned int nr);
+
+/* Sets the report function; fn NULL restores the default (madvise
+ * MADV_DONTNEED on each block's memory; in a metadata-only allocator,
+ * nothing: passes then report no block). Waits for a pass in progress. Any
+ * thread. Returns 0; -EINVAL for a NULL allocator or one without
+ * PA_CFG_PAGE_REPORTING; -EDEADLK from a report function. */
+PA_API int pa_set_page_reporting_callback(pa_allocator *a, pa_page_report_fn fn, void *ctx);
+
+/* Runs one reporting pass now, on the calling thread, whether or not one was
+ * requested (Kernel: page_reporting_process()); waits for a pass already
+ * running first. Per zone above its low watermark (plus a batch), per order
+ * >= the reporting order, per free list: a sixteenth of the order's free
+ * blocks, in batches (and one batch more). Returns the pages this pass
+ * reported (0 when nothing was left to report); the report function's
+ * negative errno if it failed (blocks reported before stay reported);
+ * -EINVAL as pa_set_page_reporting_callback; -EDEADLK from a report
+ * function. Any thread, no allocator lock held. */
+PA_API int64_t pa_page_reporting_run(pa_allocator *a);
+
+/* Starts the allocator's reporting thread: a pass runs delay_ms (0:
+ * PA_PAGE_REPORTING_DELAY_MS) after a free requests one, and again after the
+ * same delay when requests came in while a pass ran or the budget ran out.
+ * A request pending at the start (pa_create makes one) is timed from now.
+ * Returns 0; -EALREADY if it runs; -EAGAIN if no thread could be created;
+ * -EINVAL as pa_set_page_reporting_callback. Any thread. pa_destroy stops it. */
+PA_API int pa_page_reporting_start(pa_allocator *a, unsigned int delay_ms);
+
+/* Stops the reporting thread, waiting for its pass in progress. 0 also when
+ * it was not running; -EINVAL as above; -EDEADLK from a report function. */
+PA_API int pa_page_reporting_stop(pa_allocator *a);
+
+/* Counters of free page reporting (not in the kernel, which keeps none;
+ * pa_format_vmstat prints them as page_reporting_* lines). */
+struct pa_page_reporting_stats {
+    uint64_t pages_reported;      /* pages of blocks whose report succeeded, all passes */
+    uint64_t blocks_reported;     /* those blocks */
+    uint64_t passes;              /* passes that had a report function */
+    uint64_t skipped_wmark;       /* unreported blocks left in zones a pass skipped: low watermark */
+    uint64_t failures;            /* blocks whose report failed */
+    uint64_t reported_free_pages; /* now: free pages in blocks marked reported */
+    uint32_t order;               /* the reporting order in force */
+    uint32_t state;               /* PA_PAGE_REPORTING_IDLE, _REQUESTED or _ACTIVE */
+    uint32_t thread_running;      /* 1 between pa_page_reporting_start and _stop */
+    uint32_t delay_ms;            /* the thread's delay */
+};
+
+/* A snapshot of the counters; any thread, no lock. 0, or -EINVAL for NULL
+ * arguments or an allocator without PA_CFG_PAGE_REPORTING. */
+PA_API int pa_page_reporting_get_stats(pa_allocator *a, struct pa_page_reporting_stats *out);
 
 #ifdef __cplusplus
 }

@@ -73,6 +73,7 @@ public sealed unsafe class LayoutTests
         Assert.Equal(2112L, (byte*)&p->memory_size - (byte*)p);
         Assert.Equal(2120L, (byte*)&p->percpu_pagelist_high_fraction - (byte*)p);
         Assert.Equal(2124L, (byte*)p->lowmem_reserve_ratio - (byte*)p);
+        Assert.Equal(2140L, (byte*)&p->page_reporting_order - (byte*)p);
     }
 
     [Fact]
@@ -92,6 +93,7 @@ public sealed unsafe class LayoutTests
         Assert.Equal(8, SizeOf(&p->memory_size));
         Assert.Equal(4, SizeOf(&p->percpu_pagelist_high_fraction));
         Assert.Equal(16, SizeOf(p->lowmem_reserve_ratio) * 4);
+        Assert.Equal(4, SizeOf(&p->page_reporting_order));
     }
 
     [Fact]
@@ -319,6 +321,74 @@ public sealed unsafe class LayoutTests
         Assert.Equal(8, SizeOf(&p->recycle_ring));
         Assert.Equal(8, SizeOf(&p->recycle_ring_full));
         Assert.Equal(8, SizeOf(&p->recycle_released_refcnt));
+    }
+
+    [Fact]
+    public void pa_page_report_block_has_the_size_clang_computed()
+    {
+        Assert.Equal(32, sizeof(pa_page_report_block));
+    }
+
+    [Fact]
+    public void pa_page_report_block_fields_are_at_the_offsets_clang_computed()
+    {
+        pa_page_report_block value = default;
+        pa_page_report_block* p = &value;
+        Assert.Equal(0L, (byte*)&p->page - (byte*)p);
+        Assert.Equal(8L, (byte*)&p->pfn - (byte*)p);
+        Assert.Equal(16L, (byte*)&p->addr - (byte*)p);
+        Assert.Equal(24L, (byte*)&p->order - (byte*)p);
+        Assert.Equal(28L, (byte*)&p->reserved - (byte*)p);
+    }
+
+    [Fact]
+    public void pa_page_report_block_fields_have_the_sizes_clang_computed()
+    {
+        pa_page_report_block value = default;
+        pa_page_report_block* p = &value;
+        Assert.Equal(8, SizeOf(&p->pfn));
+        Assert.Equal(4, SizeOf(&p->order));
+        Assert.Equal(4, SizeOf(&p->reserved));
+    }
+
+    [Fact]
+    public void pa_page_reporting_stats_has_the_size_clang_computed()
+    {
+        Assert.Equal(64, sizeof(pa_page_reporting_stats));
+    }
+
+    [Fact]
+    public void pa_page_reporting_stats_fields_are_at_the_offsets_clang_computed()
+    {
+        pa_page_reporting_stats value = default;
+        pa_page_reporting_stats* p = &value;
+        Assert.Equal(0L, (byte*)&p->pages_reported - (byte*)p);
+        Assert.Equal(8L, (byte*)&p->blocks_reported - (byte*)p);
+        Assert.Equal(16L, (byte*)&p->passes - (byte*)p);
+        Assert.Equal(24L, (byte*)&p->skipped_wmark - (byte*)p);
+        Assert.Equal(32L, (byte*)&p->failures - (byte*)p);
+        Assert.Equal(40L, (byte*)&p->reported_free_pages - (byte*)p);
+        Assert.Equal(48L, (byte*)&p->order - (byte*)p);
+        Assert.Equal(52L, (byte*)&p->state - (byte*)p);
+        Assert.Equal(56L, (byte*)&p->thread_running - (byte*)p);
+        Assert.Equal(60L, (byte*)&p->delay_ms - (byte*)p);
+    }
+
+    [Fact]
+    public void pa_page_reporting_stats_fields_have_the_sizes_clang_computed()
+    {
+        pa_page_reporting_stats value = default;
+        pa_page_reporting_stats* p = &value;
+        Assert.Equal(8, SizeOf(&p->pages_reported));
+        Assert.Equal(8, SizeOf(&p->blocks_reported));
+        Assert.Equal(8, SizeOf(&p->passes));
+        Assert.Equal(8, SizeOf(&p->skipped_wmark));
+        Assert.Equal(8, SizeOf(&p->failures));
+        Assert.Equal(8, SizeOf(&p->reported_free_pages));
+        Assert.Equal(4, SizeOf(&p->order));
+        Assert.Equal(4, SizeOf(&p->state));
+        Assert.Equal(4, SizeOf(&p->thread_running));
+        Assert.Equal(4, SizeOf(&p->delay_ms));
     }
 
     [Fact]
