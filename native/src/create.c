@@ -218,7 +218,10 @@ static int copy_topology(struct pa_allocator *a, const struct pa_config *cfg)
     return 0;
 }
 
-static int create(pa_allocator *a, const struct pa_config *cfg, const struct layout *l)
+/* `reuse`: the nodes of an allocator being reset, whose memory (and
+ * descriptor table, already in a->pages) are kept. */
+static int create(pa_allocator *a, const struct pa_config *cfg, const struct layout *l,
+                  const struct pa_node *reuse)
 {
     int err;
     if ((err = copy_topology(a, cfg)))
@@ -232,9 +235,14 @@ static int create(pa_allocator *a, const struct pa_config *cfg, const struct lay
     a->addr_bytes = (a->cfg.flags & PA_CFG_METADATA_ONLY) ? 0 : a->pages_bytes;
     a->addr_shift = a->page_shift - (unsigned)__builtin_ctz(sizeof(struct pa_page));
     bool huge = a->pages_bytes >= OS_HUGE_PAGE_SIZE;
-    a->pages = os_map(a->pages_bytes, huge ? OS_HUGE_PAGE_SIZE : 64, &a->pages_map_base, &a->pages_map_size);
-    if (a->pages && huge)
-        os_advise_huge(a->pages, a->pages_bytes & ~(OS_HUGE_PAGE_SIZE - 1));
+    if (!a->pages) {
+        a->pages = os_map(a->pages_bytes, huge ? OS_HUGE_PAGE_SIZE : 64, &a->pages_map_base,
+                          &a->pages_map_size);
+        if (a->pages && huge)
+            os_advise_huge(a->pages, a->pages_bytes & ~(OS_HUGE_PAGE_SIZE - 1));
+    } else {
+        memset(a->pages, 0, a->pages_bytes);   /* reset: the table as fresh as a new mapping */
+    }
     a->nodes = calloc((size_t)a->nr_nodes, sizeof(struct pa_node));
     if (!a->pages || !a->nodes)
         return -ENOMEM;
@@ -244,13 +252,20 @@ static int create(pa_allocator *a, const struct pa_config *cfg, const struct lay
         n->nid = nid;
         n->start_pfn = l->node_start[nid];
         n->span = l->node_span[nid];
-        if ((err = map_node_memory(a, n)))
+        if (reuse) {
+            n->mem = reuse[nid].mem;
+            n->map_base = reuse[nid].map_base;
+            n->map_size = reuse[nid].map_size;
+        } else if ((err = map_node_memory(a, n))) {
             return err;
+        }
         a->mem_bias[nid] = (uintptr_t)n->mem - (uintptr_t)(n->start_pfn << a->page_shift);
         for (int z = 0; z < PA_NR_ZONES; z++)
             if ((err = init_zone(a, n, z, l->zone_start[nid][z], cfg->node_zone_pages[nid][z])))
                 return err;
-        if ((a->cfg.flags & PA_CFG_POISON) && n->mem)
+        /* On reset the free pages already hold the poison the free path
+         * wrote, and allocator_reset poisoned the rest. */
+        if ((a->cfg.flags & PA_CFG_POISON) && n->mem && !reuse)
             memset(n->mem, PA_POISON_BYTE, n->span << a->page_shift);
     }
     if ((err = page_reporting_init(a)))
@@ -267,6 +282,8 @@ static int create(pa_allocator *a, const struct pa_config *cfg, const struct lay
         setup_pcp(a, z);
     return 0;
 }
+
+static void init_fields(pa_allocator *a, const struct pa_config *cfg, uint64_t nr_pfns);
 
 PA_API int pa_create(const struct pa_config *cfg, pa_allocator **out)
 {
@@ -288,6 +305,20 @@ PA_API int pa_create(const struct pa_config *cfg, pa_allocator **out)
         free(l);
         return -ENOMEM;
     }
+    init_fields(a, cfg, nr_pfns);
+    err = create(a, cfg, l, NULL);
+    free(l);
+    if (err) {
+        pa_destroy(a);
+        return err;
+    }
+    *out = a;
+    return 0;
+}
+
+/* The fields pa_create sets from the configuration, on a zeroed allocator. */
+static void init_fields(pa_allocator *a, const struct pa_config *cfg, uint64_t nr_pfns)
+{
     a->cfg = *cfg;
     a->page_shift = cfg->page_shift;
     a->page_size = (size_t)1 << cfg->page_shift;
@@ -299,14 +330,6 @@ PA_API int pa_create(const struct pa_config *cfg, pa_allocator **out)
     a->memory = cfg->memory;
     a->watermark_scale_factor = cfg->watermark_scale_factor ? cfg->watermark_scale_factor : 10;
     a->cfg.memory = NULL;
-    err = create(a, cfg, l);
-    free(l);
-    if (err) {
-        pa_destroy(a);
-        return err;
-    }
-    *out = a;
-    return 0;
 }
 
 PA_API void pa_destroy(pa_allocator *a)
@@ -342,4 +365,81 @@ PA_API void pa_destroy(pa_allocator *a)
     trace_destroy(a);
     os_mutex_destroy(&a->pp_lock);
     free(a);
+}
+
+/* Poisons the blocks still allocated, so that with PA_CFG_POISON every frame
+ * of a zone holds the poison again, as after pa_create. */
+static void poison_allocated(pa_allocator *a)
+{
+    for (uint64_t pfn = 0; pfn < a->nr_pfns; pfn++) {
+        struct pa_page *p = &a->pages[pfn];
+        if (page_state(p) != PG_ALLOC)
+            continue;
+        uint8_t *mem = (uint8_t *)(a->mem_bias[page_nid(p)] + (uintptr_t)(pfn << a->page_shift));
+        memset(mem, PA_POISON_BYTE, a->page_size << p->order);
+    }
+}
+
+/* Frees everything and brings a back to the state pa_create left, keeping
+ * what is dear to make again: the page memory and the descriptor table,
+ * already faulted in (the fuzzer resets one allocator between inputs), and
+ * the log handler. Pools still alive are freed as pa_destroy frees them
+ * (and logged). Every thread's state is dropped: only the calling thread
+ * may be using a. On an error a can only be destroyed. */
+int allocator_reset(pa_allocator *a)
+{
+    struct layout *l = malloc(sizeof(*l));
+    struct pa_node *old = a->nodes;
+    if (!l || !old) {
+        free(l);
+        return -ENOMEM;
+    }
+    uint64_t nr_pfns = compute_layout(&a->cfg, l);
+    page_pools_release_all(a);
+    if ((a->cfg.flags & PA_CFG_POISON) && a->addr_bytes)
+        poison_allocated(a);
+    for (int nid = 0; nid < a->nr_nodes; nid++) {
+        struct pa_node *n = &old[nid];
+        for (int zi = 0; zi < PA_NR_ZONES; zi++) {
+            struct pa_zone *z = &n->zones[zi];
+            if (!z->alloc)
+                continue;
+            os_mutex_destroy(&z->lock);
+            free(z->pcp);
+            free(z->pageblock_mt);
+        }
+        free(n->zonelist_fallback);
+    }
+    if (a->tkey_created)
+        os_key_delete(a->tkey);
+    threads_destroy(a);
+    os_mutex_destroy(&a->threads_lock);
+    os_mutex_destroy(&a->cb_lock);
+    trace_destroy(a);
+    os_mutex_destroy(&a->pp_lock);
+
+    struct pa_config cfg = a->cfg;
+    cfg.memory = a->memory;
+    cfg.nr_cpus = (uint32_t)a->nr_cpus;
+    cfg.cpu_to_node = a->cpu_to_node;
+    cfg.node_distance = a->node_distance;
+    struct pa_page *pages = a->pages;
+    void *pages_map_base = a->pages_map_base;
+    size_t pages_map_size = a->pages_map_size;
+    pa_log_fn log_fn = a->log_fn;
+    void *log_ctx = a->log_ctx;
+
+    memset(a, 0, sizeof(*a));
+    init_fields(a, &cfg, nr_pfns);
+    a->pages = pages;
+    a->pages_map_base = pages_map_base;
+    a->pages_map_size = pages_map_size;
+    int err = create(a, &cfg, l, old);
+    a->log_fn = log_fn;
+    a->log_ctx = log_ctx;
+    free(cfg.cpu_to_node);
+    free(cfg.node_distance);
+    free(old);
+    free(l);
+    return err;
 }

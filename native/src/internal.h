@@ -527,6 +527,10 @@ uint64_t zone_event(const struct pa_zone *z, enum zone_event ev);
 /* page_pool.c: frees the pools left at pa_destroy, logging the lingering ones */
 void page_pools_release_all(struct pa_allocator *a);
 
+/* create.c: frees everything and restores the state pa_create left, keeping
+ * the memory mappings and the log handler (the fuzzer's reset between inputs). */
+int allocator_reset(struct pa_allocator *a);
+
 /* fault.c */
 bool should_fail_alloc_page(struct pa_allocator *a, pa_gfp_t gfp, unsigned order);
 

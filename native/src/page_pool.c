@@ -2,7 +2,10 @@
 /*
  * page_pool.c - the network stack's page cache over the allocator (Kernel:
  * net/core/page_pool.c, include/net/page_pool/helpers.h, Linux 6.18; rules
- * P1-P13 in docs/PAGE_POOL.md).
+ * P1-P13 in docs/PAGE_POOL.md, each with the test named after it in
+ * tests/c/test_page_pool.c). This file holds the kernel's functions; the bulk
+ * calls and the address form that are this project's own are in
+ * page_pool_bulk.c.
  *
  * A pool keeps an array cache of blocks for its context (one thread at a
  * time, as a NAPI poll loop), refilled 64 pages at a time by the bulk
@@ -18,65 +21,11 @@
  * (pa_page_pool_destroy, or the last put after it) frees the pool, and must
  * not touch the pool afterwards.
  */
-#include "internal.h"
-#include "ptr_ring.h"
+#include "page_pool.h"
 
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define PP_BIAS_MAX (INT32_MAX >> 1)   /* Kernel: BIAS_MAX, for a 32-bit count */
-#define PP_FRAG_ALIGN 64u               /* Kernel: dma_get_cache_alignment() */
-#define PP_MAX_POOLS 65536u             /* ids 1..65535 fit `reserved` */
-#define PP_BULK_WIDE 32u                /* bulk calls from this size take the wide copy */
-
-struct pp_stats {
-    /* the pool's context only */
-    pa_counter alloc_fast, alloc_slow, alloc_slow_high_order, alloc_empty, alloc_refill,
-        alloc_waive, recycle_cached, recycle_cache_full;
-    /* under the ring's producer lock */
-    pa_counter recycle_ring, recycle_ring_full;
-    /* any thread, atomically */
-    pa_counter recycle_released_refcnt;
-};
-
-struct pa_page_pool {
-    /* The context's hot fields, together. */
-    unsigned count;                   /* pages in cache[] */
-    unsigned cache_limit;             /* PA_PP_ALLOC_CACHE_SIZE; 0 sends every call to
-                                         the slow path (debug checks, destroyed) */
-    uintptr_t pages;                  /* a->pages: the descriptor range check */
-    uint64_t pages_bytes;
-    uint64_t state_mask, state_want;  /* state word of a recyclable page: PG_ALLOC|PG_PP, ref 1 */
-    uint64_t pp_word_want;            /* its order, pcp_mt 0, our id, one fragment */
-    uintptr_t va_bias;                /* address of a page = bias + (descriptor offset << shift), */
-    unsigned va_shift;                /* when every node's bias is the same (va_uniform) */
-    unsigned va_page_shift;           /* an address's page offset to its pfn */
-    bool va_uniform;
-    struct pa_allocator *a;
-    struct pp_stats st;
-    struct pa_page *frag_page;        /* Kernel: pool->frag_page, frag_offset, frag_users */
-    unsigned frag_offset;
-    long frag_users;
-    struct pa_page *cache[PA_PP_ALLOC_CACHE_SIZE];
-
-    /* Cold. */
-    struct ptr_ring ring;
-    _Atomic bool destroyed;           /* set under the ring's producer lock */
-    bool debug;                       /* PA_CFG_DEBUG_CHECKS */
-    uint16_t id;
-    unsigned order;
-    int nid;
-    size_t block_size;
-    struct pa_page_pool_params p;
-    _Atomic uintptr_t owner;          /* pa_page_pool_set_owner's thread, 0: none */
-    _Atomic uintptr_t in_context;     /* debug: the thread inside the context, 0: none */
-    _Atomic uint64_t hold_cnt;        /* Kernel: pages_state_hold_cnt */
-    _Atomic uint64_t release_cnt;     /* Kernel: pages_state_release_cnt */
-    _Atomic long live;
-    struct pa_page_pool *next;        /* the allocator's list, under a->pp_lock */
-};
 
 /* ---- Registry: pool ids for the page signature ----------------------------- */
 
@@ -120,19 +69,6 @@ static struct pa_page_pool *pp_pool_of(const struct pa_page *page)
 
 /* ---- Page signature ------------------------------------------------------------ */
 
-static inline uint32_t pp_flags(const struct pa_page *page)
-{
-    return __atomic_load_n(&page->flags, __ATOMIC_RELAXED);
-}
-static inline void pp_set_flags(struct pa_page *page, uint32_t set, uint32_t clear)
-{
-    __atomic_store_n(&page->flags, (pp_flags(page) & ~clear) | set, __ATOMIC_RELAXED);
-}
-static inline int32_t pp_refcount(const struct pa_page *page)
-{
-    return __atomic_load_n(&page->refcount, __ATOMIC_RELAXED);
-}
-
 /* Kernel: page_pool_set_pp_info(): signature, owner, one fragment. */
 static void pp_set_info(struct pa_page_pool *pool, struct pa_page *page)
 {
@@ -149,85 +85,6 @@ static void pp_clear_info(struct pa_page *page)
     page->reserved = 0;
     __atomic_store_n(&page->private_data, 0, __ATOMIC_RELAXED);
 }
-
-/* The hot paths' whole check of a put: a descriptor of the pool's
- * allocator, allocated, the pool's signature, one reference, one fragment,
- * not marked back in the pool. Two loads, no branch per field. */
-static inline bool pp_page_recyclable(const struct pa_page_pool *pool, const struct pa_page *page)
-{
-    uintptr_t off = (uintptr_t)page - pool->pages;
-    if (unlikely(off >= pool->pages_bytes || off % sizeof(*page)))
-        return false;
-    uint64_t state = __atomic_load_n(&page->state, __ATOMIC_RELAXED);
-    uint64_t word = __atomic_load_n(&page->pp_word, __ATOMIC_RELAXED);
-    return ((state & pool->state_mask) == pool->state_want) & (word == pool->pp_word_want);
-}
-
-/* The bulk paths' check of many pages: pp_page_recyclable's two words,
- * mismatches accumulated so one test at the end decides. Both words sit in
- * one aligned 16 bytes, read as one vector where the compiler has vectors;
- * ThreadSanitizer builds read them as the two atomic loads it understands.
- * The expected words are taken into a pp_check first: the loops' stores
- * into the cache could otherwise alias the pool's copy. */
-#if defined(__GNUC__) && !defined(__SANITIZE_THREAD__)
-typedef uint64_t pp_check_t __attribute__((vector_size(16)));
-_Static_assert(offsetof(struct pa_page, pp_word) == offsetof(struct pa_page, state) + 8,
-               "the pool's two words are adjacent");
-struct pp_check {
-    pp_check_t mask, want, acc;
-};
-static inline struct pp_check pp_check_init(const struct pa_page_pool *pool)
-{
-    return (struct pp_check){ .mask = { pool->state_mask, ~0ull },
-                              .want = { pool->state_want, pool->pp_word_want } };
-}
-static inline void pp_check_page(struct pp_check *ck, const struct pa_page *page)
-{
-    pp_check_t words;
-    memcpy(&words, &page->state, sizeof(words));
-    ck->acc |= (words & ck->mask) ^ ck->want;
-}
-static inline bool pp_check_failed(const struct pp_check *ck)
-{
-    return (ck->acc[0] | ck->acc[1]) != 0;
-}
-#else
-struct pp_check {
-    uint64_t mask, want, word_want, acc;
-};
-static inline struct pp_check pp_check_init(const struct pa_page_pool *pool)
-{
-    return (struct pp_check){ pool->state_mask, pool->state_want, pool->pp_word_want, 0 };
-}
-static inline void pp_check_page(struct pp_check *ck, const struct pa_page *page)
-{
-    ck->acc |= ((__atomic_load_n(&page->state, __ATOMIC_RELAXED) & ck->mask) ^ ck->want) |
-               (__atomic_load_n(&page->pp_word, __ATOMIC_RELAXED) ^ ck->word_want);
-}
-static inline bool pp_check_failed(const struct pp_check *ck)
-{
-    return ck->acc != 0;
-}
-#endif
-
-/* Two descriptor pointers, written to the cache as one 16-byte store. */
-typedef uintptr_t pp_pair_t __attribute__((vector_size(2 * sizeof(uintptr_t))));
-
-/* Descriptor range and alignment in one compare: the offset rotated right by
- * the unit's shift is the index, and a misaligned offset's low bits land on
- * top, far above any index. */
-static inline uintptr_t pp_index(uintptr_t off, unsigned shift)
-{
-    return (off >> shift) | (off << (sizeof(uintptr_t) * 8 - shift));
-}
-
-/* Kernel: page_address() of a pool page, which the kernel computes inline:
- * the descriptor's offset scaled, plus the map's bias (va_uniform pools). */
-static inline void *pp_page_va(const struct pa_page_pool *pool, const struct pa_page *page)
-{
-    return (void *)(pool->va_bias + (((uintptr_t)page - pool->pages) << pool->va_shift));
-}
-
 /* ---- Lifetime ------------------------------------------------------------------ */
 
 static void pp_free(struct pa_page_pool *pool)
@@ -297,7 +154,7 @@ static void pp_exit(struct pa_page_pool *pool)
 }
 
 /* Kernel: page_pool_napi_local(): a put on the owner thread may use the cache. */
-static bool pp_napi_local(const struct pa_page_pool *pool)
+bool pp_napi_local(const struct pa_page_pool *pool)
 {
     uintptr_t owner = atomic_load_explicit(&((struct pa_page_pool *)pool)->owner, memory_order_relaxed);
     return owner && owner == os_thread_id();
@@ -382,7 +239,7 @@ static struct pa_page *pp_alloc_slow(struct pa_page_pool *pool, pa_gfp_t gfp)
 }
 
 /* Kernel: page_pool_alloc_netmems(): cache, ring, allocator. Context held. */
-static struct pa_page *pp_alloc_one(struct pa_page_pool *pool, pa_gfp_t gfp)
+struct pa_page *pp_alloc_one(struct pa_page_pool *pool, pa_gfp_t gfp)
 {
     struct pa_page *page;
     if (pool->count) {
@@ -399,7 +256,7 @@ static struct pa_page *pp_alloc_one(struct pa_page_pool *pool, pa_gfp_t gfp)
 }
 
 /* Everything but the fast path: bad input, debug checks, a destroyed pool. */
-static bool pp_alloc_allowed(struct pa_page_pool *pool, const char *fn)
+bool pp_alloc_allowed(struct pa_page_pool *pool, const char *fn)
 {
     if (!pool) {
         pa_log(NULL, PA_LOG_WARNING, "%s: NULL pool", fn);
@@ -412,7 +269,7 @@ static bool pp_alloc_allowed(struct pa_page_pool *pool, const char *fn)
     return !pool->debug || pp_enter(pool, fn);
 }
 
-static void pp_alloc_done(struct pa_page_pool *pool)
+void pp_alloc_done(struct pa_page_pool *pool)
 {
     if (pool->debug)
         pp_exit(pool);
@@ -430,237 +287,11 @@ static struct pa_page *__attribute__((noinline)) pp_alloc_pages_slow(struct pa_p
 /* Kernel: page_pool_alloc_pages() */
 PA_API struct pa_page *pa_page_pool_alloc_pages(pa_page_pool *pool, pa_gfp_t gfp)
 {
-    /* count - 1 < limit: a page in the cache and the fast path open. */
-    if (likely(pool && pool->count - 1u < pool->cache_limit)) {
+    if (likely(pool && pp_cache_has_page(pool))) {
         counter_add(&pool->st.alloc_fast, 1);
         return pool->cache[--pool->count];
     }
     return pp_alloc_pages_slow(pool, gfp);
-}
-
-/* Counts populated slots of array[from..nr), for a bulk call that stops early. */
-static unsigned long pp_count_populated(struct pa_page **array, unsigned long from, unsigned long nr)
-{
-    unsigned long n = 0;
-    for (unsigned long i = from; i < nr; i++)
-        n += array[i] != NULL;
-    return n;
-}
-
-static unsigned long __attribute__((noinline))
-pp_alloc_bulk_slow(struct pa_page_pool *pool, pa_gfp_t gfp, unsigned long nr, struct pa_page **array)
-{
-    if (pool && !array && nr) {
-        pa_log(pool->a, PA_LOG_WARNING, "pa_page_pool_alloc_bulk: NULL array");
-        return 0;
-    }
-    if (!pp_alloc_allowed(pool, "pa_page_pool_alloc_bulk"))
-        return array ? pp_count_populated(array, 0, nr) : 0;
-    unsigned long populated = 0;
-    for (unsigned long i = 0; i < nr; i++) {
-        if (!array[i] && !(array[i] = pp_alloc_one(pool, gfp))) {
-            populated += pp_count_populated(array, i + 1, nr);
-            break;
-        }
-        populated++;
-    }
-    pp_alloc_done(pool);
-    return populated;
-}
-
-/* The common bulk call: an empty array the cache covers. The top nr entries
- * go out last first, as nr single pops would hand them out. */
-static inline bool pp_alloc_bulk_cached(struct pa_page_pool *pool, unsigned long nr,
-                                        struct pa_page **restrict array)
-{
-    /* Wide copies pay for themselves from a few dozen pages; below, the
-     * loads would also meet the narrow stores of the last recycle still in
-     * flight, which the CPU cannot forward. */
-    if (nr < PP_BULK_WIDE || nr > pool->count)
-        return false;
-    uintptr_t any = 0;
-    for (unsigned long i = 0; i < nr; i++)
-        any |= (uintptr_t)array[i];
-    if (unlikely(any))
-        return false;
-    struct pa_page *const *restrict top = pool->cache + pool->count - 1;
-    for (unsigned long i = 0; i < nr; i++)
-        array[i] = top[-(long)i];
-    pool->count -= (unsigned)nr;
-    counter_add(&pool->st.alloc_fast, nr);
-    return true;
-}
-
-/* Kernel: none (page_pool_alloc_pages() per empty slot). As nr single
- * allocations into the empty slots: the cache walked in one tight loop,
- * the refill and slow paths taken where a single call would take them,
- * the statistics written once. */
-PA_API unsigned long pa_page_pool_alloc_bulk(pa_page_pool *pool, pa_gfp_t gfp, unsigned long nr,
-                                             struct pa_page **array)
-{
-    if (unlikely(!pool || !array || !pool->cache_limit))
-        return pp_alloc_bulk_slow(pool, gfp, nr, array);
-    if (likely(pp_alloc_bulk_cached(pool, nr, array)))
-        return nr;
-    struct pa_page **cache = pool->cache;
-    unsigned count = pool->count, taken = 0;
-    unsigned long i = 0;
-    for (;;) {
-        for (; i < nr; i++) {
-            if (array[i])
-                continue;
-            if (unlikely(!count))
-                break;
-            array[i] = cache[--count];
-        }
-        taken += pool->count - count;
-        pool->count = count;
-        if (likely(i == nr))
-            break;
-        /* Cache empty with slots left: what a single call does. */
-        struct pa_page *page = pp_refill_alloc_cache(pool);
-        if (!page && !(page = pp_alloc_slow(pool, gfp))) {
-            counter_add(&pool->st.alloc_fast, taken);
-            return i + pp_count_populated(array, i, nr);
-        }
-        array[i++] = page;
-        count = pool->count;
-    }
-    counter_add(&pool->st.alloc_fast, taken);
-    return nr;   /* every slot populated */
-}
-
-/* ---- Addresses (Kernel: page_pool_alloc_va(), page_pool_free_va()) -------------- */
-
-/* The pool hands out addresses only where every node shares one bias, so an
- * address converts to its descriptor by arithmetic, as the kernel's
- * virt_to_page() does; 0 logged otherwise. */
-static bool pp_va_usable(struct pa_page_pool *pool, const char *fn)
-{
-    if (!pool) {
-        pa_log(NULL, PA_LOG_WARNING, "%s: NULL pool", fn);
-        return false;
-    }
-    if (likely(pool->va_uniform))
-        return true;
-    pa_log(pool->a, PA_LOG_WARNING, "%s: the allocator's pages have no addresses in one map "
-           "(metadata-only, or nodes mapped apart); use pa_page_pool_alloc_bulk", fn);
-    return false;
-}
-
-/* The descriptor of the page at va, or NULL when va is not a page-aligned
- * address of the allocator's map. A tail page of a block maps to its own
- * descriptor, which the put's checks then refuse. */
-static inline struct pa_page *pp_va_page(const struct pa_page_pool *pool, const void *va)
-{
-    uintptr_t pfn = pp_index((uintptr_t)va - pool->va_bias, pool->va_page_shift);
-    if (unlikely(pfn >= pool->pages_bytes / sizeof(struct pa_page)))
-        return NULL;
-    return (struct pa_page *)(pool->pages + pfn * sizeof(struct pa_page));
-}
-
-/* Kernel: page_pool_alloc_va() (the whole block), nr at a time. */
-PA_API unsigned long pa_page_pool_alloc_va_bulk(pa_page_pool *pool, pa_gfp_t gfp, unsigned long nr,
-                                                void **va)
-{
-    if (unlikely(!pool || !va || !pool->cache_limit || !pool->va_uniform)) {
-        if (!pp_va_usable(pool, "pa_page_pool_alloc_va_bulk"))
-            return 0;
-        if (!va && nr) {
-            pa_log(pool->a, PA_LOG_WARNING, "pa_page_pool_alloc_va_bulk: NULL va array");
-            return 0;
-        }
-    }
-    const uintptr_t base = pool->pages, bias = pool->va_bias;
-    const unsigned shift = pool->va_shift;
-    unsigned long n = 0;
-    while (n < nr) {
-        unsigned take = pool->count < nr - n ? pool->count : (unsigned)(nr - n);
-        if (likely(take && pool->cache_limit)) {
-            struct pa_page *const *restrict top = pool->cache + pool->count - 1;
-            void **restrict out = va + n;
-            for (unsigned i = 0; i < take; i++)
-                out[i] = (void *)(bias + (((uintptr_t)top[-(long)i] - base) << shift));
-            pool->count -= take;
-            counter_add(&pool->st.alloc_fast, take);
-            n += take;
-            continue;
-        }
-        /* Cache empty (or the checked path): one single allocation. */
-        struct pa_page *page = pa_page_pool_alloc_pages(pool, gfp);
-        if (!page)
-            break;
-        va[n++] = pp_page_va(pool, page);
-    }
-    return n;
-}
-
-/* Kernel: page_pool_free_va() for one address, outside the fast pass. */
-static void pp_free_va(struct pa_page_pool *pool, void *va, bool allow_direct)
-{
-    struct pa_page *page = pp_va_page(pool, va);
-    if (!page || pa_page_address(pool->a, page) != va) {
-        pa_log(pool->a, PA_LOG_ERR, "BUG: page_pool %u: pa_page_pool_free_va_bulk of %p, "
-               "not the address of a block of the pool's allocator", pool->id, va);
-        return;
-    }
-    pa_page_pool_put_full_page(pool, page, allow_direct);
-}
-
-static void __attribute__((noinline))
-pp_free_va_bulk_slow(struct pa_page_pool *pool, void *const *va, unsigned long count, bool allow_direct)
-{
-    if (!pp_va_usable(pool, "pa_page_pool_free_va_bulk"))
-        return;
-    if (!va) {
-        if (count)
-            pa_log(pool->a, PA_LOG_WARNING, "pa_page_pool_free_va_bulk: NULL va array");
-        return;
-    }
-    for (unsigned long i = 0; i < count; i++)
-        pp_free_va(pool, va[i], allow_direct);
-}
-
-/* Kernel: page_pool_free_va() per address. Direct (or on the owner thread),
- * a batch of recyclable blocks that fits the cache is checked, then taken in
- * one pass with no call per block; anything else goes one address at a time,
- * with exactly the single puts' outcomes. */
-PA_API void pa_page_pool_free_va_bulk(pa_page_pool *pool, void *const *va, unsigned long count,
-                                      bool allow_direct)
-{
-    if (unlikely(!pool || !va || !pool->va_uniform || pool->count > pool->cache_limit ||
-                 count > pool->cache_limit - pool->count || !(allow_direct || pp_napi_local(pool))))
-        return pp_free_va_bulk_slow(pool, va, count, allow_direct);
-    struct pa_page **slot = pool->cache + pool->count;
-    const uintptr_t base = pool->pages, bias = pool->va_bias,
-                    slots = pool->pages_bytes / sizeof(struct pa_page);
-    const unsigned shift = pool->va_page_shift;
-    struct pp_check ck = pp_check_init(pool);
-    /* Pairs stored as one 16-byte write: the next bulk allocation reads the
-     * cache 16 bytes at a time, and a load the CPU must assemble from two
-     * narrower stores still in flight stalls instead of forwarding. */
-    unsigned long i = 0;
-    for (; i + 1 < count; i += 2) {
-        uintptr_t pfn0 = pp_index((uintptr_t)va[i] - bias, shift);
-        uintptr_t pfn1 = pp_index((uintptr_t)va[i + 1] - bias, shift);
-        if (unlikely(pfn0 >= slots || pfn1 >= slots))
-            return pp_free_va_bulk_slow(pool, va, count, allow_direct);
-        pp_pair_t pair = { base + pfn0 * sizeof(struct pa_page), base + pfn1 * sizeof(struct pa_page) };
-        pp_check_page(&ck, (const struct pa_page *)pair[0]);
-        pp_check_page(&ck, (const struct pa_page *)pair[1]);
-        memcpy(&slot[i], &pair, sizeof(pair));
-    }
-    if (i < count) {
-        uintptr_t pfn = pp_index((uintptr_t)va[i] - bias, shift);
-        if (unlikely(pfn >= slots))
-            return pp_free_va_bulk_slow(pool, va, count, allow_direct);
-        slot[i] = (struct pa_page *)(base + pfn * sizeof(struct pa_page));
-        pp_check_page(&ck, slot[i]);
-    }
-    if (unlikely(pp_check_failed(&ck)))
-        return pp_free_va_bulk_slow(pool, va, count, allow_direct);
-    pool->count += (unsigned)count;
-    counter_add(&pool->st.recycle_cached, count);
 }
 
 /* ---- Return -------------------------------------------------------------------- */
@@ -809,7 +440,7 @@ pp_put_page_slow(struct pa_page_pool *pool, struct pa_page *page, bool allow_dir
 /* The direct put's fast path: a recyclable page into a cache with room. */
 static inline bool pp_recycle_fast(struct pa_page_pool *pool, struct pa_page *page)
 {
-    if (likely(pool && pool->count < pool->cache_limit && pp_page_recyclable(pool, page))) {
+    if (likely(pool && pp_cache_has_room(pool, 1) && pp_page_recyclable(pool, page))) {
         pool->cache[pool->count++] = page;
         counter_add(&pool->st.recycle_cached, 1);
         return true;
@@ -843,55 +474,6 @@ PA_API void pa_page_pool_recycle_direct(pa_page_pool *pool, struct pa_page *page
     pp_put_page_slow(pool, page, true, "pa_page_pool_recycle_direct");
 }
 
-/* The bulk puts' fast pass, on the pool's context: the whole batch into the
- * cache when it fits and every page is a recyclable page of this pool (a
- * page of another pool fails on its id); false, with nothing changed, for
- * anything else. */
-static bool pp_cache_batch(struct pa_page_pool *pool, struct pa_page *const *pages, unsigned long count)
-{
-    if (pool->count > pool->cache_limit || count > pool->cache_limit - pool->count)
-        return false;
-    const uintptr_t base = pool->pages, slots = pool->pages_bytes / sizeof(struct pa_page);
-    const unsigned shift = __builtin_ctz(sizeof(struct pa_page));
-    struct pp_check ck = pp_check_init(pool);
-    for (unsigned long i = 0; i < count; i++) {
-        if (unlikely(pp_index((uintptr_t)pages[i] - base, shift) >= slots))
-            return false;
-        pp_check_page(&ck, pages[i]);
-    }
-    if (unlikely(pp_check_failed(&ck)))
-        return false;
-    /* One copy, in wide stores: the next bulk allocation reads the cache wide. */
-    memcpy(pool->cache + pool->count, pages, count * sizeof(pages[0]));
-    pool->count += (unsigned)count;
-    counter_add(&pool->st.recycle_cached, count);
-    return true;
-}
-
-/* Page by page, for a batch the fast pass did not take. */
-static void __attribute__((noinline))
-pp_recycle_bulk_slow(struct pa_page_pool *pool, struct pa_page *const *pages, unsigned long count)
-{
-    if (!pages) {
-        if (count)
-            pa_log(pool ? pool->a : NULL, PA_LOG_WARNING, "pa_page_pool_recycle_direct_bulk: NULL array");
-        return;
-    }
-    for (unsigned long i = 0; i < count; i++)
-        pa_page_pool_recycle_direct(pool, pages[i]);
-}
-
-/* Kernel: none (page_pool_recycle_direct() per page). Every page is checked
- * before the cache takes any, so the common call is one pass that copies and
- * checks; a batch with anything else (a page to release, a full cache, a bad
- * put) goes page by page, with exactly the single calls' outcomes. */
-PA_API void pa_page_pool_recycle_direct_bulk(pa_page_pool *pool, struct pa_page *const *pages,
-                                             unsigned long count)
-{
-    if (unlikely(!pool || !pages || !pp_cache_batch(pool, pages, count)))
-        pp_recycle_bulk_slow(pool, pages, count);
-}
-
 /* A bad page in a bulk put: logged through the allocator of some pool the
  * array names, since the page itself may name none. */
 static void pp_bulk_bad(struct pa_page **pages, unsigned long count, struct pa_page *page)
@@ -919,8 +501,8 @@ PA_API void pa_page_pool_put_page_bulk(struct pa_page **pages, unsigned long cou
     }
     /* From a pool's owner thread, a batch of that pool's recyclable pages
      * that fits its cache: one pass (fragment counts of 1 drop to 0 and stay
-     * at 1, so they need no write). A destroyed pool's cache limit is 0, so
-     * its pages never take this pass. */
+     * at 1, so they need no write). A destroyed pool's fast path is closed
+     * (pp_fast_open), so its pages never take this pass. */
     struct pa_page_pool *first = count && pages[0] ? pp_pool_of(pages[0]) : NULL;
     if (first && pp_napi_local(first) && pp_cache_batch(first, pages, count)) {
         memset(pages, 0, count * sizeof(pages[0]));
@@ -1088,7 +670,7 @@ static void pp_init_fast_check(struct pa_page_pool *pool)
     pool->state_mask = page_state_word(PG_STATE_MASK | PG_PP | PG_PP_POOLED, -1);
     pool->state_want = page_state_word(PG_ALLOC | PG_PP, 1);
     pool->pages = (uintptr_t)pool->a->pages;
-    pool->pages_bytes = pool->a->pages_bytes;
+    pool->nr_descs = pool->a->nr_pfns;
     pool->va_shift = pool->a->addr_shift;
     pool->va_page_shift = pool->a->page_shift;
     pool->va_bias = pool->a->mem_bias[0];
@@ -1164,7 +746,7 @@ PA_API void pa_page_pool_destroy(pa_page_pool *pool)
         pa_log(pool->a, PA_LOG_ERR, "BUG: page_pool %u: pa_page_pool_destroy called twice", pool->id);
         return;
     }
-    pool->cache_limit = 0;
+    pool->cache_limit = 0;   /* closes the fast paths: pp_fast_open() */
     pp_free_frag(pool);
     while (pool->count)   /* Kernel: page_pool_empty_alloc_cache_once() */
         pp_return_page(pool, pool->cache[--pool->count]);

@@ -67,6 +67,17 @@ struct ctx {
     bool exhausted;                /* the byte source ran out */
 };
 
+/* Reuse mode (the fuzzer's): one allocator per configuration, made once per
+ * process and reset between runs, and one `other` allocator. */
+#define REUSE_CONFIGS 8
+struct reused {
+    pa_allocator *a;
+    void *memory;
+};
+static bool reuse_on;
+static struct reused reuse_slots[REUSE_CONFIGS];
+static pa_allocator *reuse_other;
+
 static uint64_t splitmix(uint64_t *state)
 {
     uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
@@ -1005,8 +1016,9 @@ static void run(struct ctx *c, unsigned variant, long ops, struct driver_stats *
     c->metadata = cfg.flags & PA_CFG_METADATA_ONLY;
     /* Bit 2 of the variant: all nodes in one caller-supplied map, so the
      * page pools' address form (one bias for every node) works. */
-    c->memory = NULL;
-    if ((variant & 4) && !c->metadata) {
+    struct reused *slot = reuse_on ? &reuse_slots[variant % REUSE_CONFIGS] : NULL;
+    c->memory = slot ? slot->memory : NULL;
+    if ((variant & 4) && !c->metadata && !c->memory) {
         uint64_t size = pa_config_memory_size(&cfg);
         CHECK(size > 0);
         c->memory = aligned_alloc(4096, (size_t)((size + 4095) & ~(uint64_t)4095));
@@ -1030,12 +1042,23 @@ static void run(struct ctx *c, unsigned variant, long ops, struct driver_stats *
         }
     }
     CHECK_EQ(sched_setaffinity(0, sizeof(one), &one), 0);
-    c->a = test_create(&cfg);
+    if (slot && slot->a) {
+        CHECK_EQ(allocator_reset(slot->a), 0);
+        c->a = slot->a;
+    } else {
+        c->a = test_create(&cfg);
+    }
     c->va_ok = test_one_address_map(c->a);   /* caller memory, or mappings end to end */
     if (c->metadata)
         CHECK_EQ(pa_set_page_reporting_callback(c->a, driver_report, c), 0);
     c->bound = -1;
-    c->other = test_simple(1024, 1);
+    if (reuse_on && reuse_other) {
+        CHECK_EQ(allocator_reset(reuse_other), 0);
+        CHECK_EQ(pa_bind_cpu(reuse_other, 0), 0);
+        c->other = reuse_other;
+    } else {
+        c->other = test_simple(1024, 1);
+    }
     c->foreign = pa_alloc_pages(c->other, PA_GFP_KERNEL, 0);
     CHECK(c->foreign != NULL);
     c->owned = calloc(c->a->nr_pfns, 1);
@@ -1110,9 +1133,14 @@ static void run(struct ctx *c, unsigned variant, long ops, struct driver_stats *
     pa_free_pages(c->other, c->foreign, 0);
     CHECK_OK(c->other);
     CHECK_EQ(test_total_free(c->other), 1024);
-    pa_destroy(c->other);
-    pa_destroy(c->a);
-    free(c->memory);
+    if (slot) {
+        *slot = (struct reused){ c->a, c->memory };
+        reuse_other = c->other;
+    } else {
+        pa_destroy(c->other);
+        pa_destroy(c->a);
+        free(c->memory);
+    }
     c->memory = NULL;
     free(c->owned);
     free(c->frags);
@@ -1148,6 +1176,15 @@ void driver_run_seed(uint64_t seed, long ops, struct driver_stats *st)
 /* Bounds one fuzz input's work so the fuzzer keeps its pace. */
 #define DRIVER_MAX_BYTE_OPS 20000
 
+/* Byte inputs run in one of REUSE_CONFIGS configurations, all with the
+ * quarter-size zones (bit 7): those cover the four flag sets, both address
+ * maps, the three zone-size tweaks and the small pcp lists, and each keeps
+ * one allocator alive in reuse mode. The seeded runs keep the full range. */
+static unsigned byte_variant(uint8_t b)
+{
+    return 0x80u | (b % REUSE_CONFIGS);
+}
+
 void driver_run_bytes(const uint8_t *data, size_t len, struct driver_stats *st)
 {
     if (len == 0)
@@ -1156,6 +1193,11 @@ void driver_run_bytes(const uint8_t *data, size_t len, struct driver_stats *st)
     CHECK(c != NULL);
     c->data = data + 1;
     c->len = len - 1;
-    run(c, data[0], DRIVER_MAX_BYTE_OPS, st);
+    run(c, byte_variant(data[0]), DRIVER_MAX_BYTE_OPS, st);
     free(c);
+}
+
+void driver_reuse_allocators(void)
+{
+    reuse_on = true;
 }

@@ -30,4 +30,9 @@ void driver_run_seed(uint64_t seed, long ops, struct driver_stats *st);
  * stops when the bytes run out or after a bounded number of operations. */
 void driver_run_bytes(const uint8_t *data, size_t len, struct driver_stats *st);
 
+/* From now on driver_run_bytes keeps its allocators alive, one per
+ * configuration, and resets them between runs instead of creating new
+ * ones: the fuzzer's pace. */
+void driver_reuse_allocators(void);
+
 #endif
