@@ -23,19 +23,6 @@ void zone_statistics(struct pa_zone *preferred, struct pa_zone *z, pa_counter *e
     counter_add(&events[z->nid == local_nid ? ZEV_NUMA_LOCAL : ZEV_NUMA_OTHER], nr);
 }
 
-/* Kernel: prep_new_page() / post_alloc_hook(): the page's memory, once the
- * block is marked allocated. */
-void prep_new_page(struct pa_allocator *a, struct pa_page *page, unsigned order, pa_gfp_t gfp)
-{
-    if (unlikely(a->cfg.flags & PA_CFG_POISON))
-        check_poison(a, page, order);
-    if (gfp & PA_GFP_ZERO) {
-        void *p = pa_page_address(a, page);
-        if (p)
-            memset(p, 0, a->page_size << order);
-    }
-}
-
 /* Kernel: rmqueue_pcplist(): the pcp lock is only tried; NULL sends the
  * caller to the zone lock path. */
 static struct pa_page *rmqueue_pcplist(struct pa_zone *preferred, struct pa_zone *z, unsigned order,
@@ -282,7 +269,7 @@ struct pa_page *alloc_pages_nodemask(struct pa_allocator *a, pa_gfp_t gfp, unsig
 out:
     if (!page)
         atomic_fetch_add_explicit(&a->pgfail, 1, memory_order_relaxed);
-    trace_mm_page_alloc(a, page, order, gfp, gfp_migratetype(gfp));
+    trace_mm_page_alloc(a, ac.cpu, page, order, gfp, gfp_migratetype(gfp));
     return page;
 }
 

@@ -278,6 +278,8 @@ PA_API int pa_create(const struct pa_config *cfg, pa_allocator **out)
         free(l);
         return -ENOMEM;
     }
+    static _Atomic uint64_t last_id;
+    a->id = atomic_fetch_add_explicit(&last_id, 1, memory_order_relaxed) + 1;
     a->cfg = *cfg;
     a->page_shift = cfg->page_shift;
     a->page_size = (size_t)1 << cfg->page_shift;

@@ -213,7 +213,7 @@ static bool __attribute__((noinline)) batch_free_slow(struct free_batch *b, stru
     struct pa_zone *z = b->zone;   /* an accepted page is ours: the batch is on its zone */
     if (b->pcp) {
         batch_sync(b);
-        trace_mm_page_free_batched(b->a, page);
+        trace_mm_page_free_batched(b->a, b->cpu, page);
         free_unref_page_commit(z, b->pcp, page, mt >= MIGRATE_PCPTYPES ? PA_MIGRATE_MOVABLE : mt, 0);
         b->f.room = b->pcp->high - b->pcp->count;
     } else {

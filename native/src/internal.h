@@ -318,6 +318,7 @@ struct pa_allocator {
     size_t pages_map_size;
     struct pa_node *nodes;            /* nr_nodes */
 
+    uint64_t id;                      /* unique per pa_create: keys the thread cache */
     pa_thread_key tkey;               /* struct pa_thread per thread */
     bool tkey_created;
     pa_mutex threads_lock;
@@ -421,15 +422,58 @@ unsigned gfp_to_alloc_flags(pa_gfp_t gfp, unsigned order);
 size_t gfp_format(pa_gfp_t gfp, char *buf, size_t size);
 
 /* thread.c */
-struct pa_thread *thread_state(struct pa_allocator *a, bool create);
-int current_cpu(struct pa_allocator *a, struct pa_thread *t);
-bool cpuset_zone_allowed(const struct alloc_context *ac, const struct pa_zone *z);
+struct pa_thread *thread_state_lookup(struct pa_allocator *a, bool create);
+int current_cpu_slow(struct pa_allocator *a);
 void threads_destroy(struct pa_allocator *a);
 void thread_exit(void *state);
 
+/* The calling thread's state for the allocator it used last, one entry
+ * (Kernel: current): a hit costs a few loads where the thread key costs a
+ * call into libpthread. id tells apart an allocator created at the address
+ * of a destroyed one. Initial-exec: a fixed offset from the thread pointer,
+ * taken from the small static TLS reserve even when the library is dlopened. */
+struct thread_cache {
+    const struct pa_allocator *a;
+    uint64_t id;
+    struct pa_thread *t;
+};
+extern __thread struct thread_cache pa_thread_cache
+    __attribute__((tls_model("initial-exec"), visibility("hidden")));
+
+/* The thread's state for a, created on first need; NULL if it has none and
+ * create is false (an unbound thread allowed every node). */
+static inline struct pa_thread *thread_state(struct pa_allocator *a, bool create)
+{
+    struct thread_cache *c = &pa_thread_cache;
+    if (likely(c->a == a && c->id == a->id) && (c->t || !create))
+        return c->t;
+    return thread_state_lookup(a, create);
+}
+
+/* Kernel: smp_processor_id(); a bound thread always uses its slot. */
+static inline int current_cpu(struct pa_allocator *a, struct pa_thread *t)
+{
+    if (likely(t && t->cpu >= 0))
+        return t->cpu;
+    return current_cpu_slow(a);
+}
+
+/* Kernel: __cpuset_zone_allowed(). The thread's set acts as a hardwalled,
+ * mem_exclusive cpuset: it binds every request that carries ALLOC_CPUSET. */
+static inline bool cpuset_zone_allowed(const struct alloc_context *ac, const struct pa_zone *z)
+{
+    return !ac->thread || !ac->thread->has_mems || nodemask_test(&ac->thread->mems, z->nid);
+}
+
 /* mempolicy.c */
 struct pa_page *alloc_pages_mpol(struct pa_allocator *a, pa_gfp_t gfp, unsigned order);
-void mempolicy_thread_exit(struct pa_thread *t);
+/* Kernel: mpol_put() at exit: a thread leaving with a policy no longer
+ * counts among those alloc_pages() must look up. */
+static inline void mempolicy_thread_exit(struct pa_thread *t)
+{
+    if (t->mpol_mode != PA_MPOL_DEFAULT)
+        atomic_fetch_sub_explicit(&t->alloc->mpol_threads, 1, memory_order_relaxed);
+}
 
 /* zonelist.c */
 int build_zonelists(struct pa_allocator *a);
@@ -455,8 +499,14 @@ static inline void zone_mod_free_pages(struct pa_zone *z, long delta)
     atomic_store_explicit(&z->nr_free_pages, zone_free_pages(z) + delta, memory_order_relaxed);
 }
 
+/* Kernel: get_pfnblock_migratetype(): read without the zone lock by the
+ * free paths, as the kernel reads the pageblock bits. */
+static inline int get_pageblock_migratetype(const struct pa_zone *z, uint64_t pfn)
+{
+    return z->pageblock_mt[(pfn - z->start_pfn) >> PA_PAGEBLOCK_ORDER];
+}
+
 /* buddy.c (zone lock held) */
-int get_pageblock_migratetype(const struct pa_zone *z, uint64_t pfn);
 void set_pageblock_migratetype(struct pa_zone *z, uint64_t pfn, int mt);
 void free_one_page_locked(struct pa_zone *z, struct pa_page *page, uint64_t pfn,
                           unsigned order, int mt, bool to_tail);
@@ -467,10 +517,23 @@ void reserve_highatomic_pageblock(struct pa_zone *z, struct pa_page *page);
 bool unreserve_highatomic_pageblock(struct pa_allocator *a, const struct alloc_context *ac,
                                     bool force);
 
+/* Kernel: pcp_allowed_order() */
+static inline bool pcp_allowed_order(unsigned order)
+{
+    return order <= PA_COSTLY_ORDER || order == PA_PAGEBLOCK_ORDER;
+}
+
+/* Kernel: order_to_pindex(): one list per (order, migratetype) for the low
+ * orders, two (movable or not) for the pageblock order. */
+static inline int order_to_pindex(int mt, unsigned order)
+{
+    if (order > PA_COSTLY_ORDER)
+        return NR_LOWORDER_PCP_LISTS + (mt == PA_MIGRATE_MOVABLE);
+    return MIGRATE_PCPTYPES * (int)order + mt;
+}
+
 /* pcp.c */
 void setup_pcp(struct pa_allocator *a, struct pa_zone *z);
-int order_to_pindex(int mt, unsigned order);
-bool pcp_allowed_order(unsigned order);
 struct pa_page *rmqueue_pcplist_locked(struct pa_zone *z, unsigned order, int mt,
                                        unsigned alloc_flags, struct per_cpu_pages *pcp,
                                        struct pa_list_head *list);
@@ -489,14 +552,16 @@ void zone_note_below_high(struct pa_zone *z, unsigned order, int highest_zoneidx
 /* alloc.c */
 struct pa_page *alloc_pages_nodemask(struct pa_allocator *a, pa_gfp_t gfp, unsigned order,
                                      int preferred_nid, const pa_nodemask_t *nodemask);
+void zone_statistics(struct pa_zone *preferred, struct pa_zone *z, pa_counter *events,
+                     int local_nid, uint64_t nr);
+
+/* page_init.c: what a page's memory holds as it is handed out */
 void prep_new_page(struct pa_allocator *a, struct pa_page *page, unsigned order, pa_gfp_t gfp);
 /* Does prep_new_page() do anything for this allocator and gfp? */
 static inline bool prep_needed(const struct pa_allocator *a, pa_gfp_t gfp)
 {
     return (a->cfg.flags & PA_CFG_POISON) || (gfp & PA_GFP_ZERO);
 }
-void zone_statistics(struct pa_zone *preferred, struct pa_zone *z, pa_counter *events,
-                     int local_nid, uint64_t nr);
 
 /* free.c */
 void free_pages_checked(struct pa_allocator *a, struct pa_page *page, unsigned order,

@@ -8,21 +8,6 @@
 #include "internal.h"
 #include "trace.h"
 
-/* Kernel: pcp_allowed_order() */
-bool pcp_allowed_order(unsigned order)
-{
-    return order <= PA_COSTLY_ORDER || order == PA_PAGEBLOCK_ORDER;
-}
-
-/* Kernel: order_to_pindex(): one list per (order, migratetype) for the low
- * orders, two (movable or not) for the pageblock order. */
-int order_to_pindex(int mt, unsigned order)
-{
-    if (order > PA_COSTLY_ORDER)
-        return NR_LOWORDER_PCP_LISTS + (mt == PA_MIGRATE_MOVABLE);
-    return MIGRATE_PCPTYPES * (int)order + mt;
-}
-
 static unsigned pindex_to_order(int pindex)
 {
     return pindex >= NR_LOWORDER_PCP_LISTS ? PA_PAGEBLOCK_ORDER : (unsigned)(pindex / MIGRATE_PCPTYPES);
