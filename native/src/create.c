@@ -219,6 +219,7 @@ static int create(pa_allocator *a, const struct pa_config *cfg, const struct lay
         return -ENOMEM;
     if (os_key_create(&a->tkey, thread_exit))
         return -EAGAIN;
+    mem_init_setup(a);
     a->tkey_created = true;
     a->pages_bytes = a->nr_pfns * sizeof(struct pa_page);
     a->addr_bytes = (a->cfg.flags & PA_CFG_METADATA_ONLY) ? 0 : a->pages_bytes;
@@ -244,6 +245,9 @@ static int create(pa_allocator *a, const struct pa_config *cfg, const struct lay
                 return err;
         if ((a->cfg.flags & PA_CFG_POISON) && n->mem)
             memset(n->mem, PA_POISON_BYTE, n->span << a->page_shift);
+        /* init_on_free: no page enters the free lists holding data. */
+        else if (want_init_on_free(a) && a->memory && n->mem)
+            memset(n->mem, 0, n->span << a->page_shift);
     }
     struct pa_zone *z;
     for_each_zone(a, z)
