@@ -7,47 +7,24 @@
 
 #include <string.h>
 
-/* Kernel: zone_statistics(): NUMA_HIT/MISS against the preferred zone's
- * node, NUMA_LOCAL/OTHER against the calling CPU's node. events is the
- * counter block of the lock held; FOREIGN belongs to another zone and is
- * counted atomically. */
-void zone_statistics(struct pa_zone *preferred, struct pa_zone *z, pa_counter *events,
-                     int local_nid, uint64_t nr)
-{
-    if (z->nid == preferred->nid) {
-        counter_add(&events[ZEV_NUMA_HIT], nr);
-    } else {
-        counter_add(&events[ZEV_NUMA_MISS], nr);
-        atomic_fetch_add_explicit(&preferred->numa_foreign, nr, memory_order_relaxed);
-    }
-    counter_add(&events[z->nid == local_nid ? ZEV_NUMA_LOCAL : ZEV_NUMA_OTHER], nr);
-}
-
-/* Kernel: prep_new_page() / post_alloc_hook(): the page's memory, once the
- * block is marked allocated. */
-void prep_new_page(struct pa_allocator *a, struct pa_page *page, unsigned order, pa_gfp_t gfp)
-{
-    if (unlikely(a->cfg.flags & PA_CFG_POISON))
-        check_poison(a, page, order);
-    if (gfp & PA_GFP_ZERO) {
-        void *p = pa_page_address(a, page);
-        if (p)
-            memset(p, 0, a->page_size << order);
-    }
-}
+/* The single-page path is the kernel's, function for function; these
+ * attributes only decide which of them the compiler keeps out of line: the
+ * pcp hit runs in one frame, the buddy lists and the slow path in their own. */
+#define fast_path static inline __attribute__((always_inline))
+#define slow_path static __attribute__((noinline))
 
 /* Kernel: rmqueue_pcplist(): the pcp lock is only tried; NULL sends the
  * caller to the zone lock path. */
-static struct pa_page *rmqueue_pcplist(struct pa_zone *preferred, struct pa_zone *z, unsigned order,
-                                       unsigned alloc_flags, const struct alloc_context *ac)
+fast_path struct pa_page *rmqueue_pcplist(struct pa_zone *preferred, struct pa_zone *z, unsigned order,
+                                          unsigned alloc_flags, const struct alloc_context *ac)
 {
     struct per_cpu_pages *pcp = &z->pcp[ac->cpu];
-    if (!spin_trylock(&pcp->lock))
+    if (unlikely(!spin_trylock(&pcp->lock)))
         return NULL;
     /* An allocation resets the escalating batch frees (nr_pcp_free). */
     pcp->free_factor >>= 1;
     struct pa_list_head *list = &pcp->lists[order_to_pindex(ac->migratetype, order)];
-    struct pa_page *page = rmqueue_pcplist_locked(z, order, ac->migratetype, alloc_flags, pcp, list);
+    struct pa_page *page = __rmqueue_pcplist(z, order, ac->migratetype, alloc_flags, pcp, list);
     if (page) {
         counter_add(&pcp->events[ZEV_PGALLOC], 1ull << order);
         zone_statistics(preferred, z, pcp->events, ac->local_nid, 1);
@@ -57,7 +34,7 @@ static struct pa_page *rmqueue_pcplist(struct pa_zone *preferred, struct pa_zone
 }
 
 /* Kernel: rmqueue_buddy() */
-static struct pa_page *rmqueue_buddy(struct pa_zone *preferred, struct pa_zone *z, unsigned order,
+slow_path struct pa_page *rmqueue_buddy(struct pa_zone *preferred, struct pa_zone *z, unsigned order,
                                      unsigned alloc_flags, const struct alloc_context *ac)
 {
     struct pa_page *page = NULL;
@@ -81,7 +58,7 @@ static struct pa_page *rmqueue_buddy(struct pa_zone *preferred, struct pa_zone *
 }
 
 /* Kernel: rmqueue() */
-static struct pa_page *rmqueue(struct pa_zone *preferred, struct pa_zone *z, unsigned order,
+fast_path struct pa_page *rmqueue(struct pa_zone *preferred, struct pa_zone *z, unsigned order,
                                unsigned alloc_flags, const struct alloc_context *ac)
 {
     if (likely(pcp_allowed_order(order))) {
@@ -105,7 +82,7 @@ static unsigned alloc_flags_nofragment(const struct pa_allocator *a, const struc
 }
 
 /* Kernel: get_page_from_freelist() */
-static struct pa_page *get_page_from_freelist(struct pa_allocator *a, pa_gfp_t gfp, unsigned order,
+fast_path struct pa_page *get_page_from_freelist(struct pa_allocator *a, pa_gfp_t gfp, unsigned order,
                                               unsigned alloc_flags, const struct alloc_context *ac)
 {
     struct pa_zone *preferred = ac->preferred_zoneref->zone;
@@ -214,7 +191,7 @@ static void warn_alloc(struct pa_allocator *a, pa_gfp_t gfp, unsigned order, con
 /* Kernel: __alloc_pages_slowpath(), for user space: the min watermark and
  * the reserves, reclaim callbacks with a drain of every CPU, retries as
  * NORETRY / RETRY_MAYFAIL / NOFAIL allow. No kswapd, compaction or OOM kill. */
-static struct pa_page *alloc_pages_slowpath(struct pa_allocator *a, pa_gfp_t gfp, unsigned order,
+slow_path struct pa_page *alloc_pages_slowpath(struct pa_allocator *a, pa_gfp_t gfp, unsigned order,
                                             struct alloc_context *ac)
 {
     bool can_direct_reclaim = gfp & PA_GFP_DIRECT_RECLAIM;
@@ -262,8 +239,8 @@ fail:
 }
 
 /* Kernel: __alloc_pages() after argument checking. */
-struct pa_page *alloc_pages_nodemask(struct pa_allocator *a, pa_gfp_t gfp, unsigned order,
-                                     int preferred_nid, const pa_nodemask_t *nodemask)
+fast_path struct pa_page *__alloc_pages(struct pa_allocator *a, pa_gfp_t gfp, unsigned order,
+                                        int preferred_nid, const pa_nodemask_t *nodemask)
 {
     struct alloc_context ac;
     struct pa_page *page = NULL;
@@ -282,32 +259,40 @@ struct pa_page *alloc_pages_nodemask(struct pa_allocator *a, pa_gfp_t gfp, unsig
 out:
     if (!page)
         atomic_fetch_add_explicit(&a->pgfail, 1, memory_order_relaxed);
-    trace_mm_page_alloc(a, page, order, gfp, gfp_migratetype(gfp));
+    trace_mm_page_alloc(a, ac.cpu, page, order, gfp, gfp_migratetype(gfp));
     return page;
 }
 
-/* The argument checks every allocation entry point shares. */
-static bool alloc_args_ok(struct pa_allocator *a, pa_gfp_t gfp, unsigned order, int nid,
-                          const pa_nodemask_t *nodemask, const char *fn)
+struct pa_page *alloc_pages_nodemask(struct pa_allocator *a, pa_gfp_t gfp, unsigned order,
+                                     int preferred_nid, const pa_nodemask_t *nodemask)
 {
-    if (!a) {
+    return __alloc_pages(a, gfp, order, preferred_nid, nodemask);
+}
+
+/* What alloc_args_ok() refused, said once, out of the fast path. */
+slow_path bool alloc_args_report(struct pa_allocator *a, pa_gfp_t gfp, unsigned order, int nid,
+                                 const char *fn)
+{
+    if (!a)
         pa_log(NULL, PA_LOG_WARNING, "%s: NULL allocator", fn);
-        return false;
-    }
-    if (order > PA_MAX_ORDER) {
+    else if (order > PA_MAX_ORDER)
         pa_log(a, PA_LOG_WARNING, "%s: order %u above PA_MAX_ORDER", fn, order);
-        return false;
-    }
-    if (!gfp_valid(a, gfp)) {
+    else if (!gfp_valid(a, gfp))
         pa_log(a, PA_LOG_WARNING, "%s: invalid gfp mask %#x", fn, gfp);
-        return false;
-    }
-    if (nid != PA_NUMA_NO_NODE && (nid < 0 || nid >= a->nr_nodes)) {
+    else
         pa_log(a, PA_LOG_WARNING, "%s: node %d out of range", fn, nid);
-        return false;
-    }
+    return false;
+}
+
+/* The argument checks every allocation entry point shares. */
+fast_path bool alloc_args_ok(struct pa_allocator *a, pa_gfp_t gfp, unsigned order, int nid,
+                             const pa_nodemask_t *nodemask, const char *fn)
+{
     (void)nodemask;
-    return true;
+    if (likely(a && order <= PA_MAX_ORDER && gfp_valid(a, gfp) &&
+               (nid == PA_NUMA_NO_NODE || (nid >= 0 && nid < a->nr_nodes))))
+        return true;
+    return alloc_args_report(a, gfp, order, nid, fn);
 }
 
 PA_API struct pa_page *pa_alloc_pages_nodemask(pa_allocator *a, pa_gfp_t gfp, unsigned int order,
@@ -334,7 +319,10 @@ PA_API struct pa_page *pa_alloc_pages(pa_allocator *a, pa_gfp_t gfp, unsigned in
     if (unlikely(atomic_load_explicit(&a->mpol_threads, memory_order_relaxed)) &&
         !(gfp & PA_GFP_THISNODE))
         return alloc_pages_mpol(a, gfp, order);
-    return alloc_pages_nodemask(a, gfp, order, PA_NUMA_NO_NODE, NULL);
+    /* Two copies: order 0, the common request, with every order test folded. */
+    if (likely(order == 0))
+        return __alloc_pages(a, gfp, 0, PA_NUMA_NO_NODE, NULL);
+    return __alloc_pages(a, gfp, order, PA_NUMA_NO_NODE, NULL);
 }
 
 PA_API int pa_register_reclaim(pa_allocator *a, pa_reclaim_fn fn, void *ctx)

@@ -12,12 +12,6 @@ static const int fallbacks[MIGRATE_PCPTYPES][2] = {
     [PA_MIGRATE_RECLAIMABLE] = { PA_MIGRATE_UNMOVABLE, PA_MIGRATE_MOVABLE },
 };
 
-/* Kernel: get_pfnblock_migratetype() */
-int get_pageblock_migratetype(const struct pa_zone *z, uint64_t pfn)
-{
-    return z->pageblock_mt[(pfn - z->start_pfn) >> PA_PAGEBLOCK_ORDER];
-}
-
 /* Kernel: set_pageblock_migratetype() */
 void set_pageblock_migratetype(struct pa_zone *z, uint64_t pfn, int mt)
 {
@@ -147,7 +141,8 @@ struct pa_page *rmqueue_smallest(struct pa_zone *z, unsigned order, int mt)
         del_page_from_free_list(z, page, o);
         expand(z, page, order, o, mt);
         page->pcp_mt = (uint8_t)mt;
-        trace_mm_page_alloc_zone_locked(z, page, order, mt);
+        trace_mm_page_alloc_zone_locked(z, page, order, mt,
+                                        pcp_allowed_order(order) && mt < MIGRATE_PCPTYPES);
         return page;
     }
     return NULL;

@@ -230,6 +230,7 @@ static int create(pa_allocator *a, const struct pa_config *cfg, const struct lay
         return -ENOMEM;
     if (os_key_create(&a->tkey, thread_exit))
         return -EAGAIN;
+    mem_init_setup(a);
     a->tkey_created = true;
     a->pages_bytes = a->nr_pfns * sizeof(struct pa_page);
     a->addr_bytes = (a->cfg.flags & PA_CFG_METADATA_ONLY) ? 0 : a->pages_bytes;
@@ -267,6 +268,9 @@ static int create(pa_allocator *a, const struct pa_config *cfg, const struct lay
          * wrote, and allocator_reset poisoned the rest. */
         if ((a->cfg.flags & PA_CFG_POISON) && n->mem && !reuse)
             memset(n->mem, PA_POISON_BYTE, n->span << a->page_shift);
+        /* init_on_free: no page enters the free lists holding data. */
+        else if (want_init_on_free(a) && a->memory && n->mem)
+            memset(n->mem, 0, n->span << a->page_shift);
     }
     if ((err = page_reporting_init(a)))
         return err;
@@ -319,6 +323,10 @@ PA_API int pa_create(const struct pa_config *cfg, pa_allocator **out)
 /* The fields pa_create sets from the configuration, on a zeroed allocator. */
 static void init_fields(pa_allocator *a, const struct pa_config *cfg, uint64_t nr_pfns)
 {
+    /* A new id on every create and reset: the reset dropped every thread's
+     * state, so no thread cache keyed by the old one may match. */
+    static _Atomic uint64_t last_id;
+    a->id = atomic_fetch_add_explicit(&last_id, 1, memory_order_relaxed) + 1;
     a->cfg = *cfg;
     a->page_shift = cfg->page_shift;
     a->page_size = (size_t)1 << cfg->page_shift;
@@ -395,6 +403,7 @@ int allocator_reset(pa_allocator *a)
         return -ENOMEM;
     }
     uint64_t nr_pfns = compute_layout(&a->cfg, l);
+    page_reporting_destroy(a);
     page_pools_release_all(a);
     if ((a->cfg.flags & PA_CFG_POISON) && a->addr_bytes)
         poison_allocated(a);

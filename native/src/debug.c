@@ -62,42 +62,43 @@ void check_poison(struct pa_allocator *a, struct pa_page *page, unsigned order)
     }
 }
 
-/* Kernel: free_page_is_bad() / free_tail_page_prepare(): may these 2^order
- * pages be freed? The head checks always run (they keep the lists intact);
- * PA_CFG_DEBUG_CHECKS adds every tail page. */
-bool free_pages_check(struct pa_allocator *a, struct pa_page *page, unsigned order)
+/* Kernel: free_page_is_bad_report() / free_tail_page_prepare(): the full
+ * check of a page free_page_is_bad() did not pass at a glance, reported by
+ * bad_page. The head checks always run (they keep the lists intact);
+ * PA_CFG_DEBUG_CHECKS adds every tail page. True: the page must not be freed. */
+bool free_page_is_bad_report(struct pa_allocator *a, struct pa_page *page, unsigned order)
 {
     if (!page_is_ours(a, page)) {
         bad_page(a, page, "foreign page");
-        return false;
+        return true;
     }
     unsigned state = page_state(page);
     if (state != PG_ALLOC) {
         bad_page(a, page, state == PG_BUDDY || state == PG_PCP ? "double free" : "not the head of an allocated block");
-        return false;
+        return true;
     }
     if (__atomic_load_n(&page->flags, __ATOMIC_RELAXED) & PG_PP) {
         /* Kernel: page_bad_reason(), page_pool_page_is_pp() (6.16) */
         bad_page(a, page, "page_pool leak: a page_pool page freed to the allocator");
-        return false;
+        return true;
     }
     if (page->order != order) {
         char msg[64];
         snprintf(msg, sizeof(msg), "wrong order: freed as %u, allocated as %u", order, page->order);
         bad_page(a, page, msg);
-        return false;
+        return true;
     }
     if (page->refcount != 1) {
         bad_page(a, page, page->refcount > 1 ? "page still referenced" : "nonzero _refcount");
-        return false;
+        return true;
     }
     if (debug_checks(a)) {
         for (uint64_t i = 1; i < (1ull << order); i++) {
             if (page_state(page + i) != PG_TAIL) {
                 bad_page(a, page + i, "corrupted tail page");
-                return false;
+                return true;
             }
         }
     }
-    return true;
+    return false;
 }

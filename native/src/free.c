@@ -5,25 +5,31 @@
 #include "internal.h"
 #include "trace.h"
 
+/* As in alloc.c: the kernel's functions, the hit in one frame. */
+#define fast_path static inline __attribute__((always_inline))
+
 /* Kernel: free_pages_prepare(): checked and poisoned; the block stays
  * marked allocated until the lock of the list it joins is held.
  * Returns the pageblock's migratetype, or -1 if the page must not be freed. */
-static int free_pages_prepare(struct pa_allocator *a, struct pa_page *page, unsigned order)
+fast_path int free_pages_prepare(struct pa_allocator *a, struct pa_page *page, unsigned order)
 {
-    if (unlikely(!free_pages_check(a, page, order)))
+    if (unlikely(free_page_is_bad(a, page, order)))
         return -1;
     trace_mm_page_free(a, page, order);
     if (unlikely(a->cfg.flags & PA_CFG_POISON))
         poison_pages(a, page, order);
+    else if (unlikely(want_init_on_free(a)))
+        free_pages_init(a, page, order);
     struct pa_zone *z = page_zone(a, page);
     int mt = get_pageblock_migratetype(z, page_to_pfn(a, page));
     page->pcp_mt = (uint8_t)mt;
     return mt;
 }
 
-/* Kernel: free_unref_page() / __free_pages_ok(). pcp orders go to this
- * CPU's list when its lock is free, everything else to the buddy lists. */
-static void free_the_page(struct pa_allocator *a, struct pa_page *page, unsigned order, int mt)
+/* Kernel: __free_frozen_pages() (free_unref_page() before 6.15) /
+ * __free_pages_ok(). pcp orders go to this CPU's list when its lock is
+ * free, everything else to the buddy lists. */
+fast_path void free_the_page(struct pa_allocator *a, struct pa_page *page, unsigned order, int mt)
 {
     struct pa_zone *z = page_zone(a, page);
     if (pcp_allowed_order(order)) {
@@ -40,26 +46,27 @@ static void free_the_page(struct pa_allocator *a, struct pa_page *page, unsigned
     free_one_page(z, page, order, mt);
 }
 
-void free_pages_checked(struct pa_allocator *a, struct pa_page *page, unsigned order,
-                        const char *caller)
-{
-    (void)caller;
-    int mt = free_pages_prepare(a, page, order);
-    if (mt >= 0)
-        free_the_page(a, page, order, mt);
-}
-
+/* Kernel: __free_pages() of a page whose last reference is gone. */
 PA_API void pa_free_pages(pa_allocator *a, struct pa_page *page, unsigned int order)
 {
-    if (!a || !page) {
+    if (unlikely(!a || !page)) {
         pa_log(a, PA_LOG_WARNING, "pa_free_pages: NULL %s", a ? "page" : "allocator");
         return;
     }
-    if (order > PA_MAX_ORDER) {
+    if (unlikely(order > PA_MAX_ORDER)) {
         bad_page(a, page, "order above PA_MAX_ORDER");
         return;
     }
-    free_pages_checked(a, page, order, "pa_free_pages");
+    /* Two copies: order 0, the common free, with every order test folded. */
+    if (likely(order == 0)) {
+        int mt = free_pages_prepare(a, page, 0);
+        if (likely(mt >= 0))
+            free_the_page(a, page, 0, mt);
+        return;
+    }
+    int mt = free_pages_prepare(a, page, order);
+    if (likely(mt >= 0))
+        free_the_page(a, page, order, mt);
 }
 
 /* Reference counts change under the zone lock: allocated pages are on no
@@ -96,36 +103,49 @@ PA_API int pa_put_page(pa_allocator *a, struct pa_page *page, unsigned int order
     return ref;
 }
 
-/* What the order-0 fast path needs per page, worked out once per zone run.
- * Callers keep a local copy, so stores to the pages cannot force reloads. */
+/* What the order-0 fast path needs per page, worked out once per zone run
+ * and once per pageblock run (Kernel: free_unref_folios() looks up each
+ * folio's migratetype; the pages of one pageblock share it, so a run of
+ * them takes one look-up). Callers keep a local copy, so stores to the
+ * pages cannot force reloads. */
 struct free_fast {
-    uintptr_t pages;             /* the descriptor array */
-    uint64_t pages_bytes;
-    uint64_t alloc_state;        /* state word of a page the fast path takes; ~0: none */
+    uintptr_t run_lo;            /* the run: descriptors [run_lo, run_lo + run_n pages), */
+    uint64_t run_n;              /* one pageblock of the batch's zone; 0: no run */
+    uint64_t alloc_state;        /* state word of a page the fast path takes */
     uint64_t pcp_state;          /* its state word on the pcp list */
+    struct pa_list_head *list;   /* the run's pcp list; NULL: none */
+    struct pa_list_head *first;  /* list->next, stored back by run_end() */
+    uint8_t mt;                  /* the run's pageblock migratetype */
     int queued;                  /* fast-path pages not yet in pcp->count */
     int room;                    /* queued pages that bring the pcp to high */
-    uint64_t pb_first;           /* the zone's first pageblock */
-    const uint8_t *pageblock_mt;
-    struct pa_list_head *list_of_mt[PA_MIGRATE_TYPES];
 };
 
 /* One batch of order-0 frees under one pcp lock round per zone run
- * (Kernel: free_unref_page_list, 6.6: trylock, zone lock on failure). */
+ * (Kernel: free_unref_folios(): trylock, zone lock on failure). */
 struct free_batch {
     struct pa_allocator *a;
     struct pa_zone *zone;
     struct per_cpu_pages *pcp;   /* NULL: trylock failed, use the zone lock */
+    bool fast;                   /* the fast path may queue on pcp */
     int cpu;
     struct free_fast f;
 };
 
-/* A batch on no zone yet: its first page takes the slow path (an empty
- * descriptor range refuses every page; so does a state word no page has). */
+/* A batch on no zone yet: its first page takes the slow path (an empty run
+ * refuses every page). */
 static struct free_batch batch_start(struct pa_allocator *a)
 {
-    return (struct free_batch){ .a = a, .cpu = current_cpu(a, thread_state(a, false)),
-                                .f.alloc_state = ~0ull };
+    return (struct free_batch){ .a = a, .cpu = current_cpu(a, thread_state(a, false)) };
+}
+
+/* The list head's next pointer, kept in f->first while the run adds pages
+ * at the front: list_add() without the head's load and store per page. */
+static inline void run_end(struct free_fast *f)
+{
+    if (f->list)
+        __atomic_store_n(&f->list->next, f->first, __ATOMIC_RELAXED);   /* see list_empty_lockless */
+    f->list = NULL;
+    f->run_n = 0;
 }
 
 /* Brings pcp->count and the PGFREE events up to date with the fast path. */
@@ -140,6 +160,7 @@ static void batch_sync(struct free_batch *b)
 
 static void batch_switch(struct free_batch *b, struct pa_zone *z)
 {
+    run_end(&b->f);
     if (b->pcp) {
         batch_sync(b);
         spin_unlock(&b->pcp->lock);
@@ -148,47 +169,65 @@ static void batch_switch(struct free_batch *b, struct pa_zone *z)
     b->pcp = z ? &z->pcp[b->cpu] : NULL;
     if (b->pcp && !spin_trylock(&b->pcp->lock))
         b->pcp = NULL;
-    b->f.alloc_state = ~0ull;   /* no page's: flags hold one state bit */
-    /* Poisoning, tracing and the per-free tuning of 6.7+ take every page
-     * through the full path. */
-    if (!b->pcp || (b->a->cfg.flags & (PA_CFG_POISON | PA_CFG_PCP_AUTOTUNE)) || trace_enabled(b->a))
+    /* Poisoning, page init, tracing and the per-free tuning of 6.7+ take
+     * every page through the full path. */
+    b->fast = b->pcp && !(b->a->cfg.flags & (PA_CFG_POISON | PA_CFG_PCP_AUTOTUNE)) &&
+              !want_init_on_free(b->a) && !trace_enabled(b->a);
+    if (!b->fast)
         return;
-    b->f.pages = (uintptr_t)b->a->pages;
-    b->f.pages_bytes = b->a->pages_bytes;
     b->f.alloc_state = page_state_word(zone_page_flags(z, PG_ALLOC), 1);
     b->f.pcp_state = page_state_word(zone_page_flags(z, PG_PCP), 0);
     b->f.room = b->pcp->high - b->pcp->count;
-    b->f.pb_first = z->start_pfn >> PA_PAGEBLOCK_ORDER;
-    b->f.pageblock_mt = z->pageblock_mt;
-    /* High-atomic blocks wait on the movable list (their pcp_mt keeps the
-     * real type for the drain). */
-    for (int mt = 0; mt < PA_MIGRATE_TYPES; mt++)
-        b->f.list_of_mt[mt] = &b->pcp->lists[order_to_pindex(mt < MIGRATE_PCPTYPES ? mt : PA_MIGRATE_MOVABLE, 0)];
+}
+
+/* The run of the pageblock that holds page, a page of the batch's zone:
+ * one migratetype look-up for every page of it that follows. High-atomic
+ * blocks wait on the movable list (their pcp_mt keeps the real type for
+ * the drain). */
+static void run_start(struct free_batch *b, struct pa_page *page)
+{
+    struct pa_zone *z = b->zone;
+    uint64_t pfn = page_to_pfn(b->a, page);
+    uint64_t lo = z->start_pfn + ((pfn - z->start_pfn) & ~(PAGEBLOCK_NR_PAGES - 1));
+    uint64_t hi = lo + PAGEBLOCK_NR_PAGES < zone_end_pfn(z) ? lo + PAGEBLOCK_NR_PAGES : zone_end_pfn(z);
+    int mt = get_pageblock_migratetype(z, pfn);
+    b->f.run_lo = (uintptr_t)pfn_to_page(b->a, lo);
+    b->f.run_n = hi - lo;
+    b->f.mt = (uint8_t)mt;
+    b->f.list = &b->pcp->lists[order_to_pindex(mt < MIGRATE_PCPTYPES ? mt : PA_MIGRATE_MOVABLE, 0)];
+    b->f.first = b->f.list->next;
 }
 
 /* The drain free_unref_page_commit() does at high, for the fast path. */
-static void __attribute__((noinline)) batch_trim(struct free_batch *b, struct pa_page *page)
+static void __attribute__((noinline)) batch_trim(struct free_batch *b)
 {
+    struct pa_list_head *list = b->f.list;
+    run_end(&b->f);
     batch_sync(b);
-    pcp_trim(b->zone, b->pcp, (int)(b->f.list_of_mt[page->pcp_mt] - b->pcp->lists), 0);
+    pcp_trim(b->zone, b->pcp, (int)(list - b->pcp->lists), 0);
     b->f.room = b->pcp->high - b->pcp->count;
 }
 
-/* free_pages_check() and free_unref_page_commit() fused for the common
- * case: an order-0 page of the batch's zone, allocated once, nothing to
- * poison. Anything else returns false for the full path. */
+/* free_page_is_bad() and free_unref_page_commit() fused for the common
+ * case: an order-0 page of the run's pageblock, allocated once, nothing to
+ * poison. Anything else returns false for the full path. The range test
+ * rotates the descriptor offset by the descriptor's size, so a pointer
+ * into the middle of one falls out of range with the pointers outside. */
 static inline bool free_fast(struct free_fast *f, struct pa_page *page)
 {
-    uintptr_t off = (uintptr_t)page - f->pages;
-    if (unlikely(off >= f->pages_bytes || off % sizeof(*page)))
+    const unsigned shift = __builtin_ctz(sizeof(*page));
+    uint64_t off = (uintptr_t)page - f->run_lo;
+    if (unlikely((off >> shift | off << (64 - shift)) >= f->run_n))
         return false;
     if (unlikely(__atomic_load_n(&page->state, __ATOMIC_RELAXED) != f->alloc_state ||
                  page->order != 0))
         return false;
-    uint8_t mt = f->pageblock_mt[(off / sizeof(*page) >> PA_PAGEBLOCK_ORDER) - f->pb_first];
-    page->pcp_mt = mt;
+    page->pcp_mt = f->mt;
     __atomic_store_n(&page->state, f->pcp_state, __ATOMIC_RELAXED);
-    list_add(&page->lru, f->list_of_mt[mt]);
+    page->lru.next = f->first;
+    page->lru.prev = f->list;
+    f->first->prev = &page->lru;
+    f->first = &page->lru;
     f->queued++;
     return true;
 }
@@ -197,14 +236,21 @@ static inline bool free_fast(struct free_fast *f, struct pa_page *page)
  * (reported by bad_page) and left alone. */
 static bool __attribute__((noinline)) batch_free_slow(struct free_batch *b, struct pa_page *page)
 {
-    /* The first page of a zone run moves the batch to its zone, and most
-     * often takes the fast path from there. */
-    if (page_is_ours(b->a, page) && page_zone(b->a, page) != b->zone) {
-        batch_switch(b, page_zone(b->a, page));
-        if (free_fast(&b->f, page)) {
-            if (b->f.queued >= b->f.room)
-                batch_trim(b, page);
-            return true;
+    run_end(&b->f);
+    /* The first page of a zone run moves the batch to its zone, the first
+     * of a pageblock run looks up its migratetype; both most often take
+     * the fast path from there. */
+    if (page_is_ours(b->a, page)) {
+        if (page_zone(b->a, page) != b->zone)
+            batch_switch(b, page_zone(b->a, page));
+        if (b->fast) {
+            run_start(b, page);
+            if (free_fast(&b->f, page)) {
+                if (b->f.queued >= b->f.room)
+                    batch_trim(b);
+                return true;
+            }
+            run_end(&b->f);
         }
     }
     int mt = free_pages_prepare(b->a, page, 0);
@@ -213,7 +259,7 @@ static bool __attribute__((noinline)) batch_free_slow(struct free_batch *b, stru
     struct pa_zone *z = b->zone;   /* an accepted page is ours: the batch is on its zone */
     if (b->pcp) {
         batch_sync(b);
-        trace_mm_page_free_batched(b->a, page);
+        trace_mm_page_free_batched(b->a, b->cpu, page);
         free_unref_page_commit(z, b->pcp, page, mt >= MIGRATE_PCPTYPES ? PA_MIGRATE_MOVABLE : mt, 0);
         b->f.room = b->pcp->high - b->pcp->count;
     } else {
@@ -230,7 +276,7 @@ static inline bool batch_free(struct free_batch *b, struct free_fast *f, struct 
         if (likely(f->queued < f->room))
             return true;
         b->f = *f;
-        batch_trim(b, page);
+        batch_trim(b);
         freed = true;
     } else {
         b->f = *f;
@@ -240,6 +286,7 @@ static inline bool batch_free(struct free_batch *b, struct free_fast *f, struct 
     return freed;
 }
 
+/* Kernel: free_unref_folios() over a list */
 PA_API void pa_free_pages_bulk(pa_allocator *a, struct pa_list_head *list)
 {
     if (!a || !list) {
@@ -260,6 +307,7 @@ PA_API void pa_free_pages_bulk(pa_allocator *a, struct pa_list_head *list)
     batch_switch(&b, NULL);
 }
 
+/* Kernel: release_pages() -> free_unref_folios() */
 PA_API void pa_release_pages(pa_allocator *a, struct pa_page **pages, unsigned long nr)
 {
     if (!a || (!pages && nr)) {

@@ -5,12 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#define GFP_ZONEMASK (PA_GFP_DMA | PA_GFP_HIGHMEM | PA_GFP_DMA32 | PA_GFP_MOVABLE)
-
 /* Kernel: GFP_ZONE_TABLE / GFP_ZONE_BAD on a 64-bit machine without highmem
  * (__GFP_HIGHMEM alone means ZONE_NORMAL). Indexed by the four zone bits;
  * -1 marks the combinations the kernel calls bad. */
-static const signed char zone_table[16] = {
+const signed char gfp_zone_table[16] = {
     [0]                                             = PA_ZONE_NORMAL,
     [PA_GFP_DMA]                                    = PA_ZONE_DMA,
     [PA_GFP_HIGHMEM]                                = PA_ZONE_NORMAL,
@@ -28,32 +26,6 @@ static const signed char zone_table[16] = {
     [PA_GFP_MOVABLE | PA_GFP_DMA32 | PA_GFP_HIGHMEM] = -1,
     [GFP_ZONEMASK]                                  = -1,
 };
-
-/* Kernel: gfp_zone() */
-int gfp_zone(pa_gfp_t gfp)
-{
-    return zone_table[gfp & GFP_ZONEMASK];
-}
-
-/* Kernel: gfp_migratetype() */
-int gfp_migratetype(pa_gfp_t gfp)
-{
-    return (int)((gfp & (PA_GFP_MOVABLE | PA_GFP_RECLAIMABLE)) >> 3);
-}
-
-/* Unknown bits, a bad zone combination or MOVABLE|RECLAIMABLE (the kernel's
- * VM_WARN in gfp_migratetype) make a request invalid. */
-bool gfp_valid(const struct pa_allocator *a, pa_gfp_t gfp)
-{
-    (void)a;
-    if (gfp & ~PA_GFP_ALL_FLAGS)
-        return false;
-    if (gfp_zone(gfp) < 0)
-        return false;
-    if ((gfp & (PA_GFP_MOVABLE | PA_GFP_RECLAIMABLE)) == (PA_GFP_MOVABLE | PA_GFP_RECLAIMABLE))
-        return false;
-    return true;
-}
 
 /* Kernel: gfp_to_alloc_flags() (6.3+: ALLOC_MIN_RESERVE, ALLOC_NON_BLOCK) */
 unsigned gfp_to_alloc_flags(pa_gfp_t gfp, unsigned order)

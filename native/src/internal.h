@@ -311,6 +311,8 @@ struct pa_allocator {
     uint64_t min_free_kbytes;
     unsigned watermark_scale_factor;
     bool pcp_autotune;                /* PA_CFG_PCP_AUTOTUNE: the pcp lists of 6.7-6.18 */
+    bool init_on_alloc, init_on_free; /* PA_CFG_INIT_ON_*, unless PA_CFG_POISON */
+    bool prep_always;                 /* prep_new_page() has work whatever the gfp */
     bool numa;                        /* nr_nodes > 1 (Kernel: nr_online_nodes > 1) */
 
     uint64_t nr_pfns;
@@ -323,6 +325,7 @@ struct pa_allocator {
     size_t pages_map_size;
     struct pa_node *nodes;            /* nr_nodes */
 
+    uint64_t id;                      /* unique per pa_create: keys the thread cache */
     pa_thread_key tkey;               /* struct pa_thread per thread */
     bool tkey_created;
     pa_mutex threads_lock;
@@ -424,29 +427,117 @@ struct alloc_context {
 };
 
 /* gfp.c */
-int gfp_zone(pa_gfp_t gfp);                      /* -1 for a bad combination */
-int gfp_migratetype(pa_gfp_t gfp);
-bool gfp_valid(const struct pa_allocator *a, pa_gfp_t gfp);
+#define GFP_ZONEMASK (PA_GFP_DMA | PA_GFP_HIGHMEM | PA_GFP_DMA32 | PA_GFP_MOVABLE)
+extern const signed char gfp_zone_table[16];
+/* Kernel: gfp_zone(); -1 for a bad combination */
+static inline int gfp_zone(pa_gfp_t gfp)
+{
+    return gfp_zone_table[gfp & GFP_ZONEMASK];
+}
+/* Kernel: gfp_migratetype() */
+static inline int gfp_migratetype(pa_gfp_t gfp)
+{
+    return (int)((gfp & (PA_GFP_MOVABLE | PA_GFP_RECLAIMABLE)) >> 3);
+}
+/* Unknown bits, a bad zone combination or MOVABLE|RECLAIMABLE (the kernel's
+ * VM_WARN in gfp_migratetype) make a request invalid. */
+static inline bool gfp_valid(const struct pa_allocator *a, pa_gfp_t gfp)
+{
+    (void)a;
+    return !(gfp & ~PA_GFP_ALL_FLAGS) && gfp_zone(gfp) >= 0 &&
+           (gfp & (PA_GFP_MOVABLE | PA_GFP_RECLAIMABLE)) != (PA_GFP_MOVABLE | PA_GFP_RECLAIMABLE);
+}
 unsigned gfp_to_alloc_flags(pa_gfp_t gfp, unsigned order);
 size_t gfp_format(pa_gfp_t gfp, char *buf, size_t size);
 
 /* thread.c */
-struct pa_thread *thread_state(struct pa_allocator *a, bool create);
-int current_cpu(struct pa_allocator *a, struct pa_thread *t);
-bool cpuset_zone_allowed(const struct alloc_context *ac, const struct pa_zone *z);
+struct pa_thread *thread_state_lookup(struct pa_allocator *a, bool create);
+int current_cpu_slow(struct pa_allocator *a);
 void threads_destroy(struct pa_allocator *a);
 void thread_exit(void *state);
 
+/* The calling thread's state for the allocator it used last, one entry
+ * (Kernel: current): a hit costs a few loads where the thread key costs a
+ * call into libpthread. id tells apart an allocator created at the address
+ * of a destroyed one. Initial-exec: a fixed offset from the thread pointer,
+ * taken from the small static TLS reserve even when the library is dlopened. */
+struct thread_cache {
+    const struct pa_allocator *a;
+    uint64_t id;
+    struct pa_thread *t;
+};
+extern __thread struct thread_cache pa_thread_cache
+    __attribute__((tls_model("initial-exec"), visibility("hidden")));
+
+/* The thread's state for a, created on first need; NULL if it has none and
+ * create is false (an unbound thread allowed every node). */
+static inline struct pa_thread *thread_state(struct pa_allocator *a, bool create)
+{
+    struct thread_cache *c = &pa_thread_cache;
+    if (likely(c->a == a && c->id == a->id) && (c->t || !create))
+        return c->t;
+    return thread_state_lookup(a, create);
+}
+
+/* Kernel: smp_processor_id(); a bound thread always uses its slot. */
+static inline int current_cpu(struct pa_allocator *a, struct pa_thread *t)
+{
+    if (likely(t && t->cpu >= 0))
+        return t->cpu;
+    return current_cpu_slow(a);
+}
+
+/* Kernel: __cpuset_zone_allowed(). The thread's set acts as a hardwalled,
+ * mem_exclusive cpuset: it binds every request that carries ALLOC_CPUSET. */
+static inline bool cpuset_zone_allowed(const struct alloc_context *ac, const struct pa_zone *z)
+{
+    return !ac->thread || !ac->thread->has_mems || nodemask_test(&ac->thread->mems, z->nid);
+}
+
 /* mempolicy.c */
 struct pa_page *alloc_pages_mpol(struct pa_allocator *a, pa_gfp_t gfp, unsigned order);
-void mempolicy_thread_exit(struct pa_thread *t);
+/* Kernel: mpol_put() at exit: a thread leaving with a policy no longer
+ * counts among those alloc_pages() must look up. */
+static inline void mempolicy_thread_exit(struct pa_thread *t)
+{
+    if (t->mpol_mode != PA_MPOL_DEFAULT)
+        atomic_fetch_sub_explicit(&t->alloc->mpol_threads, 1, memory_order_relaxed);
+}
 
 /* zonelist.c */
 int build_zonelists(struct pa_allocator *a);
-struct zoneref *next_zones_zonelist(struct zoneref *z, int highest_zoneidx,
-                                    const pa_nodemask_t *nodes);
-bool prepare_alloc_context(struct pa_allocator *a, pa_gfp_t gfp, int preferred_nid,
-                           const pa_nodemask_t *nodemask, struct alloc_context *ac);
+struct zoneref *__next_zones_zonelist(struct zoneref *z, int highest_zoneidx,
+                                      const pa_nodemask_t *nodes);
+
+/* Kernel: next_zones_zonelist(): the first entry at or after z whose zone is
+ * at most highest_zoneidx and whose node is in nodes; the walk out of line
+ * only when z itself does not do. */
+static inline struct zoneref *next_zones_zonelist(struct zoneref *z, int highest_zoneidx,
+                                                  const pa_nodemask_t *nodes)
+{
+    if (likely(!nodes && z->zone_idx <= highest_zoneidx))
+        return z;
+    return __next_zones_zonelist(z, highest_zoneidx, nodes);
+}
+
+/* Kernel: prepare_alloc_pages() without the fault injection, which callers
+ * consult themselves (the bulk path once per call). */
+static inline bool prepare_alloc_context(struct pa_allocator *a, pa_gfp_t gfp, int preferred_nid,
+                                         const pa_nodemask_t *nodemask, struct alloc_context *ac)
+{
+    ac->thread = thread_state(a, false);
+    ac->cpu = current_cpu(a, ac->thread);
+    ac->local_nid = a->cpu_to_node[ac->cpu];
+    if (preferred_nid == PA_NUMA_NO_NODE)
+        preferred_nid = ac->local_nid;
+    struct pa_node *n = &a->nodes[preferred_nid];
+    ac->highest_zoneidx = gfp_zone(gfp);
+    ac->migratetype = gfp_migratetype(gfp);
+    ac->nodemask = nodemask;
+    ac->zonelist = (gfp & PA_GFP_THISNODE) ? n->zonelist_nofallback : n->zonelist_fallback;
+    ac->preferred_zoneref = next_zones_zonelist(ac->zonelist, ac->highest_zoneidx, nodemask);
+    return ac->preferred_zoneref->zone != NULL;
+}
 
 /* watermark.c */
 uint64_t calculate_min_free_kbytes(const struct pa_allocator *a);
@@ -454,19 +545,46 @@ void setup_per_zone_wmarks(struct pa_allocator *a);
 void setup_per_zone_lowmem_reserve(struct pa_allocator *a);
 bool zone_watermark_ok(const struct pa_zone *z, unsigned order, uint64_t mark,
                        int highest_zoneidx, unsigned alloc_flags, long free_pages);
-bool zone_watermark_fast(const struct pa_zone *z, unsigned order, uint64_t mark,
-                         int highest_zoneidx, unsigned alloc_flags);
 static inline long zone_free_pages(const struct pa_zone *z)
 {
     return atomic_load_explicit(&((struct pa_zone *)z)->nr_free_pages, memory_order_relaxed);
+}
+/* Kernel: __zone_watermark_unusable_free(): the high-atomic reserve is not
+ * usable by ordinary requests, nor the pages below the order. */
+static inline long unusable_free(const struct pa_zone *z, unsigned order, unsigned alloc_flags)
+{
+    long unusable = (1l << order) - 1;
+    if (!(alloc_flags & ALLOC_RESERVES))
+        unusable += (long)z->nr_reserved_highatomic;
+    return unusable;
+}
+/* Kernel: zone_watermark_fast(): an order-0 shortcut before the full check.
+ * There is no watermark boosting (no kswapd), so no boost retry. */
+static inline bool zone_watermark_fast(const struct pa_zone *z, unsigned order, uint64_t mark,
+                                       int highest_zoneidx, unsigned alloc_flags)
+{
+    long free_pages = zone_free_pages(z);
+    if (!order) {
+        long reserved = unusable_free(z, 0, alloc_flags);
+        long usable = free_pages - (reserved < free_pages ? reserved : free_pages);
+        if (usable > (long)(mark + z->lowmem_reserve[highest_zoneidx]))
+            return true;
+    }
+    return zone_watermark_ok(z, order, mark, highest_zoneidx, alloc_flags, free_pages);
 }
 static inline void zone_mod_free_pages(struct pa_zone *z, long delta)
 {
     atomic_store_explicit(&z->nr_free_pages, zone_free_pages(z) + delta, memory_order_relaxed);
 }
 
+/* Kernel: get_pfnblock_migratetype(): read without the zone lock by the
+ * free paths, as the kernel reads the pageblock bits. */
+static inline int get_pageblock_migratetype(const struct pa_zone *z, uint64_t pfn)
+{
+    return z->pageblock_mt[(pfn - z->start_pfn) >> PA_PAGEBLOCK_ORDER];
+}
+
 /* buddy.c (zone lock held) */
-int get_pageblock_migratetype(const struct pa_zone *z, uint64_t pfn);
 void set_pageblock_migratetype(struct pa_zone *z, uint64_t pfn, int mt);
 void free_one_page_locked(struct pa_zone *z, struct pa_page *page, uint64_t pfn,
                           unsigned order, int mt, bool to_tail);
@@ -479,46 +597,134 @@ void reserve_highatomic_pageblock(struct pa_zone *z, struct pa_page *page);
 bool unreserve_highatomic_pageblock(struct pa_allocator *a, const struct alloc_context *ac,
                                     bool force);
 
+/* Kernel: pcp_allowed_order() */
+static inline bool pcp_allowed_order(unsigned order)
+{
+    return order <= PA_COSTLY_ORDER || order == PA_PAGEBLOCK_ORDER;
+}
+
+/* Kernel: order_to_pindex(): one list per (order, migratetype) for the low
+ * orders, two (movable or not) for the pageblock order. */
+static inline int order_to_pindex(int mt, unsigned order)
+{
+    if (order > PA_COSTLY_ORDER)
+        return NR_LOWORDER_PCP_LISTS + (mt == PA_MIGRATE_MOVABLE);
+    return MIGRATE_PCPTYPES * (int)order + mt;
+}
+
 /* pcp.c */
 void setup_pcp(struct pa_allocator *a, struct pa_zone *z);
-int order_to_pindex(int mt, unsigned order);
-bool pcp_allowed_order(unsigned order);
-struct pa_page *rmqueue_pcplist_locked(struct pa_zone *z, unsigned order, int mt,
-                                       unsigned alloc_flags, struct per_cpu_pages *pcp,
-                                       struct pa_list_head *list);
+bool pcp_refill(struct pa_zone *z, unsigned order, int mt, unsigned alloc_flags,
+                struct per_cpu_pages *pcp, struct pa_list_head *list);
 unsigned long rmqueue_pcplist_bulk(struct pa_zone *z, int mt, unsigned alloc_flags, pa_gfp_t gfp,
                                    struct per_cpu_pages *pcp, struct pa_list_head *list,
                                    unsigned long nr, struct pa_list_head *out,
                                    struct pa_page ***slots, struct pa_page **end);
 void pcp_trim(struct pa_zone *z, struct per_cpu_pages *pcp, int pindex, unsigned order);
-void free_unref_page_commit(struct pa_zone *z, struct per_cpu_pages *pcp,
-                            struct pa_page *page, int mt, unsigned order);
+void free_commit_tuned(struct pa_zone *z, struct per_cpu_pages *pcp, int pindex, unsigned order);
 void free_one_page(struct pa_zone *z, struct pa_page *page, unsigned order, int mt);
 void drain_zone_pages_cpu(struct pa_zone *z, int cpu);
 void zone_note_below_high(struct pa_zone *z, unsigned order, int highest_zoneidx,
                           unsigned alloc_flags);
 
+/* Kernel: __rmqueue_pcplist(): first block of the list, refilling it from
+ * the buddy lists by a batch when empty. pcp lock held. */
+static inline struct pa_page *__rmqueue_pcplist(struct pa_zone *z, unsigned order, int mt,
+                                                unsigned alloc_flags, struct per_cpu_pages *pcp,
+                                                struct pa_list_head *list)
+{
+    if (unlikely(list_empty(list)) && !pcp_refill(z, order, mt, alloc_flags, pcp, list))
+        return NULL;
+    struct pa_page *page = lru_to_page(list->next);
+    list_del(&page->lru);
+    __atomic_store_n(&pcp->count, pcp->count - (1 << order), __ATOMIC_RELAXED);   /* read locklessly */
+    set_page_allocated(page, order);
+    return page;
+}
+
+/* Kernel: free_unref_page_commit() / free_frozen_page_commit() (6.15+):
+ * queue the block on the pcp list, then the tuning of 6.7+ or the drain of
+ * a batch once the list reaches high (pcp_trim, which also flushes a burst
+ * of order 1..3 frees). The page passed free_pages_prepare(): its flags hold
+ * PG_ALLOC, zone and node only. pcp lock held. */
+static inline void free_unref_page_commit(struct pa_zone *z, struct per_cpu_pages *pcp,
+                                          struct pa_page *page, int mt, unsigned order)
+{
+    int pindex = order_to_pindex(mt, order);
+    if (order)
+        clear_page_allocated(page, order);
+    __atomic_store_n(&page->state, page_state_word(zone_page_flags(z, PG_PCP), 0), __ATOMIC_RELAXED);
+    page->order = (uint8_t)order;
+    list_add(&page->lru, &pcp->lists[pindex]);
+    __atomic_store_n(&pcp->count, pcp->count + (1 << order), __ATOMIC_RELAXED);
+    counter_add(&pcp->events[ZEV_PGFREE], 1ull << order);
+    if (unlikely(z->alloc->pcp_autotune))
+        free_commit_tuned(z, pcp, pindex, order);
+    else if (unlikely(order || pcp->count >= pcp->high))
+        pcp_trim(z, pcp, pindex, order);
+}
+
 /* alloc.c */
 struct pa_page *alloc_pages_nodemask(struct pa_allocator *a, pa_gfp_t gfp, unsigned order,
                                      int preferred_nid, const pa_nodemask_t *nodemask);
+/* Kernel: zone_statistics(): NUMA_HIT/MISS against the preferred zone's
+ * node, NUMA_LOCAL/OTHER against the calling CPU's node. events is the
+ * counter block of the lock held; FOREIGN belongs to another zone and is
+ * counted atomically. */
+static inline void zone_statistics(struct pa_zone *preferred, struct pa_zone *z, pa_counter *events,
+                                   int local_nid, uint64_t nr)
+{
+    if (likely(z->nid == preferred->nid)) {
+        counter_add(&events[ZEV_NUMA_HIT], nr);
+    } else {
+        counter_add(&events[ZEV_NUMA_MISS], nr);
+        atomic_fetch_add_explicit(&preferred->numa_foreign, nr, memory_order_relaxed);
+    }
+    counter_add(&events[z->nid == local_nid ? ZEV_NUMA_LOCAL : ZEV_NUMA_OTHER], nr);
+}
+
+/* page_init.c: what a page's memory holds as it is handed out and taken back */
+void mem_init_setup(struct pa_allocator *a);
 void prep_new_page(struct pa_allocator *a, struct pa_page *page, unsigned order, pa_gfp_t gfp);
+void free_pages_init(struct pa_allocator *a, struct pa_page *page, unsigned order);
+/* Kernel: want_init_on_alloc() */
+static inline bool want_init_on_alloc(const struct pa_allocator *a, pa_gfp_t gfp)
+{
+    return a->init_on_alloc || (gfp & PA_GFP_ZERO);
+}
+/* Kernel: want_init_on_free() */
+static inline bool want_init_on_free(const struct pa_allocator *a)
+{
+    return a->init_on_free;
+}
 /* Does prep_new_page() do anything for this allocator and gfp? */
 static inline bool prep_needed(const struct pa_allocator *a, pa_gfp_t gfp)
 {
-    return (a->cfg.flags & PA_CFG_POISON) || (gfp & PA_GFP_ZERO);
+    return a->prep_always || (gfp & PA_GFP_ZERO);
 }
-void zone_statistics(struct pa_zone *preferred, struct pa_zone *z, pa_counter *events,
-                     int local_nid, uint64_t nr);
 
-/* free.c */
-void free_pages_checked(struct pa_allocator *a, struct pa_page *page, unsigned order,
-                        const char *caller);
 
 /* debug.c */
 void bad_page(struct pa_allocator *a, const struct pa_page *page, const char *reason);
 void poison_pages(struct pa_allocator *a, struct pa_page *page, unsigned order);
 void check_poison(struct pa_allocator *a, struct pa_page *page, unsigned order);
-bool free_pages_check(struct pa_allocator *a, struct pa_page *page, unsigned order);
+bool free_page_is_bad_report(struct pa_allocator *a, struct pa_page *page, unsigned order);
+
+/* Kernel: free_page_is_bad() / page_expected_state(): may these 2^order
+ * pages be freed? The expected head, a page of a's allocated once as this
+ * order and not a page_pool's, passes in one compare of its state word;
+ * everything else, and the tail pages under PA_CFG_DEBUG_CHECKS, goes to
+ * the reporting check. True: the page must not be freed. */
+static inline bool free_page_is_bad(struct pa_allocator *a, struct pa_page *page, unsigned order)
+{
+    uintptr_t off = (uintptr_t)page - (uintptr_t)a->pages;
+    const uint64_t mask = page_state_word(PG_STATE_MASK | PG_PP | PG_PP_POOLED, -1);
+    if (likely(off < a->pages_bytes && off % sizeof(struct pa_page) == 0 &&
+               (__atomic_load_n(&page->state, __ATOMIC_RELAXED) & mask) == page_state_word(PG_ALLOC, 1) &&
+               page->order == order && !(order && debug_checks(a))))
+        return false;
+    return free_page_is_bad_report(a, page, order);
+}
 
 /* stats.c */
 uint64_t zone_pcp_pages(const struct pa_zone *z);

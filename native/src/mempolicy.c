@@ -182,13 +182,6 @@ struct pa_page *alloc_pages_mpol(struct pa_allocator *a, pa_gfp_t gfp, unsigned 
     return page;
 }
 
-/* Key destructor's part: a thread that leaves with a policy stops counting. */
-void mempolicy_thread_exit(struct pa_thread *t)
-{
-    if (t->mpol_mode != PA_MPOL_DEFAULT)
-        atomic_fetch_sub_explicit(&t->alloc->mpol_threads, 1, memory_order_relaxed);
-}
-
 /* Kernel: mpol_new() and mpol_set_nodemask(): the mode and mask a call
  * asks for, checked and reduced to nodes with memory. */
 static int mpol_check(struct pa_allocator *a, int *mode, const pa_nodemask_t *nodes,

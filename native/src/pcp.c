@@ -8,21 +8,6 @@
 #include "internal.h"
 #include "trace.h"
 
-/* Kernel: pcp_allowed_order() */
-bool pcp_allowed_order(unsigned order)
-{
-    return order <= PA_COSTLY_ORDER || order == PA_PAGEBLOCK_ORDER;
-}
-
-/* Kernel: order_to_pindex(): one list per (order, migratetype) for the low
- * orders, two (movable or not) for the pageblock order. */
-int order_to_pindex(int mt, unsigned order)
-{
-    if (order > PA_COSTLY_ORDER)
-        return NR_LOWORDER_PCP_LISTS + (mt == PA_MIGRATE_MOVABLE);
-    return MIGRATE_PCPTYPES * (int)order + mt;
-}
-
 static unsigned pindex_to_order(int pindex)
 {
     return pindex >= NR_LOWORDER_PCP_LISTS ? PA_PAGEBLOCK_ORDER : (unsigned)(pindex / MIGRATE_PCPTYPES);
@@ -179,8 +164,8 @@ static int rmqueue_bulk(struct pa_zone *z, unsigned order, int count, struct pa_
 
 /* The refill half of __rmqueue_pcplist(): a batch (scaled down for higher
  * orders) from the buddy lists onto the empty list. False if none came. */
-static bool pcp_refill(struct pa_zone *z, unsigned order, int mt, unsigned alloc_flags,
-                       struct per_cpu_pages *pcp, struct pa_list_head *list)
+bool pcp_refill(struct pa_zone *z, unsigned order, int mt, unsigned alloc_flags,
+                struct per_cpu_pages *pcp, struct pa_list_head *list)
 {
     int batch = pcp->batch;
     if (unlikely(z->alloc->pcp_autotune))
@@ -193,21 +178,6 @@ static bool pcp_refill(struct pa_zone *z, unsigned order, int mt, unsigned alloc
     int taken = rmqueue_bulk(z, order, batch, list, mt, alloc_flags) << order;
     __atomic_store_n(&pcp->count, pcp->count + taken, __ATOMIC_RELAXED);   /* read locklessly */
     return !list_empty(list);
-}
-
-/* Kernel: __rmqueue_pcplist(): first block of the list, refilling it from
- * the buddy lists by a batch when empty. pcp lock held. */
-struct pa_page *rmqueue_pcplist_locked(struct pa_zone *z, unsigned order, int mt,
-                                       unsigned alloc_flags, struct per_cpu_pages *pcp,
-                                       struct pa_list_head *list)
-{
-    if (list_empty(list) && !pcp_refill(z, order, mt, alloc_flags, pcp, list))
-        return NULL;
-    struct pa_page *page = lru_to_page(list->next);
-    list_del(&page->lru);
-    __atomic_store_n(&pcp->count, pcp->count - (1 << order), __ATOMIC_RELAXED);
-    set_page_allocated(page, order);
-    return page;
 }
 
 /* set_page_allocated(page, 0) for a page off an order-0 pcp list (its
@@ -413,7 +383,7 @@ static int nr_pcp_free_tuned(const struct per_cpu_pages *pcp, int batch, int hig
  * free_count; consecutive order 1..3 frees (PCPF_PREV_FREE_HIGH_ORDER) past
  * batch + high_min / 2 flush eagerly (a CPU with PCPF_FREE_HIGH_BATCH keeps
  * a batch); at high, nr_pcp_free() pages go back in batches. pcp lock held. */
-static void free_commit_tuned(struct pa_zone *z, struct per_cpu_pages *pcp, int pindex, unsigned order)
+void free_commit_tuned(struct pa_zone *z, struct per_cpu_pages *pcp, int pindex, unsigned order)
 {
     int batch = pcp->batch;
     bool free_high = false;
@@ -437,24 +407,6 @@ static void free_commit_tuned(struct pa_zone *z, struct per_cpu_pages *pcp, int 
     if (atomic_load_explicit(&z->below_high, memory_order_relaxed) &&
         zone_watermark_ok(z, 0, z->watermark[WMARK_HIGH], PA_ZONE_MOVABLE, 0, zone_free_pages(z)))
         atomic_store_explicit(&z->below_high, false, memory_order_relaxed);
-}
-
-/* Kernel: free_unref_page_commit(): queue the block on the pcp list and
- * drain a batch when the list reaches high. pcp lock held. */
-void free_unref_page_commit(struct pa_zone *z, struct per_cpu_pages *pcp,
-                            struct pa_page *page, int mt, unsigned order)
-{
-    int pindex = order_to_pindex(mt, order);
-    clear_page_allocated(page, order);
-    set_page_state(page, PG_PCP);
-    page->order = (uint8_t)order;
-    list_add(&page->lru, &pcp->lists[pindex]);
-    __atomic_store_n(&pcp->count, pcp->count + (1 << order), __ATOMIC_RELAXED);
-    counter_add(&pcp->events[ZEV_PGFREE], 1ull << order);
-    if (unlikely(z->alloc->pcp_autotune))
-        free_commit_tuned(z, pcp, pindex, order);
-    else
-        pcp_trim(z, pcp, pindex, order);
 }
 
 /* Kernel: decay_pcp_high() (6.7+): high above high_min drops by an eighth

@@ -7,27 +7,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The thread's state for a, created on first need; NULL if it has none and
- * create is false (an unbound thread allowed every node). */
-struct pa_thread *thread_state(struct pa_allocator *a, bool create)
+__thread struct thread_cache pa_thread_cache;
+
+/* thread_state() past the cache: the thread key, then a new state if asked
+ * for; the answer, NULL included, is cached until this thread creates one. */
+struct pa_thread *thread_state_lookup(struct pa_allocator *a, bool create)
 {
     struct pa_thread *t = os_key_get(a->tkey);
-    if (t || !create)
-        return t;
-    t = calloc(1, sizeof(*t));
-    if (!t)
-        return NULL;
-    t->alloc = a;
-    t->cpu = -1;
-    if (os_key_set(a->tkey, t) != 0) {
-        free(t);
-        return NULL;
+    if (!t && create) {
+        t = calloc(1, sizeof(*t));
+        if (!t)
+            return NULL;
+        t->alloc = a;
+        t->cpu = -1;
+        if (os_key_set(a->tkey, t) != 0) {
+            free(t);
+            return NULL;
+        }
+        /* Kept on a list so pa_destroy frees the states of threads still alive. */
+        os_mutex_lock(&a->threads_lock);
+        t->next = a->threads;
+        a->threads = t;
+        os_mutex_unlock(&a->threads_lock);
     }
-    /* Kept on a list so pa_destroy frees the states of threads still alive. */
-    os_mutex_lock(&a->threads_lock);
-    t->next = a->threads;
-    a->threads = t;
-    os_mutex_unlock(&a->threads_lock);
+    pa_thread_cache = (struct thread_cache){ a, a->id, t };
     return t;
 }
 
@@ -37,6 +40,8 @@ void thread_exit(void *p)
     struct pa_thread *t = p, **link;
     struct pa_allocator *a = t->alloc;
     mempolicy_thread_exit(t);
+    if (pa_thread_cache.t == t)   /* a later key destructor may still call in */
+        pa_thread_cache = (struct thread_cache){ 0 };
     os_mutex_lock(&a->threads_lock);
     for (link = &a->threads; *link; link = &(*link)->next) {
         if (*link == t) {
@@ -59,19 +64,10 @@ void threads_destroy(struct pa_allocator *a)
     a->threads = NULL;
 }
 
-/* Kernel: smp_processor_id(); a bound thread always uses its slot. */
-int current_cpu(struct pa_allocator *a, struct pa_thread *t)
+/* current_cpu() of a thread bound to no slot. */
+int current_cpu_slow(struct pa_allocator *a)
 {
-    if (t && t->cpu >= 0)
-        return t->cpu;
     return os_current_cpu() % a->nr_cpus;
-}
-
-/* Kernel: __cpuset_zone_allowed(). The thread's set acts as a hardwalled,
- * mem_exclusive cpuset: it binds every request that carries ALLOC_CPUSET. */
-bool cpuset_zone_allowed(const struct alloc_context *ac, const struct pa_zone *z)
-{
-    return !ac->thread || !ac->thread->has_mems || nodemask_test(&ac->thread->mems, z->nid);
 }
 
 PA_API int pa_bind_cpu(pa_allocator *a, int cpu)

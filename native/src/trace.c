@@ -49,75 +49,75 @@ void trace_destroy(struct pa_allocator *a)
     a->trace = NULL;
 }
 
-/* Hands ev to the callback if its event is enabled; cpu is filled here. */
+/* Hands ev to the callback if its event is enabled. */
 static void emit(struct pa_allocator *a, struct pa_trace_event *ev)
 {
     const struct trace_hook *h = __atomic_load_n(&a->trace, __ATOMIC_ACQUIRE);
     if (!h || !(h->mask & PA_TRACE_MASK(ev->type)))
         return;
-    ev->cpu = current_cpu(a, thread_state(a, false));
     h->fn(h->ctx, ev);
 }
 
-static struct pa_trace_event event_of(struct pa_allocator *a, uint32_t type, struct pa_page *page,
-                                      unsigned order)
+static struct pa_trace_event event_of(struct pa_allocator *a, int cpu, uint32_t type,
+                                      struct pa_page *page, unsigned order)
 {
-    return (struct pa_trace_event){ .type = type, .page = page, .order = order,
+    return (struct pa_trace_event){ .type = type, .cpu = cpu, .page = page, .order = order,
                                     .pfn = page ? page_to_pfn(a, page) : PA_TRACE_NO_PFN };
 }
 
 /* Kernel: trace_mm_page_alloc() in __alloc_pages() */
-void emit_mm_page_alloc(struct pa_allocator *a, struct pa_page *page, unsigned order, pa_gfp_t gfp, int mt)
+void emit_mm_page_alloc(struct pa_allocator *a, int cpu, struct pa_page *page, unsigned order,
+                        pa_gfp_t gfp, int mt)
 {
-    struct pa_trace_event ev = event_of(a, PA_TRACE_MM_PAGE_ALLOC, page, order);
+    struct pa_trace_event ev = event_of(a, cpu, PA_TRACE_MM_PAGE_ALLOC, page, order);
     ev.gfp = gfp;
     ev.migratetype = mt;
     emit(a, &ev);
 }
 
 /* Kernel: trace_mm_page_free() in free_pages_prepare() */
-void emit_mm_page_free(struct pa_allocator *a, struct pa_page *page, unsigned order)
+void emit_mm_page_free(struct pa_allocator *a, int cpu, struct pa_page *page, unsigned order)
 {
-    struct pa_trace_event ev = event_of(a, PA_TRACE_MM_PAGE_FREE, page, order);
+    struct pa_trace_event ev = event_of(a, cpu, PA_TRACE_MM_PAGE_FREE, page, order);
     emit(a, &ev);
 }
 
 /* Kernel: trace_mm_page_free_batched() in free_unref_folios() */
-void emit_mm_page_free_batched(struct pa_allocator *a, struct pa_page *page)
+void emit_mm_page_free_batched(struct pa_allocator *a, int cpu, struct pa_page *page)
 {
-    struct pa_trace_event ev = event_of(a, PA_TRACE_MM_PAGE_FREE_BATCHED, page, 0);
+    struct pa_trace_event ev = event_of(a, cpu, PA_TRACE_MM_PAGE_FREE_BATCHED, page, 0);
     emit(a, &ev);
 }
 
-/* Kernel: trace_mm_page_alloc_zone_locked() in __rmqueue_smallest(): the
- * kernel's percpu_refill is "could this block go to a pcp list", not
- * whether one asked for it. */
-void emit_mm_page_alloc_zone_locked(struct pa_zone *z, struct pa_page *page, unsigned order, int mt)
+/* Kernel: trace_mm_page_alloc_zone_locked() in __rmqueue_smallest() */
+void emit_mm_page_alloc_zone_locked(struct pa_zone *z, int cpu, struct pa_page *page, unsigned order,
+                                    int mt, bool percpu_refill)
 {
-    struct pa_trace_event ev = event_of(z->alloc, PA_TRACE_MM_PAGE_ALLOC_ZONE_LOCKED, page, order);
+    struct pa_trace_event ev = event_of(z->alloc, cpu, PA_TRACE_MM_PAGE_ALLOC_ZONE_LOCKED, page, order);
     ev.migratetype = mt;
-    ev.percpu_refill = pcp_allowed_order(order) && mt < MIGRATE_PCPTYPES;
+    ev.percpu_refill = percpu_refill;
     emit(z->alloc, &ev);
 }
 
 /* Kernel: trace_mm_page_pcpu_drain() in free_pcppages_bulk() */
-void emit_mm_page_pcpu_drain(struct pa_zone *z, struct pa_page *page, unsigned order, int mt)
+void emit_mm_page_pcpu_drain(struct pa_zone *z, int cpu, struct pa_page *page, unsigned order, int mt)
 {
-    struct pa_trace_event ev = event_of(z->alloc, PA_TRACE_MM_PAGE_PCPU_DRAIN, page, order);
+    struct pa_trace_event ev = event_of(z->alloc, cpu, PA_TRACE_MM_PAGE_PCPU_DRAIN, page, order);
     ev.migratetype = mt;
     emit(z->alloc, &ev);
 }
 
 /* Kernel: trace_mm_page_alloc_extfrag() in __rmqueue_fallback() */
-void emit_mm_page_alloc_extfrag(struct pa_zone *z, struct pa_page *page, unsigned alloc_order,
-                                unsigned fallback_order, int alloc_mt, int fallback_mt)
+void emit_mm_page_alloc_extfrag(struct pa_zone *z, int cpu, struct pa_page *page, unsigned alloc_order,
+                                unsigned fallback_order, int alloc_mt, int fallback_mt,
+                                bool change_ownership)
 {
-    struct pa_trace_event ev = event_of(z->alloc, PA_TRACE_MM_PAGE_ALLOC_EXTFRAG, page, 0);
+    struct pa_trace_event ev = event_of(z->alloc, cpu, PA_TRACE_MM_PAGE_ALLOC_EXTFRAG, page, 0);
     ev.alloc_order = (int32_t)alloc_order;
     ev.fallback_order = (int32_t)fallback_order;
     ev.alloc_migratetype = alloc_mt;
     ev.fallback_migratetype = fallback_mt;
-    ev.change_ownership = alloc_mt == get_pageblock_migratetype(z, ev.pfn);
+    ev.change_ownership = change_ownership;
     emit(z->alloc, &ev);
 }
 

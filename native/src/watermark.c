@@ -134,16 +134,6 @@ void setup_per_zone_lowmem_reserve(struct pa_allocator *a)
     }
 }
 
-/* Kernel: __zone_watermark_unusable_free(): the high-atomic reserve is not
- * usable by ordinary requests, nor the pages below the order. */
-static long unusable_free(const struct pa_zone *z, unsigned order, unsigned alloc_flags)
-{
-    long unusable = (1l << order) - 1;
-    if (!(alloc_flags & ALLOC_RESERVES))
-        unusable += (long)z->nr_reserved_highatomic;
-    return unusable;
-}
-
 static bool area_has_free(const struct free_area *area, int mt)
 {
     return !list_empty_lockless(&area->free_list[mt]);
@@ -182,19 +172,4 @@ bool zone_watermark_ok(const struct pa_zone *z, unsigned order, uint64_t mark,
             return true;
     }
     return false;
-}
-
-/* Kernel: zone_watermark_fast(): an order-0 shortcut before the full check.
- * There is no watermark boosting (no kswapd), so no boost retry. */
-bool zone_watermark_fast(const struct pa_zone *z, unsigned order, uint64_t mark,
-                         int highest_zoneidx, unsigned alloc_flags)
-{
-    long free_pages = zone_free_pages(z);
-    if (!order) {
-        long reserved = unusable_free(z, 0, alloc_flags);
-        long usable = free_pages - (reserved < free_pages ? reserved : free_pages);
-        if (usable > (long)(mark + z->lowmem_reserve[highest_zoneidx]))
-            return true;
-    }
-    return zone_watermark_ok(z, order, mark, highest_zoneidx, alloc_flags, free_pages);
 }

@@ -57,31 +57,12 @@ int build_zonelists(struct pa_allocator *a)
     return 0;
 }
 
-/* Kernel: next_zones_zonelist(): the first entry at or after z whose zone is
- * at most highest_zoneidx and whose node is in nodes. */
-struct zoneref *next_zones_zonelist(struct zoneref *z, int highest_zoneidx,
-                                    const pa_nodemask_t *nodes)
+/* Kernel: __next_zones_zonelist(): next_zones_zonelist()'s walk. A NULL
+ * zone ends the list (its zone_idx is 0, so the inline test may stop there). */
+struct zoneref *__next_zones_zonelist(struct zoneref *z, int highest_zoneidx,
+                                      const pa_nodemask_t *nodes)
 {
     while (z->zone && (z->zone_idx > highest_zoneidx || (nodes && !nodemask_test(nodes, z->zone->nid))))
         z++;
     return z;
-}
-
-/* Kernel: prepare_alloc_pages() without the fault injection, which callers
- * consult themselves (the bulk path once per call). */
-bool prepare_alloc_context(struct pa_allocator *a, pa_gfp_t gfp, int preferred_nid,
-                           const pa_nodemask_t *nodemask, struct alloc_context *ac)
-{
-    ac->thread = thread_state(a, false);
-    ac->cpu = current_cpu(a, ac->thread);
-    ac->local_nid = a->cpu_to_node[ac->cpu];
-    if (preferred_nid == PA_NUMA_NO_NODE)
-        preferred_nid = ac->local_nid;
-    struct pa_node *n = &a->nodes[preferred_nid];
-    ac->highest_zoneidx = gfp_zone(gfp);
-    ac->migratetype = gfp_migratetype(gfp);
-    ac->nodemask = nodemask;
-    ac->zonelist = (gfp & PA_GFP_THISNODE) ? n->zonelist_nofallback : n->zonelist_fallback;
-    ac->preferred_zoneref = next_zones_zonelist(ac->zonelist, ac->highest_zoneidx, nodemask);
-    return ac->preferred_zoneref->zone != NULL;
 }

@@ -171,7 +171,18 @@ enum pa_migratetype {
  * process's RSS falls. See "Free page reporting" below. Not with
  * PA_CFG_POISON (the report zeroes the poison; -EINVAL). */
 #define PA_CFG_PAGE_REPORTING 0x20u
-#define PA_CFG_ALL_FLAGS     0x3fu
+/* Zero every page as it is allocated, as the kernel's init_on_alloc=1
+ * (Linux 5.3): no request sees what an earlier owner left in its pages.
+ * PA_CFG_POISON takes precedence: with it this flag does nothing. */
+#define PA_CFG_INIT_ON_ALLOC 0x40u
+/* Zero every page as it is freed, as the kernel's init_on_free=1: freed
+ * data does not linger, and an allocation (__GFP_ZERO included) finds the
+ * page zeroed already, so it is not zeroed twice. Pages a page_pool
+ * recycles are not freed, and so not zeroed, as in the kernel. Memory the
+ * caller supplies (pa_config.memory) is zeroed by pa_create. PA_CFG_POISON
+ * takes precedence: with it this flag does nothing. */
+#define PA_CFG_INIT_ON_FREE  0x80u
+#define PA_CFG_ALL_FLAGS     0xffu
 
 struct pa_config {
     uint32_t page_shift;          /* log2 of the page size: 12 (4 KiB) to 21 */
