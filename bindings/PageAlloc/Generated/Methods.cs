@@ -139,8 +139,14 @@ public static unsafe partial class Methods
     [NativeTypeName("#define PA_CFG_PAGE_REPORTING 0x20u")]
     public const uint PA_CFG_PAGE_REPORTING = 0x00000020U;
 
-    [NativeTypeName("#define PA_CFG_ALL_FLAGS 0x3fu")]
-    public const uint PA_CFG_ALL_FLAGS = 0x0000003FU;
+    [NativeTypeName("#define PA_CFG_INIT_ON_ALLOC 0x40u")]
+    public const uint PA_CFG_INIT_ON_ALLOC = 0x00000040U;
+
+    [NativeTypeName("#define PA_CFG_INIT_ON_FREE 0x80u")]
+    public const uint PA_CFG_INIT_ON_FREE = 0x00000080U;
+
+    [NativeTypeName("#define PA_CFG_ALL_FLAGS 0xffu")]
+    public const uint PA_CFG_ALL_FLAGS = 0x000000FFU;
 
     [LibraryImport("pagealloc", EntryPoint = "pa_config_init")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
