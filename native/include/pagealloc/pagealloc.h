@@ -479,7 +479,8 @@ PA_API size_t pa_format_vmstat(pa_allocator *a, char *buf, size_t size);
 /* Full invariant check: every page frame is exactly one of free in a buddy
  * list (aligned, no free buddy left unmerged), on one pcp list, or
  * allocated; every counter equals what the lists hold. Returns 0, or
- * -EUCLEAN with the first broken invariant logged. Takes every lock. */
+ * -EUCLEAN with the first broken invariant logged. Takes every lock, and
+ * waits for a free page reporting pass to end (so not from a report function). */
 PA_API int pa_check(pa_allocator *a);
 
 /* ---- Callbacks ------------------------------------------------------------------ */
