@@ -353,6 +353,7 @@ struct pa_allocator {
      * at, UINT_MAX when PA_CFG_PAGE_REPORTING is off; its state. */
     unsigned page_reporting_order;
     struct page_reporting *reporting;
+    struct page_reporting_request *reporting_request;   /* &reporting->req */
 };
 
 /* Per-thread state (Kernel: current->mems_allowed, the CPU it runs on). */

@@ -5,7 +5,7 @@
  * default: their memory back to the OS) a batch at a time, off their free
  * list and with the zone lock dropped while it runs, then back to the tail
  * of the list marked reported, so the next pass skips them. A free only
- * requests a pass (page_reporting.h); passes run in pa_page_reporting_run
+ * requests a pass (page_reporting_request.c); passes run in pa_page_reporting_run
  * or on the allocator's own thread, a delay after the first request.
  *
  * Locks: pr->lock (one pass at a time) is taken before a zone lock; the
@@ -22,7 +22,7 @@
 struct page_reporting {
     struct pa_allocator *alloc;
     unsigned order;
-    _Atomic int state;                 /* PA_PAGE_REPORTING_IDLE, _REQUESTED, _ACTIVE */
+    struct page_reporting_request req; /* the state a free's request touches, and the timer */
 
     pa_mutex lock;                     /* a pass; fn and ctx */
     _Atomic uintptr_t pass_owner;      /* the thread running a pass, 0 if none */
@@ -35,41 +35,8 @@ struct page_reporting {
 
     /* The thread of pa_page_reporting_start (Kernel: the delayed work). */
     pa_mutex control;                  /* start and stop, one at a time */
-    pa_mutex timer_lock;               /* everything below */
-    pa_cond timer;
     pa_os_thread thread;
-    bool running, stop, scheduled;
-    uint64_t due_ns;
-    unsigned delay_ms;
 };
-
-/* Kernel: schedule_delayed_work(&prdev->work, PAGE_REPORTING_DELAY): a
- * no-op without the thread (the caller runs passes itself) or when one is
- * already due. */
-static void schedule_pass(struct page_reporting *pr)
-{
-    os_mutex_lock(&pr->timer_lock);
-    if (pr->running && !pr->scheduled) {
-        pr->scheduled = true;
-        pr->due_ns = os_now_ns() + (uint64_t)pr->delay_ms * 1000000u;
-        os_cond_signal(&pr->timer);
-    }
-    os_mutex_unlock(&pr->timer_lock);
-}
-
-/* Kernel: __page_reporting_request(). Runs under a zone lock: two atomics
- * and, once per idle period, the timer lock. */
-void __page_reporting_notify(struct pa_allocator *a)
-{
-    struct page_reporting *pr = a->reporting;
-    if (atomic_load_explicit(&pr->state, memory_order_relaxed) == PA_PAGE_REPORTING_REQUESTED)
-        return;
-    /* A pass already running sees the request when it ends (Kernel: state
-     * not IDLE) and schedules the next one itself. */
-    if (atomic_exchange(&pr->state, PA_PAGE_REPORTING_REQUESTED) != PA_PAGE_REPORTING_IDLE)
-        return;
-    schedule_pass(pr);
-}
 
 static bool has_report_fn(const struct page_reporting *pr)
 {
@@ -170,7 +137,7 @@ static int report_cycle(struct page_reporting *pr, struct pa_zone *z, unsigned o
             continue;
         if (budget < 0) {
             /* More to do: the pass's end schedules another. */
-            atomic_store(&pr->state, PA_PAGE_REPORTING_REQUESTED);
+            atomic_store(&pr->req.state, PA_PAGE_REPORTING_REQUESTED);
             stop = pos;
             break;
         }
@@ -248,7 +215,7 @@ static int64_t page_reporting_process(struct page_reporting *pr)
     os_mutex_lock(&pr->lock);
     atomic_store(&pr->pass_owner, os_thread_id());
     /* Requests made while the pass runs turn ACTIVE back into REQUESTED. */
-    atomic_store(&pr->state, state);
+    atomic_store(&pr->req.state, state);
     if (has_report_fn(pr)) {
         counter_add(&pr->passes, 1);
         struct pa_zone *z;
@@ -257,9 +224,9 @@ static int64_t page_reporting_process(struct page_reporting *pr)
                 break;
         }
     }
-    if (!atomic_compare_exchange_strong(&pr->state, &state, PA_PAGE_REPORTING_IDLE) &&
+    if (!atomic_compare_exchange_strong(&pr->req.state, &state, PA_PAGE_REPORTING_IDLE) &&
         state == PA_PAGE_REPORTING_REQUESTED)
-        schedule_pass(pr);
+        schedule_pass(&pr->req);
     atomic_store(&pr->pass_owner, 0);
     os_mutex_unlock(&pr->lock);
     return err ? err : total;
@@ -268,18 +235,18 @@ static int64_t page_reporting_process(struct page_reporting *pr)
 static void *reporting_thread(void *arg)
 {
     struct page_reporting *pr = arg;
-    os_mutex_lock(&pr->timer_lock);
-    while (!pr->stop) {
-        if (!pr->scheduled || os_now_ns() < pr->due_ns) {
-            os_cond_wait_until(&pr->timer, &pr->timer_lock, pr->scheduled ? pr->due_ns : UINT64_MAX);
+    os_mutex_lock(&pr->req.timer_lock);
+    while (!pr->req.stop) {
+        if (!pr->req.scheduled || os_now_ns() < pr->req.due_ns) {
+            os_cond_wait_until(&pr->req.timer, &pr->req.timer_lock, pr->req.scheduled ? pr->req.due_ns : UINT64_MAX);
             continue;
         }
-        pr->scheduled = false;
-        os_mutex_unlock(&pr->timer_lock);
+        pr->req.scheduled = false;
+        os_mutex_unlock(&pr->req.timer_lock);
         page_reporting_process(pr);
-        os_mutex_lock(&pr->timer_lock);
+        os_mutex_lock(&pr->req.timer_lock);
     }
-    os_mutex_unlock(&pr->timer_lock);
+    os_mutex_unlock(&pr->req.timer_lock);
     return NULL;
 }
 
@@ -292,13 +259,14 @@ int page_reporting_init(struct pa_allocator *a)
     if (!pr)
         return -ENOMEM;
     a->reporting = pr;
-    if (os_mutex_init(&pr->lock) || os_mutex_init(&pr->control) || os_mutex_init(&pr->timer_lock) ||
-        os_cond_init(&pr->timer))
+    a->reporting_request = &pr->req;
+    if (os_mutex_init(&pr->lock) || os_mutex_init(&pr->control) || os_mutex_init(&pr->req.timer_lock) ||
+        os_cond_init(&pr->req.timer))
         return -ENOMEM;
     pr->alloc = a;
     pr->order = a->cfg.page_reporting_order ? a->cfg.page_reporting_order : PA_PAGEBLOCK_ORDER;
-    pr->delay_ms = PA_PAGE_REPORTING_DELAY_MS;
-    atomic_init(&pr->state, PA_PAGE_REPORTING_IDLE);
+    pr->req.delay_ms = PA_PAGE_REPORTING_DELAY_MS;
+    atomic_init(&pr->req.state, PA_PAGE_REPORTING_IDLE);
     a->page_reporting_order = pr->order;
     /* Kernel: page_reporting_register() asks for a first pass at once. */
     __page_reporting_notify(a);
@@ -308,16 +276,16 @@ int page_reporting_init(struct pa_allocator *a)
 static int stop_thread(struct page_reporting *pr)
 {
     os_mutex_lock(&pr->control);
-    os_mutex_lock(&pr->timer_lock);
-    bool running = pr->running;
-    pr->stop = true;
-    os_cond_signal(&pr->timer);
-    os_mutex_unlock(&pr->timer_lock);
+    os_mutex_lock(&pr->req.timer_lock);
+    bool running = pr->req.running;
+    pr->req.stop = true;
+    os_cond_signal(&pr->req.timer);
+    os_mutex_unlock(&pr->req.timer_lock);
     if (running)
         os_thread_join(pr->thread);
-    os_mutex_lock(&pr->timer_lock);
-    pr->running = pr->scheduled = false;
-    os_mutex_unlock(&pr->timer_lock);
+    os_mutex_lock(&pr->req.timer_lock);
+    pr->req.running = pr->req.scheduled = false;
+    os_mutex_unlock(&pr->req.timer_lock);
     os_mutex_unlock(&pr->control);
     return 0;
 }
@@ -331,10 +299,11 @@ void page_reporting_destroy(struct pa_allocator *a)
         stop_thread(pr);
     os_mutex_destroy(&pr->lock);
     os_mutex_destroy(&pr->control);
-    os_mutex_destroy(&pr->timer_lock);
-    os_cond_destroy(&pr->timer);
+    os_mutex_destroy(&pr->req.timer_lock);
+    os_cond_destroy(&pr->req.timer);
     free(pr);
     a->reporting = NULL;
+    a->reporting_request = NULL;
     a->page_reporting_order = UINT_MAX;
 }
 
@@ -398,28 +367,28 @@ PA_API int pa_page_reporting_start(pa_allocator *a, unsigned int delay_ms)
     if (!pr)
         return -EINVAL;
     os_mutex_lock(&pr->control);
-    os_mutex_lock(&pr->timer_lock);
-    if (pr->running) {
-        os_mutex_unlock(&pr->timer_lock);
+    os_mutex_lock(&pr->req.timer_lock);
+    if (pr->req.running) {
+        os_mutex_unlock(&pr->req.timer_lock);
         os_mutex_unlock(&pr->control);
         return -EALREADY;
     }
-    pr->delay_ms = delay_ms ? delay_ms : PA_PAGE_REPORTING_DELAY_MS;
-    pr->stop = pr->scheduled = false;
-    pr->running = true;
-    os_mutex_unlock(&pr->timer_lock);
+    pr->req.delay_ms = delay_ms ? delay_ms : PA_PAGE_REPORTING_DELAY_MS;
+    pr->req.stop = pr->req.scheduled = false;
+    pr->req.running = true;
+    os_mutex_unlock(&pr->req.timer_lock);
     int err = os_thread_create(&pr->thread, reporting_thread, pr);
     if (err) {
-        os_mutex_lock(&pr->timer_lock);
-        pr->running = false;
-        os_mutex_unlock(&pr->timer_lock);
+        os_mutex_lock(&pr->req.timer_lock);
+        pr->req.running = false;
+        os_mutex_unlock(&pr->req.timer_lock);
         os_mutex_unlock(&pr->control);
         pa_log(a, PA_LOG_WARNING, "pa_page_reporting_start: no thread (%d)", err);
         return -EAGAIN;
     }
     /* A request made while no thread ran is still pending: time it now. */
-    if (atomic_load(&pr->state) == PA_PAGE_REPORTING_REQUESTED)
-        schedule_pass(pr);
+    if (atomic_load(&pr->req.state) == PA_PAGE_REPORTING_REQUESTED)
+        schedule_pass(&pr->req);
     os_mutex_unlock(&pr->control);
     return 0;
 }
@@ -452,10 +421,10 @@ PA_API int pa_page_reporting_get_stats(pa_allocator *a, struct pa_page_reporting
         for (unsigned o = 0; o <= PA_MAX_ORDER; o++)
             out->reported_free_pages += __atomic_load_n(&z->nr_reported[o], __ATOMIC_RELAXED) << o;
     out->order = pr->order;
-    out->state = (uint32_t)atomic_load(&pr->state);
-    os_mutex_lock(&pr->timer_lock);
-    out->thread_running = pr->running;
-    out->delay_ms = pr->delay_ms;
-    os_mutex_unlock(&pr->timer_lock);
+    out->state = (uint32_t)atomic_load(&pr->req.state);
+    os_mutex_lock(&pr->req.timer_lock);
+    out->thread_running = pr->req.running;
+    out->delay_ms = pr->req.delay_ms;
+    os_mutex_unlock(&pr->req.timer_lock);
     return 0;
 }

@@ -30,6 +30,21 @@ static inline void clear_page_reported(struct pa_zone *z, struct pa_page *page, 
     __atomic_store_n(&z->nr_reported[order], z->nr_reported[order] - 1, __ATOMIC_RELAXED);
 }
 
+/* The request side of reporting: what a free touches, under a zone lock
+ * (page_reporting_request.c), apart from the passes (page_reporting.c), so
+ * that the buddy lists call into no file that calls them back. The timer
+ * lock is a leaf lock. */
+struct page_reporting_request {
+    _Atomic int state;                 /* PA_PAGE_REPORTING_IDLE, _REQUESTED, _ACTIVE */
+    pa_mutex timer_lock;               /* everything below */
+    pa_cond timer;
+    bool running, stop, scheduled;     /* the thread runs, is told to stop, has a pass due */
+    uint64_t due_ns;
+    unsigned delay_ms;
+};
+
+/* Kernel: schedule_delayed_work(&prdev->work, PAGE_REPORTING_DELAY). */
+void schedule_pass(struct page_reporting_request *req);
 void __page_reporting_notify(struct pa_allocator *a);
 
 /* Kernel: page_reporting_notify_free(): a block of order `order` just went
