@@ -136,8 +136,14 @@ public static unsafe partial class Methods
     [NativeTypeName("#define PA_CFG_PCP_AUTOTUNE 0x10u")]
     public const uint PA_CFG_PCP_AUTOTUNE = 0x00000010U;
 
-    [NativeTypeName("#define PA_CFG_ALL_FLAGS 0x1fu")]
-    public const uint PA_CFG_ALL_FLAGS = 0x0000001FU;
+    [NativeTypeName("#define PA_CFG_INIT_ON_ALLOC 0x40u")]
+    public const uint PA_CFG_INIT_ON_ALLOC = 0x00000040U;
+
+    [NativeTypeName("#define PA_CFG_INIT_ON_FREE 0x80u")]
+    public const uint PA_CFG_INIT_ON_FREE = 0x00000080U;
+
+    [NativeTypeName("#define PA_CFG_ALL_FLAGS 0xdfu")]
+    public const uint PA_CFG_ALL_FLAGS = 0x000000DFU;
 
     [LibraryImport("pagealloc", EntryPoint = "pa_config_init")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
