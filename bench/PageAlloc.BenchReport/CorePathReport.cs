@@ -71,10 +71,10 @@ internal static class CorePathReport
     [
         ("free_fast (per page: range by rotate, state, pcp_mt, list_add)", 17.17),
         ("pa_page_address (harness's public call)", 16.00),
-        ("bulk_run_to_slots + bulk_page_allocated + list_init (the pcp walk)", 17.98),
+        ("bulk_run_to_slots + bulk_page_allocated + list_init (the pcp walk)", 16.02),
         ("pa_release_pages + batch_free (slot loop, NULL stores, room)", 11.03),
         ("cycle_bulk_array + bench_touch (harness)", 12.50),
-        ("per call or per run: pa_alloc_pages_bulk, its context and zone, batch_switch, run_start", 8.76),
+        ("per call or per run: pa_alloc_pages_bulk, its context and zone, batch_switch, run_start", 8.68),
     ];
 
     public static void Build(StringBuilder md, Results r)
