@@ -208,25 +208,27 @@ internal static class Report
         }
 
         md.AppendLine();
-        md.AppendLine("Where the bulk candidates' instructions go: each function's own (self) instructions per");
+        md.AppendLine("Where the raw paths' instructions go: each function's own (self) instructions per");
         md.AppendLine("page, for the functions that hold at least 1% of the count. `pa_alloc_pages_bulk` is the");
         md.AppendLine("pcp walk that marks each page allocated and deals it out; `pa_release_pages` and");
         md.AppendLine("`pa_free_pages_bulk` are the bad-page check, the pageblock's migratetype and the queueing");
         md.AppendLine("on the pcp list, per page; `pa_page_address` and `pa_list_next` are the caller's public");
-        md.AppendLine("calls per page; `cycle_*` is the harness's own loop and the byte written.");
+        md.AppendLine("calls per page; `cycle_*` is the harness's own loop and the byte written. `pa_alloc_pages`");
+        md.AppendLine("and `pa_free_pages` hold the whole single-page path, inlined into each.");
         md.AppendLine();
         md.AppendLine("| candidate | function | instructions/page |");
         md.AppendLine("|---|---|---:|");
         foreach (string[] row in r.CallgrindFunctions.Rows)
         {
             string candidate = r.CallgrindFunctions.Get(row, "candidate");
-            if (candidate is "pa_bulk_array/64" or "pa_bulk_list/64" or "pp_bulk/64" or "pp_va_bulk/64")
+            if (candidate is "pa_single/64" or "pa_bulk_array/64" or "pa_bulk_list/64" or "pp_bulk/64" or "pp_va_bulk/64")
             {
                 md.AppendLine($"| {candidate} | `{r.CallgrindFunctions.Get(row, "function")}` | {N(r.CallgrindFunctions, row, "instructions_per_page")} |");
             }
         }
 
         md.AppendLine();
+        CorePathReport.Build(md, r);
         TracepointsNote(md);
     }
 

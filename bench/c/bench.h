@@ -48,6 +48,9 @@ struct peer_api {
 struct bench_env {
     pa_allocator *a;
     pa_page_pool *pp;        /* an order-0 page pool over a, owned by the bench thread */
+    /* Allocators like a with PA_CFG_INIT_ON_ALLOC, PA_CFG_INIT_ON_FREE; made
+     * by the first cycle that needs one (a warm-up cycle). */
+    pa_allocator *a_init_alloc, *a_init_free;
     struct pa_page *pages[BENCH_MAX_BATCH];
     void *ptrs[BENCH_MAX_BATCH];
     struct pa_page *touch_pages[BENCH_TOUCH_PAGES];   /* held for the whole run */
@@ -92,6 +95,7 @@ void cycle_dpdk_single(struct bench_env *env, unsigned batch, unsigned order);
 /* env.c: allocator set-up and CPU pinning. */
 int pin_to_cpu(int cpu);
 pa_allocator *bench_create_allocator(uint64_t pages, uint32_t nr_cpus, uint32_t flags);
+pa_allocator *bench_init_allocator(struct bench_env *env, uint32_t flags);
 int bench_env_init(struct bench_env *env, int cpu);
 void bench_env_fini(struct bench_env *env);
 void bench_die(const char *what, int err);

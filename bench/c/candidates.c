@@ -128,6 +128,81 @@ static void cycle_touch_line(struct bench_env *env, unsigned batch, unsigned ord
         bench_touch(env->touch_addrs[i], 0);
 }
 
+/* init_on_alloc / init_on_free (issue 20): the single and bulk cycles on an
+ * allocator that zeroes every page, against the same cycles asking for
+ * __GFP_ZERO, and against one memset of each page with no allocator. */
+static void single_on(pa_allocator *a, struct bench_env *env, unsigned batch, pa_gfp_t gfp)
+{
+    for (unsigned i = 0; i < batch; i++) {
+        env->pages[i] = pa_alloc_pages(a, gfp, 0);
+        if (!env->pages[i])
+            bench_die("pa_alloc_pages", -12);
+        bench_touch(pa_page_address(a, env->pages[i]), 0);
+    }
+    for (unsigned i = 0; i < batch; i++) {
+        pa_free_pages(a, env->pages[i], 0);
+        env->pages[i] = NULL;
+    }
+}
+
+static void bulk_on(pa_allocator *a, struct bench_env *env, unsigned batch, pa_gfp_t gfp)
+{
+    unsigned long got = pa_alloc_pages_bulk_array(a, gfp, batch, env->pages);
+    if (got != batch)
+        fail_short(got, batch);
+    for (unsigned i = 0; i < batch; i++)
+        bench_touch(pa_page_address(a, env->pages[i]), 0);
+    pa_release_pages(a, env->pages, batch);
+}
+
+static void cycle_single_zero(struct bench_env *env, unsigned batch, unsigned order)
+{
+    (void)order;
+    single_on(env->a, env, batch, GFP | PA_GFP_ZERO);
+}
+
+static void cycle_single_init_alloc(struct bench_env *env, unsigned batch, unsigned order)
+{
+    (void)order;
+    single_on(bench_init_allocator(env, PA_CFG_INIT_ON_ALLOC), env, batch, GFP);
+}
+
+static void cycle_single_init_free(struct bench_env *env, unsigned batch, unsigned order)
+{
+    (void)order;
+    single_on(bench_init_allocator(env, PA_CFG_INIT_ON_FREE), env, batch, GFP);
+}
+
+static void cycle_bulk_zero(struct bench_env *env, unsigned batch, unsigned order)
+{
+    (void)order;
+    bulk_on(env->a, env, batch, GFP | PA_GFP_ZERO);
+}
+
+static void cycle_bulk_init_alloc(struct bench_env *env, unsigned batch, unsigned order)
+{
+    (void)order;
+    bulk_on(bench_init_allocator(env, PA_CFG_INIT_ON_ALLOC), env, batch, GFP);
+}
+
+static void cycle_bulk_init_free(struct bench_env *env, unsigned batch, unsigned order)
+{
+    (void)order;
+    bulk_on(bench_init_allocator(env, PA_CFG_INIT_ON_FREE), env, batch, GFP);
+}
+
+/* One memset of each of 64 pages held for the run: the zeroing alone, by
+ * the C library's memset as the allocator calls it (a size the compiler
+ * does not see, so no inline expansion). */
+static void cycle_memset_page(struct bench_env *env, unsigned batch, unsigned order)
+{
+    (void)order;
+    static volatile size_t page_bytes = BENCH_PAGE;
+    for (unsigned i = 0; i < batch; i++)
+        memset(env->touch_addrs[i], 0, page_bytes);
+    __asm__ volatile("" ::: "memory");
+}
+
 #define BATCHES(fam, fn, peer)                                  \
     { fam "/1", fam, 1, 0, peer, fn },                          \
     { fam "/8", fam, 8, 0, peer, fn },                          \
@@ -149,6 +224,13 @@ const struct candidate bench_candidates[] = {
     { "pp_single/64", "pp_single", 64, 0, NULL, cycle_pp_single },
     { "touch_first/64", "touch_first", 64, 0, NULL, cycle_touch_first },
     { "touch_line/64", "touch_line", 64, 0, NULL, cycle_touch_line },
+    { "memset_page/64", "memset_page", 64, 0, NULL, cycle_memset_page },
+    { "pa_single_zero/64", "pa_single_zero", 64, 0, NULL, cycle_single_zero },
+    { "pa_single_init_alloc/64", "pa_single_init_alloc", 64, 0, NULL, cycle_single_init_alloc },
+    { "pa_single_init_free/64", "pa_single_init_free", 64, 0, NULL, cycle_single_init_free },
+    { "pa_bulk_zero/64", "pa_bulk_zero", 64, 0, NULL, cycle_bulk_zero },
+    { "pa_bulk_init_alloc/64", "pa_bulk_init_alloc", 64, 0, NULL, cycle_bulk_init_alloc },
+    { "pa_bulk_init_free/64", "pa_bulk_init_free", 64, 0, NULL, cycle_bulk_init_free },
     BATCHES("glibc_malloc", cycle_malloc, NULL),
     BATCHES("glibc_aligned_alloc", cycle_aligned_alloc, NULL),
     BATCHES("mimalloc", cycle_mimalloc, "mimalloc"),

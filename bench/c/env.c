@@ -66,8 +66,28 @@ int bench_env_init(struct bench_env *env, int cpu)
     return 0;
 }
 
+/* The allocator with these init flags, bound like env->a, made on first use. */
+pa_allocator *bench_init_allocator(struct bench_env *env, uint32_t flags)
+{
+    pa_allocator **slot = flags == PA_CFG_INIT_ON_ALLOC ? &env->a_init_alloc : &env->a_init_free;
+    if (!*slot) {
+        *slot = bench_create_allocator(BENCH_ARENA_PAGES, 0, flags);
+        int rc = pa_bind_cpu(*slot, env->cpu % pa_nr_cpus(*slot));
+        if (rc != 0)
+            bench_die("pa_bind_cpu", rc);
+    }
+    return *slot;
+}
+
 void bench_env_fini(struct bench_env *env)
 {
+    pa_allocator *init[] = { env->a_init_alloc, env->a_init_free };
+    for (int i = 0; i < 2; i++) {
+        if (init[i] && pa_check(init[i]) != 0)
+            bench_die("pa_check of an init allocator after the run", -22);
+        pa_destroy(init[i]);
+    }
+    env->a_init_alloc = env->a_init_free = NULL;
     pa_page_pool_destroy(env->pp);
     env->pp = NULL;
     pa_release_pages(env->a, env->touch_pages, BENCH_TOUCH_PAGES);

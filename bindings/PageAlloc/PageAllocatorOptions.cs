@@ -78,6 +78,17 @@ public sealed class PageAllocatorOptions
     /// <summary>Poison freed pages with 0xaa and check the pattern on allocation (<c>PA_CFG_POISON</c>).</summary>
     public bool Poison { get; set; }
 
+    /// <summary>Zero every page as it is allocated, as the kernel's <c>init_on_alloc=1</c>
+    /// (<c>PA_CFG_INIT_ON_ALLOC</c>): no allocation sees what an earlier owner left in its pages.
+    /// <see cref="Poison"/> takes precedence: with it this option does nothing.</summary>
+    public bool InitOnAlloc { get; set; }
+
+    /// <summary>Zero every page as it is freed, as the kernel's <c>init_on_free=1</c>
+    /// (<c>PA_CFG_INIT_ON_FREE</c>): freed data does not linger, and allocations (zeroing ones
+    /// included) find their pages zeroed already. Pages a page pool recycles are not freed, so not
+    /// zeroed. <see cref="Poison"/> takes precedence: with it this option does nothing.</summary>
+    public bool InitOnFree { get; set; }
+
     /// <summary>Full bad_page checks on every free and allocation (<c>PA_CFG_DEBUG_CHECKS</c>).</summary>
     public bool DebugChecks { get; set; }
 
@@ -329,7 +340,9 @@ public sealed class PageAllocatorOptions
         | (DebugChecks ? Methods.PA_CFG_DEBUG_CHECKS : 0)
         | (BindNuma ? Methods.PA_CFG_BIND_NUMA : 0)
         | (PcpAutotune ? Methods.PA_CFG_PCP_AUTOTUNE : 0)
-        | (FreePageReporting is not null ? Methods.PA_CFG_PAGE_REPORTING : 0);
+        | (FreePageReporting is not null ? Methods.PA_CFG_PAGE_REPORTING : 0)
+        | (InitOnAlloc ? Methods.PA_CFG_INIT_ON_ALLOC : 0)
+        | (InitOnFree ? Methods.PA_CFG_INIT_ON_FREE : 0);
 
     private static int Slot(int node, ZoneType zone)
     {

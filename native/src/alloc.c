@@ -35,7 +35,7 @@ fast_path struct pa_page *rmqueue_pcplist(struct pa_zone *preferred, struct pa_z
 
 /* Kernel: rmqueue_buddy() */
 slow_path struct pa_page *rmqueue_buddy(struct pa_zone *preferred, struct pa_zone *z, unsigned order,
-                                     unsigned alloc_flags, const struct alloc_context *ac)
+                                        unsigned alloc_flags, const struct alloc_context *ac)
 {
     struct pa_page *page = NULL;
     os_mutex_lock(&z->lock);
@@ -59,7 +59,7 @@ slow_path struct pa_page *rmqueue_buddy(struct pa_zone *preferred, struct pa_zon
 
 /* Kernel: rmqueue() */
 fast_path struct pa_page *rmqueue(struct pa_zone *preferred, struct pa_zone *z, unsigned order,
-                               unsigned alloc_flags, const struct alloc_context *ac)
+                                  unsigned alloc_flags, const struct alloc_context *ac)
 {
     if (likely(pcp_allowed_order(order))) {
         struct pa_page *page = rmqueue_pcplist(preferred, z, order, alloc_flags, ac);
@@ -83,7 +83,7 @@ static unsigned alloc_flags_nofragment(const struct pa_allocator *a, const struc
 
 /* Kernel: get_page_from_freelist() */
 fast_path struct pa_page *get_page_from_freelist(struct pa_allocator *a, pa_gfp_t gfp, unsigned order,
-                                              unsigned alloc_flags, const struct alloc_context *ac)
+                                                 unsigned alloc_flags, const struct alloc_context *ac)
 {
     struct pa_zone *preferred = ac->preferred_zoneref->zone;
 retry:;
@@ -192,7 +192,7 @@ static void warn_alloc(struct pa_allocator *a, pa_gfp_t gfp, unsigned order, con
  * the reserves, reclaim callbacks with a drain of every CPU, retries as
  * NORETRY / RETRY_MAYFAIL / NOFAIL allow. No kswapd, compaction or OOM kill. */
 slow_path struct pa_page *alloc_pages_slowpath(struct pa_allocator *a, pa_gfp_t gfp, unsigned order,
-                                            struct alloc_context *ac)
+                                               struct alloc_context *ac)
 {
     bool can_direct_reclaim = gfp & PA_GFP_DIRECT_RECLAIM;
     bool costly = order > PA_COSTLY_ORDER;
@@ -263,6 +263,8 @@ out:
     return page;
 }
 
+/* Kernel: __alloc_pages(), out of line for the bulk fallback and the
+ * mempolicy paths. */
 struct pa_page *alloc_pages_nodemask(struct pa_allocator *a, pa_gfp_t gfp, unsigned order,
                                      int preferred_nid, const pa_nodemask_t *nodemask)
 {

@@ -222,16 +222,25 @@ bulk_run_to_slots(struct pa_zone *z, struct pa_list_head *list, uint64_t allocat
     struct pa_list_head *pos = list->next;
     struct pa_page **s = *slots;
     unsigned long n = 0;
-    do {
+    for (;;) {
         struct pa_page *page = lru_to_page(pos);
         pos = pos->next;
         bulk_page_allocated(z, page, allocated, prep, gfp);
         list_init(&page->lru);
         *s++ = page;
         n++;
-        while (s != end && *s)
+        /* On to the next empty slot: each end tested once per page. */
+        for (;;) {
+            if (s == end)
+                goto out;
+            if (!*s)
+                break;
             s++;
-    } while (s != end && pos != list);
+        }
+        if (pos == list)
+            break;
+    }
+out:
     pos->prev = list;
     list->next = pos;
     *slots = s;

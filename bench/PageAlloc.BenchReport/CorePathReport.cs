@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0-only
+using System.Globalization;
+using System.Text;
+
+namespace PageAlloc.BenchReport;
+
+/// <summary>Issue 20's parts of docs/BENCHMARKS.md: where the raw paths' instructions went before
+/// and after their rework (a one-off measurement, kept with the figures it explains), and what
+/// init_on_alloc / init_on_free cost against one memset of the page (this run's figures).</summary>
+internal static class CorePathReport
+{
+    // Self instructions per page, main d0eb477 (Release, LTO), callgrind_annotate of the
+    // harness's callgrind-one run: what a function does itself, its inlined callees included.
+    private static readonly (string Function, double PerPage)[] SingleBefore =
+    [
+        ("get_page_from_freelist (rmqueue, rmqueue_pcplist, __rmqueue_pcplist inlined)", 176.00),
+        ("pa_free_pages (free_the_page, the pcp lock, thread state)", 75.00),
+        ("free_pages_prepare (free_pages_check, migratetype)", 65.00),
+        ("free_unref_page_commit", 65.00),
+        ("prepare_alloc_context", 59.00),
+        ("alloc_pages_nodemask", 52.00),
+        ("cycle_single (harness loop)", 35.45),
+        ("pthread_getspecific (thread state, alloc and free)", 34.00),
+        ("zone_watermark_fast", 25.00),
+        ("pa_alloc_pages (argument checks)", 23.00),
+        ("pa_page_address (harness's public call)", 17.00),
+        ("zone_statistics", 15.00),
+        ("(rest)", 0.11),
+    ];
+
+    private static readonly (string Function, double PerPage)[] BulkBefore =
+    [
+        ("pa_release_pages (per page: checks, migratetype, list_add)", 33.88),
+        ("pa_alloc_pages_bulk (the pcp walk)", 21.22),
+        ("pa_page_address (harness's public call)", 17.00),
+        ("cycle_bulk_array (harness loop)", 12.50),
+        ("batch_switch", 1.38),
+        ("batch_free_slow", 1.02),
+        ("prepare_alloc_context", 0.92),
+        ("(rest)", 1.09),
+    ];
+
+    // After (branch corepath at 534a61e; the same build with -g): instructions per page
+    // by the source function each executed line belongs to, so inlined code counts where it is
+    // written. Rows of at least 3 instructions per page; both paths share thread_state,
+    // current_cpu, spin_trylock and counter_add.
+    private static readonly (string Function, double PerPage)[] SingleAfter =
+    [
+        ("pa_free_pages (entry, order-0 dispatch, frame)", 26.00),
+        ("pa_alloc_pages (entry, order-0 dispatch, frame)", 25.00),
+        ("cycle_single + bench_touch (harness)", 35.45),
+        ("pa_page_address (harness's public call)", 18.00),
+        ("prepare_alloc_context + gfp_zone + gfp_migratetype + next_zones_zonelist", 31.00),
+        ("thread_state + current_cpu (TLS cache; alloc and free)", 25.00),
+        ("free_page_is_bad (one state-word compare)", 15.00),
+        ("free_unref_page_commit + zone_page_flags + list_add", 31.00),
+        ("rmqueue_pcplist + __rmqueue_pcplist + list_del + set_page_allocated", 33.00),
+        ("spin_trylock / spin_unlock (alloc and free)", 15.00),
+        ("get_page_from_freelist + cpuset + zone_watermark_fast", 29.00),
+        ("counter_add (PGALLOC, NUMA_HIT, NUMA_LOCAL, PGFREE)", 12.00),
+        ("free_pages_prepare + page_zone + get_pageblock_migratetype + trace", 32.00),
+        ("alloc_args_ok + gfp_valid", 13.00),
+        ("free_the_page", 9.00),
+        ("alloc_flags_nofragment", 9.00),
+        ("__alloc_pages + should_fail_alloc_page + trace + prep_needed", 20.00),
+        ("zone_statistics", 7.00),
+        ("(rest)", 0.11),
+    ];
+
+    private static readonly (string Function, double PerPage)[] BulkAfter =
+    [
+        ("free_fast (per page: range by rotate, state, pcp_mt, list_add)", 17.17),
+        ("pa_page_address (harness's public call)", 16.00),
+        ("bulk_run_to_slots + bulk_page_allocated + list_init (the pcp walk)", 16.02),
+        ("pa_release_pages + batch_free (slot loop, NULL stores, room)", 11.03),
+        ("cycle_bulk_array + bench_touch (harness)", 12.50),
+        ("per call or per run: pa_alloc_pages_bulk, its context and zone, batch_switch, run_start", 8.68),
+    ];
+
+    public static void Build(StringBuilder md, Results r)
+    {
+        InstructionsNote(md, r);
+        InitOnSection(md, r);
+    }
+
+    private static void Table(StringBuilder md, (string Function, double PerPage)[] rows)
+    {
+        md.AppendLine("| function | instructions/page |");
+        md.AppendLine("|---|---:|");
+        double total = 0;
+        foreach ((string function, double perPage) in rows)
+        {
+            md.AppendLine($"| {function} | {Targets.F(perPage)} |");
+            total += perPage;
+        }
+
+        md.AppendLine($"| **total** | **{Targets.F(total)}** |");
+        md.AppendLine();
+    }
+
+    private static void InstructionsNote(StringBuilder md, Results r)
+    {
+        md.AppendLine("### Where the raw paths' instructions go (issue 20)");
+        md.AppendLine();
+        md.AppendLine("Measured with this harness's `callgrind-one` under the options above, Release build. Before:");
+        md.AppendLine("main d0eb477, each function's own instructions (inlined callees included). After: the");
+        md.AppendLine("single-page path shaped as the kernel's (`get_page_from_freelist` → `rmqueue_pcplist`,");
+        md.AppendLine("`__free_pages` → `free_pages_prepare` → `free_frozen_page_commit`) run in one frame with the");
+        md.AppendLine("kernel's header inlines and an order-0 copy, the thread state in a one-entry TLS cache; the");
+        md.AppendLine("release side batched as `free_unref_folios`, with one migratetype look-up per pageblock run.");
+        md.AppendLine("After is split by the source function each executed line belongs to (the same build with");
+        md.AppendLine("`-g`), since nearly everything now runs inlined. Every check, counter and tracepoint site");
+        md.AppendLine("stays; `pa_page_address` is the harness's public call per page.");
+        md.AppendLine();
+        md.AppendLine($"`pa_single/64`, before (642 per page):");
+        md.AppendLine();
+        Table(md, SingleBefore);
+        md.AppendLine($"`pa_single/64`, after ({I(r, "pa_single/64")} per page in this run):");
+        md.AppendLine();
+        Table(md, SingleAfter);
+        md.AppendLine($"`pa_bulk_array/64`, before (89.0 per page):");
+        md.AppendLine();
+        Table(md, BulkBefore);
+        md.AppendLine($"`pa_bulk_array/64`, after ({I(r, "pa_bulk_array/64")} per page in this run):");
+        md.AppendLine();
+        Table(md, BulkAfter);
+    }
+
+    private static string I(Results r, string candidate) =>
+        r.Instructions(candidate) is { } v ? Targets.F(v) : "not measured";
+
+    // init_on_alloc / init_on_free against the plain path of the same run and one memset.
+    private static void InitOnSection(StringBuilder md, Results r)
+    {
+        md.AppendLine("### init_on_alloc / init_on_free (issue 20)");
+        md.AppendLine();
+        md.AppendLine("`PA_CFG_INIT_ON_ALLOC` and `PA_CFG_INIT_ON_FREE` zero each page as it is handed out or");
+        md.AppendLine("taken back; `__GFP_ZERO` zeroes it on request. Each is measured on an allocator of its own");
+        md.AppendLine("(`pa_single_*`: 64 × `pa_alloc_pages` then 64 × `pa_free_pages`; `pa_bulk_*`: the bulk array");
+        md.AppendLine("form and `pa_release_pages`), against the plain candidate of the same run and against");
+        md.AppendLine("`memset_page/64`: one C library `memset` of each of 64 held pages, no allocator. The added");
+        md.AppendLine("cost is the candidate's minus the plain one's; the target is at most 1.2 times the memset.");
+        md.AppendLine("Instruction counts are exact; under callgrind glibc's `memset` of a page runs `rep stosb`,");
+        md.AppendLine("counted once per byte. Times are the minimum of the run's repetitions (zeroing is what a");
+        md.AppendLine("busy neighbour's memory traffic slows most).");
+        md.AppendLine();
+        double? memsetI = r.Instructions("memset_page/64");
+        double? memsetNs = r.MinNs("memset_page/64");
+        md.AppendLine($"One memset of a 4 KiB page: {Opt(memsetI)} instructions, {Opt(memsetNs)} ns.");
+        md.AppendLine();
+        md.AppendLine("| path | plain | zeroing | instructions/page | added | ÷ memset | min ns/page | added | ÷ memset |");
+        md.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|");
+        (string Path, string Plain, string Zeroing, string Label)[] rows =
+        [
+            ("single", "pa_single/64", "pa_single_zero/64", "`__GFP_ZERO`"),
+            ("single", "pa_single/64", "pa_single_init_alloc/64", "init_on_alloc"),
+            ("single", "pa_single/64", "pa_single_init_free/64", "init_on_free"),
+            ("bulk", "pa_bulk_array/64", "pa_bulk_zero/64", "`__GFP_ZERO`"),
+            ("bulk", "pa_bulk_array/64", "pa_bulk_init_alloc/64", "init_on_alloc"),
+            ("bulk", "pa_bulk_array/64", "pa_bulk_init_free/64", "init_on_free"),
+        ];
+        foreach ((string path, string plain, string zeroing, string label) in rows)
+        {
+            double? i = r.Instructions(zeroing), i0 = r.Instructions(plain);
+            double? t = r.MinNs(zeroing), t0 = r.MinNs(plain);
+            double? addI = i - i0, addT = t - t0;
+            md.AppendLine($"| {path} | `{plain}` | {label} | {Opt(i)} | {Opt(addI)} | {Ratio(addI, memsetI)} | " +
+                $"{Opt(t)} | {Opt(addT)} | {Ratio(addT, memsetNs)} |");
+        }
+
+        md.AppendLine();
+        md.AppendLine("With init_on_free, an allocation does not zero again (`__GFP_ZERO` included): the page was");
+        md.AppendLine("zeroed when it was freed. Page poisoning (`PA_CFG_POISON`) takes precedence over both flags.");
+        md.AppendLine("The batched free runs each page through the full path when init_on_free is on, which is why");
+        md.AppendLine("its added instructions sit a little above the memset.");
+        md.AppendLine();
+    }
+
+    private static string Opt(double? v) => v is { } x ? Targets.F(x) : "–";
+
+    private static string Ratio(double? part, double? whole) =>
+        part is { } p && whole is { } w && w > 0 ? (p / w).ToString("0.00", CultureInfo.InvariantCulture) + "×" : "–";
+}
