@@ -416,8 +416,15 @@ struct alloc_context {
 /* gfp.c */
 int gfp_zone(pa_gfp_t gfp);                      /* -1 for a bad combination */
 int gfp_migratetype(pa_gfp_t gfp);
-bool gfp_valid(const struct pa_allocator *a, pa_gfp_t gfp);
+/* pa_gfp_valid(), where the allocator would check a mask of its own. */
+static inline bool gfp_valid(const struct pa_allocator *a, pa_gfp_t gfp)
+{
+    (void)a;
+    return pa_gfp_valid(gfp);
+}
 unsigned gfp_to_alloc_flags(pa_gfp_t gfp, unsigned order);
+
+/* gfp_format.c */
 size_t gfp_format(pa_gfp_t gfp, char *buf, size_t size);
 
 /* thread.c */
