@@ -18,7 +18,8 @@
  *   (-EINVAL, -ENOMEM, ...). Allocation functions return NULL or a count.
  * - A NULL or out-of-range argument never crashes: the function returns
  *   -EINVAL (or NULL / 0), logs one line through the log callback and leaves
- *   the allocator unchanged.
+ *   the allocator unchanged. PA_LEAF functions (below) return the error
+ *   value without the log line.
  * - "This thread's CPU" is the pcp slot the thread bound itself to with
  *   pa_bind_cpu(), else sched_getcpu() modulo nr_cpus.
  */
