@@ -474,11 +474,11 @@ static inline size_t pa_layout_page_size(const struct pa_layout *l)
 static inline uint64_t pa_layout_page_to_pfn(const struct pa_layout *l,
                                              const struct pa_page *page)
 {
-    uintptr_t off = (uintptr_t)page - (uintptr_t)l->pages;
-    uint64_t pfn = (uint64_t)off >> l->desc_shift;
-    if (pfn >= l->nr_pfns || (off & (((uintptr_t)1 << l->desc_shift) - 1)))
-        return UINT64_MAX;
-    return pfn;
+    uint64_t off = (uint64_t)((uintptr_t)page - (uintptr_t)l->pages);
+    /* Rotated right by the stride's shift, a misaligned offset's low bits
+     * become high ones: one compare refuses it and any offset past the array. */
+    uint64_t pfn = off >> l->desc_shift | off << ((64 - l->desc_shift) & 63);
+    return pfn < l->nr_pfns ? pfn : UINT64_MAX;
 }
 
 static inline struct pa_page *pa_layout_pfn_to_page(const struct pa_layout *l, uint64_t pfn)
