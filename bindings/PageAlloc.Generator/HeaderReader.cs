@@ -15,6 +15,13 @@ internal static class HeaderReader
 {
     private const int StorageClassStatic = 3; // CX_SC_Static
 
+    /// <summary>
+    /// The clang annotation (<c>__attribute__((annotate("pa_leaf")))</c>, which pagealloc.h's
+    /// <c>PA_LEAF</c> expands to under clang) of a function that takes no lock and runs no
+    /// callback: its binding gets <c>[SuppressGCTransition]</c>.
+    /// </summary>
+    public const string LeafAnnotation = "pa_leaf";
+
     /// <summary>Parses <paramref name="headerPath"/> with <paramref name="arguments"/> (clang's command line).</summary>
     public static Header Read(string headerPath, IReadOnlyList<string> arguments)
     {
@@ -177,6 +184,11 @@ internal static class HeaderReader
                 mapper.Map(LibClang.clang_getCursorType(parameter))));
         }
 
-        return new NativeFunction(name, mapper.Map(LibClang.clang_getCursorResultType(cursor)), parameters, Cursors.Offset(cursor));
+        return new NativeFunction(name, mapper.Map(LibClang.clang_getCursorResultType(cursor)), parameters, Cursors.Offset(cursor),
+            IsLeaf(cursor));
     }
+
+    // The annotation is an attribute child of the declaration.
+    private static bool IsLeaf(CXCursor cursor) =>
+        Cursors.Children(cursor).Any(c => LibClang.clang_getCursorKind(c) == CursorKind.AnnotateAttr && Cursors.Spelling(c) == LeafAnnotation);
 }

@@ -145,7 +145,7 @@ public sealed unsafe partial class PageAllocator
     /// <returns>A new list owning the pages.</returns>
     /// <remarks>Calls <c>pa_alloc_pages_bulk_mempolicy_list</c>.</remarks>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative.</exception>
-    /// <exception cref="ArgumentException"><paramref name="gfp"/> has unknown bits or a bad zone combination.</exception>
+    /// <exception cref="ArgumentException"><paramref name="gfp"/> is a mask the allocator refuses (<c>pa_gfp_valid</c>): unknown bits, a bad zone combination, or Movable with Reclaimable.</exception>
     /// <exception cref="ObjectDisposedException">The allocator is disposed.</exception>
     public PageList AllocateBulk(int count, Gfp gfp, bool useMemoryPolicy)
     {

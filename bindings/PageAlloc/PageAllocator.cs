@@ -25,6 +25,7 @@ public sealed unsafe partial class PageAllocator : IDisposable
     private const int ENOENT = 2;
     private const int ENOSPC = 28;
     private const int ENOMEM = 12;
+    private const int EPROTO = 71;
 
     private readonly AllocatorHandle _handle;
     private readonly AllocatorCallbacks _callbacks;
@@ -35,8 +36,10 @@ public sealed unsafe partial class PageAllocator : IDisposable
 
     /// <summary>An allocator with the defaults of <c>pa_config_init</c>: one node with one NORMAL
     /// zone of 65536 pages (256 MiB), 4 KiB pages, one pcp slot per online CPU.</summary>
-    /// <remarks>Calls <c>pa_config_init</c> and <c>pa_create</c>.</remarks>
+    /// <remarks>Calls <c>pa_config_init</c> and <c>pa_create_checked</c>.</remarks>
     /// <exception cref="InsufficientMemoryException">The memory could not be mapped.</exception>
+    /// <exception cref="InvalidOperationException">The native library is of another build, whose page
+    /// layout version differs.</exception>
     public PageAllocator()
         : this(null)
     {
@@ -44,12 +47,13 @@ public sealed unsafe partial class PageAllocator : IDisposable
 
     /// <summary>An allocator built from <paramref name="options"/>.</summary>
     /// <param name="options">The configuration; null means the defaults.</param>
-    /// <remarks>Calls <c>pa_config_init</c>, <c>pa_create</c> and <c>pa_set_log</c>, and with
-    /// <see cref="PageAllocatorOptions.FreePageReporting"/> in the background
-    /// <c>pa_page_reporting_start</c>.</remarks>
+    /// <remarks>Calls <c>pa_config_init</c>, <c>pa_create_checked</c>, <c>pa_get_layout</c> and
+    /// <c>pa_set_log</c>, and with <see cref="PageAllocatorOptions.FreePageReporting"/> in the
+    /// background <c>pa_page_reporting_start</c>.</remarks>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     /// <exception cref="InsufficientMemoryException">The memory could not be mapped.</exception>
-    /// <exception cref="InvalidOperationException">The reporting thread could not be started.</exception>
+    /// <exception cref="InvalidOperationException">The native library is of another build, whose page
+    /// layout version differs, or the reporting thread could not be started.</exception>
     public PageAllocator(PageAllocatorOptions? options)
     {
         options?.Validate();
@@ -63,7 +67,16 @@ public sealed unsafe partial class PageAllocator : IDisposable
         {
             options?.Fill(&config, cpuToNode, distance);
             arena?.Fill(&config);
-            rc = Methods.pa_create(&config, &allocator);
+            // The checked form: this assembly reads the page layout (PageLayout) as the header it was
+            // generated from describes it, so a native library of another layout version is refused.
+            rc = Methods.pa_create_checked(&config, &allocator, Methods.PA_LAYOUT_VERSION);
+        }
+
+        if (rc == -EPROTO)
+        {
+            throw new InvalidOperationException(
+                $"The native pagealloc library ({System.Runtime.InteropServices.Marshal.PtrToStringUTF8((nint)Methods.pa_version())}) publishes another page layout "
+                + $"version than this assembly reads ({Methods.PA_LAYOUT_VERSION}): the two come from different builds.");
         }
 
         if (rc == -ENOMEM)
@@ -81,7 +94,7 @@ public sealed unsafe partial class PageAllocator : IDisposable
         _callbacks = new AllocatorCallbacks();
         Methods.pa_set_log(allocator, AllocatorCallbacks.LogFunction, _callbacks.LogContext);
         _handle = new AllocatorHandle(allocator, _callbacks, arena);
-        _handle.Layout = PageLayout.Probe(allocator, System.Numerics.BitOperations.Log2((uint)Methods.pa_page_size(allocator)));
+        _handle.Layout = PageLayout.Read(allocator);
         _callbacks.SetSender(this);
         _allocator = allocator;
         PageSize = (int)Methods.pa_page_size(allocator);
@@ -373,7 +386,7 @@ public sealed unsafe partial class PageAllocator : IDisposable
     /// <see cref="SetMemoryPolicy(MemoryPolicy, NodeMask?)">memory policy</see>), else <c>pa_alloc_pages_node</c>.</remarks>
     /// <exception cref="InsufficientMemoryException">No block could be allocated.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An argument is out of range.</exception>
-    /// <exception cref="ArgumentException"><paramref name="gfp"/> has unknown bits or a bad zone combination.</exception>
+    /// <exception cref="ArgumentException"><paramref name="gfp"/> is a mask the allocator refuses (<c>pa_gfp_valid</c>): unknown bits, a bad zone combination, or Movable with Reclaimable.</exception>
     /// <exception cref="ObjectDisposedException">The allocator is disposed.</exception>
     public PageBlock AllocatePages(int order, Gfp gfp = Gfp.Kernel, int node = -1)
     {
@@ -394,7 +407,7 @@ public sealed unsafe partial class PageAllocator : IDisposable
     /// <remarks>Calls <c>pa_alloc_pages</c> for node -1 (following the thread's
     /// <see cref="SetMemoryPolicy(MemoryPolicy, NodeMask?)">memory policy</see>), else <c>pa_alloc_pages_node</c>.</remarks>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="order"/> is out of range.</exception>
-    /// <exception cref="ArgumentException"><paramref name="gfp"/> has unknown bits or a bad zone combination.</exception>
+    /// <exception cref="ArgumentException"><paramref name="gfp"/> is a mask the allocator refuses (<c>pa_gfp_valid</c>): unknown bits, a bad zone combination, or Movable with Reclaimable.</exception>
     /// <exception cref="ObjectDisposedException">The allocator is disposed.</exception>
     public bool TryAllocatePages(int order, Gfp gfp, [NotNullWhen(true)] out PageBlock? block) =>
         TryAllocatePages(order, gfp, Methods.PA_NUMA_NO_NODE, out block);
@@ -409,7 +422,7 @@ public sealed unsafe partial class PageAllocator : IDisposable
     /// <remarks>Calls <c>pa_alloc_pages</c> for node -1 (following the thread's
     /// <see cref="SetMemoryPolicy(MemoryPolicy, NodeMask?)">memory policy</see>), else <c>pa_alloc_pages_node</c>.</remarks>
     /// <exception cref="ArgumentOutOfRangeException">An argument is out of range.</exception>
-    /// <exception cref="ArgumentException"><paramref name="gfp"/> has unknown bits or a bad zone combination.</exception>
+    /// <exception cref="ArgumentException"><paramref name="gfp"/> is a mask the allocator refuses (<c>pa_gfp_valid</c>): unknown bits, a bad zone combination, or Movable with Reclaimable.</exception>
     /// <exception cref="ObjectDisposedException">The allocator is disposed.</exception>
     public bool TryAllocatePages(int order, Gfp gfp, int node, [NotNullWhen(true)] out PageBlock? block)
     {
@@ -1018,19 +1031,17 @@ public sealed unsafe partial class PageAllocator : IDisposable
         CheckMask(nodes);
     }
 
+    /// <summary>Throws unless the native library accepts <paramref name="gfp"/> (<c>pa_gfp_valid</c>,
+    /// the check every allocation function makes), so a bad mask is an <see cref="ArgumentException"/>
+    /// and never a failed allocation.</summary>
     internal static void CheckGfp(Gfp gfp)
     {
-        if ((gfp & ~Gfp.AllFlags) != 0)
+        if (!Methods.pa_gfp_valid((uint)gfp))
         {
-            throw new ArgumentException($"Unknown gfp bits 0x{(uint)(gfp & ~Gfp.AllFlags):x}.", nameof(gfp));
-        }
-
-        // Kernel: GFP_ZONE_BAD. At most one of DMA / DMA32, and HIGHMEM with neither.
-        bool dma = (gfp & Gfp.Dma) != 0;
-        bool dma32 = (gfp & Gfp.Dma32) != 0;
-        if ((dma && dma32) || ((gfp & Gfp.HighMem) != 0 && (dma || dma32)))
-        {
-            throw new ArgumentException($"Conflicting zone modifiers in {gfp}.", nameof(gfp));
+            throw new ArgumentException(
+                $"gfp 0x{(uint)gfp:x} ({gfp}) is refused by the allocator: unknown bits, conflicting zone modifiers "
+                + "(at most one of Dma, Dma32 and HighMem; Movable only with one of them), or Movable with Reclaimable.",
+                nameof(gfp));
         }
     }
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-using System.Numerics;
+using System;
 using System.Runtime.InteropServices;
 using PageAlloc.Native;
 
@@ -14,12 +14,12 @@ namespace PageAlloc;
 /// buffers of a <see cref="PageMemoryPool"/> use that.
 /// </summary>
 /// <remarks>
-/// The layout is private to the C library, so it is probed once per allocator, not assumed: the
-/// descriptor stride between two neighbouring frames must be a power of two and place the
-/// first and the last frame where <c>pa_pfn_to_page</c> says they are, and <c>pa_page_address</c>
-/// of the first and last frame of every node must fit one linear region. Otherwise there is no
-/// layout (null) and callers ask the library. Lives in native memory next to the allocator
-/// (a <see cref="Page"/> holds a pointer to it) and is freed with it.
+/// The library publishes it (<c>pa_get_layout</c>, <c>struct pa_layout</c>), and the C header's inline
+/// <c>pa_layout_*</c> accessors compute the same arithmetic; the allocator was created with
+/// <c>pa_create_checked</c>, so the layout's version is the one this assembly was generated for.
+/// An allocator without one address map (metadata-only, or nodes mapped apart) has no layout
+/// (null), and callers ask the library. Lives in native memory next to the allocator (a
+/// <see cref="Page"/> holds a pointer to it) and is freed with it.
 /// </remarks>
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct PageLayout
@@ -42,102 +42,28 @@ internal unsafe struct PageLayout
     /// <summary>The memory of a descriptor of this allocator.</summary>
     public readonly byte* AddressOf(pa_page* page) => MemoryZero + (PfnOf(page) << PageShift);
 
-    /// <summary>Probes <paramref name="allocator"/>; a layout in native memory (free it with
-    /// <see cref="NativeMemory.Free"/>), or null when the descriptors are not one flat array or the
-    /// allocator has no memory in one linear region.</summary>
-    public static PageLayout* Probe(pa_allocator* allocator, int pageShift)
+    /// <summary>The layout <paramref name="allocator"/> publishes, in native memory (free it with
+    /// <see cref="NativeMemory.Free"/>), or null when its pages have no addresses in one map.</summary>
+    /// <exception cref="InvalidOperationException">The library published a layout of another version.</exception>
+    public static PageLayout* Read(pa_allocator* allocator)
     {
-        long limit = PfnLimit(allocator);
-        long first = -1;
-        for (long pfn = 0; pfn + 1 < limit && first < 0; pfn++)
-        {
-            if (Valid(allocator, pfn) && Valid(allocator, pfn + 1))
-            {
-                first = pfn;
-            }
-        }
-
-        long last = limit - 1;
-        while (last > first && !Valid(allocator, last))
-        {
-            last--;
-        }
-
-        if (first < 0 || last <= first)
+        pa_layout published;
+        if (Methods.pa_get_layout(allocator, &published) != 0)
         {
             return null;
         }
 
-        byte* a = Descriptor(allocator, first);
-        long stride = Descriptor(allocator, first + 1) - a;
-        if (stride <= 0 || !BitOperations.IsPow2(stride) || Descriptor(allocator, last) - a != (last - first) * stride)
+        if (published.version != Methods.PA_LAYOUT_VERSION)
         {
-            return null;
-        }
-
-        int strideShift = BitOperations.Log2((ulong)stride);
-        byte* firstMemory = (byte*)Methods.pa_page_address(allocator, (pa_page*)a);
-        byte* memoryZero = firstMemory - (first << pageShift);
-        if (firstMemory == null || !LinearMemory(allocator, memoryZero, pageShift))
-        {
-            return null;
+            throw new InvalidOperationException(
+                $"pa_get_layout published layout version {published.version}; this assembly reads version {Methods.PA_LAYOUT_VERSION}.");
         }
 
         var layout = (PageLayout*)NativeMemory.Alloc((nuint)sizeof(PageLayout));
-        layout->FrameZero = a - (first << strideShift);
-        layout->MemoryZero = memoryZero;
-        layout->StrideShift = strideShift;
-        layout->PageShift = pageShift;
+        layout->FrameZero = (byte*)published.pages;
+        layout->MemoryZero = (byte*)published.mem_base;
+        layout->StrideShift = (int)published.desc_shift;
+        layout->PageShift = (int)published.page_shift;
         return layout;
     }
-
-    /// <summary>Whether every node's first and last frame are at <paramref name="memoryZero"/> plus
-    /// their frame number's offset (and there is memory at all).</summary>
-    private static bool LinearMemory(pa_allocator* allocator, byte* memoryZero, int pageShift)
-    {
-        for (int node = 0; node < Methods.pa_nr_nodes(allocator); node++)
-        {
-            for (int zone = 0; zone < (int)pa_zone_type.PA_NR_ZONES; zone++)
-            {
-                pa_zone_info info;
-                if (Methods.pa_zone_info(allocator, node, (pa_zone_type)zone, &info) != 0 || info.spanned == 0)
-                {
-                    continue;
-                }
-
-                foreach (long pfn in new[] { (long)info.start_pfn, (long)(info.start_pfn + info.spanned - 1) })
-                {
-                    pa_page* page = Methods.pa_pfn_to_page(allocator, (ulong)pfn);
-                    if (page != null && (byte*)Methods.pa_page_address(allocator, page) != memoryZero + (pfn << pageShift))
-                    {
-                        return false;
-                    }
-                }
-            }
-        }
-
-        return true;
-    }
-
-    private static long PfnLimit(pa_allocator* allocator)
-    {
-        long limit = 0;
-        for (int node = 0; node < Methods.pa_nr_nodes(allocator); node++)
-        {
-            for (int zone = 0; zone < (int)pa_zone_type.PA_NR_ZONES; zone++)
-            {
-                pa_zone_info info;
-                if (Methods.pa_zone_info(allocator, node, (pa_zone_type)zone, &info) == 0)
-                {
-                    limit = System.Math.Max(limit, (long)(info.start_pfn + info.spanned));
-                }
-            }
-        }
-
-        return limit;
-    }
-
-    private static bool Valid(pa_allocator* allocator, long pfn) => Methods.pa_pfn_to_page(allocator, (ulong)pfn) != null;
-
-    private static byte* Descriptor(pa_allocator* allocator, long pfn) => (byte*)Methods.pa_pfn_to_page(allocator, (ulong)pfn);
 }

@@ -204,7 +204,7 @@ public sealed unsafe class PagePool : SafeHandle
     /// <param name="gfp">Allocation flags for a refill from the allocator.</param>
     /// <returns>The block's first page; give it back with <see cref="Return(Page)"/>.</returns>
     /// <remarks>Calls <c>pa_page_pool_alloc_pages</c>.</remarks>
-    /// <exception cref="ArgumentException"><paramref name="gfp"/> has unknown bits or a bad zone combination.</exception>
+    /// <exception cref="ArgumentException"><paramref name="gfp"/> is a mask the allocator refuses (<c>pa_gfp_valid</c>): unknown bits, a bad zone combination, or Movable with Reclaimable.</exception>
     /// <exception cref="InsufficientMemoryException">No block could be had.</exception>
     /// <exception cref="ObjectDisposedException">The pool is disposed.</exception>
     public Page Rent(Gfp gfp = Gfp.Kernel)
@@ -222,7 +222,7 @@ public sealed unsafe class PagePool : SafeHandle
     /// <param name="gfp">Allocation flags for a refill from the allocator.</param>
     /// <returns>Whether a block was rented.</returns>
     /// <remarks>Calls <c>pa_page_pool_alloc_pages</c>.</remarks>
-    /// <exception cref="ArgumentException"><paramref name="gfp"/> has unknown bits or a bad zone combination.</exception>
+    /// <exception cref="ArgumentException"><paramref name="gfp"/> is a mask the allocator refuses (<c>pa_gfp_valid</c>): unknown bits, a bad zone combination, or Movable with Reclaimable.</exception>
     /// <exception cref="ObjectDisposedException">The pool is disposed.</exception>
     public bool TryRent(out Page page, Gfp gfp = Gfp.Kernel)
     {

@@ -289,7 +289,9 @@ static int create(pa_allocator *a, const struct pa_config *cfg, const struct lay
 
 static void init_fields(pa_allocator *a, const struct pa_config *cfg, uint64_t nr_pfns);
 
-PA_API int pa_create(const struct pa_config *cfg, pa_allocator **out)
+/* The parentheses keep the header's pa_create macro (which checks the
+ * caller's layout version) off the exported function's definition. */
+PA_API int (pa_create)(const struct pa_config *cfg, pa_allocator **out)
 {
     struct layout *l;
     uint64_t nr_pfns;
@@ -338,6 +340,20 @@ static void init_fields(pa_allocator *a, const struct pa_config *cfg, uint64_t n
     a->memory = cfg->memory;
     a->watermark_scale_factor = cfg->watermark_scale_factor ? cfg->watermark_scale_factor : 10;
     a->cfg.memory = NULL;
+}
+
+PA_API int pa_create_checked(const struct pa_config *cfg, pa_allocator **out,
+                             uint32_t layout_version)
+{
+    if (layout_version != PA_LAYOUT_VERSION) {
+        if (out)
+            *out = NULL;
+        pa_log(NULL, PA_LOG_ERR,
+               "pa_create: the program was built for page layout version %u, this library has %u",
+               layout_version, PA_LAYOUT_VERSION);
+        return -EPROTO;
+    }
+    return (pa_create)(cfg, out);
 }
 
 PA_API void pa_destroy(pa_allocator *a)

@@ -449,6 +449,8 @@ static inline bool gfp_valid(const struct pa_allocator *a, pa_gfp_t gfp)
            (gfp & (PA_GFP_MOVABLE | PA_GFP_RECLAIMABLE)) != (PA_GFP_MOVABLE | PA_GFP_RECLAIMABLE);
 }
 unsigned gfp_to_alloc_flags(pa_gfp_t gfp, unsigned order);
+
+/* gfp_format.c */
 size_t gfp_format(pa_gfp_t gfp, char *buf, size_t size);
 
 /* thread.c */

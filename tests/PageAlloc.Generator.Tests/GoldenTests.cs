@@ -14,6 +14,7 @@ public sealed class GoldenTests
     [InlineData("define")]
     [InlineData("opaque")]
     [InlineData("callback")]
+    [InlineData("leaf")]
     public void Header_generates_the_expected_CSharp(string name)
     {
         SortedDictionary<string, string> actual = GoldenCase.Actual(name);

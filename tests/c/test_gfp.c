@@ -80,6 +80,65 @@ TEST(gfp_valid_accepts_kernel_masks_and_rejects_bad_ones)
     pa_destroy(a);
 }
 
+/* The kernel's rules, written out once more as the oracle: unknown bits, a
+ * GFP_ZONE_BAD combination (the kernel's constant, indexed by the four zone
+ * bits), or movable and reclaimable together. */
+static bool kernel_accepts(pa_gfp_t gfp)
+{
+    const unsigned gfp_zone_bad = 0xe8e8u;
+    return !(gfp & ~PA_GFP_ALL_FLAGS) && !((gfp_zone_bad >> (gfp & 0xfu)) & 1u) &&
+           (gfp & (PA_GFP_MOVABLE | PA_GFP_RECLAIMABLE)) != (PA_GFP_MOVABLE | PA_GFP_RECLAIMABLE);
+}
+
+/* pa_gfp_valid over every combination of the known bits, each with every
+ * unknown bit added (.NET's CheckGfp asks it, so both answer alike). */
+TEST(pa_gfp_valid_matches_the_kernels_rules_for_every_mask)
+{
+    unsigned long accepted = 0;
+    pa_gfp_t known = PA_GFP_ALL_FLAGS;
+    /* Every subset of the known bits: the submask walk. */
+    for (pa_gfp_t gfp = known;; gfp = (gfp - 1) & known) {
+        CHECK_EQ(pa_gfp_valid(gfp), kernel_accepts(gfp));
+        accepted += pa_gfp_valid(gfp);
+        if (!gfp)
+            break;
+    }
+    /* 8 of the 16 zone combinations are good; with reclaimable or not, 16,
+     * of which 4 pair it with movable: 12 of the 32, times the other bits. */
+    CHECK_EQ(accepted, 12ul << (__builtin_popcount(known) - 5));
+    for (int bit = 0; bit < 32; bit++) {
+        pa_gfp_t b = 1u << bit;
+        if (known & b)
+            continue;
+        CHECK(!pa_gfp_valid(b));
+        CHECK(!pa_gfp_valid(PA_GFP_KERNEL | b));
+    }
+}
+
+/* pa_gfp_valid decides what the allocator does: with every zone present,
+ * each of the zone and mobility combinations, times a few other bits, gets
+ * a page exactly when pa_gfp_valid accepts it. */
+TEST(pa_gfp_valid_decides_every_allocation)
+{
+    struct pa_config cfg;
+    test_config(&cfg, 1, 1, 2048, 2048, 2048, 2048);
+    pa_allocator *a = test_create(&cfg);
+    CHECK_EQ(pa_bind_cpu(a, 0), 0);
+    const pa_gfp_t others[] = { 0, PA_GFP_KERNEL, PA_GFP_ATOMIC | PA_GFP_ZERO,
+                                PA_GFP_NOWAIT | PA_GFP_NOWARN | PA_GFP_THISNODE,
+                                PA_GFP_KERNEL | 0x200u, 0x80000000u };
+    for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+        for (pa_gfp_t mz = 0; mz < 32; mz++) {
+            pa_gfp_t gfp = others[i] | mz;
+            struct pa_page *page = pa_alloc_pages(a, gfp, 0);
+            CHECK_EQ(page != NULL, pa_gfp_valid(gfp));
+            if (page)
+                pa_free_pages(a, page, 0);
+        }
+    CHECK_OK(a);
+    pa_destroy(a);
+}
+
 /* Every invalid mask: NULL, exactly one log line, nothing allocated. */
 TEST(invalid_gfp_rejected_by_pa_alloc_pages_with_one_log_line)
 {

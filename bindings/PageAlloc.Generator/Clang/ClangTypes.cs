@@ -84,6 +84,7 @@ internal static class CursorKind
     public const int FunctionDecl = 8;
     public const int VarDecl = 9;
     public const int TypedefDecl = 20;
+    public const int AnnotateAttr = 406;
     public const int MacroDefinition = 501;
 }
 

@@ -7,7 +7,8 @@ namespace PageAlloc.Generator.Emit;
 
 /// <summary>
 /// Writes the one static partial class that holds every function (as <c>[LibraryImport]</c>,
-/// cdecl) and every constant, in the header's order.
+/// cdecl) and every constant, in the header's order. A leaf function (see
+/// <see cref="HeaderReader.LeafAnnotation"/>) also gets <c>[SuppressGCTransition]</c>, and no other.
 /// </summary>
 internal static class MethodsEmitter
 {
@@ -53,6 +54,11 @@ internal static class MethodsEmitter
     {
         writer.Line($"[LibraryImport({CSharpNames.Quote(library)}, EntryPoint = {CSharpNames.Quote(function.Name)})]");
         writer.Line("[UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]");
+        if (function.Leaf)
+        {
+            writer.Line("[SuppressGCTransition]");
+        }
+
         string? returnName = CSharpNames.NativeTypeName(function.ReturnType.NativeTypeName, "return: ");
         if (returnName != null)
         {

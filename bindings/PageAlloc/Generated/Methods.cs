@@ -19,6 +19,9 @@ public static unsafe partial class Methods
     [NativeTypeName("#define PA_VERSION_PATCH 0")]
     public const int PA_VERSION_PATCH = 0;
 
+    [NativeTypeName("#define PA_LAYOUT_VERSION 1")]
+    public const int PA_LAYOUT_VERSION = 1;
+
     [NativeTypeName("#define PA_MAX_ORDER 10")]
     public const int PA_MAX_ORDER = 10;
 
@@ -121,6 +124,13 @@ public static unsafe partial class Methods
     [NativeTypeName("#define PA_GFP_HIGHUSER_MOVABLE (PA_GFP_USER | PA_GFP_HIGHMEM | PA_GFP_MOVABLE)")]
     public const uint PA_GFP_HIGHUSER_MOVABLE = 0x00100CCAU;
 
+    [LibraryImport("pagealloc", EntryPoint = "pa_gfp_valid")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [SuppressGCTransition]
+    [return: NativeTypeName("_Bool")]
+    [return: MarshalAs(UnmanagedType.U1)]
+    public static partial bool pa_gfp_valid([NativeTypeName("pa_gfp_t")] uint gfp);
+
     [NativeTypeName("#define PA_CFG_METADATA_ONLY 0x1u")]
     public const uint PA_CFG_METADATA_ONLY = 0x00000001U;
 
@@ -157,6 +167,10 @@ public static unsafe partial class Methods
     [LibraryImport("pagealloc", EntryPoint = "pa_create")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     public static partial int pa_create([NativeTypeName("const struct pa_config *")] pa_config* cfg, pa_allocator** @out);
+
+    [LibraryImport("pagealloc", EntryPoint = "pa_create_checked")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    public static partial int pa_create_checked([NativeTypeName("const struct pa_config *")] pa_config* cfg, pa_allocator** @out, [NativeTypeName("uint32_t")] uint layout_version);
 
     [LibraryImport("pagealloc", EntryPoint = "pa_destroy")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
@@ -267,83 +281,106 @@ public static unsafe partial class Methods
 
     [LibraryImport("pagealloc", EntryPoint = "pa_list_init")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [SuppressGCTransition]
     public static partial void pa_list_init([NativeTypeName("struct pa_list_head *")] pa_list_head* list);
 
     [LibraryImport("pagealloc", EntryPoint = "pa_list_empty")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [SuppressGCTransition]
     public static partial int pa_list_empty([NativeTypeName("const struct pa_list_head *")] pa_list_head* list);
 
     [LibraryImport("pagealloc", EntryPoint = "pa_list_first")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [SuppressGCTransition]
     [return: NativeTypeName("struct pa_page *")]
     public static partial pa_page* pa_list_first([NativeTypeName("const struct pa_list_head *")] pa_list_head* list);
 
     [LibraryImport("pagealloc", EntryPoint = "pa_list_next")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [SuppressGCTransition]
     [return: NativeTypeName("struct pa_page *")]
     public static partial pa_page* pa_list_next([NativeTypeName("const struct pa_list_head *")] pa_list_head* list, [NativeTypeName("const struct pa_page *")] pa_page* page);
 
     [LibraryImport("pagealloc", EntryPoint = "pa_list_count")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [SuppressGCTransition]
     [return: NativeTypeName("unsigned long")]
     public static partial nuint pa_list_count([NativeTypeName("const struct pa_list_head *")] pa_list_head* list);
 
     [LibraryImport("pagealloc", EntryPoint = "pa_list_move_tail")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [SuppressGCTransition]
     public static partial void pa_list_move_tail([NativeTypeName("struct pa_page *")] pa_page* page, [NativeTypeName("struct pa_list_head *")] pa_list_head* list);
 
     [LibraryImport("pagealloc", EntryPoint = "pa_list_del")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [SuppressGCTransition]
     public static partial void pa_list_del([NativeTypeName("struct pa_page *")] pa_page* page);
 
     [LibraryImport("pagealloc", EntryPoint = "pa_list_splice_tail")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [SuppressGCTransition]
     public static partial void pa_list_splice_tail([NativeTypeName("struct pa_list_head *")] pa_list_head* from, [NativeTypeName("struct pa_list_head *")] pa_list_head* to);
 
     [LibraryImport("pagealloc", EntryPoint = "pa_page_to_pfn")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [SuppressGCTransition]
     [return: NativeTypeName("uint64_t")]
     public static partial ulong pa_page_to_pfn([NativeTypeName("const pa_allocator *")] pa_allocator* a, [NativeTypeName("const struct pa_page *")] pa_page* page);
 
     [LibraryImport("pagealloc", EntryPoint = "pa_pfn_to_page")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [SuppressGCTransition]
     [return: NativeTypeName("struct pa_page *")]
     public static partial pa_page* pa_pfn_to_page([NativeTypeName("const pa_allocator *")] pa_allocator* a, [NativeTypeName("uint64_t")] ulong pfn);
 
     [LibraryImport("pagealloc", EntryPoint = "pa_page_address")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [SuppressGCTransition]
     public static partial void* pa_page_address([NativeTypeName("const pa_allocator *")] pa_allocator* a, [NativeTypeName("const struct pa_page *")] pa_page* page);
 
     [LibraryImport("pagealloc", EntryPoint = "pa_virt_to_page")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [SuppressGCTransition]
     [return: NativeTypeName("struct pa_page *")]
     public static partial pa_page* pa_virt_to_page([NativeTypeName("const pa_allocator *")] pa_allocator* a, [NativeTypeName("const void *")] void* addr);
 
     [LibraryImport("pagealloc", EntryPoint = "pa_page_to_nid")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [SuppressGCTransition]
     public static partial int pa_page_to_nid([NativeTypeName("const pa_allocator *")] pa_allocator* a, [NativeTypeName("const struct pa_page *")] pa_page* page);
 
     [LibraryImport("pagealloc", EntryPoint = "pa_page_zonenum")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [SuppressGCTransition]
     [return: NativeTypeName("enum pa_zone_type")]
     public static partial pa_zone_type pa_page_zonenum([NativeTypeName("const pa_allocator *")] pa_allocator* a, [NativeTypeName("const struct pa_page *")] pa_page* page);
 
     [LibraryImport("pagealloc", EntryPoint = "pa_page_size")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [SuppressGCTransition]
     [return: NativeTypeName("size_t")]
     public static partial nuint pa_page_size([NativeTypeName("const pa_allocator *")] pa_allocator* a);
 
     [LibraryImport("pagealloc", EntryPoint = "pa_nr_nodes")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [SuppressGCTransition]
     public static partial int pa_nr_nodes([NativeTypeName("const pa_allocator *")] pa_allocator* a);
 
     [LibraryImport("pagealloc", EntryPoint = "pa_nr_cpus")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [SuppressGCTransition]
     public static partial int pa_nr_cpus([NativeTypeName("const pa_allocator *")] pa_allocator* a);
 
     [LibraryImport("pagealloc", EntryPoint = "pa_cpu_to_node")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [SuppressGCTransition]
     public static partial int pa_cpu_to_node([NativeTypeName("const pa_allocator *")] pa_allocator* a, int cpu);
+
+    [LibraryImport("pagealloc", EntryPoint = "pa_get_layout")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [SuppressGCTransition]
+    public static partial int pa_get_layout([NativeTypeName("const pa_allocator *")] pa_allocator* a, [NativeTypeName("struct pa_layout *")] pa_layout* @out);
 
     [LibraryImport("pagealloc", EntryPoint = "pa_drain_local_pages")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]

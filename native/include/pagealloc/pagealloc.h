@@ -18,7 +18,8 @@
  *   (-EINVAL, -ENOMEM, ...). Allocation functions return NULL or a count.
  * - A NULL or out-of-range argument never crashes: the function returns
  *   -EINVAL (or NULL / 0), logs one line through the log callback and leaves
- *   the allocator unchanged.
+ *   the allocator unchanged. PA_LEAF functions (below) return the error
+ *   value without the log line.
  * - "This thread's CPU" is the pcp slot the thread bound itself to with
  *   pa_bind_cpu(), else sched_getcpu() modulo nr_cpus.
  */
@@ -43,6 +44,20 @@
 #  define PA_API
 #endif
 
+/* A leaf function: it takes no lock, never waits, never logs, fires no
+ * tracepoint and calls no callback, and calls only other leaf functions. So a
+ * bad argument gets the function's error value without the log line the
+ * other functions write. A managed runtime may call a leaf without its GC
+ * transition (the .NET bindings' generator reads this mark, which clang's
+ * annotate attribute makes visible, and emits [SuppressGCTransition]). The
+ * library defines its leaves in translation units that cannot name the log,
+ * trace, callback or lock code, and a build test checks the compiled code. */
+#if defined(__clang__)
+#  define PA_LEAF __attribute__((annotate("pa_leaf")))
+#else
+#  define PA_LEAF
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -50,6 +65,9 @@ extern "C" {
 #define PA_VERSION_MAJOR 0
 #define PA_VERSION_MINOR 1
 #define PA_VERSION_PATCH 0
+/* The version of struct pa_layout and of what the pa_layout_* accessors
+ * below compute from it; pa_create refuses a program built with another. */
+#define PA_LAYOUT_VERSION 1
 
 /* ---- Limits ---------------------------------------------------------- */
 
@@ -131,6 +149,13 @@ typedef struct {
 #define PA_GFP_NOWAIT  (PA_GFP_KSWAPD_RECLAIM)
 #define PA_GFP_USER    (PA_GFP_RECLAIM | PA_GFP_IO | PA_GFP_FS | PA_GFP_HARDWALL)
 #define PA_GFP_HIGHUSER_MOVABLE (PA_GFP_USER | PA_GFP_HIGHMEM | PA_GFP_MOVABLE)
+
+/* Whether the allocator accepts gfp: no bit outside PA_GFP_ALL_FLAGS, a zone
+ * combination the kernel's GFP_ZONE_TABLE maps (not GFP_ZONE_BAD), and not
+ * PA_GFP_MOVABLE with PA_GFP_RECLAIMABLE (the kernel warns on that pair in
+ * gfp_migratetype). Every allocation function refuses the others: the
+ * single-page ones return NULL, the bulk ones allocate nothing. */
+PA_API PA_LEAF bool pa_gfp_valid(pa_gfp_t gfp);
 
 enum pa_zone_type {
     PA_ZONE_DMA,
@@ -226,6 +251,16 @@ PA_API uint64_t pa_config_memory_size(const struct pa_config *cfg);
  * Returns 0 and sets *out, or -EINVAL for a bad config, -ENOMEM if memory
  * could not be mapped. Anonymous memory is mapped lazily. */
 PA_API int pa_create(const struct pa_config *cfg, pa_allocator **out);
+
+/* pa_create for a program built against the header whose PA_LAYOUT_VERSION is
+ * layout_version: another version than the library's is refused with
+ * -EPROTO (logged), since such a program's inline pa_layout_* accessors would
+ * misread the layout this library publishes. The pa_create macro below makes
+ * every C caller of this header check; the exported pa_create (no check)
+ * stays for bindings and for programs built against older headers. */
+PA_API int pa_create_checked(const struct pa_config *cfg, pa_allocator **out,
+                             uint32_t layout_version);
+#define pa_create(cfg, out) pa_create_checked((cfg), (out), PA_LAYOUT_VERSION)
 
 /* Destroys the allocator and unmaps its memory, pages in use included.
  * No other call on it may run concurrently or follow. NULL is ignored. */
@@ -384,46 +419,108 @@ PA_API unsigned long pa_alloc_pages_bulk_mempolicy_list(pa_allocator *a, pa_gfp_
 
 /* ---- Page lists ------------------------------------------------------------- */
 
-PA_API void pa_list_init(struct pa_list_head *list);
-PA_API int pa_list_empty(const struct pa_list_head *list);
+PA_API PA_LEAF void pa_list_init(struct pa_list_head *list);
+PA_API PA_LEAF int pa_list_empty(const struct pa_list_head *list);
 /* First page of list, NULL if empty. */
-PA_API struct pa_page *pa_list_first(const struct pa_list_head *list);
+PA_API PA_LEAF struct pa_page *pa_list_first(const struct pa_list_head *list);
 /* Page after page on list, NULL at the end. */
-PA_API struct pa_page *pa_list_next(const struct pa_list_head *list, const struct pa_page *page);
-PA_API unsigned long pa_list_count(const struct pa_list_head *list);
+PA_API PA_LEAF struct pa_page *pa_list_next(const struct pa_list_head *list, const struct pa_page *page);
+PA_API PA_LEAF unsigned long pa_list_count(const struct pa_list_head *list);
 /* Moves page (an allocated page on some list) to the tail of list. */
-PA_API void pa_list_move_tail(struct pa_page *page, struct pa_list_head *list);
+PA_API PA_LEAF void pa_list_move_tail(struct pa_page *page, struct pa_list_head *list);
 /* Unlinks page from the list it is on. */
-PA_API void pa_list_del(struct pa_page *page);
+PA_API PA_LEAF void pa_list_del(struct pa_page *page);
 /* Appends every page of from to to, leaving from empty. O(1). */
-PA_API void pa_list_splice_tail(struct pa_list_head *from, struct pa_list_head *to);
+PA_API PA_LEAF void pa_list_splice_tail(struct pa_list_head *from, struct pa_list_head *to);
 
 /* ---- Pages -------------------------------------------------------------------- */
 
 /* Page frame number of page; UINT64_MAX if page is not this allocator's. */
-PA_API uint64_t pa_page_to_pfn(const pa_allocator *a, const struct pa_page *page);
+PA_API PA_LEAF uint64_t pa_page_to_pfn(const pa_allocator *a, const struct pa_page *page);
 /* Descriptor of pfn, NULL if pfn is outside every zone. */
-PA_API struct pa_page *pa_pfn_to_page(const pa_allocator *a, uint64_t pfn);
+PA_API PA_LEAF struct pa_page *pa_pfn_to_page(const pa_allocator *a, uint64_t pfn);
 /* The page's memory (page-aligned, 1 << page_shift bytes per page), NULL if
  * metadata-only or not this allocator's page. */
-PA_API void *pa_page_address(const pa_allocator *a, const struct pa_page *page);
+PA_API PA_LEAF void *pa_page_address(const pa_allocator *a, const struct pa_page *page);
 /* The page whose memory holds addr, NULL if none. */
-PA_API struct pa_page *pa_virt_to_page(const pa_allocator *a, const void *addr);
+PA_API PA_LEAF struct pa_page *pa_virt_to_page(const pa_allocator *a, const void *addr);
 /* Node id of page, -EINVAL if not this allocator's. */
-PA_API int pa_page_to_nid(const pa_allocator *a, const struct pa_page *page);
+PA_API PA_LEAF int pa_page_to_nid(const pa_allocator *a, const struct pa_page *page);
 /* Zone of page; PA_NR_ZONES if not this allocator's. */
-PA_API enum pa_zone_type pa_page_zonenum(const pa_allocator *a, const struct pa_page *page);
-/* Bytes per page. */
-PA_API size_t pa_page_size(const pa_allocator *a);
+PA_API PA_LEAF enum pa_zone_type pa_page_zonenum(const pa_allocator *a, const struct pa_page *page);
+/* Bytes per page (0 for NULL). */
+PA_API PA_LEAF size_t pa_page_size(const pa_allocator *a);
 /* Number of nodes and pcp slots of the allocator (0 for NULL). */
-PA_API int pa_nr_nodes(const pa_allocator *a);
-PA_API int pa_nr_cpus(const pa_allocator *a);
+PA_API PA_LEAF int pa_nr_nodes(const pa_allocator *a);
+PA_API PA_LEAF int pa_nr_cpus(const pa_allocator *a);
 /* Node of pcp slot cpu, -EINVAL if out of range. */
-PA_API int pa_cpu_to_node(const pa_allocator *a, int cpu);
+PA_API PA_LEAF int pa_cpu_to_node(const pa_allocator *a, int cpu);
 /* Bytes of the allocator's page memory the OS holds in memory now (mincore):
  * pages touched and not given back, in use or free. Any thread; a snapshot.
  * -EINVAL for NULL, -EOPNOTSUPP for a metadata-only allocator. */
 PA_API int64_t pa_resident_bytes(const pa_allocator *a);
+
+/* ---- Page layout: the calls above as arithmetic in the caller ----------------- */
+
+/* Where an allocator keeps its descriptors and its memory, when both are flat:
+ * the descriptors of every frame in one array indexed by pfn (the kernel's
+ * flat mem_map), and the memory of every node in one linear map (one node, or
+ * caller-supplied memory). The layout never changes while the allocator
+ * lives. The descriptor's fields stay private: only its size is published. */
+struct pa_layout {
+    uint32_t version;       /* PA_LAYOUT_VERSION of the library */
+    uint32_t page_shift;    /* log2 of the page size */
+    uint32_t desc_shift;    /* log2 of a descriptor's size, the array's stride */
+    uint32_t reserved;      /* 0 */
+    struct pa_page *pages;  /* descriptor of pfn 0 */
+    uint64_t nr_pfns;       /* descriptors exist for pfns [0, nr_pfns) */
+    uintptr_t mem_base;     /* address pfn 0's memory has in the map: pfn p's is
+                             * mem_base + (p << page_shift) (pfn 0 may lie
+                             * outside every zone: then nothing is there) */
+};
+
+/* Fills *out with a's layout. Returns 0; -EINVAL for a NULL argument;
+ * -ENXIO (and *out untouched) when the pages have no addresses in one map:
+ * a metadata-only allocator, or nodes mapped apart. */
+PA_API PA_LEAF int pa_get_layout(const pa_allocator *a, struct pa_layout *out);
+
+/* The pa_layout_* functions compute, inline, what the exported functions of
+ * the same name without "layout_" return, from a layout pa_get_layout
+ * filled: a pointer that is not a descriptor of the array, or a pfn beyond
+ * it, gets the same error value. For every frame in a zone (every page the
+ * allocator hands out) both give the same answer. A frame in an alignment
+ * hole between zones (pa_pfn_to_page returns NULL for it, and no call ever
+ * returns its descriptor) has a descriptor and an address here. */
+static inline size_t pa_layout_page_size(const struct pa_layout *l)
+{
+    return (size_t)1 << l->page_shift;
+}
+
+static inline uint64_t pa_layout_page_to_pfn(const struct pa_layout *l,
+                                             const struct pa_page *page)
+{
+    uint64_t off = (uint64_t)((uintptr_t)page - (uintptr_t)l->pages);
+    /* Rotated right by the stride's shift, a misaligned offset's low bits
+     * become high ones: one compare refuses it and any offset past the array. */
+    uint64_t pfn = off >> l->desc_shift | off << ((64 - l->desc_shift) & 63);
+    return pfn < l->nr_pfns ? pfn : UINT64_MAX;
+}
+
+static inline struct pa_page *pa_layout_pfn_to_page(const struct pa_layout *l, uint64_t pfn)
+{
+    if (pfn >= l->nr_pfns)
+        return NULL;
+    return (struct pa_page *)((uintptr_t)l->pages + ((uintptr_t)pfn << l->desc_shift));
+}
+
+static inline void *pa_layout_page_address(const struct pa_layout *l,
+                                           const struct pa_page *page)
+{
+    uint64_t pfn = pa_layout_page_to_pfn(l, page);
+    if (pfn == UINT64_MAX)
+        return NULL;
+    return (void *)(l->mem_base + ((uintptr_t)pfn << l->page_shift));
+}
 
 /* ---- Draining ---------------------------------------------------------------- */
 

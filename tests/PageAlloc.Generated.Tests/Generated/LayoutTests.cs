@@ -97,6 +97,39 @@ public sealed unsafe class LayoutTests
     }
 
     [Fact]
+    public void pa_layout_has_the_size_clang_computed()
+    {
+        Assert.Equal(40, sizeof(pa_layout));
+    }
+
+    [Fact]
+    public void pa_layout_fields_are_at_the_offsets_clang_computed()
+    {
+        pa_layout value = default;
+        pa_layout* p = &value;
+        Assert.Equal(0L, (byte*)&p->version - (byte*)p);
+        Assert.Equal(4L, (byte*)&p->page_shift - (byte*)p);
+        Assert.Equal(8L, (byte*)&p->desc_shift - (byte*)p);
+        Assert.Equal(12L, (byte*)&p->reserved - (byte*)p);
+        Assert.Equal(16L, (byte*)&p->pages - (byte*)p);
+        Assert.Equal(24L, (byte*)&p->nr_pfns - (byte*)p);
+        Assert.Equal(32L, (byte*)&p->mem_base - (byte*)p);
+    }
+
+    [Fact]
+    public void pa_layout_fields_have_the_sizes_clang_computed()
+    {
+        pa_layout value = default;
+        pa_layout* p = &value;
+        Assert.Equal(4, SizeOf(&p->version));
+        Assert.Equal(4, SizeOf(&p->page_shift));
+        Assert.Equal(4, SizeOf(&p->desc_shift));
+        Assert.Equal(4, SizeOf(&p->reserved));
+        Assert.Equal(8, SizeOf(&p->nr_pfns));
+        Assert.Equal(8, SizeOf(&p->mem_base));
+    }
+
+    [Fact]
     public void pa_zone_info_has_the_size_clang_computed()
     {
         Assert.Equal(120, sizeof(pa_zone_info));

@@ -233,9 +233,9 @@ internal sealed unsafe class Replayer : ILineSink, IDisposable
             return;
         }
 
-        if (!IsValid(gfp))
+        if (!Methods.pa_gfp_valid((uint)gfp))
         {
-            // A zone combination the library calls bad (the kernel would have warned too).
+            // A zone combination or mobility pair the library refuses (the kernel would have warned too).
             Unreplayable++;
             AllocFailures++;
             return;
@@ -430,16 +430,6 @@ internal sealed unsafe class Replayer : ILineSink, IDisposable
         }
 
         _live.Clear();
-    }
-
-    /// <summary>What the library's gfp_valid() accepts: a zone combination it knows, not both
-    /// movable and reclaimable (the bits are the kernel's; unknown ones are masked off already).</summary>
-    private static bool IsValid(Gfp gfp)
-    {
-        const Gfp zoneBits = Gfp.Dma | Gfp.HighMem | Gfp.Dma32 | Gfp.Movable;
-        Gfp zone = gfp & zoneBits & ~Gfp.Movable;
-        bool oneZone = zone is Gfp.None or Gfp.Dma or Gfp.HighMem or Gfp.Dma32;
-        return oneZone && (gfp & (Gfp.Movable | Gfp.Reclaimable)) != (Gfp.Movable | Gfp.Reclaimable);
     }
 
     /// <summary>A page the replay holds for a kernel pfn, with the order it was allocated at.</summary>
