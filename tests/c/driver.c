@@ -70,6 +70,8 @@ struct ctx {
 struct reused {
     pa_allocator *a;
     void *memory;
+    uint8_t *owned;
+    uint16_t *frags;
 };
 static bool reuse_on;
 static struct reused reuse_slots[REUSE_CONFIGS];
@@ -995,16 +997,21 @@ static void run(struct ctx *c, unsigned variant, long ops, struct driver_stats *
             c->total_pages += cfg.node_zone_pages[n][z];
     /* Unbound, a thread uses the slot of the CPU it runs on: pin the thread
      * to one CPU so a seed (or fuzz input) replays exactly. */
+    /* In reuse mode the process stays pinned (a fuzzer runs nothing else). */
+    static bool pinned;
     cpu_set_t saved, one;
-    CHECK_EQ(sched_getaffinity(0, sizeof(saved), &saved), 0);
-    CPU_ZERO(&one);
-    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
-        if (CPU_ISSET(cpu, &saved)) {
-            CPU_SET(cpu, &one);
-            break;
+    if (!pinned) {
+        CHECK_EQ(sched_getaffinity(0, sizeof(saved), &saved), 0);
+        CPU_ZERO(&one);
+        for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+            if (CPU_ISSET(cpu, &saved)) {
+                CPU_SET(cpu, &one);
+                break;
+            }
         }
+        CHECK_EQ(sched_setaffinity(0, sizeof(one), &one), 0);
     }
-    CHECK_EQ(sched_setaffinity(0, sizeof(one), &one), 0);
+    pinned = reuse_on;
     if (slot && slot->a) {
         CHECK_EQ(allocator_reset(slot->a), 0);
         c->a = slot->a;
@@ -1022,8 +1029,13 @@ static void run(struct ctx *c, unsigned variant, long ops, struct driver_stats *
     }
     c->foreign = pa_alloc_pages(c->other, PA_GFP_KERNEL, 0);
     CHECK(c->foreign != NULL);
-    c->owned = calloc(c->a->nr_pfns, 1);
-    c->frags = calloc(c->a->nr_pfns, sizeof(*c->frags));
+    if (slot && slot->owned) {   /* left all zero by the last run's final checks */
+        c->owned = slot->owned;
+        c->frags = slot->frags;
+    } else {
+        c->owned = calloc(c->a->nr_pfns, 1);
+        c->frags = calloc(c->a->nr_pfns, sizeof(*c->frags));
+    }
     CHECK(c->owned != NULL && c->frags != NULL);
     test_log_reset();
 
@@ -1092,19 +1104,20 @@ static void run(struct ctx *c, unsigned variant, long ops, struct driver_stats *
     CHECK_OK(c->other);
     CHECK_EQ(test_total_free(c->other), 1024);
     if (slot) {
-        *slot = (struct reused){ c->a, c->memory };
+        *slot = (struct reused){ c->a, c->memory, c->owned, c->frags };
         reuse_other = c->other;
     } else {
         pa_destroy(c->other);
         pa_destroy(c->a);
         free(c->memory);
+        free(c->owned);
+        free(c->frags);
     }
     c->memory = NULL;
-    free(c->owned);
-    free(c->frags);
     c->owned = NULL;
     c->frags = NULL;
-    CHECK_EQ(sched_setaffinity(0, sizeof(saved), &saved), 0);
+    if (!reuse_on)
+        CHECK_EQ(sched_setaffinity(0, sizeof(saved), &saved), 0);
     if (st) {
         st->runs++;
         st->ops += (uint64_t)i;
@@ -1146,12 +1159,18 @@ void driver_run_bytes(const uint8_t *data, size_t len, struct driver_stats *st)
 {
     if (len == 0)
         return;
-    struct ctx *c = calloc(1, sizeof(*c));
+    /* One context for the process in reuse mode: a fresh calloc of it
+     * faulted its pages in anew for every input. */
+    static struct ctx *kept;
+    struct ctx *c = reuse_on && kept ? memset(kept, 0, sizeof(*kept)) : calloc(1, sizeof(*c));
     CHECK(c != NULL);
     c->data = data + 1;
     c->len = len - 1;
     run(c, byte_variant(data[0]), DRIVER_MAX_BYTE_OPS, st);
-    free(c);
+    if (reuse_on)
+        kept = c;
+    else
+        free(c);
 }
 
 void driver_reuse_allocators(void)
