@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* timing: every candidate in one process, interleaved round robin per
  * repetition (so drift and neighbours' noise hit all alike), min and median. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,7 +12,19 @@ struct timing_opts {
     unsigned long pages_per_rep;
     int cpu;
     const char *csv, *md, *peers;
+    const char *only;   /* comma-separated candidate names, or NULL: all */
 };
+
+static bool selected(const struct timing_opts *o, const char *name)
+{
+    if (!o->only)
+        return true;
+    size_t len = strlen(name);
+    for (const char *p = o->only; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+        if (strncmp(p, name, len) == 0 && (p[len] == ',' || p[len] == '\0'))
+            return true;
+    return false;
+}
 
 static unsigned long cycles_for(const struct candidate *c, unsigned long pages_per_rep)
 {
@@ -29,7 +42,7 @@ static double time_rep(struct bench_env *env, const struct candidate *c, unsigne
 
 static int parse(int argc, char **argv, struct timing_opts *o)
 {
-    *o = (struct timing_opts){ 11, 1ul << 16, 0, "-", NULL, NULL };
+    *o = (struct timing_opts){ 11, 1ul << 16, 0, "-", NULL, NULL, NULL };
     for (int i = 0; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
@@ -40,6 +53,7 @@ static int parse(int argc, char **argv, struct timing_opts *o)
         else if (strcmp(argv[i], "--csv") == 0) o->csv = v;
         else if (strcmp(argv[i], "--md") == 0) o->md = v;
         else if (strcmp(argv[i], "--peers") == 0) o->peers = v;
+        else if (strcmp(argv[i], "--only") == 0) o->only = v;
         else return -1;
         i++;
     }
@@ -72,7 +86,7 @@ int run_timing(int argc, char **argv)
     struct timing_opts o;
     if (parse(argc, argv, &o) != 0) {
         fprintf(stderr, "usage: pagealloc-bench timing [--reps N] [--pages N] [--cpu C] "
-                        "[--csv FILE] [--md FILE] [--peers FILE]\n");
+                        "[--csv FILE] [--md FILE] [--peers FILE] [--only NAME,NAME...]\n");
         return 2;
     }
     static struct bench_env env;
@@ -82,7 +96,7 @@ int run_timing(int argc, char **argv)
     const struct candidate *run[64];
     size_t n = 0;
     for (size_t i = 0; i < bench_nr_candidates && n < 64; i++)
-        if (peer_available(&env, bench_candidates[i].peer))
+        if (peer_available(&env, bench_candidates[i].peer) && selected(&o, bench_candidates[i].name))
             run[n++] = &bench_candidates[i];
 
     double *ns = calloc(n * o.reps, sizeof(*ns));
