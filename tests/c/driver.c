@@ -59,6 +59,9 @@ struct ctx {
     uint16_t *frags;               /* per pfn: fragments of a pool page we hold */
     uint64_t pp_alloc, pp_free;    /* PGALLOC / PGFREE the pool operations caused */
     unsigned long pp_ops, pp_bad_puts;
+    uint32_t trace_mask;           /* events enabled by pa_set_trace, 0: off */
+    uint64_t trace_events;
+    unsigned long mpol_ops;
     const uint8_t *data;           /* byte source, or NULL for the generator */
     size_t len, pos;
     bool exhausted;                /* the byte source ran out */
@@ -279,6 +282,7 @@ static void op_alloc(struct ctx *c, int kind)
 /* The mempolicy bulk form, array (with pre-populated slots) or list. */
 static void op_bulk_mempolicy(struct ctx *c)
 {
+    c->mpol_ops++;
     pa_allocator *a = c->a;
     pa_gfp_t gfp = random_gfp(c);
     unsigned long want = below(c, 41);
@@ -326,6 +330,7 @@ static void op_bulk_mempolicy(struct ctx *c)
  * rules and read back; or a random interleave weight. */
 static void op_mempolicy(struct ctx *c)
 {
+    c->mpol_ops++;
     pa_allocator *a = c->a;
     if (below(c, 4) == 0) {
         int nid = (int)below(c, NR_NODES + 2) - 1;
@@ -902,10 +907,45 @@ static void pp_finish(struct ctx *c)
     c->pp_free += pa_vm_event(c->a, PA_PGFREE) - frees;
 }
 
+/* Tracepoints: every event is one the mask enabled, of a frame of the
+ * allocator (or a failed allocation), with sane fields, and formats. */
+static void trace_check(void *ctx, const struct pa_trace_event *ev)
+{
+    struct ctx *c = ctx;
+    CHECK(ev->type < PA_TRACE_NR_EVENTS);
+    CHECK(c->trace_mask & PA_TRACE_MASK(ev->type));
+    if (ev->pfn == PA_TRACE_NO_PFN) {
+        CHECK_EQ(ev->type, PA_TRACE_MM_PAGE_ALLOC);
+        CHECK(ev->page == NULL);
+    } else {
+        CHECK(ev->pfn < c->a->nr_pfns);
+        CHECK(ev->page == pfn_to_page(c->a, ev->pfn));
+    }
+    CHECK(ev->order <= PA_MAX_ORDER);
+    CHECK(ev->cpu >= 0 && ev->cpu < NR_CPUS);
+    char line[256];
+    CHECK(pa_format_trace_event(ev, line, sizeof(line)) > 0);
+    CHECK(pa_trace_event_name(ev->type) != NULL);
+    c->trace_events++;
+}
+
+static void op_trace(struct ctx *c)
+{
+    uint32_t mask = below(c, 4) == 0 ? 0 : (uint32_t)rnd(c) & (PA_TRACE_ALL | (below(c, 8) == 0 ? 0x100u : 0));
+    int err = pa_set_trace(c->a, mask ? trace_check : NULL, c, mask);
+    if (mask & ~PA_TRACE_ALL) {
+        CHECK_EQ(err, -EINVAL);
+        c->bad_inputs++;
+        return;
+    }
+    CHECK_EQ(err, 0);
+    c->trace_mask = mask;
+}
+
 static void op_config(struct ctx *c)
 {
     pa_allocator *a = c->a;
-    switch (below(c, 5)) {
+    switch (below(c, 6)) {
     case 0: {
         int cpu = (int)below(c, NR_CPUS + 3) - 2;    /* -2 .. NR_CPUS */
         int err = pa_bind_cpu(a, cpu);
@@ -945,6 +985,9 @@ static void op_config(struct ctx *c)
     }
     case 3:
         op_mempolicy(c);
+        break;
+    case 4:
+        op_trace(c);
         break;
     default:
         if (below(c, 2))
@@ -1082,6 +1125,8 @@ static void run(struct ctx *c, unsigned variant, long ops, struct driver_stats *
     CHECK_EQ(pa_set_fail_page_alloc(c->a, NULL), 0);
     CHECK_EQ(pa_set_mems_allowed(c->a, NULL), 0);
     CHECK_EQ(pa_set_mempolicy(c->a, PA_MPOL_DEFAULT, NULL), 0);
+    CHECK_EQ(pa_set_trace(c->a, NULL, NULL, 0), 0);
+    c->trace_mask = 0;
     pp_finish(c);
     while (c->n) {
         struct block h = unclaim(c, c->n - 1);
@@ -1127,6 +1172,8 @@ static void run(struct ctx *c, unsigned variant, long ops, struct driver_stats *
         st->failed_calls += c->failures;
         st->checks += checks;
         st->pool_ops += c->pp_ops;
+        st->mpol_ops += c->mpol_ops;
+        st->trace_events += c->trace_events;
     }
 }
 

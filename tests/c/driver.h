@@ -19,6 +19,8 @@ struct driver_stats {
     uint64_t failed_calls;     /* allocation calls that returned nothing */
     uint64_t checks;           /* pa_check calls */
     uint64_t pool_ops;         /* page_pool operations (part of ops) */
+    uint64_t mpol_ops;         /* memory policy calls and mempolicy bulk allocations */
+    uint64_t trace_events;     /* tracepoint events checked */
 };
 
 /* `ops` operations chosen by a generator seeded with `seed`; asserts (exit 1)
