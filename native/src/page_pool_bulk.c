@@ -90,8 +90,8 @@ static inline pp_pair_t pp_pair_swap(pp_pair_t v)
 }
 
 /* out[k] = top[-k] for k < n: the cache's top n entries in the order
- * single pops hand them out, each mapped through f (a pair at a time) and
- * fmap (one). Two pairs per iteration. */
+ * single pops hand them out, each mapped through pair_fn (a pair at a
+ * time) or one_fn (the odd last one). Two pairs per iteration. */
 #define PP_COPY_DOWN(out, top, n, pair_fn, one_fn)                                  \
     do {                                                                            \
         unsigned long k_ = 0;                                                       \
@@ -133,7 +133,7 @@ static inline bool pp_slots_empty(struct pa_page *const *array, unsigned long n)
     return !any;
 }
 
-#define PP_SAME(x) (x)
+#define PP_SAME(x) (x)   /* PP_COPY_DOWN's map for descriptors as they are */
 
 /* The cache's part of a bulk allocation, fast path open: fills the empty
  * slots of array[i..nr) from the top of the cache, last first, as single
