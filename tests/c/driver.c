@@ -4,7 +4,7 @@
  * -1..N+1, empty, full and random nodemasks, bulk with pre-populated arrays,
  * bad frees, drains, CPU rebinding, fault injection, mems_allowed
  * changes, memory policies and interleave weights (with the mempolicy bulk
- * form), and page pools (alloc, bulk, addresses in bulk, fragments, every
+ * form), tracepoints (every event checked), and page pools (alloc, bulk, addresses in bulk, fragments, every
  * kind of put, bad puts, destroy while pages are out). Every page handed out is checked
  * against the request and claimed
  * in an ownership map; pa_check runs every few hundred operations; at the
