@@ -256,7 +256,7 @@ function Invoke-Fuzz {
     $artifacts = Join-Path $Root 'build/fuzz/artifacts'
     New-Item -ItemType Directory -Force -Path $work, $artifacts | Out-Null
     Invoke-Checked (Join-Path $Root 'build/fuzz/tests/fuzz/pagealloc_fuzz') @(
-        "-max_total_time=$Seconds", '-max_len=8192', '-print_final_stats=1',
+        "-max_total_time=$Seconds", '-max_len=1024', '-print_final_stats=1',
         "-artifact_prefix=$artifacts/", $work, (Join-Path $Root 'tests/fuzz/corpus'))
 }
 

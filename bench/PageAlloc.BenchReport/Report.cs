@@ -152,6 +152,8 @@ internal static class Report
         md.AppendLine("written into each of its pages); peers: N × `malloc(4096)` (or their own), then N × `free`.");
         md.AppendLine("`pp_va_bulk/N`: `pa_page_pool_alloc_va_bulk` of N addresses, a byte through each, one direct");
         md.AppendLine("`pa_page_pool_free_va_bulk` of the N (the pool's address form, as DPDK's get/put_bulk);");
+        md.AppendLine("`pp_desc_bulk/N`: `pa_page_pool_alloc_bulk` of N, a byte through each page's address computed");
+        md.AppendLine("inline from its descriptor, one `pa_page_pool_recycle_direct_bulk` (the descriptor form at its best);");
         md.AppendLine("`pp_bulk/N`: `pa_page_pool_alloc_bulk` of N, a byte through `pa_page_address`, N ×");
         md.AppendLine("`pa_page_pool_recycle_direct`; `pp_put_bulk/N`: the same given back with one");
         md.AppendLine("`pa_page_pool_put_page_bulk`; `pp_single/N`: N × `pa_page_pool_alloc_pages`, then N ×");

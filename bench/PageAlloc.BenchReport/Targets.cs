@@ -117,6 +117,9 @@ internal static class Targets
             Measured = bulk.Measured + Against(r, ppBulk, "mimalloc/64", "mimalloc batch 64") + Against(r, ppBulk, "pa_bulk_array/64", "raw bulk array 64") +
                 Against(r, ppBulk, "pp_bulk/64", "descriptors: pa_page_pool_alloc_bulk + pa_page_address + pa_page_pool_recycle_direct per page"),
         });
+        list.Add(WithInstructions(r, Ratio("page_pool descriptors 64: pa_page_pool_alloc_bulk + the address computed inline + a byte + pa_page_pool_recycle_direct_bulk, vs DPDK get/put_bulk 64 with cache (issue 20)" + dpdkNote,
+            r.MedianNs("pp_desc_bulk/64"), dpdkBulk ?? DpdkFloorNs, "x DPDK", "<= 3x", x => x <= 3, r.MinNs("pp_desc_bulk/64"), r.MinNs("dpdk_mempool/64") ?? DpdkFloorNs),
+            "pp_desc_bulk/64", "dpdk_mempool/64"));
         list.Add(Ratio("page_pool single: pa_page_pool_alloc_pages + a byte + pa_page_pool_recycle_direct, vs DPDK single get/put with cache",
             ppSingle, dpdkSingle, "x DPDK", "<= 4x", x => x <= 4, r.MinNs("pp_single/1"), r.MinNs("dpdk_mempool/1")));
         list.Add(WithInstructions(r, Ratio("page_pool bulk 64 vs mimalloc mi_malloc(4096)/mi_free in batches of 64 (issue 5's 6x, by the page pool)",

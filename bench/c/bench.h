@@ -59,7 +59,18 @@ struct bench_env {
     int cpu;                 /* the CPU the thread is pinned to (DPDK's lcore) */
     void *dpdk_pool;         /* struct rte_mempool *, NULL when DPDK did not load */
     void *dpdk_cache;        /* struct rte_mempool_cache * of the lcore */
+    /* The address of a page computed inline from its descriptor, as the
+     * kernel's page_address() is: one descriptor and its address, and the
+     * shift from descriptor offsets to page offsets, learnt at set-up
+     * through the public calls (the arena is one node, one map). */
+    uintptr_t desc0, va0;
+    unsigned va_shift;
 };
+
+static inline void *bench_page_va(const struct bench_env *env, const struct pa_page *page)
+{
+    return (void *)(env->va0 + (((uintptr_t)page - env->desc0) << env->va_shift));
+}
 
 struct candidate {
     const char *name;       /* unique, e.g. "pa_bulk_array/64" */

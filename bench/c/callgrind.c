@@ -16,8 +16,8 @@
 static const char *const callgrind_candidates[] = {
     "pa_bulk_array/8", "pa_bulk_array/64", "pa_bulk_array/512", "pa_bulk_list/64",
     "pa_single/1", "pa_single/64", "pa_order2/1", "pa_order9/1",
-    "pp_va_bulk/64", "pp_bulk/64", "pp_put_bulk/64", "pp_single/1",
-    "glibc_malloc/64", "glibc_aligned_alloc/64", "mimalloc/64", "jemalloc/64",
+    "pp_va_bulk/64", "pp_desc_bulk/64", "pp_bulk/64", "pp_put_bulk/64", "pp_single/1",
+    "glibc_malloc/64", "glibc_aligned_alloc/64", "mimalloc/64", "jemalloc/64", "dpdk_mempool/64",
     "memset_page/64", "pa_single_zero/64", "pa_single_init_alloc/64", "pa_single_init_free/64",
     "pa_bulk_zero/64", "pa_bulk_init_alloc/64", "pa_bulk_init_free/64",
 };

@@ -66,6 +66,21 @@ static void cycle_pp_bulk(struct bench_env *env, unsigned batch, unsigned order)
     }
 }
 
+/* The descriptor form at its best, as a driver would write it: a batch
+ * from the cache in one call, each page's address computed inline, the
+ * batch back with one pa_page_pool_recycle_direct_bulk. */
+static void cycle_pp_desc_bulk(struct bench_env *env, unsigned batch, unsigned order)
+{
+    (void)order;
+    unsigned long got = pa_page_pool_alloc_bulk(env->pp, GFP, batch, env->pages);
+    if (got != batch)
+        fail_short(got, batch);
+    for (unsigned i = 0; i < batch; i++)
+        bench_touch(bench_page_va(env, env->pages[i]), 0);
+    pa_page_pool_recycle_direct_bulk(env->pp, env->pages, batch);
+    memset(env->pages, 0, batch * sizeof(env->pages[0]));   /* the bulk form fills NULL slots only */
+}
+
 /* The pool's address form end to end, as DPDK's get/put_bulk: the
  * addresses of a batch from one pa_page_pool_alloc_va_bulk call, a byte
  * written through each, the batch back with one direct
@@ -217,6 +232,8 @@ const struct candidate bench_candidates[] = {
     { "pa_order9/1", "pa_order9", 1, 9, NULL, cycle_single },
     { "pp_bulk/8", "pp_bulk", 8, 0, NULL, cycle_pp_bulk },
     { "pp_bulk/64", "pp_bulk", 64, 0, NULL, cycle_pp_bulk },
+    { "pp_desc_bulk/8", "pp_desc_bulk", 8, 0, NULL, cycle_pp_desc_bulk },
+    { "pp_desc_bulk/64", "pp_desc_bulk", 64, 0, NULL, cycle_pp_desc_bulk },
     { "pp_va_bulk/8", "pp_va_bulk", 8, 0, NULL, cycle_pp_va_bulk },
     { "pp_va_bulk/64", "pp_va_bulk", 64, 0, NULL, cycle_pp_va_bulk },
     { "pp_put_bulk/64", "pp_put_bulk", 64, 0, NULL, cycle_pp_put_bulk },

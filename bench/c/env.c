@@ -63,6 +63,16 @@ int bench_env_init(struct bench_env *env, int cpu)
         bench_die("pa_alloc_pages_bulk_array (touch pages)", -12);
     for (unsigned i = 0; i < BENCH_TOUCH_PAGES; i++)
         env->touch_addrs[i] = pa_page_address(env->a, env->touch_pages[i]);
+    /* Descriptor stride from two pages' distance in descriptors and pfns. */
+    struct pa_page *p0 = env->touch_pages[0], *p1 = env->touch_pages[1];
+    uintptr_t stride = ((uintptr_t)p1 - (uintptr_t)p0) / (uintptr_t)(pa_page_to_pfn(env->a, p1) -
+                                                                   pa_page_to_pfn(env->a, p0));
+    env->desc0 = (uintptr_t)p0;
+    env->va0 = (uintptr_t)env->touch_addrs[0];
+    env->va_shift = (unsigned)(__builtin_ctzl(pa_page_size(env->a)) - __builtin_ctzl(stride));
+    for (unsigned i = 0; i < BENCH_TOUCH_PAGES; i++)
+        if (bench_page_va(env, env->touch_pages[i]) != env->touch_addrs[i])
+            bench_die("the inline page address", -22);
     return 0;
 }
 

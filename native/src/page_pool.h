@@ -2,7 +2,7 @@
 /*
  * page_pool.h - what the two halves of the page pool share: the pool's
  * structure, its invariants as named predicates, and the checks of a
- * descriptor. page_pool.c is the kernel's net/core/page_pool.c; 
+ * descriptor. page_pool.c is the kernel's net/core/page_pool.c;
  * page_pool_bulk.c is this project's bulk and address layer over it.
  */
 #ifndef PAGEALLOC_PAGE_POOL_H

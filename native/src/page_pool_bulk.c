@@ -65,8 +65,43 @@ static inline bool pp_check_failed(const struct pp_check *ck)
 }
 #endif
 
-/* Two descriptor pointers, written to the cache as one 16-byte store. */
+/* Two pointers as one 16-byte vector: the cache is read and written a pair
+ * at a time, so a bulk call's loads forward from the last bulk call's
+ * stores, and the loops run at half the iterations. */
 typedef uintptr_t pp_pair_t __attribute__((vector_size(2 * sizeof(uintptr_t))));
+
+static inline pp_pair_t pp_pair_load(const void *p)
+{
+    pp_pair_t v;
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+static inline void pp_pair_store(void *p, pp_pair_t v)
+{
+    memcpy(p, &v, sizeof(v));
+}
+static inline pp_pair_t pp_pair_swap(pp_pair_t v)
+{
+#if defined(__clang__)
+    return __builtin_shufflevector(v, v, 1, 0);
+#else
+    return __builtin_shuffle(v, (pp_pair_t){ 1, 0 });
+#endif
+}
+
+/* out[k] = top[-k] for k < n: the cache's top n entries in the order
+ * single pops hand them out, each mapped through pair_fn (a pair at a
+ * time) or one_fn (the odd last one). Two pairs per iteration. */
+#define PP_COPY_DOWN(out, top, n, pair_fn, one_fn)                                  \
+    do {                                                                            \
+        unsigned long k_ = 0;                                                       \
+        for (; k_ + 4 <= (n); k_ += 4) {                                            \
+            pp_pair_store((out) + k_, pair_fn(pp_pair_swap(pp_pair_load((top) - k_ - 1)))); \
+            pp_pair_store((out) + k_ + 2, pair_fn(pp_pair_swap(pp_pair_load((top) - k_ - 3)))); \
+        }                                                                           \
+        for (; k_ < (n); k_++)                                                      \
+            (out)[k_] = one_fn((top)[-(long)k_]);                                   \
+    } while (0)
 
 /* Kernel: page_address() of a pool page, which the kernel computes inline:
  * the descriptor's offset scaled, plus the map's bias (va_uniform pools). */
@@ -88,11 +123,17 @@ static unsigned long pp_count_populated(struct pa_page **array, unsigned long fr
 
 static inline bool pp_slots_empty(struct pa_page *const *array, unsigned long n)
 {
-    uintptr_t any = 0;
-    for (unsigned long i = 0; i < n; i++)
+    pp_pair_t pairs = { 0, 0 };
+    unsigned long i = 0;
+    for (; i + 4 <= n; i += 4)
+        pairs |= pp_pair_load(array + i) | pp_pair_load(array + i + 2);
+    uintptr_t any = pairs[0] | pairs[1];
+    for (; i < n; i++)
         any |= (uintptr_t)array[i];
     return !any;
 }
+
+#define PP_SAME(x) (x)   /* PP_COPY_DOWN's map for descriptors as they are */
 
 /* The cache's part of a bulk allocation, fast path open: fills the empty
  * slots of array[i..nr) from the top of the cache, last first, as single
@@ -108,8 +149,7 @@ static inline unsigned long pp_take_cached(struct pa_page_pool *pool, unsigned l
     unsigned long want = nr - i;
     if (want >= PP_BULK_WIDE && want <= count && pp_slots_empty(array + i, want)) {
         struct pa_page *const *restrict top = cache + count - 1;
-        for (unsigned long k = 0; k < want; k++)
-            array[i + k] = top[-(long)k];
+        PP_COPY_DOWN(array + i, top, want, PP_SAME, PP_SAME);
         count -= (unsigned)want;
         i = nr;
     } else {
@@ -220,10 +260,13 @@ PA_API unsigned long pa_page_pool_alloc_va_bulk(pa_page_pool *pool, pa_gfp_t gfp
     while (n < nr) {
         unsigned take = pool->count < nr - n ? pool->count : (unsigned)(nr - n);
         if (likely(take && pp_fast_open(pool))) {
-            struct pa_page *const *restrict top = pool->cache + pool->count - 1;
-            void **restrict out = va + n;
-            for (unsigned i = 0; i < take; i++)
-                out[i] = (void *)(bias + (((uintptr_t)top[-(long)i] - base) << shift));
+            const uintptr_t *restrict top = (const uintptr_t *)(pool->cache + pool->count - 1);
+            uintptr_t *restrict out = (uintptr_t *)(va + n);
+#define PP_VA_PAIR(d) ((((d) - base) << shift) + bias)
+#define PP_VA_ONE(d) ((((d) - base) << shift) + bias)
+            PP_COPY_DOWN(out, top, take, PP_VA_PAIR, PP_VA_ONE);
+#undef PP_VA_PAIR
+#undef PP_VA_ONE
             pool->count -= take;
             counter_add(&pool->st.alloc_fast, take);
             n += take;
@@ -319,15 +362,27 @@ bool pp_cache_batch(struct pa_page_pool *pool, struct pa_page *const *pages, uns
     const uintptr_t base = pool->pages, slots = pool->nr_descs;
     const unsigned shift = PP_DESC_SHIFT;
     struct pp_check ck = pp_check_init(pool);
-    for (unsigned long i = 0; i < count; i++) {
+    /* Copied into the free slots above count as the pages are checked, a
+     * pair per store (the next bulk allocation reads the cache in pairs);
+     * the slots are the cache's only once every page passed. */
+    struct pa_page **slot = pool->cache + pool->count;
+    unsigned long i = 0;
+    for (; i + 2 <= count; i += 2) {
+        if (unlikely(pp_unit_index((uintptr_t)pages[i] - base, shift) >= slots ||
+                     pp_unit_index((uintptr_t)pages[i + 1] - base, shift) >= slots))
+            return false;
+        pp_check_page(&ck, pages[i]);
+        pp_check_page(&ck, pages[i + 1]);
+        pp_pair_store(slot + i, pp_pair_load(pages + i));
+    }
+    if (i < count) {
         if (unlikely(pp_unit_index((uintptr_t)pages[i] - base, shift) >= slots))
             return false;
         pp_check_page(&ck, pages[i]);
+        slot[i] = pages[i];
     }
     if (unlikely(pp_check_failed(&ck)))
         return false;
-    /* One copy, in wide stores: the next bulk allocation reads the cache wide. */
-    memcpy(pool->cache + pool->count, pages, count * sizeof(pages[0]));
     pool->count += (unsigned)count;
     counter_add(&pool->st.recycle_cached, count);
     return true;

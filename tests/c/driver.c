@@ -4,10 +4,10 @@
  * -1..N+1, empty, full and random nodemasks, bulk with pre-populated arrays,
  * bad frees, drains, CPU rebinding, fault injection, mems_allowed
  * changes, memory policies and interleave weights (with the mempolicy bulk
- * form), and page pools (alloc, bulk, addresses in bulk, fragments, every
- * kind of put, bad puts, destroy while pages are out), and free page
- * reporting passes (a report that checks no block is held, and fails at
- * times, in metadata-only runs). Every page handed out is checked
+ * form), tracepoints (every event checked), page pools (alloc, bulk,
+ * addresses in bulk, fragments, every kind of put, bad puts, destroy while
+ * pages are out), and free page reporting passes (a report that checks no
+ * block is held, and fails at times, in metadata-only runs). Every page handed out is checked
  * against the request and claimed
  * in an ownership map; pa_check runs every few hundred operations; at the
  * end every page is back and the counters agree. Choices come from a seeded
@@ -62,6 +62,9 @@ struct ctx {
     uint64_t pp_alloc, pp_free;    /* PGALLOC / PGFREE the pool operations caused */
     unsigned long pp_ops, pp_bad_puts;
     unsigned long reported_blocks; /* blocks the report function was handed */
+    uint32_t trace_mask;           /* events enabled by pa_set_trace, 0: off */
+    uint64_t trace_events;
+    unsigned long mpol_ops;
     const uint8_t *data;           /* byte source, or NULL for the generator */
     size_t len, pos;
     bool exhausted;                /* the byte source ran out */
@@ -73,6 +76,8 @@ struct ctx {
 struct reused {
     pa_allocator *a;
     void *memory;
+    uint8_t *owned;
+    uint16_t *frags;
 };
 static bool reuse_on;
 static struct reused reuse_slots[REUSE_CONFIGS];
@@ -280,6 +285,7 @@ static void op_alloc(struct ctx *c, int kind)
 /* The mempolicy bulk form, array (with pre-populated slots) or list. */
 static void op_bulk_mempolicy(struct ctx *c)
 {
+    c->mpol_ops++;
     pa_allocator *a = c->a;
     pa_gfp_t gfp = random_gfp(c);
     unsigned long want = below(c, 41);
@@ -327,6 +333,7 @@ static void op_bulk_mempolicy(struct ctx *c)
  * rules and read back; or a random interleave weight. */
 static void op_mempolicy(struct ctx *c)
 {
+    c->mpol_ops++;
     pa_allocator *a = c->a;
     if (below(c, 4) == 0) {
         int nid = (int)below(c, NR_NODES + 2) - 1;
@@ -928,10 +935,45 @@ static void op_report(struct ctx *c)
     }
 }
 
+/* Tracepoints: every event is one the mask enabled, of a frame of the
+ * allocator (or a failed allocation), with sane fields, and formats. */
+static void trace_check(void *ctx, const struct pa_trace_event *ev)
+{
+    struct ctx *c = ctx;
+    CHECK(ev->type < PA_TRACE_NR_EVENTS);
+    CHECK(c->trace_mask & PA_TRACE_MASK(ev->type));
+    if (ev->pfn == PA_TRACE_NO_PFN) {
+        CHECK_EQ(ev->type, PA_TRACE_MM_PAGE_ALLOC);
+        CHECK(ev->page == NULL);
+    } else {
+        CHECK(ev->pfn < c->a->nr_pfns);
+        CHECK(ev->page == pfn_to_page(c->a, ev->pfn));
+    }
+    CHECK(ev->order <= PA_MAX_ORDER);
+    CHECK(ev->cpu >= 0 && ev->cpu < NR_CPUS);
+    char line[256];
+    CHECK(pa_format_trace_event(ev, line, sizeof(line)) > 0);
+    CHECK(pa_trace_event_name(ev->type) != NULL);
+    c->trace_events++;
+}
+
+static void op_trace(struct ctx *c)
+{
+    uint32_t mask = below(c, 4) == 0 ? 0 : (uint32_t)rnd(c) & (PA_TRACE_ALL | (below(c, 8) == 0 ? 0x100u : 0));
+    int err = pa_set_trace(c->a, mask ? trace_check : NULL, c, mask);
+    if (mask & ~PA_TRACE_ALL) {
+        CHECK_EQ(err, -EINVAL);
+        c->bad_inputs++;
+        return;
+    }
+    CHECK_EQ(err, 0);
+    c->trace_mask = mask;
+}
+
 static void op_config(struct ctx *c)
 {
     pa_allocator *a = c->a;
-    switch (below(c, 6)) {
+    switch (below(c, 7)) {
     case 0: {
         int cpu = (int)below(c, NR_CPUS + 3) - 2;    /* -2 .. NR_CPUS */
         int err = pa_bind_cpu(a, cpu);
@@ -974,6 +1016,9 @@ static void op_config(struct ctx *c)
         break;
     case 4:
         op_report(c);
+        break;
+    case 5:
+        op_trace(c);
         break;
     default:
         if (below(c, 2))
@@ -1032,16 +1077,21 @@ static void run(struct ctx *c, unsigned variant, long ops, struct driver_stats *
             c->total_pages += cfg.node_zone_pages[n][z];
     /* Unbound, a thread uses the slot of the CPU it runs on: pin the thread
      * to one CPU so a seed (or fuzz input) replays exactly. */
+    /* In reuse mode the process stays pinned (a fuzzer runs nothing else). */
+    static bool pinned;
     cpu_set_t saved, one;
-    CHECK_EQ(sched_getaffinity(0, sizeof(saved), &saved), 0);
-    CPU_ZERO(&one);
-    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
-        if (CPU_ISSET(cpu, &saved)) {
-            CPU_SET(cpu, &one);
-            break;
+    if (!pinned) {
+        CHECK_EQ(sched_getaffinity(0, sizeof(saved), &saved), 0);
+        CPU_ZERO(&one);
+        for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+            if (CPU_ISSET(cpu, &saved)) {
+                CPU_SET(cpu, &one);
+                break;
+            }
         }
+        CHECK_EQ(sched_setaffinity(0, sizeof(one), &one), 0);
     }
-    CHECK_EQ(sched_setaffinity(0, sizeof(one), &one), 0);
+    pinned = reuse_on;
     if (slot && slot->a) {
         CHECK_EQ(allocator_reset(slot->a), 0);
         c->a = slot->a;
@@ -1061,8 +1111,13 @@ static void run(struct ctx *c, unsigned variant, long ops, struct driver_stats *
     }
     c->foreign = pa_alloc_pages(c->other, PA_GFP_KERNEL, 0);
     CHECK(c->foreign != NULL);
-    c->owned = calloc(c->a->nr_pfns, 1);
-    c->frags = calloc(c->a->nr_pfns, sizeof(*c->frags));
+    if (slot && slot->owned) {   /* left all zero by the last run's final checks */
+        c->owned = slot->owned;
+        c->frags = slot->frags;
+    } else {
+        c->owned = calloc(c->a->nr_pfns, 1);
+        c->frags = calloc(c->a->nr_pfns, sizeof(*c->frags));
+    }
     CHECK(c->owned != NULL && c->frags != NULL);
     test_log_reset();
 
@@ -1109,6 +1164,8 @@ static void run(struct ctx *c, unsigned variant, long ops, struct driver_stats *
     CHECK_EQ(pa_set_fail_page_alloc(c->a, NULL), 0);
     CHECK_EQ(pa_set_mems_allowed(c->a, NULL), 0);
     CHECK_EQ(pa_set_mempolicy(c->a, PA_MPOL_DEFAULT, NULL), 0);
+    CHECK_EQ(pa_set_trace(c->a, NULL, NULL, 0), 0);
+    c->trace_mask = 0;
     pp_finish(c);
     while (c->n) {
         struct block h = unclaim(c, c->n - 1);
@@ -1134,19 +1191,20 @@ static void run(struct ctx *c, unsigned variant, long ops, struct driver_stats *
     CHECK_OK(c->other);
     CHECK_EQ(test_total_free(c->other), 1024);
     if (slot) {
-        *slot = (struct reused){ c->a, c->memory };
+        *slot = (struct reused){ c->a, c->memory, c->owned, c->frags };
         reuse_other = c->other;
     } else {
         pa_destroy(c->other);
         pa_destroy(c->a);
         free(c->memory);
+        free(c->owned);
+        free(c->frags);
     }
     c->memory = NULL;
-    free(c->owned);
-    free(c->frags);
     c->owned = NULL;
     c->frags = NULL;
-    CHECK_EQ(sched_setaffinity(0, sizeof(saved), &saved), 0);
+    if (!reuse_on)
+        CHECK_EQ(sched_setaffinity(0, sizeof(saved), &saved), 0);
     if (st) {
         st->runs++;
         st->ops += (uint64_t)i;
@@ -1157,6 +1215,8 @@ static void run(struct ctx *c, unsigned variant, long ops, struct driver_stats *
         st->checks += checks;
         st->pool_ops += c->pp_ops;
         st->reported_pages += rs.pages_reported;
+        st->mpol_ops += c->mpol_ops;
+        st->trace_events += c->trace_events;
     }
 }
 
@@ -1189,12 +1249,18 @@ void driver_run_bytes(const uint8_t *data, size_t len, struct driver_stats *st)
 {
     if (len == 0)
         return;
-    struct ctx *c = calloc(1, sizeof(*c));
+    /* One context for the process in reuse mode: a fresh calloc of it
+     * faulted its pages in anew for every input. */
+    static struct ctx *kept;
+    struct ctx *c = reuse_on && kept ? memset(kept, 0, sizeof(*kept)) : calloc(1, sizeof(*c));
     CHECK(c != NULL);
     c->data = data + 1;
     c->len = len - 1;
     run(c, byte_variant(data[0]), DRIVER_MAX_BYTE_OPS, st);
-    free(c);
+    if (reuse_on)
+        kept = c;
+    else
+        free(c);
 }
 
 void driver_reuse_allocators(void)

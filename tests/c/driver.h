@@ -20,6 +20,8 @@ struct driver_stats {
     uint64_t checks;           /* pa_check calls */
     uint64_t pool_ops;         /* page_pool operations (part of ops) */
     uint64_t reported_pages;   /* pages free page reporting passes reported */
+    uint64_t mpol_ops;         /* memory policy calls and mempolicy bulk allocations */
+    uint64_t trace_events;     /* tracepoint events checked */
 };
 
 /* `ops` operations chosen by a generator seeded with `seed`; asserts (exit 1)

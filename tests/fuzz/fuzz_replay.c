@@ -57,7 +57,11 @@ int main(int argc, char **argv)
     /* An empty or missing corpus would make this test pass vacuously. */
     CHECK(n >= 8);
     printf("%zu corpus inputs: %" PRIu64 " ops, %" PRIu64 " bad inputs, %" PRIu64 " bad frees, %" PRIu64
-           " pages allocated, %" PRIu64 " pa_check\n",
-           n, st.ops, st.bad_inputs, st.bad_frees, st.allocated_pages, st.checks);
+           " pages allocated, %" PRIu64 " pa_check, %" PRIu64 " page pool ops, %" PRIu64
+           " mempolicy ops, %" PRIu64 " trace events\n",
+           n, st.ops, st.bad_inputs, st.bad_frees, st.allocated_pages, st.checks, st.pool_ops,
+           st.mpol_ops, st.trace_events);
+    /* The corpus must reach the page pool, the memory policies and the tracepoints. */
+    CHECK(st.pool_ops > 0 && st.mpol_ops > 0 && st.trace_events > 0);
     return 0;
 }
