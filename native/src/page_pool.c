@@ -59,7 +59,7 @@ static void pp_unregister(struct pa_page_pool *pool)
 
 /* Kernel: netmem_get_pp(): the pool a page's signature names, if that pool
  * exists and the page is one of its allocator's. */
-static struct pa_page_pool *pp_pool_of(const struct pa_page *page)
+struct pa_page_pool *pp_pool_of(const struct pa_page *page)
 {
     struct pa_page_pool *pool =
         atomic_load_explicit(&pp_registry[__atomic_load_n(&page->reserved, __ATOMIC_RELAXED)],
@@ -298,7 +298,7 @@ PA_API struct pa_page *pa_page_pool_alloc_pages(pa_page_pool *pool, pa_gfp_t gfp
 
 /* Kernel: page_pool_unref_netmem(): drops nr fragment references; 0 when
  * they were the last (the count is left at one, as every pool page starts). */
-static long pp_unref(struct pa_page_pool *pool, struct pa_page *page, long nr)
+long pp_unref(struct pa_page_pool *pool, struct pa_page *page, long nr)
 {
     uint32_t *cnt = &page->private_data;
     if ((long)__atomic_load_n(cnt, __ATOMIC_RELAXED) == nr) {
@@ -346,8 +346,8 @@ static bool pp_try_cache(struct pa_page_pool *pool, struct pa_page *page, const 
 /* Kernel: __page_pool_put_page(): a page someone else still references
  * leaves the pool (NULL returned); a recyclable one goes to the cache when
  * direct (NULL) or is returned for the ring. */
-static struct pa_page *pp_put_page(struct pa_page_pool *pool, struct pa_page *page, bool allow_direct,
-                                   const char *fn)
+struct pa_page *pp_put_page(struct pa_page_pool *pool, struct pa_page *page, bool allow_direct,
+                            const char *fn)
 {
     if (likely(pp_refcount(page) == 1)) {
         if (allow_direct && pp_try_cache(pool, page, fn))
@@ -362,7 +362,7 @@ static struct pa_page *pp_put_page(struct pa_page_pool *pool, struct pa_page *pa
 /* Kernel: page_pool_recycle_ring_bulk() (and page_pool_recycle_in_ring()
  * for one page): one producer lock round; what did not fit goes back to the
  * allocator outside the lock. The pool may be freed by the last return. */
-static void pp_recycle_ring_bulk(struct pa_page_pool *pool, struct pa_page **pages, unsigned long n)
+void pp_recycle_ring_bulk(struct pa_page_pool *pool, struct pa_page **pages, unsigned long n)
 {
     unsigned long i = 0;
     spin_lock(&pool->ring.producer_lock);
@@ -385,7 +385,7 @@ static void pp_recycle_ring_bulk(struct pa_page_pool *pool, struct pa_page **pag
 }
 
 /* Kernel: a bad page_pool put; reported like bad_page() and left alone. */
-static bool pp_put_check(struct pa_page_pool *pool, struct pa_page *page, const char *fn)
+bool pp_put_check(struct pa_page_pool *pool, struct pa_page *page, const char *fn)
 {
     struct pa_allocator *a = pool->a;
     if (!page) {
@@ -474,85 +474,6 @@ PA_API void pa_page_pool_recycle_direct(pa_page_pool *pool, struct pa_page *page
     pp_put_page_slow(pool, page, true, "pa_page_pool_recycle_direct");
 }
 
-/* A bad page in a bulk put: logged through the allocator of some pool the
- * array names, since the page itself may name none. */
-static void pp_bulk_bad(struct pa_page **pages, unsigned long count, struct pa_page *page)
-{
-    struct pa_page_pool *any = NULL;
-    for (unsigned long i = 0; i < count && !any; i++)
-        if (pages[i])
-            any = pp_pool_of(pages[i]);
-    if (any) {
-        bad_page(any->a, page, "page_pool: not a page of any live page_pool (pa_page_pool_put_page_bulk)");
-    } else {
-        pa_log(NULL, PA_LOG_ERR, "BUG: Bad page state: page %p is not a page of any live page_pool "
-                                 "(pa_page_pool_put_page_bulk)", (void *)page);
-    }
-}
-
-/* Kernel: page_pool_put_netmem_bulk() (6.14+): pages of any pools. The
- * array is reused as scratch and left all NULL. */
-PA_API void pa_page_pool_put_page_bulk(struct pa_page **pages, unsigned long count)
-{
-    if (!pages) {
-        if (count)
-            pa_log(NULL, PA_LOG_WARNING, "pa_page_pool_put_page_bulk: NULL array");
-        return;
-    }
-    /* From a pool's owner thread, a batch of that pool's recyclable pages
-     * that fits its cache: one pass (fragment counts of 1 drop to 0 and stay
-     * at 1, so they need no write). A destroyed pool's fast path is closed
-     * (pp_fast_open), so its pages never take this pass. */
-    struct pa_page_pool *first = count && pages[0] ? pp_pool_of(pages[0]) : NULL;
-    if (first && pp_napi_local(first) && pp_cache_batch(first, pages, count)) {
-        memset(pages, 0, count * sizeof(pages[0]));
-        return;
-    }
-    /* Drop each page's fragment reference; keep the last ones, in front. */
-    unsigned long n = 0;
-    for (unsigned long i = 0; i < count; i++) {
-        struct pa_page *page = pages[i];
-        if (!page)
-            continue;
-        struct pa_page_pool *pool = pp_pool_of(page);
-        if (!pool) {
-            pp_bulk_bad(pages, count, page);
-            pages[i] = NULL;
-            continue;
-        }
-        pages[i] = NULL;
-        if (pp_put_check(pool, page, "pa_page_pool_put_page_bulk") && !pp_unref(pool, page, 1))
-            pages[n++] = page;
-    }
-    /* One pool per round: its pages moved to the front, those the cache
-     * does not take produced into its ring under one lock round. */
-    struct pa_page **rest = pages;
-    while (n) {
-        struct pa_page_pool *pool = pp_pool_of(rest[0]);
-        unsigned long mine = 0;
-        for (unsigned long i = 0; i < n; i++) {
-            if (pp_pool_of(rest[i]) == pool) {
-                struct pa_page *t = rest[mine];
-                rest[mine++] = rest[i];
-                rest[i] = t;
-            }
-        }
-        bool allow_direct = pp_napi_local(pool);
-        unsigned long ring = 0;
-        for (unsigned long i = 0; i < mine; i++) {
-            struct pa_page *page = pp_put_page(pool, rest[i], allow_direct, "pa_page_pool_put_page_bulk");
-            rest[i] = NULL;
-            if (page)
-                rest[ring++] = page;
-        }
-        if (ring)
-            pp_recycle_ring_bulk(pool, rest, ring);
-        for (unsigned long i = 0; i < ring; i++)
-            rest[i] = NULL;
-        rest += mine;
-        n -= mine;
-    }
-}
 
 /* ---- Fragments ----------------------------------------------------------------- */
 

@@ -144,8 +144,12 @@ bool pp_napi_local(const struct pa_page_pool *pool);
 bool pp_alloc_allowed(struct pa_page_pool *pool, const char *fn);
 void pp_alloc_done(struct pa_page_pool *pool);
 struct pa_page *pp_alloc_one(struct pa_page_pool *pool, pa_gfp_t gfp);
+struct pa_page_pool *pp_pool_of(const struct pa_page *page);
+long pp_unref(struct pa_page_pool *pool, struct pa_page *page, long nr);
+struct pa_page *pp_put_page(struct pa_page_pool *pool, struct pa_page *page, bool allow_direct,
+                            const char *fn);
+bool pp_put_check(struct pa_page_pool *pool, struct pa_page *page, const char *fn);
+void pp_recycle_ring_bulk(struct pa_page_pool *pool, struct pa_page **pages, unsigned long n);
 
-/* page_pool_bulk.c: the bulk puts' fast pass (pa_page_pool_put_page_bulk's too). */
-bool pp_cache_batch(struct pa_page_pool *pool, struct pa_page *const *pages, unsigned long count);
 
 #endif /* PAGEALLOC_PAGE_POOL_H */

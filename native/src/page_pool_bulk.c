@@ -349,13 +349,97 @@ PA_API void pa_page_pool_free_va_bulk(pa_page_pool *pool, void *const *va, unsig
     counter_add(&pool->st.recycle_cached, count);
 }
 
+/* ---- Bulk put of any pools' pages ------------------------------------------------ */
+
+static bool pp_cache_batch(struct pa_page_pool *pool, struct pa_page *const *pages, unsigned long count);
+
+/* A bad page in a bulk put: logged through the allocator of some pool the
+ * array names, since the page itself may name none. */
+static void pp_bulk_bad(struct pa_page **pages, unsigned long count, struct pa_page *page)
+{
+    struct pa_page_pool *any = NULL;
+    for (unsigned long i = 0; i < count && !any; i++)
+        if (pages[i])
+            any = pp_pool_of(pages[i]);
+    if (any) {
+        bad_page(any->a, page, "page_pool: not a page of any live page_pool (pa_page_pool_put_page_bulk)");
+    } else {
+        pa_log(NULL, PA_LOG_ERR, "BUG: Bad page state: page %p is not a page of any live page_pool "
+                                 "(pa_page_pool_put_page_bulk)", (void *)page);
+    }
+}
+
+/* Kernel: page_pool_put_netmem_bulk() (6.14+): pages of any pools. The
+ * array is reused as scratch and left all NULL. */
+PA_API void pa_page_pool_put_page_bulk(struct pa_page **pages, unsigned long count)
+{
+    if (!pages) {
+        if (count)
+            pa_log(NULL, PA_LOG_WARNING, "pa_page_pool_put_page_bulk: NULL array");
+        return;
+    }
+    /* From a pool's owner thread, a batch of that pool's recyclable pages
+     * that fits its cache: one pass (fragment counts of 1 drop to 0 and stay
+     * at 1, so they need no write). A destroyed pool's fast path is closed
+     * (pp_fast_open), so its pages never take this pass. */
+    struct pa_page_pool *first = count && pages[0] ? pp_pool_of(pages[0]) : NULL;
+    if (first && pp_napi_local(first) && pp_cache_batch(first, pages, count)) {
+        memset(pages, 0, count * sizeof(pages[0]));
+        return;
+    }
+    /* Drop each page's fragment reference; keep the last ones, in front. */
+    unsigned long n = 0;
+    for (unsigned long i = 0; i < count; i++) {
+        struct pa_page *page = pages[i];
+        if (!page)
+            continue;
+        struct pa_page_pool *pool = pp_pool_of(page);
+        if (!pool) {
+            pp_bulk_bad(pages, count, page);
+            pages[i] = NULL;
+            continue;
+        }
+        pages[i] = NULL;
+        if (pp_put_check(pool, page, "pa_page_pool_put_page_bulk") && !pp_unref(pool, page, 1))
+            pages[n++] = page;
+    }
+    /* One pool per round: its pages moved to the front, those the cache
+     * does not take produced into its ring under one lock round. */
+    struct pa_page **rest = pages;
+    while (n) {
+        struct pa_page_pool *pool = pp_pool_of(rest[0]);
+        unsigned long mine = 0;
+        for (unsigned long i = 0; i < n; i++) {
+            if (pp_pool_of(rest[i]) == pool) {
+                struct pa_page *t = rest[mine];
+                rest[mine++] = rest[i];
+                rest[i] = t;
+            }
+        }
+        bool allow_direct = pp_napi_local(pool);
+        unsigned long ring = 0;
+        for (unsigned long i = 0; i < mine; i++) {
+            struct pa_page *page = pp_put_page(pool, rest[i], allow_direct, "pa_page_pool_put_page_bulk");
+            rest[i] = NULL;
+            if (page)
+                rest[ring++] = page;
+        }
+        if (ring)
+            pp_recycle_ring_bulk(pool, rest, ring);
+        for (unsigned long i = 0; i < ring; i++)
+            rest[i] = NULL;
+        rest += mine;
+        n -= mine;
+    }
+}
+
 /* ---- Direct recycling ------------------------------------------------------------ */
 
 /* The bulk puts' fast pass, on the pool's context: the whole batch into the
  * cache when it fits and every page is a recyclable page of this pool (a
  * page of another pool fails on its id); false, with nothing changed, for
  * anything else. */
-bool pp_cache_batch(struct pa_page_pool *pool, struct pa_page *const *pages, unsigned long count)
+static bool pp_cache_batch(struct pa_page_pool *pool, struct pa_page *const *pages, unsigned long count)
 {
     if (!pp_cache_has_room(pool, count))
         return false;
