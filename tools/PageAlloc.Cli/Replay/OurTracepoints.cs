@@ -25,6 +25,9 @@ internal sealed class OurTracepoints : IDisposable
     public long DrainPages { get; private set; }
     public long Extfrag { get; private set; }
 
+    /// <summary>Called with each of our drains while set (the replay reads its lists at the last reset this way).</summary>
+    public Action<TraceEvent>? OnDrain { get; set; }
+
     // The replay is single-threaded: the callback runs on its thread, inside its allocator calls.
     private void OnTrace(object? sender, TraceEvent e)
     {
@@ -35,6 +38,7 @@ internal sealed class OurTracepoints : IDisposable
                 break;
             case TraceEventKind.MmPagePcpuDrain:
                 DrainPages += 1L << e.Order;
+                OnDrain?.Invoke(e);
                 break;
             case TraceEventKind.MmPageAllocExtfrag:
                 Extfrag++;

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0-only
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using PageAlloc.Cli.Host;
+using PageAlloc.Cli.Trace;
+using PageAlloc.Native;
+
+namespace PageAlloc.Cli.Replay;
+
+/// <summary>
+/// The replay's side of the pcp resets (docs/TRACING.md, "A known starting state"): our lists
+/// emptied when the first reset began, kept empty while it ran (the kernel's disabled lists:
+/// batch 1, high 0), the kernel's highs read after it, refills and drains compared between the
+/// resets, and the lists compared at the last one; plus the bulk allocations inferred from the trace.
+/// </summary>
+internal sealed unsafe partial class Replayer
+{
+    /// <summary>Runs the phase changes up to <paramref name="target"/>, one at a time (a phase
+    /// with no event in it still begins and ends).</summary>
+    private void Advance(ResetPhase target)
+    {
+        while (Phase < target)
+        {
+            Phase++;
+            switch (Phase)
+            {
+                case ResetPhase.First:
+                    _allocator.DrainAll();
+                    _disabled = true;
+                    break;
+                case ResetPhase.Body:
+                    _disabled = false;
+                    ApplyHighs();
+                    _ours?.Reset();
+                    break;
+                case ResetPhase.Last:
+                    CloseBody();
+                    ReadOurLists();
+                    _disabled = true;
+                    break;
+                default:
+                    _disabled = false;
+                    break;
+            }
+        }
+    }
+
+    /// <summary>The compared span ends: the kernel's counts and ours so far.</summary>
+    private void CloseBody()
+    {
+        KernelCompared = (_bodyRefill, _bodyDrain, _bodyExtfrag);
+        OursCompared = _ours is null ? null : (_ours.RefillPages, _ours.DrainPages, _ours.Extfrag);
+    }
+
+    /// <summary>While a zone's lists are disabled the kernel refills one page per allocation and
+    /// drains each free at once (pcp high 0, batch 1). The library has no disabled state: our
+    /// lists are drained after each event instead, which leaves the buddy lists as the kernel's
+    /// rule would (a refill's unused pages go back and merge where they came from).</summary>
+    private void DrainIfDisabled()
+    {
+        if (_disabled)
+        {
+            Methods.pa_drain_local_pages(_allocator.Pointer);
+        }
+    }
+
+    /// <summary>Each CPU's high after the first reset, as zoneinfo.reset shows it (6.18 model:
+    /// high_min where it reads 0, a list not used since zone_pcp_enable).</summary>
+    private void ApplyHighs()
+    {
+        if (!_tunedHigh || _plan?.AfterFirst is null)
+        {
+            return;
+        }
+
+        foreach (HostZone zone in _plan.AfterFirst)
+        {
+            if (zone.Node != 0 || HostShape.ZoneOf(zone.Name) is not ZoneType type || !_plan.ResetZones.Contains(zone.Name))
+            {
+                continue;
+            }
+
+            foreach (HostPcp pcp in zone.Pcp)
+            {
+                if (pcp.Cpu < _allocator.CpuCount)
+                {
+                    // pa_set_pcp_high clamps to [high_min, high_max]: a 0 becomes high_min.
+                    _ = Methods.pa_set_pcp_high(_allocator.Pointer, pcp.Cpu, 0, (pa_zone_type)type, (uint)Math.Clamp(pcp.High, 0, uint.MaxValue));
+                }
+            }
+        }
+    }
+
+    /// <summary>Drains our lists CPU by CPU at the last reset, noting each page's list.</summary>
+    private void ReadOurLists()
+    {
+        if (_ours is null)
+        {
+            _allocator.DrainAll();
+            return;
+        }
+
+        for (int cpu = 0; cpu < _allocator.CpuCount; cpu++)
+        {
+            int listCpu = cpu;
+            Bind(cpu);
+            _ours.OnDrain = e => EndLists.AddOurs(listCpu, ZoneName(OurZoneOf(e.Pfn)), e.Order, e.MigrateType);
+            Methods.pa_drain_local_pages(_allocator.Pointer);
+        }
+
+        _ours.OnDrain = null;
+    }
+
+    /// <summary>A page went on <paramref name="cpu"/>'s pcp list (a free or a refill).</summary>
+    private void OnPcpList(long pfn, int cpu)
+    {
+        long at = pfn - _pfnBase;
+        if ((ulong)at < (ulong)_lastPcpCpu.Length)
+        {
+            _lastPcpCpu[at] = (byte)(cpu + 1);
+        }
+    }
+
+    /// <summary>A drain line: the last reset's writer's are the kernel's lists at that moment.</summary>
+    private void ResetDrain(ref TraceRecord record)
+    {
+        if (_plan is null)
+        {
+            return;
+        }
+
+        int tid = record.Tid;
+        if (Phase == ResetPhase.First && _plan.First.Exists(r => r.Tid == tid))
+        {
+            ResetDrainPages = (ResetDrainPages.First + (1L << record.Order), ResetDrainPages.Last);
+        }
+        else if (Phase == ResetPhase.Last && _plan.LastTids.Contains(record.Tid))
+        {
+            ResetDrainPages = (ResetDrainPages.First, ResetDrainPages.Last + (1L << record.Order));
+            long at = record.Pfn - _pfnBase;
+            int cpu = (ulong)at < (ulong)_lastPcpCpu.Length ? _lastPcpCpu[at] - 1 : -1;
+            EndLists.AddKernel(cpu, ZoneName(KernelZoneOf(record.Pfn)), record.Order, record.Migratetype);
+        }
+    }
+
+    /// <summary>A refill whose page the kernel bulk-allocated: allocate it here, on the refilling
+    /// CPU, with the gfp of its migratetype (the bulk callers' gfp is not traced).</summary>
+    private void Bulk(ref TraceRecord record)
+    {
+        Gfp gfp = record.Migratetype switch
+        {
+            1 => Gfp.HighUserMovable,
+            2 => Gfp.Kernel | Gfp.Reclaimable,
+            _ => Gfp.Kernel,
+        };
+        Bind(record.Cpu);
+        if (_live.Remove(record.Pfn, out LivePage stale))
+        {
+            ReallocatedWithoutFree++;
+            Methods.pa_free_pages(_allocator.Pointer, stale.Page, stale.Order);
+        }
+
+        pa_page* page = Methods.pa_alloc_pages(_allocator.Pointer, (uint)gfp, (uint)record.Order);
+        if (page == null)
+        {
+            return;
+        }
+
+        InferredBulkAllocs++;
+        _live.Add(record.Pfn, new LivePage(page, (uint)record.Order));
+        DrainIfDisabled();
+    }
+
+    private ZoneType? OurZoneOf(long pfn)
+    {
+        foreach ((long start, long end, ZoneType zone) in _ourZones)
+        {
+            if (pfn >= start && pfn < end)
+            {
+                return zone;
+            }
+        }
+
+        return null;
+    }
+
+    private string ZoneName(ZoneType? zone) => zone is ZoneType z ? _zoneNames.GetValueOrDefault(z, z.ToString()) : "?";
+}
