@@ -16,7 +16,7 @@ internal static class Repository
     internal static string Root { get; } = FindRoot();
 
     /// <summary>The trace of this machine checked in as a fixture (a bundle of pagealloc record).</summary>
-    internal static string Fixture { get; } = Path.Combine(Root, "tests", "fixtures", "trace-20261201");
+    internal static string Fixture { get; } = Path.Combine(Root, "tests", "fixtures", "trace-20261206");
 
     private static string FindRoot()
     {

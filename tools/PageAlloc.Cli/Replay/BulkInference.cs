@@ -16,7 +16,7 @@ namespace PageAlloc.Cli.Replay;
 /// </summary>
 internal sealed class BulkInference : ILineSink
 {
-    private readonly TraceLineParser _parser = new();
+    private readonly TraceLineParser _parser = new(withGfp: false);
     /// <summary>pfn → the line number of the refill that put it on a pcp list, until it is allocated, freed or drained.</summary>
     private readonly Dictionary<long, long> _refilled = new();
 

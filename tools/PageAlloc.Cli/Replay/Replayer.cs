@@ -27,8 +27,11 @@ namespace PageAlloc.Cli.Replay;
 /// cost a finalizable object each and a third of the replay's time.</remarks>
 internal sealed unsafe partial class Replayer : ILineSink, IDisposable
 {
-    /// <summary>Recent frees remembered per CPU to pair with their batched events (a batch is at most 31 folios).</summary>
-    private const int RecentFrees = 64;
+    /// <summary>Recent frees remembered per CPU to pair with their batched events. A folio batch
+    /// is at most 31 folios, but an unmap frees its pages' mm_page_free lines first and their
+    /// batched lines after: in the fixture a .NET process's batched lines came up to 218 frees
+    /// after their own (64 here left 23 of them counted as second frees).</summary>
+    private const int RecentFrees = 1024;
 
     private readonly PageAllocator _allocator;
     private readonly TraceLineParser _parser = new();
