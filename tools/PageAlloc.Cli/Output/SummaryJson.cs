@@ -90,6 +90,7 @@ internal static class SummaryJson
             json.WriteNumber("last_end", plan.LastEnd);
             json.WriteNumber("first_drain_pages", r.ResetDrainPages.First);
             json.WriteNumber("last_drain_pages", r.ResetDrainPages.Last);
+            json.WriteNumber("held_pages_freed_to_settle_alloc_factor", r.HeldPagesFreedAtReset);
         }
 
         json.WriteStartArray("notes");
@@ -175,6 +176,7 @@ internal static class SummaryJson
         json.WriteNumber("seconds", result.Seconds);
         json.WriteNumber("events_per_second", result.EventsPerSecond);
         json.WriteNumber("cpu_seconds", result.CpuSeconds);
+        json.WriteNumber("first_pass_seconds", result.FirstPassSeconds);
         json.WriteEndObject();
     }
 

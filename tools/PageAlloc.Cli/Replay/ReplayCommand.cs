@@ -89,6 +89,7 @@ internal static class ReplayCommand
             }
         }
 
+        double firstPass = clock.Elapsed.TotalSeconds;
         using var replayer = new Replayer(allocator, ours, standIns: seeder, kernelZones: shape.Zones, stateTime: stateTime,
             plan: plan, bulkLines: bulk.Lines, tunedHigh: tuned);
         using TraceInput input = TraceInput.Open(traceFile);
@@ -138,6 +139,7 @@ internal static class ReplayCommand
             OurExtfrag = replayer.OursCompared?.Extfrag,
             Seconds = seconds,
             CpuSeconds = cpuSeconds,
+            FirstPassSeconds = firstPass,
         };
 
         SummaryTable.Write(result, console);

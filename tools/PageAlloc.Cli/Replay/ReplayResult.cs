@@ -45,5 +45,8 @@ internal sealed class ReplayResult
     /// <summary>CPU time of the process over the same span (all threads: the reader's decompression too).</summary>
     public required double CpuSeconds { get; init; }
 
+    /// <summary>Of <see cref="Seconds"/>, the first pass (<see cref="BulkInference"/>).</summary>
+    public double FirstPassSeconds { get; init; }
+
     public double EventsPerSecond => Seconds > 0 ? Replayer.Events.Read / Seconds : 0;
 }
