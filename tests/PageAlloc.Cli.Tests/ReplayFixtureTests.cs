@@ -104,6 +104,26 @@ public sealed class ReplayFixtureTests(ReplayFixtureTests.Replay replay) : IClas
     }
 
     [Fact]
+    public void Under_the_6_18_model_refills_drains_and_end_lists_are_within_10_percent_of_the_kernels()
+    {
+        // docs/FIDELITY.md's target, on the fixture: a reset trace replayed with no flags.
+        JsonElement summary = ReplayFixture();
+        foreach (string count in new[] { "pcp_refill_pages", "pcp_drain_pages" })
+        {
+            double ratio = (double)summary.GetProperty("ours").GetProperty(count).GetInt64() / summary.GetProperty("kernel").GetProperty(count).GetInt64();
+            Assert.InRange(ratio, 0.9, 1.1);
+        }
+
+        foreach (JsonElement list in summary.GetProperty("end_pcp_by_cpu_zone").EnumerateArray().Where(l => l.GetProperty("cpu").GetInt32() >= 0))
+        {
+            Assert.InRange((double)list.GetProperty("ours").GetInt64() / list.GetProperty("kernel").GetInt64(), 0.9, 1.1);
+        }
+
+        // alloc_factor settled at the first reset's end: 3 held pages per CPU per reset zone.
+        Assert.Equal(3 * 2 * 2, summary.GetProperty("resets").GetProperty("held_pages_freed_to_settle_alloc_factor").GetInt64());
+    }
+
+    [Fact]
     public void The_last_lines_are_the_ratios()
     {
         string[] lines = replay.Result.Output.TrimEnd().Split('\n');

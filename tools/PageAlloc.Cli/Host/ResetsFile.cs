@@ -11,7 +11,7 @@ namespace PageAlloc.Cli.Host;
 /// <summary>
 /// A bundle's <c>resets</c> file: each pcp reset that <c>pagealloc record</c> ran (a failed
 /// offline of one memory block, which empties every CPU's pcp lists of the block's zone, each
-/// page an <c>mm_page_pcpu_drain</c> line of the writing thread; docs/TRACING.md). One line per
+/// page an <c>mm_page_pcpu_drain</c> line of the writing thread; docs/FIDELITY.md, "The pcp reset"). One line per
 /// reset: <c>PHASE ZONE BLOCK START END TID RESULT</c>, PHASE <c>first</c> or <c>last</c>,
 /// START and END on the trace's clock (CLOCK_MONOTONIC seconds), TID the writing thread's id
 /// (the trace lines' pid), RESULT one word: <c>busy</c> (the offline failed, as wanted),

@@ -30,7 +30,7 @@ internal static partial class Recorder
 
     /// <summary>Records for <paramref name="seconds"/>, or while <paramref name="command"/> runs
     /// when one is given, with a pcp reset of every zone right after perf starts and right
-    /// before it stops (docs/TRACING.md, "A known starting state").</summary>
+    /// before it stops (docs/FIDELITY.md, "The pcp reset").</summary>
     public static int Run(int seconds, string outDir, string[] command, IAnsiConsole console, TextWriter error)
     {
         if (seconds < 1)

@@ -9,7 +9,7 @@ using PageAlloc.Native;
 namespace PageAlloc.Cli.Replay;
 
 /// <summary>
-/// The replay's side of the pcp resets (docs/TRACING.md, "A known starting state"): our lists
+/// The replay's side of the pcp resets (docs/FIDELITY.md, "The pcp reset"): our lists
 /// emptied when the first reset began, kept empty while it ran (the kernel's disabled lists:
 /// batch 1, high 0), the kernel's highs read after it, refills and drains compared between the
 /// resets, and the lists compared at the last one; plus the bulk allocations inferred from the trace.
