@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 using System;
+using System.Buffers.Text;
 using System.Collections.Generic;
 using PageAlloc.Cli.Trace;
 
@@ -16,47 +17,59 @@ namespace PageAlloc.Cli.Replay;
 /// </summary>
 internal sealed class BulkInference : ILineSink
 {
-    private readonly TraceLineParser _parser = new(withGfp: false);
     /// <summary>pfn → the line number of the refill that put it on a pcp list, until it is allocated, freed or drained.</summary>
     private readonly Dictionary<long, long> _refilled = new();
 
     /// <summary>The line numbers of the refills whose page was bulk-allocated.</summary>
     public HashSet<long> Lines { get; } = new();
 
+    private static ReadOnlySpan<byte> Event => "kmem:mm_page_"u8;
+    private static ReadOnlySpan<byte> PfnField => " pfn=0x"u8;
+
     /// <inheritdoc/>
+    /// <remarks>Scans for the event name and the pfn only, not through <see cref="TraceLineParser"/>:
+    /// this pass needs four events' pfns and the refill flag, and runs over every line.
+    /// A line it cannot read is skipped (the replay's own pass counts it as bad).</remarks>
     public void OnLine(ReadOnlySpan<byte> line, long number, bool complete)
     {
-        if (_parser.Parse(line, out TraceRecord record) != LineVerdict.Event)
+        int at = line.IndexOf(Event);
+        if (at < 0)
         {
             return;
         }
 
-        switch (record.Kind)
+        ReadOnlySpan<byte> rest = line[(at + Event.Length)..];
+        int pfnAt = rest.IndexOf(PfnField);
+        if (pfnAt < 0)
         {
-            case KmemEvent.PageAllocZoneLocked:
-                if (record.PercpuRefill)
-                {
-                    _refilled[record.Pfn] = number;
-                }
-                else
-                {
-                    _refilled.Remove(record.Pfn);
-                }
+            return;
+        }
 
-                break;
-            case KmemEvent.PageAlloc:
-            case KmemEvent.PagePcpuDrain:
-                _refilled.Remove(record.Pfn);
-                break;
-            case KmemEvent.PageFree:
-                if (_refilled.Remove(record.Pfn, out long refill))
-                {
-                    Lines.Add(refill);
-                }
+        ReadOnlySpan<byte> hex = rest[(pfnAt + PfnField.Length)..];
+        int end = hex.IndexOf((byte)' ');
+        if (!Utf8Parser.TryParse(end < 0 ? hex : hex[..end], out long pfn, out _, 'x'))
+        {
+            return;
+        }
 
-                break;
-            default:
-                break;
+        if (rest.StartsWith("alloc_zone_locked:"u8))
+        {
+            if (rest.EndsWith("percpu_refill=1"u8))
+            {
+                _refilled[pfn] = number;
+            }
+            else
+            {
+                _refilled.Remove(pfn);
+            }
+        }
+        else if (rest.StartsWith("alloc:"u8) || rest.StartsWith("pcpu_drain:"u8))
+        {
+            _refilled.Remove(pfn);
+        }
+        else if (rest.StartsWith("free:"u8) && _refilled.Remove(pfn, out long refill))
+        {
+            Lines.Add(refill);
         }
     }
 }

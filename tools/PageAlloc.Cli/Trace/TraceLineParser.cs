@@ -17,11 +17,6 @@ internal sealed class TraceLineParser
     private static ReadOnlySpan<byte> LostRecord => "PERF_RECORD_LOST lost "u8;
 
     private readonly GfpNames _gfp = new();
-    private readonly bool _withGfp;
-
-    /// <param name="withGfp">Whether to parse <c>gfp_flags</c> (the costliest field): a pass that
-    /// needs only pfns, orders and refill flags leaves it, and <see cref="TraceRecord.Gfp"/> 0.</param>
-    public TraceLineParser(bool withGfp = true) => _withGfp = withGfp;
 
     /// <summary>Parses <paramref name="line"/> (no line break) into <paramref name="record"/>.</summary>
     public LineVerdict Parse(ReadOnlySpan<byte> line, out TraceRecord record)
@@ -201,7 +196,7 @@ internal sealed class TraceLineParser
                     ok = TryInt(value, out record.Migratetype);
                     break;
                 case Field.Gfp:
-                    ok = !_withGfp || _gfp.TryParse(value, out record.Gfp, out record.UnknownGfpNames);
+                    ok = _gfp.TryParse(value, out record.Gfp, out record.UnknownGfpNames);
                     break;
                 case Field.PercpuRefill:
                     ok = TryInt(value, out int refill) && refill is 0 or 1;
