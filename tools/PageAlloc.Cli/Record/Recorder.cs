@@ -39,11 +39,7 @@ internal static partial class Recorder
             return ExitCodes.Usage;
         }
 
-        if (geteuid() != 0)
-        {
-            error.WriteLine("pagealloc: record needs root (perf opens the kmem tracepoints of every CPU, and the pcp reset writes to /sys/devices/system/memory); run it with sudo. Nothing was changed.");
-            return ExitCodes.CannotRecord;
-        }
+        bool root = geteuid() == 0;
 
         string? perf = FindProgram("perf");
         if (perf is null)
@@ -52,7 +48,7 @@ internal static partial class Recorder
             return ExitCodes.CannotRecord;
         }
 
-        if (!Directory.Exists(Path.Combine(Tracing, "events", "kmem")))
+        if (!Directory.Exists(Path.Combine(Tracing, "events", "kmem")) && root)
         {
             Process.Run("mount", ["-t", "tracefs", "nodev", Tracing], out string mountOutput);
             if (!Directory.Exists(Path.Combine(Tracing, "events", "kmem")))
@@ -66,7 +62,12 @@ internal static partial class Recorder
 
         Directory.CreateDirectory(outDir);
         var notes = new System.Collections.Generic.List<string>();
-        System.Collections.Generic.List<ResetBlocks.Choice> blocks = ChooseBlocks(notes);
+        System.Collections.Generic.List<ResetBlocks.Choice> blocks = root ? ChooseBlocks(notes) : [];
+        if (!root)
+        {
+            // perf may still record every CPU (perf_event_paranoid -1 and a readable tracefs).
+            notes.Add("not root: no pcp reset (it writes to /sys/devices/system/memory and reads /proc/kpageflags), so the start is not known");
+        }
         double before = Snapshot(outDir, "before", withPageTypeInfo: true);
         File.WriteAllText(Path.Combine(outDir, "nproc"), Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture) + "\n");
         foreach (string sysctl in new[] { "min_free_kbytes", "watermark_scale_factor", "percpu_pagelist_high_fraction", "lowmem_reserve_ratio" })
@@ -88,7 +89,8 @@ internal static partial class Recorder
         using var session = PerfSession.Start(perf, record, outDir);
         if (!session.Enable(TimeSpan.FromSeconds(120)))
         {
-            error.WriteLine($"pagealloc: perf record did not start: {session.Stop().Trim()}");
+            string why = root ? "" : " (not root: system-wide kmem tracepoints need root, or perf_event_paranoid -1 and a readable tracefs; run it with sudo)";
+            error.WriteLine($"pagealloc: perf record did not start{why}: {session.Stop().Trim()}");
             return ExitCodes.CannotRecord;
         }
 
@@ -186,7 +188,14 @@ internal static partial class Recorder
         File.WriteAllText(Path.Combine(dir, $"buddyinfo.{suffix}"), File.ReadAllText("/proc/buddyinfo"));
         if (withPageTypeInfo)
         {
-            File.WriteAllText(Path.Combine(dir, $"pagetypeinfo.{suffix}"), File.ReadAllText("/proc/pagetypeinfo"));
+            try
+            {
+                File.WriteAllText(Path.Combine(dir, $"pagetypeinfo.{suffix}"), File.ReadAllText("/proc/pagetypeinfo"));
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // root only: a replay then seeds every pageblock movable
+            }
         }
 
         return now;
