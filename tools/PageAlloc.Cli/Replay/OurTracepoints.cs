@@ -12,12 +12,13 @@ namespace PageAlloc.Cli.Replay;
 internal sealed class OurTracepoints : IDisposable
 {
     private readonly PageAllocator _allocator;
+    private const TraceEventMask Counted = TraceEventMask.MmPageAllocZoneLocked | TraceEventMask.MmPagePcpuDrain | TraceEventMask.MmPageAllocExtfrag;
 
     /// <summary>Starts counting (only these three events are delivered).</summary>
     public OurTracepoints(PageAllocator allocator)
     {
         _allocator = allocator;
-        allocator.TraceMask = TraceEventMask.MmPageAllocZoneLocked | TraceEventMask.MmPagePcpuDrain | TraceEventMask.MmPageAllocExtfrag;
+        allocator.TraceMask = Counted;
         allocator.Trace += OnTrace;
     }
 
@@ -55,6 +56,13 @@ internal sealed class OurTracepoints : IDisposable
         DrainPages = 0;
         Extfrag = 0;
     }
+
+    /// <summary>Stops the library's calls until <see cref="Resume"/>: what happens meanwhile is
+    /// not compared (a reset's window, where each event refills and drains whole batches).</summary>
+    public void Pause() => _allocator.TraceMask = TraceEventMask.None;
+
+    /// <summary>Counts again after <see cref="Pause"/>.</summary>
+    public void Resume() => _allocator.TraceMask = Counted;
 
     /// <summary>Stops counting.</summary>
     public void Dispose() => _allocator.Trace -= OnTrace;

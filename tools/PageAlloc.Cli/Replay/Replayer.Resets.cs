@@ -28,17 +28,20 @@ internal sealed unsafe partial class Replayer
                 case ResetPhase.First:
                     _allocator.DrainAll();
                     _disabled = true;
+                    _ours?.Pause();
                     break;
                 case ResetPhase.Body:
                     _disabled = false;
                     SettleAllocFactor();
                     ApplyHighs();
+                    _ours?.Resume();
                     _ours?.Reset();
                     break;
                 case ResetPhase.Last:
                     CloseBody();
                     ReadOurLists();
                     _disabled = true;
+                    _ours?.Pause();
                     break;
                 default:
                     _disabled = false;
