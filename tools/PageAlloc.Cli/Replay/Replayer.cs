@@ -108,7 +108,6 @@ internal sealed unsafe partial class Replayer : ILineSink, IDisposable
     /// <summary>Per kernel pfn: 1 + the CPU whose pcp list the page last went on (free or refill); 0: none seen.</summary>
     private readonly byte[] _lastPcpCpu = [];
     private readonly long _pfnBase;
-    private bool _disabled;
 
     /// <summary>Where the replay is relative to the resets (<see cref="ResetPhase.Before"/> throughout without them).</summary>
     public ResetPhase Phase { get; private set; } = ResetPhase.Before;
@@ -347,7 +346,6 @@ internal sealed unsafe partial class Replayer : ILineSink, IDisposable
         }
 
         _live.Add(record.Pfn, new LivePage(page, (uint)record.Order));
-        DrainIfDisabled();
     }
 
     private void Free(int cpu, long pfn, int order)
@@ -362,7 +360,6 @@ internal sealed unsafe partial class Replayer : ILineSink, IDisposable
         Bind(cpu);
         Methods.pa_free_pages(_allocator.Pointer, live.Page, live.Order);
         Frees++;
-        DrainIfDisabled();
     }
 
     /// <summary>The kernel freed a page allocated before the trace: free one of ours of its zone
@@ -383,7 +380,6 @@ internal sealed unsafe partial class Replayer : ILineSink, IDisposable
         Bind(cpu);
         Methods.pa_free_pages(_allocator.Pointer, page, 0);
         StandInFrees++;
-        DrainIfDisabled();
     }
 
     private ZoneType? KernelZoneOf(long pfn)
