@@ -3,6 +3,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Text.RegularExpressions;
 using ZstdSharp;
 
@@ -30,24 +31,96 @@ internal sealed partial class FixtureTrace
     internal long BatchedPaired { get; private set; }
     internal long Reallocated { get; private set; }
     internal long Lines { get; private set; }
+    /// <summary>Refill pages and drain pages between the end of the first pcp reset and the start of the last.</summary>
+    internal long BodyRefillPages { get; private set; }
+    internal long BodyDrainPages { get; private set; }
+    /// <summary>Refills of a pfn freed with no allocation line between: the kernel's bulk allocations.</summary>
+    internal long BulkAllocs { get; private set; }
+    /// <summary>Pages the last reset's writer drained.</summary>
+    internal long LastResetPages { get; private set; }
 
-    [GeneratedRegex(@"^\s*(?<comm>.+?)\s+(?<pid>\d+)\s+\[(?<cpu>\d+)\]\s+(?<time>\d+\.\d+):\s+kmem:(?<event>\w+):\s(?<fields>.*)$")]
+    [GeneratedRegex(@"^\s*(?<comm>.+?)\s+(?<pid>-?\d+)\s+\[(?<cpu>\d+)\]\s+(?<time>\d+\.\d+):\s+kmem:(?<event>\w+):\s(?<fields>.*)$")]
     private static partial Regex LineRegex();
 
     [GeneratedRegex(@"(?<key>\w+)=(?<value>\S+)")]
     private static partial Regex FieldRegex();
+
+    /// <summary>The bundle's resets file: (end of the first reset, start of the last, the last one's writers).</summary>
+    private static (double FirstEnd, double LastStart, HashSet<string> LastTids) Resets(string bundle)
+    {
+        double firstEnd = double.MinValue, lastStart = double.MaxValue;
+        var tids = new HashSet<string>();
+        foreach (string line in File.ReadAllLines(Path.Combine(bundle, "resets")).Where(l => !l.StartsWith('#')))
+        {
+            string[] f = line.Split(' ');
+            if (f[6] is not ("busy" or "offlined"))
+            {
+                continue;
+            }
+
+            if (f[0] == "first")
+            {
+                firstEnd = Math.Max(firstEnd, double.Parse(f[4], CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                lastStart = Math.Min(lastStart, double.Parse(f[3], CultureInfo.InvariantCulture));
+                tids.Add(f[5]);
+            }
+        }
+
+        return (firstEnd, lastStart, tids);
+    }
 
     internal static FixtureTrace Read(string path)
     {
         var trace = new FixtureTrace();
         var live = new HashSet<long>();
         var freedOnCpu = new Dictionary<string, HashSet<long>>();
-        using var file = File.OpenRead(path);
-        using var zstd = new DecompressionStream(file);
-        using var reader = new StreamReader(zstd);
-        string? line;
-        while ((line = reader.ReadLine()) is not null)
+        (double firstEnd, double lastStart, HashSet<string> lastTids) = Resets(Path.GetDirectoryName(path)!);
+        var lines = new List<string>();
+        using (var file = File.OpenRead(path))
+        using (var zstd = new DecompressionStream(file))
+        using (var reader = new StreamReader(zstd))
         {
+            string? text;
+            while ((text = reader.ReadLine()) is not null)
+            {
+                lines.Add(text);
+            }
+        }
+
+        // First: which refills' pages were freed with no allocation line between (bulk allocations).
+        var bulk = new HashSet<int>();
+        var refilled = new Dictionary<long, int>();
+        for (int i = 0; i < lines.Count; i++)
+        {
+            Match m = LineRegex().Match(lines[i]);
+            if (!m.Success)
+            {
+                continue;
+            }
+
+            long pfn = Convert.ToInt64(FieldRegex().Matches(m.Groups["fields"].Value).Single(f => f.Groups["key"].Value == "pfn").Groups["value"].Value, 16);
+            switch (m.Groups["event"].Value)
+            {
+                case "mm_page_alloc_zone_locked" when m.Groups["fields"].Value.Contains("percpu_refill=1"):
+                    refilled[pfn] = i;
+                    break;
+                case "mm_page_alloc_zone_locked" or "mm_page_alloc" or "mm_page_pcpu_drain":
+                    refilled.Remove(pfn);
+                    break;
+                case "mm_page_free" when refilled.Remove(pfn, out int at):
+                    bulk.Add(at);
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        for (int i = 0; i < lines.Count; i++)
+        {
+            string line = lines[i];
             trace.Lines++;
             Match m = LineRegex().Match(line);
             if (!m.Success)
@@ -66,6 +139,8 @@ internal sealed partial class FixtureTrace
             long pfn = Convert.ToInt64(fields["pfn"], 16);
             int order = fields.TryGetValue("order", out string? o) ? int.Parse(o, CultureInfo.InvariantCulture) : 0;
             string cpu = m.Groups["cpu"].Value;
+            double time = double.Parse(m.Groups["time"].Value, CultureInfo.InvariantCulture);
+            bool body = time > firstEnd && time < lastStart;
             if (!freedOnCpu.TryGetValue(cpu, out HashSet<long>? freed))
             {
                 freedOnCpu[cpu] = freed = [];
@@ -100,11 +175,24 @@ internal sealed partial class FixtureTrace
                     if (fields["percpu_refill"] == "1")
                     {
                         trace.RefillPages += 1L << order;
+                        trace.BodyRefillPages += body ? 1L << order : 0;
+                    }
+
+                    if (bulk.Contains(i))
+                    {
+                        // The replay allocates a bulk-allocated page at its refill line.
+                        trace.BulkAllocs++;
+                        if (!live.Add(pfn))
+                        {
+                            trace.Reallocated++;
+                        }
                     }
 
                     break;
                 case "mm_page_pcpu_drain":
                     trace.DrainPages += 1L << order;
+                    trace.BodyDrainPages += body ? 1L << order : 0;
+                    trace.LastResetPages += time >= lastStart && lastTids.Contains(m.Groups["pid"].Value) ? 1L << order : 0;
                     break;
                 default:
                     break;

@@ -15,11 +15,11 @@ public sealed class PageTypeInfoTests
         var zones = PageTypeInfoFile.Read(Path.Combine(Repository.Fixture, "pagetypeinfo.before"));
         Assert.Equal(["DMA", "DMA32", "Normal"], zones.Select(z => z.Name).ToArray());
         PageTypeInfoFile.Zone normal = zones[2];
-        Assert.Equal([168L, 103, 85, 543, 336, 325, 203, 71, 12, 0, 0], normal.FreeBlocks["Unmovable"]);
-        Assert.Equal([6L, 69, 6, 23, 12, 7, 1, 1, 1, 1, 0], normal.FreeBlocks["Reclaimable"]);
-        Assert.Equal(155, normal.Pageblocks["Unmovable"]);
-        Assert.Equal(2285, normal.Pageblocks["Movable"]);
-        Assert.Equal(120, normal.Pageblocks["Reclaimable"]);
+        Assert.Equal([1426L, 1334, 484, 209, 162, 59, 49, 24, 18, 0, 0], normal.FreeBlocks["Unmovable"]);
+        Assert.Equal([13L, 1, 0, 1, 1, 0, 0, 4, 1, 0, 0], normal.FreeBlocks["Reclaimable"]);
+        Assert.Equal(95, normal.Pageblocks["Unmovable"]);
+        Assert.Equal(2501, normal.Pageblocks["Movable"]);
+        Assert.Equal(92, normal.Pageblocks["Reclaimable"]);
         Assert.Equal(0, normal.Pageblocks["Isolate"]);
         Assert.Equal(1528, zones[1].Pageblocks["Movable"]);
     }

@@ -98,7 +98,7 @@ public sealed class PcpModelTests
     {
         using var scratch = new Scratch();
         var kernel = KernelPcp();
-        Assert.Equal((19_374, 23_049), kernel[("Normal", 0)]);
+        Assert.Equal((5_052, 10_076), kernel[("Normal", 0)]);
         JsonElement eighteen = Replay(scratch, Repository.Fixture, "6.18");
         JsonElement six = Replay(scratch, Repository.Fixture, "6.6");
         int seen = 0;
@@ -118,8 +118,8 @@ public sealed class PcpModelTests
 
         Assert.Equal(6, seen);   // DMA, DMA32, Normal on two CPUs
 
-        // 6.6's high is fixed (6,630 for Normal): a list holds at most high - 1 pages before
-        // it drains, so the kernel's 19,374 and 17,494 become 6,629.
+        // 6.6's high is fixed (6,750 for Normal): a list holds at most high - 1 pages before
+        // it drains, so the kernel's 9,580 on CPU 1 becomes 6,749 (its 5,052 on CPU 0 fits).
         foreach (JsonElement list in six.GetProperty("seed_pcp").EnumerateArray())
         {
             (long count, _) = kernel[(list.GetProperty("zone").GetString()!, list.GetProperty("cpu").GetInt32())];
@@ -127,7 +127,7 @@ public sealed class PcpModelTests
             Assert.Equal(System.Math.Min(count, high - 1), list.GetProperty("count").GetInt64());
         }
 
-        Assert.Equal(6_629, six.GetProperty("seed_pcp").EnumerateArray().First(l => l.GetProperty("zone").GetString() == "Normal").GetProperty("count").GetInt64());
+        Assert.Equal(6_749, six.GetProperty("seed_pcp").EnumerateArray().Single(l => l.GetProperty("zone").GetString() == "Normal" && l.GetProperty("cpu").GetInt32() == 1).GetProperty("count").GetInt64());
     }
 
     [Fact]
@@ -135,29 +135,30 @@ public sealed class PcpModelTests
     {
         using var scratch = new Scratch();
         JsonElement s = Replay(scratch, Repository.Fixture, "6.18");
-        JsonElement normal0 = s.GetProperty("end_pcp").EnumerateArray()
+        JsonElement normal0 = s.GetProperty("end_pcp_zoneinfo").EnumerateArray()
             .Single(l => l.GetProperty("zone").GetString() == "Normal" && l.GetProperty("cpu").GetInt32() == 0);
         string after = File.ReadAllText(Path.Combine(Repository.Fixture, "zoneinfo.after"));
         int normal = after.IndexOf("zone   Normal", System.StringComparison.Ordinal);
         var count = System.Text.RegularExpressions.Regex.Match(after[normal..], @"cpu: 0\s+count:\s+(\d+)\s+high:\s+(\d+)");
         Assert.Equal(long.Parse(count.Groups[1].Value), normal0.GetProperty("kernel_count").GetInt64());
         Assert.Equal(long.Parse(count.Groups[2].Value), normal0.GetProperty("kernel_high").GetInt64());
-        Assert.True(normal0.GetProperty("high").GetInt64() >= 6_630, "a tuned high is at least high_min");
+        Assert.True(normal0.GetProperty("high").GetInt64() >= 6_750, "a tuned high is at least high_min");
     }
 
-    /// <summary>A bundle with the fixture's state files "before", a two-line trace at 10.5 s and,
+    /// <summary>A bundle with the fixture's state files "before", a two-line trace on CPU 0 at 10.5 s and,
     /// when given, the time the state was read.</summary>
     private static string GapBundle(Scratch scratch, string name, double? snapshot)
     {
         string dir = scratch.File(name);
         Directory.CreateDirectory(dir);
-        foreach (string file in Directory.GetFiles(Repository.Fixture).Where(f => !f.EndsWith(".after") && !f.Contains("trace.txt")))
+        // Without the resets: a bundle whose start is inferred from zoneinfo.before.
+        foreach (string file in Directory.GetFiles(Repository.Fixture).Where(f => !f.EndsWith(".after") && !f.Contains("trace.txt") && !f.Contains("reset")))
         {
             File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
         }
 
         File.WriteAllLines(Path.Combine(dir, "trace.txt"),
-            [Lines.Alloc(0x150000, cpu: 1, time: 10.5, gfp: "GFP_HIGHUSER_MOVABLE", migratetype: 1), Lines.Free(0x150000, cpu: 1, time: 10.6)]);
+            [Lines.Alloc(0x150000, cpu: 0, time: 10.5, gfp: "GFP_HIGHUSER_MOVABLE", migratetype: 1), Lines.Free(0x150000, cpu: 0, time: 10.6)]);
         if (snapshot is double time)
         {
             File.WriteAllText(Path.Combine(dir, "snapshot_times"), FormattableString.Invariant($"before {time}\nafter 11.0\n"));
@@ -169,27 +170,30 @@ public sealed class PcpModelTests
     [Fact]
     public void The_vmstat_ticks_between_the_snapshot_and_the_first_event_run_first_and_uncounted()
     {
-        // State read at 8.7 s, first event at 10.5 s: the kernel's vmstat work ran at 9 and 10.
-        // CPU 0's Normal list (count 19,374, high 23,049, batch 63, high_min 6,630):
-        //   tick 9:  high = max(19,374 - 63 * 32, 23,049 - 23,049 / 8, 6,630) = 20,168, no drain;
-        //   tick 10: high = max(17,358, 20,168 - 2,521) = 17,647, 1,727 pages drained.
+        // State read at 3.7 s, first event at 10.5 s: the kernel's vmstat work ran at 4 to 10.
+        // CPU 1's Normal list (count 9,580, high 16,431, batch 63, high_min 6,750): high decays
+        // by an eighth a tick, not below count - 63 * 32 nor high_min, and what is above it drains:
+        //   ticks 4-7: 14,378, 12,581, 11,009, 9,633, no drain;
+        //   tick 8:  max(7,564, 9,633 - 1,204, 6,750) = 8,429, 1,151 pages drained;
+        //   tick 9:  max(6,413, 7,376) = 7,376, 1,053 drained; tick 10: 6,750 (high_min), 626 drained.
         // Those drains fell before the kernel's trace began as well: neither side counts them.
         using var scratch = new Scratch();
-        JsonElement s = Replay(scratch, GapBundle(scratch, "gap", 8.7), "6.18", ownZoneinfo: true);
-        Assert.Equal(2, s.GetProperty("replayed").GetProperty("vmstat_ticks_before_trace").GetInt32());
-        JsonElement cpu0 = s.GetProperty("end_pcp").EnumerateArray()
-            .Single(l => l.GetProperty("zone").GetString() == "Normal" && l.GetProperty("cpu").GetInt32() == 0);
-        Assert.Equal(17_647, cpu0.GetProperty("high").GetInt64());
-        Assert.Equal(17_647, cpu0.GetProperty("count").GetInt64());
+        JsonElement s = Replay(scratch, GapBundle(scratch, "gap", 3.7), "6.18", ownZoneinfo: true);
+        Assert.Equal(7, s.GetProperty("replayed").GetProperty("vmstat_ticks_before_trace").GetInt32());
+        JsonElement cpu1 = s.GetProperty("end_pcp_zoneinfo").EnumerateArray()
+            .Single(l => l.GetProperty("zone").GetString() == "Normal" && l.GetProperty("cpu").GetInt32() == 1);
+        Assert.Equal(6_750, cpu1.GetProperty("high").GetInt64());
+        Assert.Equal(6_750, cpu1.GetProperty("count").GetInt64());
         Assert.Equal(0, s.GetProperty("ours").GetProperty("pcp_drain_pages").GetInt64());
 
         // Without the snapshot's time nothing runs before the first event.
         JsonElement none = Replay(scratch, GapBundle(scratch, "nogap", null), "6.18", ownZoneinfo: true);
         Assert.Equal(0, none.GetProperty("replayed").GetProperty("vmstat_ticks_before_trace").GetInt32());
-        JsonElement untouched = none.GetProperty("end_pcp").EnumerateArray()
-            .Single(l => l.GetProperty("zone").GetString() == "Normal" && l.GetProperty("cpu").GetInt32() == 0);
-        Assert.Equal(19_374, untouched.GetProperty("count").GetInt64());
-        Assert.Equal(23_049, untouched.GetProperty("high").GetInt64());
+        Assert.Equal("inferred", none.GetProperty("start").GetString());
+        JsonElement untouched = none.GetProperty("end_pcp_zoneinfo").EnumerateArray()
+            .Single(l => l.GetProperty("zone").GetString() == "Normal" && l.GetProperty("cpu").GetInt32() == 1);
+        Assert.Equal(9_580, untouched.GetProperty("count").GetInt64());
+        Assert.Equal(16_431, untouched.GetProperty("high").GetInt64());
     }
 
     [Fact]
@@ -201,7 +205,7 @@ public sealed class PcpModelTests
         foreach (JsonElement s in new[] { six, eighteen })
         {
             Assert.True(s.GetProperty("ours").GetProperty("pcp_refill_pages").GetInt64() > 0);
-            Assert.Equal(FixtureTrace.Fixture.RefillPages, s.GetProperty("kernel").GetProperty("pcp_refill_pages").GetInt64());
+            Assert.Equal(FixtureTrace.Fixture.BodyRefillPages, s.GetProperty("kernel").GetProperty("pcp_refill_pages").GetInt64());
         }
 
         // The models differ: 6.18 raises high on frees and drains less.

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 using System.IO;
+using System.Linq;
 using System.Text.Json;
 using PageAlloc.Cli.Record;
 using Xunit;
@@ -14,10 +15,11 @@ public sealed class RecordTests
     {
         using var scratch = new Scratch("pagealloc-record-");
         string bundle = scratch.File("bundle");
-        Tool.Result record = Tool.Run("record", "--seconds", "1", "--out", bundle);
+        string ran = scratch.File("ran");
+        Tool.Result record = Tool.Run("record", "--out", bundle, "--", "sh", "-c", $"sleep 1; echo yes > {ran}");
         Assert.True(record.ExitCode == 0, record.Error + record.Output);
         foreach (string name in new[] { "trace.txt.zst", "zoneinfo.before", "zoneinfo.after", "buddyinfo.before", "buddyinfo.after",
-            "pagetypeinfo.before", "min_free_kbytes", "watermark_scale_factor", "nproc", "snapshot_times" })
+            "pagetypeinfo.before", "min_free_kbytes", "watermark_scale_factor", "nproc", "snapshot_times", "resets", "zoneinfo.reset", "lost_events" })
         {
             Assert.True(File.Exists(Path.Combine(bundle, name)), $"the bundle has no {name}");
         }
@@ -39,6 +41,18 @@ public sealed class RecordTests
         JsonElement summary = JsonDocument.Parse(File.ReadAllText(json)).RootElement;
         Assert.True(summary.GetProperty("events").GetProperty("read").GetInt64() > 0, "a second of a busy machine has page events");
         Assert.Equal(0, summary.GetProperty("bad_lines").GetInt64());
+        Assert.Equal("yes", File.ReadAllText(ran).Trim());
+
+        // Every zone whose reset drained its lists did so while perf recorded: the first
+        // reset's drain lines are in the trace, and the replay starts from them.
+        Assert.Equal("reset", summary.GetProperty("start").GetString());
+        Assert.True(summary.GetProperty("resets").GetProperty("first_drain_pages").GetInt64() > 0, record.Output);
+        foreach (string line in File.ReadAllLines(Path.Combine(bundle, "resets")).Where(l => !l.StartsWith('#')))
+        {
+            string[] f = line.Split(' ');
+            Assert.Contains(f[6], new[] { "busy", "offlined" });
+            Assert.Equal("online", File.ReadAllText($"/sys/devices/system/memory/{f[2]}/state").Trim());
+        }
     }
 
     private static (double First, double Last) TraceTimes(string path)

@@ -51,14 +51,86 @@ public sealed class ReplayFixtureTests(ReplayFixtureTests.Replay replay) : IClas
     }
 
     [Fact]
-    public void The_kernels_refills_and_drains_are_the_pages_of_its_lines()
+    public void The_kernels_refills_and_drains_are_the_pages_of_its_lines_between_the_resets()
     {
-        JsonElement kernel = ReplayFixture().GetProperty("kernel");
+        JsonElement summary = ReplayFixture();
+        JsonElement kernel = summary.GetProperty("kernel");
         FixtureTrace trace = FixtureTrace.Fixture;
-        Assert.Equal(trace.RefillPages, kernel.GetProperty("pcp_refill_pages").GetInt64());
-        Assert.Equal(trace.DrainPages, kernel.GetProperty("pcp_drain_pages").GetInt64());
+        Assert.Equal("reset", summary.GetProperty("start").GetString());
+        Assert.Equal(trace.BodyRefillPages, kernel.GetProperty("pcp_refill_pages").GetInt64());
+        Assert.Equal(trace.BodyDrainPages, kernel.GetProperty("pcp_drain_pages").GetInt64());
         Assert.Equal(trace.Count("mm_page_alloc_extfrag"), kernel.GetProperty("extfrag_events").GetInt64());
-        Assert.True(trace.RefillPages > 0 && trace.DrainPages > 0);
+        Assert.True(trace.BodyRefillPages > 0 && trace.BodyDrainPages > 0);
+        JsonElement whole = summary.GetProperty("kernel_whole_trace");
+        Assert.Equal(trace.RefillPages, whole.GetProperty("pcp_refill_pages").GetInt64());
+        Assert.Equal(trace.DrainPages, whole.GetProperty("pcp_drain_pages").GetInt64());
+        Assert.True(trace.DrainPages > trace.BodyDrainPages, "the resets' own drains are outside the compared span");
+    }
+
+    [Fact]
+    public void A_6_18_bundle_replays_with_the_6_18_model_without_flags()
+    {
+        JsonElement allocator = ReplayFixture().GetProperty("allocator");
+        Assert.Equal("6.18", allocator.GetProperty("pcp_model").GetString());
+        Assert.Equal("zoneinfo", allocator.GetProperty("pcp_model_from").GetString());
+    }
+
+    [Fact]
+    public void Refills_freed_without_an_allocation_are_replayed_as_bulk_allocations()
+    {
+        JsonElement summary = ReplayFixture();
+        Assert.Equal(FixtureTrace.Fixture.BulkAllocs, summary.GetProperty("inferred_bulk_allocs").GetInt64());
+        Assert.True(FixtureTrace.Fixture.BulkAllocs > 0, "a trace of this machine has bulk allocations");
+    }
+
+    [Fact]
+    public void The_lists_at_the_last_reset_are_its_drains_per_cpu_zone_order_and_migratetype()
+    {
+        JsonElement summary = ReplayFixture();
+        JsonElement[] lists = summary.GetProperty("end_pcp").EnumerateArray().ToArray();
+        Assert.Equal(FixtureTrace.Fixture.LastResetPages, lists.Sum(l => l.GetProperty("kernel").GetInt64()));
+        Assert.Equal(summary.GetProperty("resets").GetProperty("last_drain_pages").GetInt64(), FixtureTrace.Fixture.LastResetPages);
+        Assert.True(lists.Sum(l => l.GetProperty("ours").GetInt64()) > 0, "our lists hold pages at the last reset");
+        Assert.All(lists, l => Assert.InRange(l.GetProperty("order").GetInt32(), 0, 10));
+        // Per CPU and zone, the sums of the lists.
+        foreach (JsonElement sum in summary.GetProperty("end_pcp_by_cpu_zone").EnumerateArray())
+        {
+            int cpu = sum.GetProperty("cpu").GetInt32();
+            string zone = sum.GetProperty("zone").GetString()!;
+            var mine = lists.Where(l => l.GetProperty("cpu").GetInt32() == cpu && l.GetProperty("zone").GetString() == zone).ToArray();
+            Assert.Equal(mine.Sum(l => l.GetProperty("kernel").GetInt64()), sum.GetProperty("kernel").GetInt64());
+            Assert.Equal(mine.Sum(l => l.GetProperty("ours").GetInt64()), sum.GetProperty("ours").GetInt64());
+        }
+    }
+
+    [Fact]
+    public void Under_the_6_18_model_refills_drains_and_end_lists_are_within_10_percent_of_the_kernels()
+    {
+        // docs/FIDELITY.md's target, on the fixture: a reset trace replayed with no flags.
+        JsonElement summary = ReplayFixture();
+        foreach (string count in new[] { "pcp_refill_pages", "pcp_drain_pages" })
+        {
+            double ratio = (double)summary.GetProperty("ours").GetProperty(count).GetInt64() / summary.GetProperty("kernel").GetProperty(count).GetInt64();
+            Assert.InRange(ratio, 0.9, 1.1);
+        }
+
+        foreach (JsonElement list in summary.GetProperty("end_pcp_by_cpu_zone").EnumerateArray().Where(l => l.GetProperty("cpu").GetInt32() >= 0))
+        {
+            Assert.InRange((double)list.GetProperty("ours").GetInt64() / list.GetProperty("kernel").GetInt64(), 0.9, 1.1);
+        }
+
+        // alloc_factor settled at the first reset's end: 3 held pages per CPU per reset zone.
+        Assert.Equal(3 * 2 * 2, summary.GetProperty("resets").GetProperty("held_pages_freed_to_settle_alloc_factor").GetInt64());
+    }
+
+    [Fact]
+    public void The_last_lines_are_the_ratios()
+    {
+        string[] lines = replay.Result.Output.TrimEnd().Split('\n');
+        int first = System.Array.FindIndex(lines, l => l.StartsWith("pcp refill pages ours/kernel", System.StringComparison.Ordinal));
+        Assert.True(first > 0, replay.Result.Output);
+        Assert.All(lines[(first + 1)..], l => Assert.StartsWith("pcp list at the last reset, cpu ", l));
+        Assert.StartsWith("no events lost; start: pcp lists empty at the end of the first reset", replay.Result.Output);
     }
 
     [Fact]

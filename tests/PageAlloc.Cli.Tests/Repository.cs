@@ -7,5 +7,5 @@ namespace PageAlloc.Testing;
 internal static partial class Repository
 {
     /// <summary>The trace of this machine checked in as a fixture (a bundle of pagealloc record).</summary>
-    internal static string Fixture => Path.Combine(Root, "tests", "fixtures", "trace-20261201");
+    internal static string Fixture => Path.Combine(Root, "tests", "fixtures", "trace-20261206");
 }

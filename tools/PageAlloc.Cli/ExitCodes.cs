@@ -11,4 +11,6 @@ internal static class ExitCodes
     public const int BadInput = 2;
     /// <summary>record: not root, or perf missing or failing.</summary>
     public const int CannotRecord = 3;
+    /// <summary>record -- CMD: the bundle was written, and CMD exited with an error.</summary>
+    public const int CommandFailed = 4;
 }

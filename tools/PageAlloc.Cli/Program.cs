@@ -26,7 +26,7 @@ internal static class Program
         var zoneinfo = new Option<string?>("--zoneinfo") { Description = "The zoneinfo to shape the allocator from (default: the bundle's zoneinfo.before, else /proc/zoneinfo)." };
         var buddyinfo = new Option<string?>("--buddyinfo") { Description = "The buddyinfo to seed the free blocks from (default: the bundle's buddyinfo.before; none: all memory free)." };
         var minFree = new Option<long?>("--min-free-kbytes") { Description = "min_free_kbytes (default: the bundle's, else the kernel's formula)." };
-        var model = new Option<string>("--pcp-model") { Description = "The kernel whose pcp rules to replay with: 6.6 (fixed high and batch) or 6.18 (auto-tuned).", DefaultValueFactory = _ => "6.6" };
+        var model = new Option<string?>("--pcp-model") { Description = "The kernel whose pcp rules to replay with: 6.6 (fixed high and batch) or 6.18 (auto-tuned). Default: the zoneinfo's kernel (6.18 when it shows high_min and high_max)." };
         model.AcceptOnlyFromAmong(Replay.ReplayCommand.PcpModels);
         var json = new Option<string?>("--json") { Description = "Write the JSON summary here." };
         var csv = new Option<string?>("--csv") { Description = "Write the samples over trace time here (CSV)." };
@@ -38,7 +38,7 @@ internal static class Program
         };
         command.SetAction(result => Replay.ReplayCommand.Run(
             new Replay.ReplayCommand.Arguments(result.GetValue(trace)!, result.GetValue(zoneinfo), result.GetValue(buddyinfo),
-                result.GetValue(minFree), result.GetValue(model)!, result.GetValue(json), result.GetValue(csv), result.GetValue(plot),
+                result.GetValue(minFree), result.GetValue(model), result.GetValue(json), result.GetValue(csv), result.GetValue(plot),
                 result.GetValue(quiet)),
             console, error));
         return command;
@@ -59,11 +59,16 @@ internal static class Program
     {
         var seconds = new Option<int>("--seconds") { Description = "How long to record.", DefaultValueFactory = _ => 5 };
         var output = new Option<string>("--out") { Description = "The bundle directory to write.", DefaultValueFactory = _ => $"trace-{DateTime.UtcNow:yyyyMMdd-HHmmss}" };
-        var command = new Command("record", "Record the kmem page events of this machine with perf (as root) into a bundle: trace.txt.zst, zoneinfo, buddyinfo, pagetypeinfo and sysctls.")
+        var workload = new Argument<string[]>("COMMAND")
         {
-            seconds, output,
+            Description = "A command to run for the length of the recording (after --, as perf record -- CMD); without one, --seconds.",
+            Arity = ArgumentArity.ZeroOrMore,
         };
-        command.SetAction(result => Record.Recorder.Run(result.GetValue(seconds), result.GetValue(output)!, console, error));
+        var command = new Command("record", "Record the kmem page events of this machine with perf (as root) into a bundle: trace.txt.zst, zoneinfo, buddyinfo, pagetypeinfo, sysctls, and the pcp resets at its start and end.")
+        {
+            seconds, output, workload,
+        };
+        command.SetAction(result => Record.Recorder.Run(result.GetValue(seconds), result.GetValue(output)!, result.GetValue(workload) ?? [], console, error));
         return command;
     }
 }

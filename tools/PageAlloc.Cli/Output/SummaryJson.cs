@@ -18,6 +18,12 @@ internal static class SummaryJson
         json.WriteStartObject();
         json.WriteString("trace", result.TracePath);
         json.WriteString("compression", result.Compression);
+        // "reset": the pcp lists started empty at the end of the bundle's first pcp reset and
+        // the counts below are between its resets; "inferred": from zoneinfo.before, whole trace.
+        json.WriteString("start", r.Plan is null ? "inferred" : "reset");
+        json.WriteNumber("lost_events", r.LostEvents);
+        WriteNullable(json, "recorded_lost_events", result.RecordedLostEvents);
+        json.WriteNumber("inferred_bulk_allocs", r.InferredBulkAllocs);
 
         json.WriteStartObject("events");
         json.WriteNumber("read", r.Events.Read);
@@ -64,9 +70,36 @@ internal static class SummaryJson
         json.WriteEndObject();
 
         json.WriteStartObject("kernel");
+        json.WriteNumber("pcp_refill_pages", r.KernelCompared.Refill);
+        json.WriteNumber("pcp_drain_pages", r.KernelCompared.Drain);
+        json.WriteNumber("extfrag_events", r.KernelCompared.Extfrag);
+        json.WriteEndObject();
+
+        json.WriteStartObject("kernel_whole_trace");
         json.WriteNumber("pcp_refill_pages", r.KernelRefillPages);
         json.WriteNumber("pcp_drain_pages", r.KernelDrainPages);
         json.WriteNumber("extfrag_events", r.KernelExtfrag);
+        json.WriteEndObject();
+
+        json.WriteStartObject("resets");
+        if (r.Plan is { } plan)
+        {
+            json.WriteNumber("first_start", plan.FirstStart);
+            json.WriteNumber("first_end", plan.FirstEnd);
+            json.WriteNumber("last_start", plan.LastStart);
+            json.WriteNumber("last_end", plan.LastEnd);
+            json.WriteNumber("first_drain_pages", r.ResetDrainPages.First);
+            json.WriteNumber("last_drain_pages", r.ResetDrainPages.Last);
+            json.WriteNumber("held_pages_freed_to_settle_alloc_factor", r.HeldPagesFreedAtReset);
+        }
+
+        json.WriteStartArray("notes");
+        foreach (string note in result.ResetNotes)
+        {
+            json.WriteStringValue(note);
+        }
+
+        json.WriteEndArray();
         json.WriteEndObject();
 
         json.WriteStartObject("ours");
@@ -82,6 +115,7 @@ internal static class SummaryJson
 
         json.WriteStartObject("allocator");
         json.WriteString("pcp_model", result.PcpModel);
+        json.WriteString("pcp_model_from", result.PcpModelSource);
         json.WriteNumber("cpus", result.Cpus);
         json.WriteNumber("min_free_kbytes", result.MinFreeKBytes);
         json.WriteNumber("watermark_scale_factor", result.WatermarkScaleFactor);
@@ -119,13 +153,30 @@ internal static class SummaryJson
             WriteArray(json, "target_blocks", free.Target);
             WriteArray(json, "seeded_blocks", free.Seeded);
         });
-        WriteObjects(json, "end_pcp", result.EndPcp, pcp =>
+        WriteObjects(json, "end_pcp_zoneinfo", result.EndPcp, pcp =>
             WritePcp(json, pcp.Zone, pcp.Cpu, pcp.KernelCount, pcp.KernelHigh, pcp.Count, pcp.High));
+        WriteObjects(json, "end_pcp", r.EndLists.Lists, list =>
+        {
+            json.WriteNumber("cpu", list.Cpu);
+            json.WriteString("zone", list.Zone);
+            json.WriteNumber("order", list.Order);
+            json.WriteNumber("migratetype", list.Migratetype);
+            json.WriteNumber("kernel", list.Kernel);
+            json.WriteNumber("ours", list.Ours);
+        });
+        WriteObjects(json, "end_pcp_by_cpu_zone", r.EndLists.ByCpuAndZone, list =>
+        {
+            json.WriteNumber("cpu", list.Cpu);
+            json.WriteString("zone", list.Zone);
+            json.WriteNumber("kernel", list.Kernel);
+            json.WriteNumber("ours", list.Ours);
+        });
 
         json.WriteNumber("trace_seconds", double.IsNaN(r.FirstTime) ? 0 : r.LastTime - r.FirstTime);
         json.WriteNumber("seconds", result.Seconds);
         json.WriteNumber("events_per_second", result.EventsPerSecond);
         json.WriteNumber("cpu_seconds", result.CpuSeconds);
+        json.WriteNumber("first_pass_seconds", result.FirstPassSeconds);
         json.WriteEndObject();
     }
 

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
+using System;
 using System.Globalization;
 using System.Linq;
 using PageAlloc.Cli.Replay;
@@ -14,7 +15,19 @@ internal static class SummaryTable
     {
         Replayer r = result.Replayer;
         CultureInfo c = CultureInfo.InvariantCulture;
-        console.WriteLine($"trace {result.TracePath} ({result.Compression}); allocator: {result.Cpus} CPUs, min_free_kbytes {result.MinFreeKBytes}, pcp model {result.PcpModel}");
+        string lost = r.LostEvents > 0 || result.RecordedLostEvents > 0
+            ? $"perf LOST {N(Math.Max(r.LostEvents, result.RecordedLostEvents ?? 0))} events: the kernel's counts miss them"
+            : result.RecordedLostEvents is null ? "lost events not recorded" : "no events lost";
+        string start = r.Plan is { } plan
+            ? $"start: pcp lists empty at the end of the first reset ({plan.FirstEnd.ToString("0.000", c)} s); compared from there to the last reset ({plan.LastStart.ToString("0.000", c)} s)"
+            : "start: inferred (no pcp reset in the bundle): pcp lists seeded from zoneinfo.before; compared over the whole trace";
+        console.WriteLine($"{lost}; {start}");
+        foreach (string note in result.ResetNotes)
+        {
+            console.WriteLine($"  recorder: {note}");
+        }
+
+        console.WriteLine($"trace {result.TracePath} ({result.Compression}); allocator: {result.Cpus} CPUs, min_free_kbytes {result.MinFreeKBytes}, pcp model {result.PcpModel} (from {result.PcpModelSource})");
 
         var events = new Table().Title("events").AddColumn("event").AddColumn(new TableColumn("lines").RightAligned());
         events.AddRow("read", N(r.Events.Read));
@@ -38,13 +51,14 @@ internal static class SummaryTable
         replay.AddRow("frees", N(r.Frees));
         replay.AddRow("unmatched frees (allocated before the trace)", N(r.UnmatchedFrees));
         replay.AddRow("batched frees paired with their free", N(r.BatchedPairs));
+        replay.AddRow("inferred bulk allocations (refilled, freed, never allocated)", N(r.InferredBulkAllocs));
         replay.AddRow("pages still held at the end", N(r.LivePages));
         console.Write(replay);
 
         var compare = new Table().Title("kernel and ours").AddColumn("").AddColumn(new TableColumn("kernel").RightAligned()).AddColumn(new TableColumn("ours").RightAligned());
-        compare.AddRow("pcp refill pages", N(r.KernelRefillPages), Opt(result.OurRefillPages));
-        compare.AddRow("pcp drain pages", N(r.KernelDrainPages), Opt(result.OurDrainPages));
-        compare.AddRow("extfrag events", N(r.KernelExtfrag), Opt(result.OurExtfrag));
+        compare.AddRow("pcp refill pages", N(r.KernelCompared.Refill), Opt(result.OurRefillPages));
+        compare.AddRow("pcp drain pages", N(r.KernelCompared.Drain), Opt(result.OurDrainPages));
+        compare.AddRow("extfrag events", N(r.KernelCompared.Extfrag), Opt(result.OurExtfrag));
         for (int order = 0; order < result.OurEndFreePages.Length; order++)
         {
             string kernel = result.KernelEndFreePages is { } k && order < k.Length ? N(k[order]) : "-";
@@ -53,9 +67,29 @@ internal static class SummaryTable
 
         console.Write(compare);
         console.WriteLine($"{N(r.Events.Read)} events in {result.Seconds.ToString("0.000", c)} s: {result.EventsPerSecond.ToString("#,0", c)} events/s ({result.CpuSeconds.ToString("0.000", c)} s of CPU)");
+        foreach (string line in RatioLines(result))
+        {
+            console.WriteLine(line);
+        }
 
         static string N(long value) => value.ToString("#,0", CultureInfo.InvariantCulture);
         static string Opt(long? value) => value is long v ? N(v) : "n/a";
+    }
+
+    /// <summary>The last lines: ours over the kernel's, refills, drains and each list at the last reset.</summary>
+    internal static System.Collections.Generic.IEnumerable<string> RatioLines(ReplayResult result)
+    {
+        Replayer r = result.Replayer;
+        yield return $"pcp refill pages ours/kernel {Ratio(result.OurRefillPages, r.KernelCompared.Refill)}, drain pages ours/kernel {Ratio(result.OurDrainPages, r.KernelCompared.Drain)} ({result.PcpModel}, {(r.Plan is null ? "start inferred" : "between the resets")})";
+        foreach ((int cpu, string zone, long kernel, long ours) in r.EndLists.ByCpuAndZone)
+        {
+            yield return $"pcp list at the last reset, cpu {cpu} {zone}: kernel {N(kernel)}, ours {N(ours)}, ours/kernel {Ratio(ours, kernel)}";
+        }
+
+        static string Ratio(long? ours, long kernel) => ours is not long o ? "n/a" : kernel == 0 ? (o == 0 ? "1.00 (both 0)" : "inf (kernel 0)") :
+            ((double)o / kernel).ToString("0.00", CultureInfo.InvariantCulture);
+
+        static string N(long value) => value.ToString("#,0", CultureInfo.InvariantCulture);
     }
 
     internal static string Name(KmemEvent kind) => kind switch

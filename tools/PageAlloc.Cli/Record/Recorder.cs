@@ -28,7 +28,10 @@ internal static partial class Recorder
 
     private const string Tracing = "/sys/kernel/tracing";
 
-    public static int Run(int seconds, string outDir, IAnsiConsole console, TextWriter error)
+    /// <summary>Records for <paramref name="seconds"/>, or while <paramref name="command"/> runs
+    /// when one is given, with a pcp reset of every zone right after perf starts and right
+    /// before it stops (docs/FIDELITY.md, "The pcp reset").</summary>
+    public static int Run(int seconds, string outDir, string[] command, IAnsiConsole console, TextWriter error)
     {
         if (seconds < 1)
         {
@@ -36,11 +39,7 @@ internal static partial class Recorder
             return ExitCodes.Usage;
         }
 
-        if (geteuid() != 0)
-        {
-            error.WriteLine("pagealloc: record needs root (perf opens the kmem tracepoints of every CPU); run it with sudo. Nothing was changed.");
-            return ExitCodes.CannotRecord;
-        }
+        bool root = geteuid() == 0;
 
         string? perf = FindProgram("perf");
         if (perf is null)
@@ -49,7 +48,7 @@ internal static partial class Recorder
             return ExitCodes.CannotRecord;
         }
 
-        if (!Directory.Exists(Path.Combine(Tracing, "events", "kmem")))
+        if (!Directory.Exists(Path.Combine(Tracing, "events", "kmem")) && root)
         {
             Process.Run("mount", ["-t", "tracefs", "nodev", Tracing], out string mountOutput);
             if (!Directory.Exists(Path.Combine(Tracing, "events", "kmem")))
@@ -62,6 +61,13 @@ internal static partial class Recorder
         }
 
         Directory.CreateDirectory(outDir);
+        var notes = new System.Collections.Generic.List<string>();
+        System.Collections.Generic.List<ResetBlocks.Choice> blocks = root ? ChooseBlocks(notes) : [];
+        if (!root)
+        {
+            // perf may still record every CPU (perf_event_paranoid -1 and a readable tracefs).
+            notes.Add("not root: no pcp reset (it writes to /sys/devices/system/memory and reads /proc/kpageflags), so the start is not known");
+        }
         double before = Snapshot(outDir, "before", withPageTypeInfo: true);
         File.WriteAllText(Path.Combine(outDir, "nproc"), Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture) + "\n");
         foreach (string sysctl in new[] { "min_free_kbytes", "watermark_scale_factor", "percpu_pagelist_high_fraction", "lowmem_reserve_ratio" })
@@ -74,31 +80,103 @@ internal static partial class Recorder
         }
 
         string data = Path.Combine(outDir, "perf.data");
-        // -k CLOCK_MONOTONIC: trace times on the clock the snapshots' times are read from.
-        // -m 16M: a ring buffer per CPU that holds a busy second of page events; with perf's
-        // default (512 KiB) it overflows under load and drops events, frees among them, which
-        // the replay then sees as pages allocated twice.
-        string[] record = ["record", "-q", "-k", "CLOCK_MONOTONIC", "-m", "16M", "-o", data, .. Events.SelectMany(e => new[] { "-e", e }), "-a", "--", "sleep", seconds.ToString(CultureInfo.InvariantCulture)];
-        console.WriteLine($"recording {string.Join(", ", Events)} for {seconds} s");
-        int rc = Process.Run(perf, record, out string recordOutput);
+        File.Delete(data);
+        // -k CLOCK_MONOTONIC: trace times on the clock the snapshots' and resets' times are read
+        // from. -m 16M: a ring buffer per CPU that holds a busy second of page events; with perf's
+        // default (512 KiB) it overflows under load and drops events. No workload: perf records
+        // every CPU until it is interrupted, after the last reset.
+        string[] record = ["record", "-q", "-k", "CLOCK_MONOTONIC", "-m", "16M", "-o", data, .. Events.SelectMany(e => new[] { "-e", e }), "-a"];
+        using var session = PerfSession.Start(perf, record, outDir);
+        if (!session.Enable(TimeSpan.FromSeconds(120)))
+        {
+            string why = root ? "" : " (not root: system-wide kmem tracepoints need root, or perf_event_paranoid -1 and a readable tracefs; run it with sudo)";
+            error.WriteLine($"pagealloc: perf record did not start{why}: {session.Stop().Trim()}");
+            return ExitCodes.CannotRecord;
+        }
+
+        var resets = new System.Collections.Generic.List<ResetsFile.Reset>();
+        resets.AddRange(blocks.Select(b => PcpReset.Run("first", b, MonotonicSeconds, notes)));
+        File.WriteAllText(Path.Combine(outDir, "zoneinfo.reset"), File.ReadAllText("/proc/zoneinfo"));
+        string what = command.Length == 0 ? $"for {seconds} s" : $"while {string.Join(' ', command)} runs";
+        console.WriteLine($"recording {string.Join(", ", Events)} {what}");
+        int workload = RunWorkload(command, seconds, error);
+        resets.AddRange(blocks.Select(b => PcpReset.Run("last", b, MonotonicSeconds, notes)));
+        string perfOutput = session.Stop();
         double after = Snapshot(outDir, "after", withPageTypeInfo: false);
         File.WriteAllText(Path.Combine(outDir, SnapshotClock.FileName), SnapshotClock.Format(before, after));
-        if (rc != 0)
+        if (blocks.Count == 0 || resets.Any(r => !r.Drained))
         {
-            error.WriteLine($"pagealloc: perf record failed ({rc}): {recordOutput.Trim()}");
+            notes.Add("the start is not known: the replay infers its pcp lists from zoneinfo.before");
+        }
+
+        File.WriteAllText(Path.Combine(outDir, ResetsFile.FileName), ResetsFile.Format(resets, notes));
+        foreach (string note in notes)
+        {
+            console.WriteLine(note);
+        }
+
+        if (session.ExitCode is int rc && rc != 0 && rc != 130 && !File.Exists(data))
+        {
+            error.WriteLine($"pagealloc: perf record failed ({rc}): {perfOutput.Trim()}");
             return ExitCodes.CannotRecord;
         }
 
         string trace = Path.Combine(outDir, "trace.txt.zst");
-        long lines = Script(perf, data, trace, error);
+        (long lines, long lost) = Script(perf, data, trace, error);
         File.Delete(data);
         if (lines < 0)
         {
             return ExitCodes.CannotRecord;
         }
 
-        console.WriteLine($"wrote {outDir}: {lines} trace lines, {new FileInfo(trace).Length} bytes compressed");
-        return ExitCodes.Success;
+        File.WriteAllText(Path.Combine(outDir, LostEventsFile), lost.ToString(CultureInfo.InvariantCulture) + "\n");
+        console.WriteLine($"wrote {outDir}: {lines} trace lines, {new FileInfo(trace).Length} bytes compressed, {lost} events lost"
+            + string.Concat(resets.Select(r => $"; {r.Phase} reset of {r.Zone} ({r.Block}): {r.Result}, {(r.End - r.Start) * 1000:F1} ms")));
+        return workload == 0 ? ExitCodes.Success : ExitCodes.CommandFailed;
+    }
+
+    /// <summary>The name of the bundle's file with the number of events perf lost (its LOST records).</summary>
+    internal const string LostEventsFile = "lost_events";
+
+    /// <summary>The zones with pcp lists (every populated zone of zoneinfo that has pagesets) and a block of each.</summary>
+    private static System.Collections.Generic.List<ResetBlocks.Choice> ChooseBlocks(System.Collections.Generic.List<string> notes)
+    {
+        string[] zones = ZoneInfoFile.Read("/proc/zoneinfo").Where(z => z.Managed > 0 && z.Pcp.Count > 0).Select(z => z.Name).Distinct().ToArray();
+        if (!Directory.Exists("/sys/devices/system/memory"))
+        {
+            notes.Add("this kernel has no memory hot-plug (/sys/devices/system/memory): no pcp reset, and the start is not known");
+            return [];
+        }
+
+        return ResetBlocks.Choose(zones, notes);
+    }
+
+    /// <summary>Sleeps <paramref name="seconds"/>, or runs <paramref name="command"/> to its end; returns its exit code.</summary>
+    private static int RunWorkload(string[] command, int seconds, TextWriter error)
+    {
+        if (command.Length == 0)
+        {
+            System.Threading.Thread.Sleep(TimeSpan.FromSeconds(seconds));
+            return 0;
+        }
+
+        var start = new ProcessStartInfo(command[0]) { UseShellExecute = false };
+        foreach (string argument in command.Skip(1))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        try
+        {
+            using var process = System.Diagnostics.Process.Start(start)!;
+            process.WaitForExit();
+            return process.ExitCode;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            error.WriteLine($"pagealloc: cannot run {command[0]}: {e.Message}");
+            return 127;
+        }
     }
 
     /// <summary>Copies zoneinfo and buddyinfo (and pagetypeinfo) as NAME.<paramref name="suffix"/>;
@@ -110,7 +188,14 @@ internal static partial class Recorder
         File.WriteAllText(Path.Combine(dir, $"buddyinfo.{suffix}"), File.ReadAllText("/proc/buddyinfo"));
         if (withPageTypeInfo)
         {
-            File.WriteAllText(Path.Combine(dir, $"pagetypeinfo.{suffix}"), File.ReadAllText("/proc/pagetypeinfo"));
+            try
+            {
+                File.WriteAllText(Path.Combine(dir, $"pagetypeinfo.{suffix}"), File.ReadAllText("/proc/pagetypeinfo"));
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // root only: a replay then seeds every pageblock movable
+            }
         }
 
         return now;
@@ -137,11 +222,12 @@ internal static partial class Recorder
     [LibraryImport("libc")]
     private static partial int clock_gettime(int clockId, out Timespec time);
 
-    /// <summary>Runs perf script into a zstd-compressed file; returns its line count, or -1.</summary>
-    private static long Script(string perf, string data, string trace, TextWriter error)
+    /// <summary>Runs perf script into a zstd-compressed file, with perf's LOST records as lines
+    /// (<c>PERF_RECORD_LOST lost N</c>); returns its line count (or -1) and the events lost.</summary>
+    private static (long Lines, long Lost) Script(string perf, string data, string trace, TextWriter error)
     {
         var start = new ProcessStartInfo(perf) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string argument in new[] { "script", "-i", data })
+        foreach (string argument in new[] { "script", "--show-lost-events", "-i", data })
         {
             start.ArgumentList.Add(argument);
         }
@@ -149,6 +235,7 @@ internal static partial class Recorder
         using var process = System.Diagnostics.Process.Start(start)!;
         System.Threading.Tasks.Task<string> stderr = process.StandardError.ReadToEndAsync();
         long lines = 0;
+        var lost = new LostCounter();
         using (FileStream file = File.Create(trace))
         using (var zstd = new CompressionStream(file, level: 9))
         {
@@ -158,6 +245,7 @@ internal static partial class Recorder
             while ((read = output.Read(buffer, 0, buffer.Length)) > 0)
             {
                 lines += buffer.AsSpan(0, read).Count((byte)'\n');
+                lost.Add(buffer.AsSpan(0, read));
                 zstd.Write(buffer, 0, read);
             }
         }
@@ -166,10 +254,10 @@ internal static partial class Recorder
         if (process.ExitCode != 0)
         {
             error.WriteLine($"pagealloc: perf script failed ({process.ExitCode}): {stderr.Result.Trim()}");
-            return -1;
+            return (-1, 0);
         }
 
-        return lines;
+        return (lines, lost.Total);
     }
 
     private static string? FindProgram(string name) =>

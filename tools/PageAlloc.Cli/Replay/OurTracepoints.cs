@@ -12,18 +12,22 @@ namespace PageAlloc.Cli.Replay;
 internal sealed class OurTracepoints : IDisposable
 {
     private readonly PageAllocator _allocator;
+    private const TraceEventMask Counted = TraceEventMask.MmPageAllocZoneLocked | TraceEventMask.MmPagePcpuDrain | TraceEventMask.MmPageAllocExtfrag;
 
     /// <summary>Starts counting (only these three events are delivered).</summary>
     public OurTracepoints(PageAllocator allocator)
     {
         _allocator = allocator;
-        allocator.TraceMask = TraceEventMask.MmPageAllocZoneLocked | TraceEventMask.MmPagePcpuDrain | TraceEventMask.MmPageAllocExtfrag;
+        allocator.TraceMask = Counted;
         allocator.Trace += OnTrace;
     }
 
     public long RefillPages { get; private set; }
     public long DrainPages { get; private set; }
     public long Extfrag { get; private set; }
+
+    /// <summary>Called with each of our drains while set (the replay reads its lists at the last reset this way).</summary>
+    public Action<TraceEvent>? OnDrain { get; set; }
 
     // The replay is single-threaded: the callback runs on its thread, inside its allocator calls.
     private void OnTrace(object? sender, TraceEvent e)
@@ -35,6 +39,7 @@ internal sealed class OurTracepoints : IDisposable
                 break;
             case TraceEventKind.MmPagePcpuDrain:
                 DrainPages += 1L << e.Order;
+                OnDrain?.Invoke(e);
                 break;
             case TraceEventKind.MmPageAllocExtfrag:
                 Extfrag++;
@@ -51,6 +56,13 @@ internal sealed class OurTracepoints : IDisposable
         DrainPages = 0;
         Extfrag = 0;
     }
+
+    /// <summary>Stops the library's calls until <see cref="Resume"/>: what happens meanwhile is
+    /// not compared (a reset's window, where each event refills and drains whole batches).</summary>
+    public void Pause() => _allocator.TraceMask = TraceEventMask.None;
+
+    /// <summary>Counts again after <see cref="Pause"/>.</summary>
+    public void Resume() => _allocator.TraceMask = Counted;
 
     /// <summary>Stops counting.</summary>
     public void Dispose() => _allocator.Trace -= OnTrace;

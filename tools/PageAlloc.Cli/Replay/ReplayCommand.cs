@@ -17,7 +17,7 @@ namespace PageAlloc.Cli.Replay;
 internal static class ReplayCommand
 {
     internal sealed record Arguments(
-        string Trace, string? ZoneInfo, string? BuddyInfo, long? MinFreeKBytes, string PcpModel,
+        string Trace, string? ZoneInfo, string? BuddyInfo, long? MinFreeKBytes, string? PcpModel,
         string? Json, string? Csv, string? Plot, bool Quiet);
 
     /// <summary>The pcp models this build of the library has.</summary>
@@ -38,7 +38,7 @@ internal static class ReplayCommand
 
     private static int RunChecked(Arguments args, IAnsiConsole console, TextWriter error)
     {
-        if (!PcpModels.Contains(args.PcpModel))
+        if (args.PcpModel is not null && !PcpModels.Contains(args.PcpModel))
         {
             error.WriteLine($"pagealloc: --pcp-model {args.PcpModel}: the models are {string.Join(" and ", PcpModels)}.");
             return ExitCodes.Usage;
@@ -52,24 +52,47 @@ internal static class ReplayCommand
         string? zoneinfoAfter = Beside(bundle, "zoneinfo.after");
 
         HostShape shape = HostShape.Load(zoneinfo, args.MinFreeKBytes);
+        string model = args.PcpModel ?? ModelOf(shape.Zones);
+        bool tuned = model == "6.18";
+        List<ResetsFile.Reset> resets = ResetsFile.Read(Path.Combine(bundle, ResetsFile.FileName));
+        string? zoneinfoReset = Beside(bundle, "zoneinfo.reset");
+        ResetPlan? plan = ResetPlan.From(resets, zoneinfoReset is null ? null : ZoneInfoFile.Read(zoneinfoReset));
+        long? recordedLost = ReadLost(Beside(bundle, Record.Recorder.LostEventsFile));
         List<BuddyInfoFile.Zone>? target = buddyinfo is null ? null : BuddyInfoFile.Read(buddyinfo);
         long[]? kernelEnd = buddyAfter is null ? null : BuddyInfoFile.FreePagesByOrder(BuddyInfoFile.Read(buddyAfter));
 
-        using var allocator = new PageAllocator(shape.ToOptions(pcpAutotune: args.PcpModel == "6.18"));
+        using var allocator = new PageAllocator(shape.ToOptions(pcpAutotune: tuned));
         string? pagetypeinfo = Beside(bundle, "pagetypeinfo.before");
         // Pageblock types only with the buddyinfo of the same bundle (the two describe one moment).
         List<PageTypeInfoFile.Zone>? types = pagetypeinfo is null || args.BuddyInfo is not null ? null : PageTypeInfoFile.Read(pagetypeinfo);
         Seeder? seeder = target is null ? null : Seeder.Seed(allocator, target, types);
-        seeder?.SeedPcpLists(shape.Zones, tunedHigh: args.PcpModel == "6.18");
+        seeder?.SeedPcpLists(shape.Zones, tunedHigh: tuned);
         using var ours = new OurTracepoints(allocator);
         // The snapshot's time describes the bundle's own zoneinfo.before, not one given apart.
         bool bundleState = Path.GetFullPath(zoneinfo) == Path.GetFullPath(Path.Combine(bundle, "zoneinfo.before"));
         double? stateTime = bundleState ? SnapshotClock.ReadBefore(Path.Combine(bundle, SnapshotClock.FileName)) : null;
-        using var replayer = new Replayer(allocator, ours, standIns: seeder, kernelZones: shape.Zones, stateTime: stateTime);
-        using TraceInput input = TraceInput.Open(traceFile);
-
         TimeSpan cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
+        // The first pass finds the bulk allocations (a second read of the file: a refill's page
+        // is known to be bulk-allocated only when its free comes).
+        var bulk = new BulkInference();
+        using (TraceInput first = TraceInput.Open(traceFile))
+        {
+            try
+            {
+                LineReader.Read(first.Text, bulk, RejectBinary(first.Path));
+            }
+            catch (IOException e)
+            {
+                error.WriteLine($"pagealloc: {first.Path}: reading failed ({e.Message})");
+                return ExitCodes.BadInput;
+            }
+        }
+
+        double firstPass = clock.Elapsed.TotalSeconds;
+        using var replayer = new Replayer(allocator, ours, standIns: seeder, kernelZones: shape.Zones, stateTime: stateTime,
+            plan: plan, bulkLines: bulk.Lines, tunedHigh: tuned);
+        using TraceInput input = TraceInput.Open(traceFile);
         try
         {
             Stream(input, replayer, console, args.Quiet);
@@ -95,7 +118,10 @@ internal static class ReplayCommand
             TracePath = input.Path,
             Compression = input.Compression,
             Replayer = replayer,
-            PcpModel = args.PcpModel,
+            PcpModel = model,
+            PcpModelSource = args.PcpModel is null ? "zoneinfo" : "--pcp-model",
+            RecordedLostEvents = recordedLost,
+            ResetNotes = ResetsFile.Notes(Path.Combine(bundle, ResetsFile.FileName)),
             Cpus = allocator.CpuCount,
             MinFreeKBytes = shape.MinFreeKBytes,
             WatermarkScaleFactor = shape.WatermarkScaleFactor,
@@ -108,11 +134,12 @@ internal static class ReplayCommand
             EndPcp = EndPcp(allocator, zoneinfoAfter is null ? null : ZoneInfoFile.Read(zoneinfoAfter)),
             KernelEndFreePages = kernelEnd,
             OurEndFreePages = ourBlocks.Select((blocks, order) => blocks << order).ToArray(),
-            OurRefillPages = ours.RefillPages,
-            OurDrainPages = ours.DrainPages,
-            OurExtfrag = ours.Extfrag,
+            OurRefillPages = replayer.OursCompared?.Refill,
+            OurDrainPages = replayer.OursCompared?.Drain,
+            OurExtfrag = replayer.OursCompared?.Extfrag,
             Seconds = seconds,
             CpuSeconds = cpuSeconds,
+            FirstPassSeconds = firstPass,
         };
 
         SummaryTable.Write(result, console);
@@ -134,6 +161,23 @@ internal static class ReplayCommand
         }
 
         return ExitCodes.Success;
+    }
+
+    /// <summary>The pcp model of the kernel that wrote the zoneinfo: 6.18's lists show high_min and high_max.</summary>
+    internal static string ModelOf(IEnumerable<HostZone> zones) =>
+        zones.Any(z => z.Pcp.Any(p => p.HighMin >= 0 && p.HighMax >= 0)) ? "6.18" : "6.6";
+
+    /// <summary>The bundle's count of events perf lost; null without the file.</summary>
+    private static long? ReadLost(string? path)
+    {
+        if (path is null)
+        {
+            return null;
+        }
+
+        string text = File.ReadAllText(path).Trim();
+        return long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long lost)
+            ? lost : throw new TraceInputException($"{path}: not a count of lost events: {text}");
     }
 
     /// <summary>Each Normal, DMA32 and DMA pcp list at the end of the trace: ours, and the kernel's

@@ -13,6 +13,12 @@ internal sealed class ReplayResult
     public required string Compression { get; init; }
     public required Replayer Replayer { get; init; }
     public required string PcpModel { get; init; }
+    /// <summary>Where the model came from: "zoneinfo" (the default) or "--pcp-model".</summary>
+    public string PcpModelSource { get; init; } = "--pcp-model";
+    /// <summary>The bundle's count of events perf lost (its lost_events file); null without one.</summary>
+    public long? RecordedLostEvents { get; init; }
+    /// <summary>What the recorder said about the resets (zones it could not reset and why).</summary>
+    public IReadOnlyList<string> ResetNotes { get; init; } = [];
     public required int Cpus { get; init; }
     public required long MinFreeKBytes { get; init; }
     public required int WatermarkScaleFactor { get; init; }
@@ -20,7 +26,7 @@ internal sealed class ReplayResult
     public string? BuddyInfoSource { get; init; }
     public IReadOnlyList<(string Zone, long[] Target, long[] Seeded)>? Seed { get; init; }
     /// <summary>The pcp lists seeded from zoneinfo.before; null without seeding.</summary>
-    public IReadOnlyList<Seeder.PcpSeed>? SeedPcp { get; init; }
+    public IReadOnlyList<PcpSeeding.PcpSeed>? SeedPcp { get; init; }
     /// <summary>Pageblock types and per-type free blocks seeded from pagetypeinfo.before; null without seeding.</summary>
     public IReadOnlyList<Seeder.PageblockSeed>? SeedPageblocks { get; init; }
     public IReadOnlyList<Seeder.TypeSeed>? SeedFreeByType { get; init; }
@@ -38,6 +44,9 @@ internal sealed class ReplayResult
 
     /// <summary>CPU time of the process over the same span (all threads: the reader's decompression too).</summary>
     public required double CpuSeconds { get; init; }
+
+    /// <summary>Of <see cref="Seconds"/>, the first pass (<see cref="BulkInference"/>).</summary>
+    public double FirstPassSeconds { get; init; }
 
     public double EventsPerSecond => Seconds > 0 ? Replayer.Events.Read / Seconds : 0;
 }

@@ -25,10 +25,13 @@ namespace PageAlloc.Cli.Replay;
 /// <remarks>Pages are allocated and freed with the raw calls on the allocator's pointer
 /// (valid while the <see cref="PageAllocator"/> is): a <see cref="PageBlock"/> per page would
 /// cost a finalizable object each and a third of the replay's time.</remarks>
-internal sealed unsafe class Replayer : ILineSink, IDisposable
+internal sealed unsafe partial class Replayer : ILineSink, IDisposable
 {
-    /// <summary>Recent frees remembered per CPU to pair with their batched events (a batch is at most 31 folios).</summary>
-    private const int RecentFrees = 64;
+    /// <summary>Recent frees remembered per CPU to pair with their batched events. A folio batch
+    /// is at most 31 folios, but an unmap frees its pages' mm_page_free lines first and their
+    /// batched lines after: in the fixture a .NET process's batched lines came up to 218 frees
+    /// after their own (64 here left 23 of them counted as second frees).</summary>
+    private const int RecentFrees = 1024;
 
     private readonly PageAllocator _allocator;
     private readonly TraceLineParser _parser = new();
@@ -57,9 +60,16 @@ internal sealed unsafe class Replayer : ILineSink, IDisposable
     /// <param name="stateTime">When the state the allocator was seeded from was read, on the
     /// trace's clock; the vmstat ticks between it and the first event run before that event
     /// (their drains are not counted: the kernel's fell before its trace began too).</param>
+    /// <param name="plan">The bundle's pcp resets; null: the start is inferred (no resets).</param>
+    /// <param name="bulkLines">Refill lines whose page the kernel bulk-allocated (<see cref="BulkInference"/>).</param>
+    /// <param name="tunedHigh">The 6.18 model: each CPU's high is set from the zoneinfo read after the first reset.</param>
     public Replayer(PageAllocator allocator, OurTracepoints? ours, double sampleInterval = 0.005,
-        Seeder? standIns = null, IReadOnlyList<HostZone>? kernelZones = null, double? stateTime = null)
+        Seeder? standIns = null, IReadOnlyList<HostZone>? kernelZones = null, double? stateTime = null,
+        ResetPlan? plan = null, HashSet<long>? bulkLines = null, bool tunedHigh = false)
     {
+        _plan = plan;
+        _bulkLines = bulkLines;
+        _tunedHigh = tunedHigh;
         _stateTime = stateTime;
         _allocator = allocator;
         _ours = ours;
@@ -69,7 +79,53 @@ internal sealed unsafe class Replayer : ILineSink, IDisposable
             .Where(z => z.Node == 0 && z.Spanned > 0 && HostShape.ZoneOf(z.Name) is not null)
             .Select(z => (z.StartPfn, z.StartPfn + z.Spanned, HostShape.ZoneOf(z.Name)!.Value))
             .ToArray();
+        _zoneNames = (kernelZones ?? []).Where(z => z.Node == 0 && HostShape.ZoneOf(z.Name) is not null)
+            .GroupBy(z => HostShape.ZoneOf(z.Name)!.Value).ToDictionary(g => g.Key, g => g.First().Name);
+        if (plan is not null && _kernelZones.Length > 0)
+        {
+            _pfnBase = _kernelZones.Min(z => z.Start);
+            _lastPcpCpu = new byte[_kernelZones.Max(z => z.End) - _pfnBase];
+            _ourZones = Enum.GetValues<ZoneType>().Select(type =>
+            {
+                try
+                {
+                    ZoneInfo info = allocator.GetZoneInfo(0, type);
+                    return (Start: (long)info.StartPfn, End: (long)(info.StartPfn + info.Spanned), Zone: type);
+                }
+                catch (ArgumentException)
+                {
+                    return (Start: 0L, End: 0L, Zone: type);
+                }
+            }).Where(z => z.End > z.Start).ToArray();
+        }
     }
+
+    private readonly ResetPlan? _plan;
+    private readonly HashSet<long>? _bulkLines;
+    private readonly bool _tunedHigh;
+    private readonly Dictionary<ZoneType, string> _zoneNames;
+    private readonly (long Start, long End, ZoneType Zone)[] _ourZones = [];
+    /// <summary>Per kernel pfn: 1 + the CPU whose pcp list the page last went on (free or refill); 0: none seen.</summary>
+    private readonly byte[] _lastPcpCpu = [];
+    private readonly long _pfnBase;
+
+    /// <summary>Where the replay is relative to the resets (<see cref="ResetPhase.Before"/> throughout without them).</summary>
+    public ResetPhase Phase { get; private set; } = ResetPhase.Before;
+    /// <summary>The resets the replay started from; null when its start is inferred.</summary>
+    public ResetPlan? Plan => _plan;
+    /// <summary>Pages on the pcp lists at the last reset, the kernel's and ours.</summary>
+    public EndLists EndLists { get; } = new();
+    /// <summary>Refill lines whose page the kernel took by a bulk allocation (no mm_page_alloc), replayed as allocations.</summary>
+    public long InferredBulkAllocs { get; private set; }
+    /// <summary>Events perf's ring buffer dropped (its LOST records in the trace).</summary>
+    public long LostEvents { get; private set; }
+    /// <summary>The kernel's pcp refill pages, drain pages and extfrag events between the resets (the whole trace without them).</summary>
+    public (long Refill, long Drain, long Extfrag) KernelCompared { get; private set; }
+    /// <summary>Ours over the same span; null without our tracepoints.</summary>
+    public (long Refill, long Drain, long Extfrag)? OursCompared { get; private set; }
+    /// <summary>Pages the resets' own drain lines took off the kernel's lists (first, last).</summary>
+    public (long First, long Last) ResetDrainPages { get; private set; }
+    private long _bodyRefill, _bodyDrain, _bodyExtfrag;
 
     public EventCounts Events { get; } = new();
     public BadLines Bad { get; } = new();
@@ -119,7 +175,10 @@ internal sealed unsafe class Replayer : ILineSink, IDisposable
             case LineVerdict.Event:
                 Events.Read++;
                 Events.Add(record.Kind);
-                Replay(ref record);
+                Replay(ref record, number);
+                break;
+            case LineVerdict.Lost:
+                LostEvents += record.Lost;
                 break;
             case LineVerdict.UnknownEvent:
                 Events.Read++;
@@ -138,8 +197,13 @@ internal sealed unsafe class Replayer : ILineSink, IDisposable
         }
     }
 
-    private void Replay(ref TraceRecord record)
+    private void Replay(ref TraceRecord record, long number)
     {
+        if (_plan is not null)
+        {
+            Advance(_plan.PhaseAt(record.Time));
+        }
+
         if (double.IsNaN(FirstTime))
         {
             FirstTime = record.Time;
@@ -159,9 +223,15 @@ internal sealed unsafe class Replayer : ILineSink, IDisposable
                 break;
             case KmemEvent.PageFree:
                 Remember(record.Cpu, record.Pfn);
+                if (record.Order <= Methods.PA_COSTLY_ORDER || record.Order == Methods.PA_PAGEBLOCK_ORDER)
+                {
+                    OnPcpList(record.Pfn, record.Cpu);
+                }
+
                 Free(record.Cpu, record.Pfn, record.Order);
                 break;
             case KmemEvent.PageFreeBatched:
+                OnPcpList(record.Pfn, record.Cpu);
                 if (Forget(record.Cpu, record.Pfn))
                 {
                     BatchedPairs++;
@@ -176,14 +246,23 @@ internal sealed unsafe class Replayer : ILineSink, IDisposable
                 if (record.PercpuRefill)
                 {
                     KernelRefillPages += 1L << record.Order;
+                    _bodyRefill += Phase == ResetPhase.Body ? 1L << record.Order : 0;
+                    OnPcpList(record.Pfn, record.Cpu);
+                    if (_bulkLines is not null && _bulkLines.Contains(number))
+                    {
+                        Bulk(ref record);
+                    }
                 }
 
                 break;
             case KmemEvent.PagePcpuDrain:
                 KernelDrainPages += 1L << record.Order;
+                _bodyDrain += Phase == ResetPhase.Body ? 1L << record.Order : 0;
+                ResetDrain(ref record);
                 break;
             case KmemEvent.PageAllocExtfrag:
                 KernelExtfrag++;
+                _bodyExtfrag += Phase == ResetPhase.Body ? 1 : 0;
                 break;
             default:
                 break;
@@ -418,8 +497,22 @@ internal sealed unsafe class Replayer : ILineSink, IDisposable
         return blocks;
     }
 
-    /// <summary>Adds the end state as the last sample.</summary>
-    public void Finish() => _series.AddFinal(TakeSample());
+    /// <summary>Adds the end state as the last sample and closes the compared span.</summary>
+    public void Finish()
+    {
+        if (_plan is not null && Phase < ResetPhase.Last)
+        {
+            CloseBody();
+        }
+
+        if (_plan is null)
+        {
+            KernelCompared = (KernelRefillPages, KernelDrainPages, KernelExtfrag);
+            OursCompared = _ours is null ? null : (_ours.RefillPages, _ours.DrainPages, _ours.Extfrag);
+        }
+
+        _series.AddFinal(TakeSample());
+    }
 
     /// <summary>Frees every page the replay holds.</summary>
     public void Dispose()

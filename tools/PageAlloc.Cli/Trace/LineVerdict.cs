@@ -17,4 +17,6 @@ internal enum LineVerdict
     OtherFormat,
     /// <summary>Not a line of a trace at all.</summary>
     Garbage,
+    /// <summary>perf's LOST record (<c>perf script --show-lost-events</c>): events dropped here.</summary>
+    Lost,
 }

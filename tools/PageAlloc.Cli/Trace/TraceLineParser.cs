@@ -14,6 +14,7 @@ namespace PageAlloc.Cli.Trace;
 internal sealed class TraceLineParser
 {
     private static ReadOnlySpan<byte> Kmem => "kmem:"u8;
+    private static ReadOnlySpan<byte> LostRecord => "PERF_RECORD_LOST lost "u8;
 
     private readonly GfpNames _gfp = new();
 
@@ -27,7 +28,7 @@ internal sealed class TraceLineParser
             return LineVerdict.Ignored;
         }
 
-        if (!TryHeader(line, out int cpu, out double time, out ReadOnlySpan<byte> afterTime))
+        if (!TryHeader(line, out int cpu, out int tid, out double time, out ReadOnlySpan<byte> afterTime))
         {
             // perf script without the [cpu] column (a trace recorded without -a, or an
             // older perf's layout), or not a trace line at all.
@@ -35,6 +36,15 @@ internal sealed class TraceLineParser
         }
 
         afterTime = afterTime.TrimStart((byte)' ');
+        if (afterTime.StartsWith(LostRecord))
+        {
+            record.Cpu = cpu;
+            record.Tid = tid;
+            record.Time = time;
+            return Utf8Parser.TryParse(afterTime[LostRecord.Length..], out record.Lost, out int used) && used > 0
+                ? LineVerdict.Lost : LineVerdict.Garbage;
+        }
+
         int colon = afterTime.IndexOf(": "u8);
         ReadOnlySpan<byte> name = colon < 0 ? afterTime.TrimEnd((byte)':') : afterTime[..colon];
         ReadOnlySpan<byte> fields = colon < 0 ? default : afterTime[(colon + 2)..];
@@ -44,6 +54,7 @@ internal sealed class TraceLineParser
         }
 
         record.Cpu = cpu;
+        record.Tid = tid;
         record.Time = time;
         if (!name.StartsWith(Kmem))
         {
@@ -61,10 +72,12 @@ internal sealed class TraceLineParser
         return ParseFields(fields, ref record);
     }
 
-    /// <summary>Finds <c> [cpu] seconds:</c> and returns what follows the colon.</summary>
-    private static bool TryHeader(ReadOnlySpan<byte> line, out int cpu, out double time, out ReadOnlySpan<byte> rest)
+    /// <summary>Finds <c> [cpu] seconds:</c> and returns what follows the colon, and the task id
+    /// before it (0 when the column is not a number).</summary>
+    private static bool TryHeader(ReadOnlySpan<byte> line, out int cpu, out int tid, out double time, out ReadOnlySpan<byte> rest)
     {
         cpu = 0;
+        tid = 0;
         time = 0;
         rest = default;
         int from = 0;
@@ -104,6 +117,9 @@ internal sealed class TraceLineParser
             }
 
             rest = stamp[(end + 1)..];
+            ReadOnlySpan<byte> head = line[..open].TrimEnd((byte)' ');
+            int space = head.LastIndexOf((byte)' ');
+            _ = Utf8Parser.TryParse(head[(space + 1)..], out tid, out _);
             return true;
         }
     }

@@ -7,6 +7,8 @@ internal struct TraceRecord
 {
     public KmemEvent Kind;
     public int Cpu;
+    /// <summary>The task's id (perf script's pid column: the thread that caused the event).</summary>
+    public int Tid;
     public double Time;
     public long Pfn;
     public int Order;
@@ -21,4 +23,6 @@ internal struct TraceRecord
     public int FallbackOrder;
     public int FallbackMigratetype;
     public bool ChangeOwnership;
+    /// <summary>A <see cref="LineVerdict.Lost"/> line: how many events perf's ring buffer dropped.</summary>
+    public long Lost;
 }

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0-only
+using System;
+using System.Buffers.Text;
+using System.Collections.Generic;
+using PageAlloc.Cli.Trace;
+
+namespace PageAlloc.Cli.Replay;
+
+/// <summary>
+/// A first pass over a trace that finds the kernel's bulk allocations, which leave no
+/// <c>mm_page_alloc</c> line (<c>alloc_pages_bulk</c>: vmalloc'd stacks, page_pool, splice):
+/// a pfn put on a pcp list by a refill (<c>mm_page_alloc_zone_locked</c> with
+/// <c>percpu_refill=1</c>) and then freed (<c>mm_page_free</c>) with no allocation line
+/// between was taken off the list without one. The replay allocates such a page at its refill
+/// line, on the refilling CPU, so that its list loses the page when the kernel's did.
+/// Memory: one entry per pfn sitting on a pcp list after a refill.
+/// </summary>
+internal sealed class BulkInference : ILineSink
+{
+    /// <summary>pfn → the line number of the refill that put it on a pcp list, until it is allocated, freed or drained.</summary>
+    private readonly Dictionary<long, long> _refilled = new();
+
+    /// <summary>The line numbers of the refills whose page was bulk-allocated.</summary>
+    public HashSet<long> Lines { get; } = new();
+
+    private static ReadOnlySpan<byte> Event => "kmem:mm_page_"u8;
+    private static ReadOnlySpan<byte> PfnField => " pfn=0x"u8;
+
+    /// <inheritdoc/>
+    /// <remarks>Scans for the event name and the pfn only, not through <see cref="TraceLineParser"/>:
+    /// this pass needs four events' pfns and the refill flag, and runs over every line.
+    /// A line it cannot read is skipped (the replay's own pass counts it as bad).</remarks>
+    public void OnLine(ReadOnlySpan<byte> line, long number, bool complete)
+    {
+        int at = line.IndexOf(Event);
+        if (at < 0)
+        {
+            return;
+        }
+
+        ReadOnlySpan<byte> rest = line[(at + Event.Length)..];
+        int pfnAt = rest.IndexOf(PfnField);
+        if (pfnAt < 0)
+        {
+            return;
+        }
+
+        ReadOnlySpan<byte> hex = rest[(pfnAt + PfnField.Length)..];
+        int end = hex.IndexOf((byte)' ');
+        if (!Utf8Parser.TryParse(end < 0 ? hex : hex[..end], out long pfn, out _, 'x'))
+        {
+            return;
+        }
+
+        if (rest.StartsWith("alloc_zone_locked:"u8))
+        {
+            if (rest.EndsWith("percpu_refill=1"u8))
+            {
+                _refilled[pfn] = number;
+            }
+            else
+            {
+                _refilled.Remove(pfn);
+            }
+        }
+        else if (rest.StartsWith("alloc:"u8) || rest.StartsWith("pcpu_drain:"u8))
+        {
+            _refilled.Remove(pfn);
+        }
+        else if (rest.StartsWith("free:"u8) && _refilled.Remove(pfn, out long refill))
+        {
+            Lines.Add(refill);
+        }
+    }
+}

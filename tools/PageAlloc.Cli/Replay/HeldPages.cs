@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0-only
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using PageAlloc.Native;
+
+namespace PageAlloc.Cli.Replay;
+
+/// <summary>
+/// The pages seeding keeps allocated (the host's pages in use when the trace began), one slot
+/// per page frame, as raw page pointers (as the replay holds its own; see <see cref="Replayer"/>).
+/// They are handed out, a zone at a time, as the pages the kernel's pcp lists held at the start
+/// and as stand-ins for frees of pages allocated before the trace: a largest-order chunk at a
+/// time, the chunks spread over the zone (which pages the host freed is not recorded; its pages
+/// in use lie all over its memory in runs, as refills hand them out in runs split from larger blocks).
+/// </summary>
+internal sealed unsafe class HeldPages
+{
+    private const int ChunkOrder = BuddyShape.ChunkOrder;
+
+    private readonly PageAllocator _allocator;
+    private readonly nint[] _held;
+    private readonly Dictionary<ZoneType, HeldWalk> _walks = new();
+
+    public HeldPages(PageAllocator allocator, long basePfn, long endPfn)
+    {
+        _allocator = allocator;
+        BasePfn = basePfn;
+        _held = new nint[endPfn - basePfn];
+    }
+
+    public long BasePfn { get; }
+
+    /// <summary>Pages still held.</summary>
+    public long Count => _held.Count(page => page != 0);
+
+    public bool HasZone(ZoneType zone) => _walks.ContainsKey(zone);
+
+    /// <summary>Allocates every page of <paramref name="zone"/> that can be, one by one (movable,
+    /// with the atomic reserves, so no pageblock changes type), and holds them.</summary>
+    public void AllocateAll(ZoneType zone, long startPfn, long spanned)
+    {
+        uint gfp = (uint)(Gfp.Movable | Gfp.Atomic | Gfp.NoWarn | Gfp.NoRetry | zone switch
+        {
+            ZoneType.Dma => Gfp.Dma,
+            ZoneType.Dma32 => Gfp.Dma32,
+            ZoneType.Movable => Gfp.HighMem,
+            _ => Gfp.None,
+        });
+        pa_allocator* a = _allocator.Pointer;
+        pa_page* page;
+        while ((page = Methods.pa_alloc_pages(a, gfp, 0)) != null)
+        {
+            _held[(long)Methods.pa_page_to_pfn(a, page) - BasePfn] = (nint)page;
+        }
+
+        _walks[zone] = new HeldWalk(startPfn, spanned);
+    }
+
+    /// <summary>Which pages of [start, start + length) are free (not held): the map <see cref="BuddyShape.Plan"/> works on.</summary>
+    public bool[] FreeMap(long start, long length)
+    {
+        bool[] free = new bool[length];
+        for (long i = 0; i < length; i++)
+        {
+            free[i] = _held[start + i - BasePfn] == 0;
+        }
+
+        return free;
+    }
+
+    /// <summary>Frees the held pages of [start, start + 2^order).</summary>
+    public void Free(long start, int order)
+    {
+        for (long pfn = start; pfn < start + (1L << order); pfn++)
+        {
+            long slot = pfn - BasePfn;
+            Methods.pa_free_pages(_allocator.Pointer, (pa_page*)_held[slot], 0);
+            _held[slot] = 0;
+        }
+    }
+
+    /// <summary>A page still held in <paramref name="zone"/>, handed over to the caller (who
+    /// frees it); null when the zone has none left.</summary>
+    public pa_page* Take(ZoneType zone)
+    {
+        if (!_walks.TryGetValue(zone, out HeldWalk? walk))
+        {
+            return null;
+        }
+
+        while (walk.Visited < walk.Chunks << ChunkOrder)
+        {
+            long pfn = walk.Pfn();
+            walk.Visited++;
+            if (pfn >= walk.Start + walk.Span)
+            {
+                continue;
+            }
+
+            nint page = _held[pfn - BasePfn];
+            if (page != 0)
+            {
+                _held[pfn - BasePfn] = 0;
+                return (pa_page*)page;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>A walk visiting every pfn of [Start, Start + Span) once: chunk by chunk, each in
+    /// pfn order, the chunks Step apart modulo their number.</summary>
+    private sealed class HeldWalk(long start, long span)
+    {
+        public long Start { get; } = start;
+        public long Span { get; } = span;
+        public long Chunks { get; } = ChunkCount(span);
+        /// <summary>The golden ratio of the chunk count, made coprime with it: consecutive chunks
+        /// lie far apart and the walk covers the zone evenly at every length.</summary>
+        public long Step { get; } = CoprimeNear(ChunkCount(span), (long)(ChunkCount(span) * 0.6180339887));
+
+        public long Visited { get; set; }
+
+        private static long ChunkCount(long span) => (span + (1L << ChunkOrder) - 1) >> ChunkOrder;
+
+        /// <summary>The pfn of the <see cref="Visited"/>-th visit; past the zone's end for the
+        /// missing tail of a last partial chunk.</summary>
+        public long Pfn()
+        {
+            long chunk = (long)((UInt128)(ulong)(Visited >> ChunkOrder) * (ulong)Step % (ulong)Chunks);
+            return Start + (chunk << ChunkOrder) + (Visited & ((1L << ChunkOrder) - 1));
+        }
+
+        private static long CoprimeNear(long span, long step)
+        {
+            step = Math.Max(1, step);
+            while (Gcd(span, step) != 1)
+            {
+                step++;
+            }
+
+            return step;
+        }
+
+        private static long Gcd(long a, long b) => b == 0 ? a : Gcd(b, a % b);
+    }
+}
