@@ -146,14 +146,17 @@ public static unsafe partial class Methods
     [NativeTypeName("#define PA_CFG_PCP_AUTOTUNE 0x10u")]
     public const uint PA_CFG_PCP_AUTOTUNE = 0x00000010U;
 
+    [NativeTypeName("#define PA_CFG_PAGE_REPORTING 0x20u")]
+    public const uint PA_CFG_PAGE_REPORTING = 0x00000020U;
+
     [NativeTypeName("#define PA_CFG_INIT_ON_ALLOC 0x40u")]
     public const uint PA_CFG_INIT_ON_ALLOC = 0x00000040U;
 
     [NativeTypeName("#define PA_CFG_INIT_ON_FREE 0x80u")]
     public const uint PA_CFG_INIT_ON_FREE = 0x00000080U;
 
-    [NativeTypeName("#define PA_CFG_ALL_FLAGS 0xdfu")]
-    public const uint PA_CFG_ALL_FLAGS = 0x000000DFU;
+    [NativeTypeName("#define PA_CFG_ALL_FLAGS 0xffu")]
+    public const uint PA_CFG_ALL_FLAGS = 0x000000FFU;
 
     [LibraryImport("pagealloc", EntryPoint = "pa_config_init")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
@@ -377,6 +380,11 @@ public static unsafe partial class Methods
     [SuppressGCTransition]
     public static partial int pa_cpu_to_node([NativeTypeName("const pa_allocator *")] pa_allocator* a, int cpu);
 
+    [LibraryImport("pagealloc", EntryPoint = "pa_resident_bytes")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [return: NativeTypeName("int64_t")]
+    public static partial long pa_resident_bytes([NativeTypeName("const pa_allocator *")] pa_allocator* a);
+
     [LibraryImport("pagealloc", EntryPoint = "pa_get_layout")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     [SuppressGCTransition]
@@ -592,4 +600,40 @@ public static unsafe partial class Methods
     [LibraryImport("pagealloc", EntryPoint = "pa_format_page_pool_stats")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     public static partial int pa_format_page_pool_stats([NativeTypeName("const pa_page_pool *")] pa_page_pool* pool, [NativeTypeName("char *")] sbyte* buf, [NativeTypeName("size_t")] nuint size);
+
+    [NativeTypeName("#define PA_PAGE_REPORTING_CAPACITY 32")]
+    public const int PA_PAGE_REPORTING_CAPACITY = 32;
+
+    [NativeTypeName("#define PA_PAGE_REPORTING_DELAY_MS 2000")]
+    public const int PA_PAGE_REPORTING_DELAY_MS = 2000;
+
+    [NativeTypeName("#define PA_PAGE_REPORTING_IDLE 0")]
+    public const int PA_PAGE_REPORTING_IDLE = 0;
+
+    [NativeTypeName("#define PA_PAGE_REPORTING_REQUESTED 1")]
+    public const int PA_PAGE_REPORTING_REQUESTED = 1;
+
+    [NativeTypeName("#define PA_PAGE_REPORTING_ACTIVE 2")]
+    public const int PA_PAGE_REPORTING_ACTIVE = 2;
+
+    [LibraryImport("pagealloc", EntryPoint = "pa_set_page_reporting_callback")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    public static partial int pa_set_page_reporting_callback(pa_allocator* a, [NativeTypeName("pa_page_report_fn")] delegate* unmanaged[Cdecl]<void*, pa_page_report_block*, uint, int> fn, void* ctx);
+
+    [LibraryImport("pagealloc", EntryPoint = "pa_page_reporting_run")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    [return: NativeTypeName("int64_t")]
+    public static partial long pa_page_reporting_run(pa_allocator* a);
+
+    [LibraryImport("pagealloc", EntryPoint = "pa_page_reporting_start")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    public static partial int pa_page_reporting_start(pa_allocator* a, [NativeTypeName("unsigned int")] uint delay_ms);
+
+    [LibraryImport("pagealloc", EntryPoint = "pa_page_reporting_stop")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    public static partial int pa_page_reporting_stop(pa_allocator* a);
+
+    [LibraryImport("pagealloc", EntryPoint = "pa_page_reporting_get_stats")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    public static partial int pa_page_reporting_get_stats(pa_allocator* a, [NativeTypeName("struct pa_page_reporting_stats *")] pa_page_reporting_stats* @out);
 }
