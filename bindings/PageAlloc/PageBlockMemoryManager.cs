@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 using System;
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Threading;
 using PageAlloc.Native;
 
@@ -22,7 +23,9 @@ namespace PageAlloc;
 /// that went back to the allocator).</para>
 /// <para>When the allocator has a managed arena (<see cref="PageAllocatorOptions.ManagedArena"/>),
 /// the owner's <see cref="Memory{T}"/> is the block's segment of the arena array and
-/// <c>MemoryMarshal.TryGetArray</c> on it succeeds. Without one it is memory of this manager and
+/// <c>MemoryMarshal.TryGetArray</c> on it succeeds; it is made with
+/// <c>MemoryMarshal.CreateFromPinnedArray</c> (the arena never moves), so pinning it costs no
+/// GCHandle. Without one it is memory of this manager and
 /// <c>TryGetArray</c> returns false (native memory).</para>
 /// <para>Pinning is a no-op for the GC (the pages never move); the pin count of
 /// <see cref="Pin(int)"/> only keeps the pages from going back while native code still uses
@@ -40,18 +43,23 @@ public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>, IDispos
 
     private readonly PageMemoryPool _pool;
     private readonly byte[]? _arena;
-    private pa_page* _page;
-    private byte* _address;
-    private int _arenaOffset;
+    private readonly pa_page* _page;
+    private readonly byte* _address;
+    private readonly int _arenaOffset;
     private int _length;
-    private int _order;
-    private PageMemoryPool.ThreadContext? _context;
+    private int _order = -1;
+    private Memory<byte> _memory;
     private int _state;
 
-    internal PageBlockMemoryManager(PageMemoryPool pool, byte[]? arena)
+    /// <summary>The owner of the blocks headed by one page frame: its descriptor, address and
+    /// (over a managed arena) array offset never change; the order is set by each lease.</summary>
+    internal PageBlockMemoryManager(PageMemoryPool pool, byte[]? arena, pa_page* page, byte* address, int arenaOffset)
     {
         _pool = pool;
         _arena = arena;
+        _page = page;
+        _address = address;
+        _arenaOffset = arenaOffset;
     }
 
     /// <summary>The block's length in bytes: 2^<see cref="Order"/> pages.</summary>
@@ -77,24 +85,25 @@ public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>, IDispos
         get
         {
             ThrowIfDisposed();
-            return _arena is not null ? new Memory<byte>(_arena, _arenaOffset, _length) : CreateMemory(_length);
+            return _arena is not null ? _memory : CreateMemory(_length);
         }
     }
 
     internal pa_page* Page => _page;
 
-    /// <summary>The thread context that rented the block (its page pool, for order 0).</summary>
-    internal PageMemoryPool.ThreadContext Context => _context!;
-
-    /// <summary>Hands the owner out for a block; the caller publishes it to the renter.</summary>
-    internal void Lease(pa_page* page, byte* address, int arenaOffset, int order, int length, PageMemoryPool.ThreadContext context)
+    /// <summary>Hands the owner out for the block of <paramref name="order"/> its page heads; the
+    /// caller publishes it to the renter. Nothing here can throw: the page is already taken.</summary>
+    internal void Lease(int order, int pageShift)
     {
-        _page = page;
-        _address = address;
-        _arenaOffset = arenaOffset;
-        _order = order;
-        _length = length;
-        _context = context;
+        if (order != _order)
+        {
+            _order = order;
+            _length = 1 << (pageShift + order);
+            // The arena is on the pinned object heap: Memory<T>.Pin of this memory takes the
+            // address without a GCHandle (every socket send pins).
+            _memory = _arena is not null ? MemoryMarshal.CreateFromPinnedArray(_arena, _arenaOffset, _length) : default;
+        }
+
         Volatile.Write(ref _state, OwnerBit);
     }
 
