@@ -28,6 +28,7 @@ internal static class Paired
         (nameof(PageBenchmarks.ArrayPoolShared), nameof(PageBenchmarks.AllocateBulk)),
         (nameof(PageBenchmarks.PoolRentSingle), nameof(PageBenchmarks.KestrelRentSingle)),
         (nameof(PageBenchmarks.PoolRent), nameof(PageBenchmarks.KestrelRent)),
+        (nameof(PageBenchmarks.PoolRentCrossThread), nameof(PageBenchmarks.KestrelRentCrossThread)),
         (nameof(PageBenchmarks.ArrayPoolShared), nameof(PageBenchmarks.PagePoolBulk)),
         // Not targets: the README's table of what each path costs, measured the same way.
         (nameof(PageBenchmarks.AllocatePagesSingle), nameof(PageBenchmarks.PoolRentSingle)),
@@ -102,6 +103,8 @@ internal static class Paired
             nameof(PageBenchmarks.PoolRentSingle) => benchmarks.PoolRentSingle,
             nameof(PageBenchmarks.KestrelRent) => benchmarks.KestrelRent,
             nameof(PageBenchmarks.KestrelRentSingle) => benchmarks.KestrelRentSingle,
+            nameof(PageBenchmarks.PoolRentCrossThread) => benchmarks.PoolRentCrossThread,
+            nameof(PageBenchmarks.KestrelRentCrossThread) => benchmarks.KestrelRentCrossThread,
             _ => throw new ArgumentOutOfRangeException(nameof(method), method, "not a paired benchmark"),
         };
 

@@ -17,7 +17,8 @@ namespace PageAlloc;
 /// thread that finds it taken uses another CPU's cache rather than wait (see
 /// <see cref="PageMemoryPool"/>).</para>
 /// <para>The size rules are the kernel's (6.7+): <see cref="High"/> grows by a
-/// <see cref="Batch"/> when a rent finds the stack empty or a return finds it full, up to
+/// <see cref="Batch"/> when a rent finds the stack empty (the rent then refills it, from another
+/// CPU's cache or the allocator) or a return finds it full, up to
 /// <see cref="HighMax"/>; at <see cref="HighMax"/> a return to a full stack first gives the
 /// <see cref="Batch"/> coldest pages back. <see cref="DecayHigh"/> is <c>decay_pcp_high()</c>:
 /// each tick high loses an eighth, and the pages above it go back.</para>
@@ -51,7 +52,8 @@ internal sealed unsafe class CpuPageCache
     // The counts, written under the lock. A rent or return is counted by the cache it used, not
     // the one the buffer came from: sums over the caches are what mean something.
     internal long AllocFast;          // one-page rents served from the stack
-    internal long AllocSlow;          // one-page rents that refilled the stack
+    internal long AllocSlow;          // one-page rents that refilled the stack from the allocator
+    internal long AllocRefill;        // one-page rents that refilled it from another CPU's cache
     internal long AllocSlowHighOrder; // larger blocks, straight from the allocator
     internal long AllocEmpty;         // rents the allocator could not serve
     internal long RecycleCached;      // one-page returns pushed on the stack
@@ -62,13 +64,13 @@ internal sealed unsafe class CpuPageCache
     internal long EvictedPages;       // given back to the allocator while the pool is open
 
     /// <summary>Buffers rented through this cache.</summary>
-    internal long Rents => AllocFast + AllocSlow + AllocSlowHighOrder;
+    internal long Rents => AllocFast + AllocSlow + AllocRefill + AllocSlowHighOrder;
 
     /// <summary>Buffers returned through this cache while it was open.</summary>
     internal long Returns => RecycleCached + ReturnedBlocks;
 
     /// <summary>Pages handed to renters through this cache.</summary>
-    internal long RentedPages => AllocFast + AllocSlow + RentedHighOrderPages;
+    internal long RentedPages => AllocFast + AllocSlow + AllocRefill + RentedHighOrderPages;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool TryEnter() => Interlocked.CompareExchange(ref _lock, 1, 0) == 0;
@@ -92,6 +94,18 @@ internal sealed unsafe class CpuPageCache
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void Push(PageBlockMemoryManager owner) => _stack[Count++] = owner;
+
+    /// <summary>Moves up to <paramref name="max"/> owners from the top of this (locked) stack onto
+    /// <paramref name="target"/>'s (locked) stack.</summary>
+    /// <returns>How many moved.</returns>
+    internal int MoveTo(CpuPageCache target, int max)
+    {
+        int moved = Math.Min(Count, max);
+        Array.Copy(_stack, Count - moved, target._stack, target.Count, moved);
+        Count -= moved;
+        target.Count += moved;
+        return moved;
+    }
 
     /// <summary>The owner <paramref name="index"/> places from the bottom (the coldest).</summary>
     internal PageBlockMemoryManager At(int index) => _stack[index]!;

@@ -29,17 +29,26 @@ namespace PageAlloc;
 /// <c>TryGetArray</c> returns false (native memory).</para>
 /// <para>Pinning is a no-op for the GC (the pages never move); the pin count of
 /// <see cref="Pin(int)"/> only keeps the pages from going back while native code still uses
-/// them. Disposing twice is harmless;
-/// <see cref="GetSpan"/>, <see cref="MemoryManager{T}.Memory"/> and <see cref="Pin(int)"/> after
-/// <c>Dispose</c> throw <see cref="ObjectDisposedException"/> until the page is leased again.
-/// <see cref="Pin(int)"/>, <see cref="Unpin"/> and <c>Dispose</c> may be called from any thread.</para>
+/// them. <see cref="GetSpan"/>, <see cref="MemoryManager{T}.Memory"/> and <see cref="Pin(int)"/>
+/// after <c>Dispose</c> throw <see cref="ObjectDisposedException"/> until the page is leased
+/// again. <see cref="Pin(int)"/>, <see cref="Unpin"/> and <c>Dispose</c> may be called from any
+/// thread.</para>
+/// <para>A <c>Dispose</c> with no pin out is two plain stores and the pool's return: no atomic
+/// operation of its own (the pool's cache lock is the one per return). So, as with every pool,
+/// the owner does not arbitrate a buffer's misuse: disposing it twice in sequence is harmless,
+/// but two threads disposing it <i>at the same moment</i>, or a <see cref="Pin(int)"/> racing its
+/// <c>Dispose</c>, is the caller's race (the second may return the page again, or the pin may
+/// hold a returned page). A pin taken before <c>Dispose</c> always holds the pages until its
+/// <see cref="Unpin"/>: with pins out, <c>Dispose</c> and the last <see cref="Unpin"/> settle who
+/// returns the pages with compare-and-swap.</para>
 /// </remarks>
 public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>, IDisposable
 {
-    // Bit 0: leased and not disposed yet. Bits 1 and up: outstanding pins, counted in units of 2.
-    // The block goes back by whichever transition brings the state to 0.
-    private const int OwnerBit = 1;
-    private const int PinUnit = 2;
+    // Free (in the pool or the allocator), Leased (a renter has it), or Pending (disposed with
+    // pins out: the last Unpin returns it).
+    private const int Free = 0;
+    private const int Leased = 1;
+    private const int Pending = 2;
 
     private readonly PageMemoryPool _pool;
     private readonly byte[]? _arena;
@@ -50,6 +59,7 @@ public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>, IDispos
     private int _order = -1;
     private Memory<byte> _memory;
     private int _state;
+    private int _pins;
 
     /// <summary>The owner of the blocks headed by one page frame: its descriptor, address and
     /// (over a managed arena) array offset never change; the order is set by each lease.</summary>
@@ -70,7 +80,7 @@ public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>, IDispos
 
     /// <summary>Whether the pages went back (disposed and no pin left), and the owner is not
     /// leased again.</summary>
-    public bool IsFreed => Volatile.Read(ref _state) == 0;
+    public bool IsFreed => Volatile.Read(ref _state) == Free;
 
     /// <summary>The block's memory, <see cref="Length"/> bytes: over a managed arena, the block's
     /// segment of the arena array itself (as Kestrel's own pool hands out array memory), else
@@ -104,7 +114,7 @@ public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>, IDispos
             _memory = _arena is not null ? MemoryMarshal.CreateFromPinnedArray(_arena, _arenaOffset, _length) : default;
         }
 
-        Volatile.Write(ref _state, OwnerBit);
+        Volatile.Write(ref _state, Leased);
     }
 
     /// <summary>The block's memory.</summary>
@@ -126,44 +136,30 @@ public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>, IDispos
         // elementIndex == Length is legal: Memory<T>.Pin of an empty slice at the end passes it.
         ArgumentOutOfRangeException.ThrowIfNegative(elementIndex);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(elementIndex, _length);
-        int state = Volatile.Read(ref _state);
-        while (true)
+        Interlocked.Increment(ref _pins);
+        if (Volatile.Read(ref _state) != Leased)
         {
-            ObjectDisposedException.ThrowIf((state & OwnerBit) == 0, this);
-            int seen = Interlocked.CompareExchange(ref _state, checked(state + PinUnit), state);
-            if (seen == state)
-            {
-                return new MemoryHandle(_address + elementIndex, default, this);
-            }
-
-            state = seen;
+            Unpin(); // the pages may be waiting for this pin's count to go
+            ObjectDisposedException.ThrowIf(true, this);
         }
+
+        return new MemoryHandle(_address + elementIndex, default, this);
     }
 
     /// <summary>Releases one pin; the last one returns the pages if the owner was disposed.</summary>
     /// <exception cref="InvalidOperationException">There is no pin to release.</exception>
     public override void Unpin()
     {
-        int state = Volatile.Read(ref _state);
-        while (true)
+        int pins = Interlocked.Decrement(ref _pins);
+        if (pins < 0)
         {
-            if (state < PinUnit)
-            {
-                throw new InvalidOperationException("Unpin without a matching Pin.");
-            }
+            Interlocked.Increment(ref _pins);
+            throw new InvalidOperationException("Unpin without a matching Pin.");
+        }
 
-            int seen = Interlocked.CompareExchange(ref _state, state - PinUnit, state);
-            if (seen == state)
-            {
-                if (state - PinUnit == 0)
-                {
-                    _pool.Return(this);
-                }
-
-                return;
-            }
-
-            state = seen;
+        if (pins == 0 && Volatile.Read(ref _state) == Pending && Interlocked.CompareExchange(ref _state, Free, Pending) == Pending)
+        {
+            _pool.Return(this);
         }
     }
 
@@ -173,7 +169,7 @@ public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>, IDispos
     /// <returns>Whether the block lives in a managed arena and the owner is not disposed.</returns>
     protected override bool TryGetArray(out ArraySegment<byte> segment)
     {
-        if (_arena is null || (Volatile.Read(ref _state) & OwnerBit) == 0)
+        if (_arena is null || Volatile.Read(ref _state) != Leased)
         {
             segment = default;
             return false;
@@ -188,28 +184,32 @@ public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>, IDispos
     void IDisposable.Dispose() => Dispose(true);
 
     /// <summary>Returns the block: to the pool now, or at the last <see cref="Unpin"/>. Disposing
-    /// twice is harmless.</summary>
+    /// twice in sequence is harmless (see the remarks on racing calls).</summary>
     /// <param name="disposing">Always true: an owner has no finalizer; a buffer never disposed is
     /// reported by its pool (see <see cref="PageMemoryPool"/>).</param>
     protected override void Dispose(bool disposing)
     {
-        int state = Volatile.Read(ref _state);
-        while ((state & OwnerBit) != 0)
+        if (Volatile.Read(ref _state) != Leased)
         {
-            int seen = Interlocked.CompareExchange(ref _state, state & ~OwnerBit, state);
-            if (seen == state)
-            {
-                if ((state & ~OwnerBit) == 0)
-                {
-                    _pool.Return(this);
-                }
+            return;
+        }
 
-                return;
-            }
+        if (Volatile.Read(ref _pins) == 0)
+        {
+            // Free before the return: once on the pool's stack the owner may be leased again.
+            Volatile.Write(ref _state, Free);
+            _pool.Return(this);
+            return;
+        }
 
-            state = seen;
+        // Pins are out: the exchange orders the store before the second look at the pins, so
+        // either this sees the last Unpin's count or that Unpin sees Pending.
+        Interlocked.Exchange(ref _state, Pending);
+        if (Volatile.Read(ref _pins) == 0 && Interlocked.CompareExchange(ref _state, Free, Pending) == Pending)
+        {
+            _pool.Return(this);
         }
     }
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf((Volatile.Read(ref _state) & OwnerBit) == 0, this);
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _state) != Leased, this);
 }

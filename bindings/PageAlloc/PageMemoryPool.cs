@@ -20,9 +20,12 @@ namespace PageAlloc;
 /// <see cref="CpuPageCache"/> per CPU (<see cref="Environment.ProcessorCount"/>), and a rent or a
 /// return uses the cache of the CPU it runs on (<see cref="Thread.GetCurrentProcessorId"/>),
 /// whichever thread rented the buffer: a buffer returned on another CPU warms that CPU's cache,
-/// as the kernel frees into the local list. One-page buffers come from the cache; a cache that
-/// runs empty is refilled with a batch of 64 pages in one bulk call
-/// (<c>pa_alloc_pages_bulk_array</c>), and pages leave it in batches (<c>pa_release_pages</c>).
+/// as the kernel frees into the local list. One-page buffers come from the cache. A cache that
+/// runs empty takes a batch of up to 64 pages from another CPU's cache (as the partitions of
+/// .NET's <c>SharedArrayPool</c> do: the buffers a send loop returns on one CPU serve the rents
+/// of another without a trip through the allocator), else from the allocator in one bulk call
+/// (<c>pa_alloc_pages_bulk_array</c>); pages go back to the allocator in batches
+/// (<c>pa_release_pages</c>).
 /// Larger blocks go straight to the allocator (<c>pa_alloc_pages_node</c> /
 /// <c>pa_free_pages</c>).</para>
 /// <para><b>Sizes follow the load</b> by the kernel's 6.7+ rules: a cache's limit (high) grows by
@@ -44,14 +47,16 @@ namespace PageAlloc;
 /// no rent (<see cref="ObjectDisposedException"/>) and sends every return straight to the
 /// allocator, counting it down in one atomic counter to which <c>Dispose</c> adds its sum once
 /// every cache is closed; whoever brings that counter to 0 releases the allocator. So the
-/// allocator lives until the last buffer is back, and no page is returned twice (the owner's
-/// state, below, lets one <c>Dispose</c> through).</para>
-/// <para>A rent of one page costs one compare-and-swap (the cache lock); a return costs two (the
-/// owner's state and the cache lock); nothing is allocated. Owners
+/// allocator lives until the last buffer is back, and no page is returned twice as long as
+/// each buffer is disposed once at a time (see <see cref="PageBlockMemoryManager"/>: like every
+/// pool's, its owners do not arbitrate two threads disposing one buffer at the same moment).</para>
+/// <para>A rent of one page costs one compare-and-swap (the cache lock), and so does a return;
+/// nothing is allocated. Owners
 /// (<see cref="PageBlockMemoryManager"/>) are reused, one per page frame, and registered no
 /// finalizer. A buffer never disposed is reported when the pool is disposed or finalized: one
 /// warning line through the allocator's <see cref="PageAllocator.Log"/> (standard error without
-/// a handler) with the count of buffers still out. Disposing a buffer twice is harmless.</para>
+/// a handler) with the count of buffers still out. Disposing a buffer twice in sequence is
+/// harmless.</para>
 /// <para>Buffers pass <c>MemoryMarshal.TryGetArray</c> when the allocator has a managed arena
 /// (<see cref="PageAllocatorOptions.ManagedArena"/>; the pool made by <see cref="PageMemoryPool()"/>
 /// has one): Kestrel's socket transport and every API that takes <c>byte[]</c> segments need that.
@@ -247,7 +252,8 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
     /// the pages taken from the allocator and not given back (<c>inflight</c>: cached or rented);
     /// false once the pool is disposed.</summary>
     /// <param name="stats">alloc_fast: one-page rents from a cache; alloc_slow: those that refilled
-    /// it; alloc_slow_high_order: larger blocks; alloc_empty: rents the allocator could not serve;
+    /// it from the allocator; alloc_refill: those that refilled it from another CPU's cache;
+    /// alloc_slow_high_order: larger blocks; alloc_empty: rents the allocator could not serve;
     /// recycle_cached: one-page returns into a cache; recycle_cache_full: those that found it
     /// full at its largest size (a batch went back first). The ring counters are 0: there is no ring.</param>
     /// <param name="inflight">Pages taken from the allocator and not given back.</param>
@@ -261,12 +267,13 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
             return false;
         }
 
-        long fast = 0, slow = 0, high = 0, empty = 0, cached = 0, full = 0;
+        long fast = 0, slow = 0, refill = 0, high = 0, empty = 0, cached = 0, full = 0;
         foreach (CpuPageCache cache in _caches)
         {
             cache.Enter();
             fast += cache.AllocFast;
             slow += cache.AllocSlow;
+            refill += cache.AllocRefill;
             high += cache.AllocSlowHighOrder;
             empty += cache.AllocEmpty;
             cached += cache.RecycleCached;
@@ -275,7 +282,7 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
             cache.Exit();
         }
 
-        stats = new PagePoolStats(fast, slow, high, empty, 0, 0, cached, full, 0, 0, 0);
+        stats = new PagePoolStats(fast, slow, high, empty, refill, 0, cached, full, 0, 0, 0);
         return true;
     }
 
@@ -484,8 +491,8 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
         return caches[cpu];
     }
 
-    /// <summary>A one-page rent that found its cache (locked) empty: high grows by a batch and a
-    /// batch comes from the allocator in one bulk call.</summary>
+    /// <summary>A one-page rent that found its cache (locked) empty: high grows by a batch, and a
+    /// batch comes from another CPU's cache, else from the allocator in one bulk call.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private PageBlockMemoryManager RentRefill(CpuPageCache cache)
     {
@@ -494,14 +501,21 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
         {
             ObjectDisposedException.ThrowIf(cache.Closed, this);
             cache.GrowHigh();
-            if (Refill(cache) == 0)
+            if (Steal(cache))
+            {
+                cache.AllocRefill++;
+            }
+            else if (Refill(cache) != 0)
+            {
+                cache.AllocSlow++;
+            }
+            else
             {
                 cache.AllocEmpty++;
                 throw new InsufficientMemoryException($"No free page ({_gfp}).");
             }
 
             owner = cache.Pop();
-            cache.AllocSlow++;
         }
         finally
         {
@@ -594,6 +608,30 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
         {
             cache.Exit();
         }
+    }
+
+    /// <summary>Moves up to a batch of owners from the first other cache that is free to lock and
+    /// holds any onto the (locked, empty) cache. Never waits: two caches are locked at once only
+    /// here, with a try.</summary>
+    /// <returns>Whether any moved.</returns>
+    private bool Steal(CpuPageCache cache)
+    {
+        foreach (CpuPageCache other in _caches)
+        {
+            if (ReferenceEquals(other, cache) || Volatile.Read(ref other.Count) == 0 || !other.TryEnter())
+            {
+                continue;
+            }
+
+            int moved = other.MoveTo(cache, CpuPageCache.Batch);
+            other.Exit();
+            if (moved > 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Fills the (locked, empty) cache with up to a batch of pages in one bulk call.</summary>

@@ -121,6 +121,58 @@ public sealed class PageMemoryPoolCacheTests : LeakCheckedTest
     }
 
     [Fact]
+    public void A_rent_from_an_empty_cache_takes_a_batch_from_another_CPUs_cache_before_the_allocator()
+    {
+        using PageAllocator allocator = Create();
+        using PageMemoryPool pool = Pool(allocator);
+        int[] cpus = CpuAffinity.Allowed();
+        int renter = cpus[0], returner = cpus[^1];
+        var rented = new List<IMemoryOwner<byte>>();
+        using (CpuAffinity.Pin(renter))
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                rented.Add(pool.Rent(PageSize));
+            }
+        }
+
+        var thread = new Thread(() =>
+        {
+            using (CpuAffinity.Pin(returner))
+            {
+                rented.ForEach(owner => owner.Dispose());
+            }
+        });
+        thread.Start();
+        thread.Join();
+
+        using (CpuAffinity.Pin(renter))
+        {
+            CpuPageCache cache = CacheOf(pool, renter);
+            int local = cache.Count;
+            var again = new List<IMemoryOwner<byte>>();
+            for (int i = 0; i <= local; i++)
+            {
+                again.Add(pool.Rent(PageSize)); // the last finds the cache empty
+            }
+
+            if (ReferenceEquals(cache, CacheOf(pool, returner)))
+            {
+                Assert.Equal(0, cache.AllocRefill); // one CPU: nothing to take from
+            }
+            else
+            {
+                Assert.Equal(1, cache.AllocRefill);
+                Assert.Equal(Batch - 1, cache.Count);
+                Assert.Equal(100 - Batch, CacheOf(pool, returner).Count);
+            }
+
+            Assert.Equal(2 * Batch, pool.Counters.AllocatedPages); // no trip through the allocator
+            again.ForEach(owner => owner.Dispose());
+        }
+    }
+
+    [Fact]
     public void A_return_to_a_cache_full_at_512_pages_gives_the_coldest_batch_back_first()
     {
         using PageAllocator allocator = Create();

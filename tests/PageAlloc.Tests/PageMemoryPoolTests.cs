@@ -136,6 +136,8 @@ public sealed class PageMemoryPoolTests : LeakCheckedTest
         Assert.Equal(0, pool.RentedBuffers);
     }
 
+    /// <summary>New pins racing the owner's Dispose (the caller's race: a pin that wins may hold
+    /// a returned page) still never return the block twice nor lose it.</summary>
     [Fact]
     public void Pins_racing_with_Dispose_free_the_block_exactly_once()
     {
