@@ -28,6 +28,9 @@ internal sealed class BufferOwnerTable
     /// <summary>The owner of page frame <paramref name="pfn"/>, or null before its first lease.</summary>
     internal PageBlockMemoryManager? Find(long pfn) => _chunks[pfn >> ChunkShift]?[pfn & ChunkMask];
 
+    /// <summary>The owner of page frame <paramref name="pfn"/>, which has one (it was leased).</summary>
+    internal PageBlockMemoryManager Get(int pfn) => _chunks[pfn >> ChunkShift]![pfn & ChunkMask]!;
+
     /// <summary>Records <paramref name="owner"/> as page frame <paramref name="pfn"/>'s owner.</summary>
     internal void Add(long pfn, PageBlockMemoryManager owner) =>
         (_chunks[pfn >> ChunkShift] ?? AddChunk(pfn >> ChunkShift))[pfn & ChunkMask] = owner;

@@ -8,7 +8,8 @@ namespace PageAlloc;
 
 /// <summary>
 /// One CPU's share of a <see cref="PageMemoryPool"/>, as the kernel's per-CPU page list
-/// (<c>struct per_cpu_pages</c>): a stack of the owners of free one-page blocks, its limit
+/// (<c>struct per_cpu_pages</c>): a stack of free pages (their frame numbers: pushing an
+/// integer needs no GC write barrier; the pool finds a frame's owner by number), its limit
 /// <see cref="High"/>, the pool's counts for this CPU, and the lock that guards all of it.
 /// </summary>
 /// <remarks>
@@ -34,10 +35,10 @@ internal sealed unsafe class CpuPageCache
     /// <summary>Where decay stops: an idle cache shrinks to fewer than 8 pages (high/8 is then 0).</summary>
     internal const int HighMin = 0;
 
-    private readonly PageBlockMemoryManager?[] _stack = new PageBlockMemoryManager?[HighMax];
+    private readonly int[] _stack = new int[HighMax];
     private int _lock;
 
-    /// <summary>Owners in the stack; the top (the most recently returned, warmest) is at <c>Count - 1</c>.</summary>
+    /// <summary>Pages in the stack; the top (the most recently returned, warmest) is at <c>Count - 1</c>.</summary>
     internal int Count;
 
     /// <summary>The most pages the stack may hold now; 0 once closed.</summary>
@@ -90,12 +91,12 @@ internal sealed unsafe class CpuPageCache
     internal void Exit() => Volatile.Write(ref _lock, 0);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal PageBlockMemoryManager Pop() => _stack[--Count]!;
+    internal int Pop() => _stack[--Count];
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void Push(PageBlockMemoryManager owner) => _stack[Count++] = owner;
+    internal void Push(int pfn) => _stack[Count++] = pfn;
 
-    /// <summary>Moves up to <paramref name="max"/> owners from the top of this (locked) stack onto
+    /// <summary>Moves up to <paramref name="max"/> pages from the top of this (locked) stack onto
     /// <paramref name="target"/>'s (locked) stack.</summary>
     /// <returns>How many moved.</returns>
     internal int MoveTo(CpuPageCache target, int max)
@@ -107,15 +108,14 @@ internal sealed unsafe class CpuPageCache
         return moved;
     }
 
-    /// <summary>The owner <paramref name="index"/> places from the bottom (the coldest).</summary>
-    internal PageBlockMemoryManager At(int index) => _stack[index]!;
+    /// <summary>The page <paramref name="index"/> places from the bottom (the coldest).</summary>
+    internal int At(int index) => _stack[index];
 
-    /// <summary>Forgets the <paramref name="count"/> coldest owners (their pages went back).</summary>
+    /// <summary>Forgets the <paramref name="count"/> coldest pages (they went back).</summary>
     internal void RemoveColdest(int count)
     {
         Array.Copy(_stack, count, _stack, 0, Count - count);
         Count -= count;
-        Array.Clear(_stack, Count, count);
     }
 
     /// <summary>High after a rent found the stack empty, or a return found it full below

@@ -63,8 +63,9 @@ public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>, IDispos
 
     /// <summary>The owner of the blocks headed by one page frame: its descriptor, address and
     /// (over a managed arena) array offset never change; the order is set by each lease.</summary>
-    internal PageBlockMemoryManager(PageMemoryPool pool, byte[]? arena, pa_page* page, byte* address, int arenaOffset)
+    internal PageBlockMemoryManager(PageMemoryPool pool, byte[]? arena, int pfn, pa_page* page, byte* address, int arenaOffset)
     {
+        Pfn = pfn;
         _pool = pool;
         _arena = arena;
         _page = page;
@@ -100,6 +101,9 @@ public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>, IDispos
     }
 
     internal pa_page* Page => _page;
+
+    /// <summary>The frame number of the block's first page: its name on a pool's stacks.</summary>
+    internal int Pfn { get; }
 
     /// <summary>Hands the owner out for the block of <paramref name="order"/> its page heads; the
     /// caller publishes it to the renter. Nothing here can throw: the page is already taken.</summary>

@@ -18,7 +18,8 @@ namespace PageAlloc;
 /// <remarks>
 /// <para><b>Per-CPU caches</b>, as the kernel's per-CPU page lists: the pool has one
 /// <see cref="CpuPageCache"/> per CPU (<see cref="Environment.ProcessorCount"/>), and a rent or a
-/// return uses the cache of the CPU it runs on (<see cref="Thread.GetCurrentProcessorId"/>),
+/// return uses the cache of the CPU it runs on (<see cref="Thread.GetCurrentProcessorId"/>, asked
+/// every 64 calls of a thread),
 /// whichever thread rented the buffer: a buffer returned on another CPU warms that CPU's cache,
 /// as the kernel frees into the local list. One-page buffers come from the cache. A cache that
 /// runs empty takes a batch of up to 64 pages from another CPU's cache (as the partitions of
@@ -72,6 +73,17 @@ namespace PageAlloc;
 /// </remarks>
 public sealed unsafe class PageMemoryPool : MemoryPool<byte>
 {
+    // Calls left before the CPU number is asked again, in the low bits; the CPU above them.
+    private const int CpuShift = 6;
+    private const uint CpuCallsMask = (1u << CpuShift) - 1;
+
+    // The calling thread's CPU as last asked, shared by every pool (all have one cache per CPU).
+    // Thread.GetCurrentProcessorId is a call into the OS (getcpu) each time on Linux: asked
+    // every 64 rents and returns instead, a thread that moved uses its old CPU's cache for a
+    // few more, which the cache's lock makes harmless.
+    [ThreadStatic]
+    private static uint t_cpu;
+
     private readonly CpuPageCache[] _caches = null!;
     private readonly AllocatorHandle _handle = null!;
     private readonly pa_allocator* _allocator;
@@ -107,8 +119,8 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
     /// <param name="maxOrder">The largest order served, 0 to <see cref="PageAllocator.MaxOrder"/>;
     /// <see cref="MaxBufferSize"/> is the page size shifted by it.</param>
     /// <exception cref="ArgumentNullException"><paramref name="allocator"/> is null.</exception>
-    /// <exception cref="ArgumentException"><paramref name="allocator"/> is metadata-only, or
-    /// <paramref name="gfp"/> has unknown bits or a bad zone combination.</exception>
+    /// <exception cref="ArgumentException"><paramref name="allocator"/> is metadata-only or has
+    /// more than 2^31 pages, or <paramref name="gfp"/> has unknown bits or a bad zone combination.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxOrder"/> is out of range.</exception>
     /// <exception cref="ObjectDisposedException"><paramref name="allocator"/> is disposed.</exception>
     public PageMemoryPool(PageAllocator allocator, Gfp gfp = Gfp.Kernel, int maxOrder = Methods.PA_MAX_ORDER)
@@ -124,8 +136,8 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
     /// <param name="decayPeriod">How often <see cref="Decay"/> runs on a timer; 
     /// <see cref="Timeout.InfiniteTimeSpan"/>: never (the caller calls it).</param>
     /// <exception cref="ArgumentNullException"><paramref name="allocator"/> is null.</exception>
-    /// <exception cref="ArgumentException"><paramref name="allocator"/> is metadata-only, or
-    /// <paramref name="gfp"/> has unknown bits or a bad zone combination.</exception>
+    /// <exception cref="ArgumentException"><paramref name="allocator"/> is metadata-only or has
+    /// more than 2^31 pages, or <paramref name="gfp"/> has unknown bits or a bad zone combination.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxOrder"/> is out of range, or
     /// <paramref name="decayPeriod"/> is neither positive nor infinite.</exception>
     /// <exception cref="ObjectDisposedException"><paramref name="allocator"/> is disposed.</exception>
@@ -151,7 +163,13 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
         }
 
         allocator.ThrowIfDisposed();
-        _owners = new BufferOwnerTable(allocator.PfnLimit());
+        long pfnLimit = allocator.PfnLimit();
+        if (pfnLimit > int.MaxValue)
+        {
+            throw new ArgumentException("The pool names pages by 32-bit frame numbers: the allocator has more than 2^31 pages.", nameof(allocator));
+        }
+
+        _owners = new BufferOwnerTable(pfnLimit);
         _caches = new CpuPageCache[Environment.ProcessorCount];
         for (int i = 0; i < _caches.Length; i++)
         {
@@ -333,7 +351,7 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
             return RentRefill(cache);
         }
 
-        PageBlockMemoryManager owner = cache.Pop();
+        PageBlockMemoryManager owner = _owners.Get(cache.Pop());
         cache.AllocFast++;
         cache.Exit();
         owner.Lease(0, _pageShift);
@@ -399,7 +417,7 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
         CpuPageCache cache = EnterCache();
         if (cache.Count < cache.High && owner.Order == 0)
         {
-            cache.Push(owner);
+            cache.Push(owner.Pfn);
             cache.RecycleCached++;
             cache.Exit();
             return;
@@ -464,7 +482,14 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
     private CpuPageCache EnterCache()
     {
         CpuPageCache[] caches = _caches;
-        uint cpu = (uint)Thread.GetCurrentProcessorId();
+        uint cached = t_cpu;
+        if ((cached & CpuCallsMask) == 0)
+        {
+            cached = AskCpu();
+        }
+
+        t_cpu = cached - 1;
+        uint cpu = cached >> CpuShift;
         if (cpu >= (uint)caches.Length)
         {
             cpu %= (uint)caches.Length;
@@ -473,6 +498,13 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
         CpuPageCache cache = caches[cpu];
         return cache.TryEnter() ? cache : EnterContended(cpu);
     }
+
+    /// <summary>Makes the calling thread ask for its CPU at its next rent or return (the tests
+    /// call it after pinning a thread).</summary>
+    internal static void ForgetCpu() => t_cpu = 0;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static uint AskCpu() => ((uint)Thread.GetCurrentProcessorId() << CpuShift) | CpuCallsMask;
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private CpuPageCache EnterContended(uint cpu)
@@ -515,7 +547,7 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
                 throw new InsufficientMemoryException($"No free page ({_gfp}).");
             }
 
-            owner = cache.Pop();
+            owner = _owners.Get(cache.Pop());
         }
         finally
         {
@@ -601,7 +633,7 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
                 Drain(cache, CpuPageCache.Batch, evicted: true);
             }
 
-            cache.Push(owner);
+            cache.Push(owner.Pfn);
             cache.RecycleCached++;
         }
         finally
@@ -646,7 +678,7 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
             {
                 for (; pushed < got; pushed++)
                 {
-                    cache.Push(OwnerOf(slots[pushed]));
+                    cache.Push(OwnerOf(slots[pushed]).Pfn);
                     slots[pushed] = null;
                 }
             }
@@ -680,7 +712,7 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
                 int batch = Math.Min(CpuPageCache.Batch, count - done);
                 for (int i = 0; i < batch; i++)
                 {
-                    slots[i] = cache.At(done + i).Page;
+                    slots[i] = _owners.Get(cache.At(done + i)).Page;
                 }
 
                 Methods.pa_release_pages(_allocator, slots, (nuint)batch);
@@ -720,7 +752,7 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
     {
         OwnerCreating?.Invoke(pfn);
         ManagedArena? arena = _arena;
-        var owner = new PageBlockMemoryManager(this, arena?.Array, page, address, arena is not null ? arena.OffsetOf(address) : 0);
+        var owner = new PageBlockMemoryManager(this, arena?.Array, (int)pfn, page, address, arena is not null ? arena.OffsetOf(address) : 0);
         _owners.Add(pfn, owner);
         return owner;
     }
