@@ -8,31 +8,51 @@ namespace PageAlloc.Benchmarks;
 
 /// <summary>
 /// A thread that disposes buffers rented on another thread, as Kestrel's socket send loop returns
-/// blocks a request's thread rented: <see cref="DisposeAll"/> hands it a batch and waits until
-/// every buffer is disposed. It runs on the last CPU (the benchmark thread is pinned to CPU 0),
-/// so the buffers really change CPU; the handoff is two spinning flags, the same for every pool.
+/// blocks a request's thread rented: <see cref="DisposeAll"/> hands it a batch and returns; up to
+/// <see cref="Depth"/> batches are in flight, so that the renter rarely waits on the handoff (on
+/// a loaded machine the disposer's time slices would otherwise be what is measured). It runs on
+/// the last CPU (the benchmark thread is pinned to CPU 0), so the buffers really change CPU; the
+/// handoff is two counters, the same for every pool. <see cref="Wait"/> waits for all.
 /// </summary>
 internal sealed unsafe class CrossThreadDisposer : IDisposable
 {
     private readonly Thread _thread;
-    private IMemoryOwner<byte>[] _batch = [];
+    private const int Depth = 4;
+    private readonly IMemoryOwner<byte>[][] _slots = new IMemoryOwner<byte>[Depth][];
     private long _posted;
     private long _done;
     private volatile bool _stop;
 
     public CrossThreadDisposer()
     {
+        for (int i = 0; i < Depth; i++)
+        {
+            _slots[i] = new IMemoryOwner<byte>[PageBenchmarks.Batch];
+        }
+
         _thread = new Thread(Run) { IsBackground = true, Name = "cross-thread disposer" };
         _thread.Start();
     }
 
-    /// <summary>Disposes every buffer of <paramref name="batch"/> on the disposer thread; returns when done.</summary>
+    /// <summary>Has every buffer of <paramref name="batch"/> disposed on the disposer thread
+    /// (copied: the caller may reuse the array); waits only while <see cref="Depth"/> batches are
+    /// still in flight.</summary>
     public void DisposeAll(IMemoryOwner<byte>[] batch)
     {
-        _batch = batch;
         long ticket = _posted + 1;
+        while (Volatile.Read(ref _done) <= ticket - Depth)
+        {
+            Thread.SpinWait(1);
+        }
+
+        Array.Copy(batch, _slots[ticket % Depth], batch.Length);
         Volatile.Write(ref _posted, ticket);
-        while (Volatile.Read(ref _done) != ticket)
+    }
+
+    /// <summary>Waits until every batch handed over is disposed.</summary>
+    public void Wait()
+    {
+        while (Volatile.Read(ref _done) != _posted)
         {
             Thread.SpinWait(1);
         }
@@ -40,6 +60,7 @@ internal sealed unsafe class CrossThreadDisposer : IDisposable
 
     public void Dispose()
     {
+        Wait();
         _stop = true;
         _thread.Join();
     }
@@ -76,13 +97,16 @@ internal sealed unsafe class CrossThreadDisposer : IDisposable
             }
 
             idle = 0;
-            foreach (IMemoryOwner<byte> owner in _batch)
+            while (seen < posted)
             {
-                owner.Dispose();
-            }
+                seen++;
+                foreach (IMemoryOwner<byte> owner in _slots[seen % Depth])
+                {
+                    owner.Dispose();
+                }
 
-            seen = posted;
-            Volatile.Write(ref _done, posted);
+                Volatile.Write(ref _done, seen);
+            }
         }
     }
 

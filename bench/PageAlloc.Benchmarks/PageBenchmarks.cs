@@ -187,6 +187,9 @@ public unsafe class PageBenchmarks
         }
     }
 
+    /// <summary>Waits until the cross-thread benchmarks' disposals are done.</summary>
+    public void SettleCrossThread() => _disposer.Wait();
+
     private void RentCrossThread(MemoryPool<byte> pool)
     {
         IMemoryOwner<byte>[] owners = _owners;

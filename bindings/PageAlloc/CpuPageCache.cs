@@ -29,13 +29,27 @@ internal sealed unsafe class CpuPageCache
     /// <summary>Pages moved per refill and per drain (the kernel's pcp batch is 63 on large zones).</summary>
     internal const int Batch = 64;
 
-    /// <summary>The most pages one CPU's cache holds: 8 batches, 2 MiB of 4 KiB pages.</summary>
-    internal const int HighMax = 8 * Batch;
+    /// <summary>The most pages one CPU's cache ever holds: 8 batches, 2 MiB of 4 KiB pages.</summary>
+    internal const int MaxHigh = 8 * Batch;
 
     /// <summary>Where decay stops: an idle cache shrinks to fewer than 8 pages (high/8 is then 0).</summary>
     internal const int HighMin = 0;
 
-    private readonly int[] _stack = new int[HighMax];
+    private readonly int[] _stack;
+
+    /// <summary>A cache that holds at most <paramref name="highMax"/> pages.</summary>
+    internal CpuPageCache(int highMax)
+    {
+        HighMax = highMax;
+        _stack = new int[highMax];
+    }
+
+    /// <summary>The most pages this cache holds: <see cref="MaxHigh"/>, or less on a small
+    /// allocator (see <see cref="PageMemoryPool"/>).</summary>
+    internal readonly int HighMax;
+
+    /// <summary>Pages moved per refill, steal and drain: a batch, or the whole cache if smaller.</summary>
+    internal int BatchSize => Math.Min(Batch, HighMax);
     private int _lock;
 
     /// <summary>Pages in the stack; the top (the most recently returned, warmest) is at <c>Count - 1</c>.</summary>
@@ -121,7 +135,7 @@ internal sealed unsafe class CpuPageCache
     /// <summary>High after a rent found the stack empty, or a return found it full below
     /// <see cref="HighMax"/>: one batch more (the kernel's <c>nr_pcp_alloc</c> and
     /// <c>nr_pcp_high</c> growth).</summary>
-    internal void GrowHigh() => High = Math.Min(High + Batch, HighMax);
+    internal void GrowHigh() => High = Math.Min(High + BatchSize, HighMax);
 
     /// <summary>One tick of <c>decay_pcp_high()</c>: high drops by an eighth, never below
     /// <see cref="HighMin"/>. (The kernel also keeps one tick from freeing more than 32 batches;

@@ -30,14 +30,15 @@ namespace PageAlloc;
 /// Larger blocks go straight to the allocator (<c>pa_alloc_pages_node</c> /
 /// <c>pa_free_pages</c>).</para>
 /// <para><b>Sizes follow the load</b> by the kernel's 6.7+ rules: a cache's limit (high) grows by
-/// a batch when a rent finds it empty or a return finds it full, up to 512 pages; at 512 a
-/// return to a full cache first gives the 64 coldest pages back. Every
+/// a batch when a rent finds it empty or a return finds it full, up to its largest size (512
+/// pages, below); there a return to a full cache first gives the 64 coldest pages back. Every
 /// <see cref="DefaultDecayPeriod"/> a timer (never a rent or a return) runs
 /// <see cref="Decay"/>: each cache's high drops by an eighth (<c>decay_pcp_high()</c>) and the
 /// pages above it go back, so an idle pool's caches shrink to a few pages each.
 /// <see cref="ReleaseCachedPages"/> empties them at once. <b>The most pages the pool holds free
-/// is 512 × CPUs</b> (<see cref="MaxCachedPages"/>: 2 MiB of 4 KiB pages per CPU); the pages of
-/// rented buffers are the renters'.</para>
+/// is CPUs × min(512, managed / (8 × CPUs))</b> (<see cref="MaxCachedPages"/>): 2 MiB of 4 KiB
+/// pages per CPU, and never more than an eighth of the allocator (the kernel too sizes its
+/// per-CPU lists from the zone); the pages of rented buffers are the renters'.</para>
 /// <para><b>Why it is safe.</b> Each cache has one lock (a compare-and-swap to take it, a plain
 /// store to drop it) that guards its stack, its limit and its counts; a thread that finds its
 /// CPU's lock taken uses the next cache that is free, and waits only when all are taken, so a
@@ -85,6 +86,7 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
     private static uint t_cpu;
 
     private readonly CpuPageCache[] _caches = null!;
+    private readonly object[] _padding = null!;
     private readonly AllocatorHandle _handle = null!;
     private readonly pa_allocator* _allocator;
     private readonly ManagedArena? _arena;
@@ -171,9 +173,16 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
 
         _owners = new BufferOwnerTable(pfnLimit);
         _caches = new CpuPageCache[Environment.ProcessorCount];
+        _padding = new object[_caches.Length];
+        // The kernel sizes a CPU's list from its zone (zone_highsize): here all caches together
+        // hold at most an eighth of the allocator's pages, so that they never starve the
+        // allocator's other users on a small one.
+        int highMax = (int)Math.Clamp(ManagedPages(allocator.Pointer, allocator.NodeCount) / (8L * _caches.Length), 1, CpuPageCache.MaxHigh);
         for (int i = 0; i < _caches.Length; i++)
         {
-            _caches[i] = new CpuPageCache();
+            _caches[i] = new CpuPageCache(highMax);
+            // Allocated right after it, and kept: two CPUs' locks never share a cache line.
+            _padding[i] = new byte[128];
         }
 
         _layout = allocator.Handle.Layout;
@@ -225,9 +234,10 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
     /// <summary>The number of CPU caches: <see cref="Environment.ProcessorCount"/>.</summary>
     public int CacheCount => _caches.Length;
 
-    /// <summary>The most free pages the pool can hold in its caches: 512 per CPU
-    /// (<see cref="CacheCount"/> × 512).</summary>
-    public int MaxCachedPages => _caches.Length * CpuPageCache.HighMax;
+    /// <summary>The most free pages the pool can hold in its caches: 512 per CPU, and at most an
+    /// eighth of the allocator's pages in all (<see cref="CacheCount"/> ×
+    /// min(512, managed pages / (8 × <see cref="CacheCount"/>))).</summary>
+    public int MaxCachedPages => _caches.Length * _caches[0].HighMax;
 
     /// <summary>Buffers rented and not yet returned (exact while no rent or return runs).</summary>
     public long RentedBuffers
@@ -499,6 +509,24 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
         return cache.TryEnter() ? cache : EnterContended(cpu);
     }
 
+    private static long ManagedPages(pa_allocator* allocator, int nodes)
+    {
+        long managed = 0;
+        for (int node = 0; node < nodes; node++)
+        {
+            for (int zone = 0; zone < (int)pa_zone_type.PA_NR_ZONES; zone++)
+            {
+                pa_zone_info info;
+                if (Methods.pa_zone_info(allocator, node, (pa_zone_type)zone, &info) == 0)
+                {
+                    managed += (long)info.managed;
+                }
+            }
+        }
+
+        return managed;
+    }
+
     /// <summary>Makes the calling thread ask for its CPU at its next rent or return (the tests
     /// call it after pinning a thread).</summary>
     internal static void ForgetCpu() => t_cpu = 0;
@@ -623,14 +651,14 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
                 return;
             }
 
-            if (cache.High < CpuPageCache.HighMax)
+            if (cache.High < cache.HighMax)
             {
                 cache.GrowHigh();
             }
             else
             {
                 cache.RecycleCacheFull++;
-                Drain(cache, CpuPageCache.Batch, evicted: true);
+                Drain(cache, cache.BatchSize, evicted: true);
             }
 
             cache.Push(owner.Pfn);
@@ -642,25 +670,41 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
         }
     }
 
-    /// <summary>Moves up to a batch of owners from the first other cache that is free to lock and
-    /// holds any onto the (locked, empty) cache. Never waits: two caches are locked at once only
-    /// here, with a try.</summary>
+    /// <summary>Moves up to a batch of pages from the first other cache that holds any onto the
+    /// (locked, empty) cache. Two caches are locked at once only here, and the second only with
+    /// a bounded number of tries (a thread returning into it holds it for a push at a time):
+    /// no thread ever waits for a lock while holding one.</summary>
     /// <returns>Whether any moved.</returns>
     private bool Steal(CpuPageCache cache)
     {
         foreach (CpuPageCache other in _caches)
         {
-            if (ReferenceEquals(other, cache) || Volatile.Read(ref other.Count) == 0 || !other.TryEnter())
+            if (ReferenceEquals(other, cache) || Volatile.Read(ref other.Count) == 0 || !TryEnterBriefly(other))
             {
                 continue;
             }
 
-            int moved = other.MoveTo(cache, CpuPageCache.Batch);
+            int moved = other.MoveTo(cache, cache.BatchSize);
             other.Exit();
             if (moved > 0)
             {
                 return true;
             }
+        }
+
+        return false;
+    }
+
+    private static bool TryEnterBriefly(CpuPageCache cache)
+    {
+        for (int i = 0; i < 64; i++)
+        {
+            if (cache.TryEnter())
+            {
+                return true;
+            }
+
+            Thread.SpinWait(1);
         }
 
         return false;
@@ -672,7 +716,7 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
     {
         fixed (pa_page** slots = cache.Scratch)
         {
-            int got = (int)Methods.pa_alloc_pages_bulk_array(_allocator, (uint)_gfp, CpuPageCache.Batch, slots);
+            int got = (int)Methods.pa_alloc_pages_bulk_array(_allocator, (uint)_gfp, (nuint)cache.BatchSize, slots);
             int pushed = 0;
             try
             {

@@ -38,6 +38,32 @@ public sealed class PageMemoryPoolCacheTests : LeakCheckedTest
     }
 
     [Fact]
+    public void On_a_small_allocator_the_caches_hold_at_most_an_eighth_of_its_pages()
+    {
+        using PageAllocator allocator = Create(pagesPerNode: 1024);
+        long free = FreePages(allocator);
+        using PageMemoryPool pool = Pool(allocator);
+        int perCpu = (int)Math.Clamp(1024 / (8 * pool.CacheCount), 1, 512);
+        Assert.Equal(pool.CacheCount * perCpu, pool.MaxCachedPages);
+        int cpu = CpuAffinity.Allowed()[0];
+        using (CpuAffinity.Pin(cpu))
+        {
+            var rented = new List<IMemoryOwner<byte>>();
+            for (int i = 0; i < 300; i++)
+            {
+                rented.Add(pool.Rent(PageSize));
+            }
+
+            rented.ForEach(owner => owner.Dispose());
+            CpuPageCache cache = CacheOf(pool, cpu);
+            Assert.Equal(perCpu, cache.High);
+            Assert.Equal(perCpu, cache.Count);
+            Assert.True(pool.Counters.PooledPages <= 1024 / 8);
+            Assert.Equal(free - pool.Counters.PooledPages, FreePages(allocator));
+        }
+    }
+
+    [Fact]
     public void A_rent_from_an_empty_cache_grows_its_high_by_a_batch_and_takes_a_batch()
     {
         using PageAllocator allocator = Create();
@@ -189,7 +215,7 @@ public sealed class PageMemoryPoolCacheTests : LeakCheckedTest
             }
 
             // Ten refills; high stopped at the largest size.
-            Assert.Equal(CpuPageCache.HighMax, cache.High);
+            Assert.Equal(CpuPageCache.MaxHigh, cache.High);
             Assert.Equal(640 - 600, cache.Count);
             foreach (IMemoryOwner<byte> owner in rented)
             {
@@ -197,7 +223,7 @@ public sealed class PageMemoryPoolCacheTests : LeakCheckedTest
             }
 
             // 472 returns filled it; each of the next two full batches first sent 64 back.
-            Assert.Equal(CpuPageCache.HighMax, cache.Count);
+            Assert.Equal(CpuPageCache.MaxHigh, cache.Count);
             Assert.Equal(2, cache.RecycleCacheFull);
             Assert.Equal(new PageMemoryPoolCounters(512, 640, 128, 600, 600, 600), pool.Counters);
             Assert.Equal(free - 512, FreePages(allocator));
