@@ -18,8 +18,8 @@ namespace PageAlloc.AspNetCore;
 /// </summary>
 /// <remarks>
 /// <para>Each pool has one cache per CPU that grows with the load and decays when idle (see
-/// <see cref="PageMemoryPool"/>): the pools hold at most 512 free pages per CPU each
-/// (<see cref="PageMemoryPool.MaxCachedPages"/>), and Kestrel makes one pool per transport and
+/// <see cref="PageMemoryPool"/>): each pool holds at most 512 free pages per CPU, and an
+/// eighth of the allocator in all (<see cref="PageMemoryPool.MaxCachedPages"/>), and Kestrel makes one pool per transport and
 /// listener.</para>
 /// <para>The factory owns the allocator it builds (from <see cref="PageAllocMemoryPoolOptions"/>)
 /// and the metrics it publishes: the meter "PageAlloc" (<see cref="Metrics"/>) and Kestrel's own
