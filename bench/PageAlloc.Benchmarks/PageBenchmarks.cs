@@ -33,6 +33,7 @@ public unsafe class PageBenchmarks
     private pa_list_head* _head;
     private PageMemoryPool _pool = null!;
     private KestrelPool _kestrel = null!;
+    private CrossThreadDisposer _disposer = null!;
     private PagePool _pagePool = null!;
     private PageArray _poolArray = null!;
     private readonly IMemoryOwner<byte>[] _owners = new IMemoryOwner<byte>[Batch];
@@ -61,6 +62,7 @@ public unsafe class PageBenchmarks
         // The pool of PageMemoryPool(): its own allocator with a managed arena (array-backed buffers).
         _pool = new PageMemoryPool();
         _kestrel = new KestrelPool();
+        _disposer = new CrossThreadDisposer();
         // An order-0 page pool whose context is the benchmark thread (setup and workload run on
         // one thread in process): ReturnBulk's pages go straight back into its cache.
         _pagePool = new PagePool(_allocator);
@@ -74,6 +76,7 @@ public unsafe class PageBenchmarks
         _array.Dispose();
         _list.Dispose();
         _pool.Dispose();
+        _disposer.Dispose();
         _kestrel.Dispose();
         _poolArray.Dispose();
         _pagePool.Dispose();
@@ -160,6 +163,12 @@ public unsafe class PageBenchmarks
     [Benchmark(OperationsPerInvoke = Batch, Description = "Kestrel PinnedBlockMemoryPool.Rent(4096) + Dispose, one at a time")]
     public void KestrelRentSingle() => RentSingle(_kestrel.Pool);
 
+    [Benchmark(OperationsPerInvoke = Batch, Description = "PageMemoryPool.Rent(4096) x64, Dispose on another thread")]
+    public void PoolRentCrossThread() => RentCrossThread(_pool);
+
+    [Benchmark(OperationsPerInvoke = Batch, Description = "Kestrel PinnedBlockMemoryPool.Rent(4096) x64, Dispose on another thread")]
+    public void KestrelRentCrossThread() => RentCrossThread(_kestrel.Pool);
+
     [Benchmark(OperationsPerInvoke = Batch, Description = "MemoryPool<byte>.Shared.Rent(4096) + Dispose x64")]
     public void SharedPoolRent() => RentBatch(MemoryPool<byte>.Shared);
 
@@ -176,6 +185,21 @@ public unsafe class PageBenchmarks
         {
             owners[i].Dispose();
         }
+    }
+
+    /// <summary>Waits until the cross-thread benchmarks' disposals are done.</summary>
+    public void SettleCrossThread() => _disposer.Wait();
+
+    private void RentCrossThread(MemoryPool<byte> pool)
+    {
+        IMemoryOwner<byte>[] owners = _owners;
+        for (int i = 0; i < Batch; i++)
+        {
+            owners[i] = pool.Rent(4096);
+            Touch(owners[i].Memory.Span);
+        }
+
+        _disposer.DisposeAll(owners);
     }
 
     private static void RentSingle(MemoryPool<byte> pool)

@@ -28,6 +28,7 @@ internal static class Paired
         (nameof(PageBenchmarks.ArrayPoolShared), nameof(PageBenchmarks.AllocateBulk)),
         (nameof(PageBenchmarks.PoolRentSingle), nameof(PageBenchmarks.KestrelRentSingle)),
         (nameof(PageBenchmarks.PoolRent), nameof(PageBenchmarks.KestrelRent)),
+        (nameof(PageBenchmarks.PoolRentCrossThread), nameof(PageBenchmarks.KestrelRentCrossThread)),
         (nameof(PageBenchmarks.ArrayPoolShared), nameof(PageBenchmarks.PagePoolBulk)),
         // Not targets: what each C# path costs (docs/BENCHMARKS.md), measured the same way.
         (nameof(PageBenchmarks.AllocatePagesSingle), nameof(PageBenchmarks.PoolRentSingle)),
@@ -45,6 +46,7 @@ internal static class Paired
 
         var benchmarks = new PageBenchmarks();
         benchmarks.Setup();
+        s_settle = benchmarks.SettleCrossThread;
         var csv = new StringBuilder("first,second,rounds,median_ratio,first_median_ns_per_page,second_median_ns_per_page\n");
         try
         {
@@ -102,6 +104,8 @@ internal static class Paired
             nameof(PageBenchmarks.PoolRentSingle) => benchmarks.PoolRentSingle,
             nameof(PageBenchmarks.KestrelRent) => benchmarks.KestrelRent,
             nameof(PageBenchmarks.KestrelRentSingle) => benchmarks.KestrelRentSingle,
+            nameof(PageBenchmarks.PoolRentCrossThread) => benchmarks.PoolRentCrossThread,
+            nameof(PageBenchmarks.KestrelRentCrossThread) => benchmarks.KestrelRentCrossThread,
             _ => throw new ArgumentOutOfRangeException(nameof(method), method, "not a paired benchmark"),
         };
 
@@ -125,7 +129,8 @@ internal static class Paired
         }
     }
 
-    /// <summary>ns per page of <paramref name="calls"/> calls of 64 pages each.</summary>
+    /// <summary>ns per page of <paramref name="calls"/> calls of 64 pages each, including the
+    /// cross-thread disposals they handed over (waited for before the clock stops).</summary>
     private static double Time(Action action, int calls)
     {
         long start = Stopwatch.GetTimestamp();
@@ -134,8 +139,11 @@ internal static class Paired
             action();
         }
 
+        s_settle?.Invoke();
         return Stopwatch.GetElapsedTime(start).TotalNanoseconds / ((double)calls * PageBenchmarks.Batch);
     }
+
+    private static Action? s_settle;
 
     private static double Median(double[] values)
     {

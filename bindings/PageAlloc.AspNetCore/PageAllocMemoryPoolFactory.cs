@@ -17,8 +17,14 @@ namespace PageAlloc.AspNetCore;
 /// <c>services.AddPageAllocMemoryPool()</c>.
 /// </summary>
 /// <remarks>
+/// <para>Each pool has one cache per CPU that grows with the load and decays when idle (see
+/// <see cref="PageMemoryPool"/>): each pool holds at most 512 free pages per CPU, and an
+/// eighth of the allocator in all (<see cref="PageMemoryPool.MaxCachedPages"/>), and Kestrel makes one pool per transport and
+/// listener.</para>
 /// <para>The factory owns the allocator it builds (from <see cref="PageAllocMemoryPoolOptions"/>)
-/// and the metrics it publishes; disposing it (the service provider does, when the host stops)
+/// and the metrics it publishes: the meter "PageAlloc" (<see cref="Metrics"/>) and Kestrel's own
+/// instruments on the meter "Microsoft.AspNetCore.MemoryPool"
+/// (<c>aspnetcore.memory_pool.pooled</c>, <c>.allocated</c>, <c>.evicted</c>, <c>.rented</c>); disposing it (the service provider does, when the host stops)
 /// disposes every pool it made, the metrics and that allocator. An allocator given in
 /// <see cref="PageAllocMemoryPoolOptions.Allocator"/> stays the application's.</para>
 /// <para><see cref="Create(MemoryPoolOptions?)"/> may be called from any thread.</para>
@@ -34,18 +40,18 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
     private readonly Gfp _gfp;
     private readonly int _maxOrder;
     private readonly long _pressureWindowMs;
+    private readonly TimeSpan _decayPeriod;
     private long _fallbackRents;
     private long _lastFallbackMs = long.MinValue / 2;
     private readonly ZoneType[] _zones;
-    private readonly List<KestrelMemoryPool> _kestrelPools = [];
-    private readonly Timer _trim;
+    private readonly KestrelPoolMetrics? _kestrelMetrics;
     private bool _disposed;
 
     /// <summary>A factory from <paramref name="options"/>; the metrics' meter comes from
     /// <paramref name="meterFactory"/> when there is one.</summary>
     /// <param name="options">The options.</param>
-    /// <param name="meterFactory">Makes the meter "PageAlloc" (dependency injection's); null: the
-    /// metrics make their own.</param>
+    /// <param name="meterFactory">Makes the meters "PageAlloc" and "Microsoft.AspNetCore.MemoryPool"
+    /// (dependency injection's); null: the metrics make their own.</param>
     /// <exception cref="ArgumentException">An option is invalid (see <see cref="PageAllocMemoryPoolOptions"/>).</exception>
     public PageAllocMemoryPoolFactory(IOptions<PageAllocMemoryPoolOptions> options, IMeterFactory? meterFactory = null)
     {
@@ -54,6 +60,12 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
         ArgumentOutOfRangeException.ThrowIfNegative(settings.MaxOrder, nameof(settings.MaxOrder));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(settings.MaxOrder, PageAllocator.MaxOrder, nameof(settings.MaxOrder));
         ArgumentOutOfRangeException.ThrowIfLessThan(settings.PressureWindow, TimeSpan.Zero, nameof(settings.PressureWindow));
+        if (settings.DecayPeriod != Timeout.InfiniteTimeSpan)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(settings.DecayPeriod, TimeSpan.Zero, nameof(settings.DecayPeriod));
+        }
+
+        _decayPeriod = settings.DecayPeriod;
         _gfp = settings.Gfp;
         _maxOrder = settings.MaxOrder;
         _pressureWindowMs = (long)settings.PressureWindow.TotalMilliseconds;
@@ -68,17 +80,18 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
         }
 
         _zones = PresentZones(Allocator);
-        _trim = new Timer(_ => TrimIdlePools(), null, Timeout.Infinite, Timeout.Infinite);
         try
         {
             // A pool over the allocator checks the flags and the order before anything is rented.
-            new PageMemoryPool(Allocator, _gfp, _maxOrder).Dispose();
+            new PageMemoryPool(Allocator, _gfp, _maxOrder, Timeout.InfiniteTimeSpan).Dispose();
             Metrics = settings.Metrics ? new PageAllocMetrics(Allocator, meterFactory) : null;
             Metrics?.Meter.CreateObservableCounter("pagealloc.kestrel.fallback_rents", () => FallbackRents, "{buffer}",
                 "Kestrel's rents served from managed arrays because the allocator was out of pages.");
+            _kestrelMetrics = settings.Metrics ? new KestrelPoolMetrics(meterFactory, Allocator.PageSize) : null;
         }
         catch
         {
+            Metrics?.Dispose();
             _ownAllocator?.Dispose();
             throw;
         }
@@ -91,8 +104,8 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
     /// <see cref="PageAllocMemoryPoolOptions.Metrics"/> is off.</summary>
     public PageAllocMetrics? Metrics { get; }
 
-    /// <summary>The page pools made so far, with their owners, disposed ones included (a pool
-    /// Kestrel holds is renewed when the allocator runs out: see <see cref="Create"/>).</summary>
+    /// <summary>The page pools made so far, one per <see cref="Create"/>, with their owners,
+    /// disposed ones included.</summary>
     public IReadOnlyList<PageAllocPoolEntry> Pools
     {
         get
@@ -117,67 +130,34 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
 
     /// <summary>A new pool over <see cref="Allocator"/> for <paramref name="options"/>'s owner: a
     /// <see cref="PageMemoryPool"/> whose rents never throw for lack of pages. A rent the allocator
-    /// cannot serve gets a managed array, puts the factory <see cref="UnderPressure"/> (see
-    /// <see cref="PageAllocMemoryPoolOptions.PressureWindow"/>) and renews the page pool: the old
-    /// one is disposed, which gives every page cached in its threads' page pools back at once.</summary>
+    /// cannot serve gets a managed array and puts the factory <see cref="UnderPressure"/> (see
+    /// <see cref="PageAllocMemoryPoolOptions.PressureWindow"/>); the first in each pressure window
+    /// also gives every pool's cached pages back (<see cref="ReleaseCachedPages"/>).</summary>
     /// <param name="options">Kestrel's options; only <see cref="MemoryPoolOptions.Owner"/> is used.</param>
     /// <returns>The pool.</returns>
     /// <exception cref="ObjectDisposedException">The factory is disposed.</exception>
     public MemoryPool<byte> Create(MemoryPoolOptions? options = null)
     {
-        string owner = string.IsNullOrEmpty(options?.Owner) ? UnnamedOwner : options.Owner;
-        PageMemoryPool? pool = CreatePagePool(owner);
-        ObjectDisposedException.ThrowIf(pool is null, this);
-        var kestrelPool = new KestrelMemoryPool(this, owner, pool);
+        string? owner = options?.Owner;
         lock (_lock)
         {
-            _kestrelPools.Add(kestrelPool);
-            if (_kestrelPools.Count == 1)
-            {
-                _trim.Change(TrimPeriod, TrimPeriod);
-            }
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var pool = new PageMemoryPool(Allocator, _gfp, _maxOrder, _decayPeriod);
+            _pools.Add(new PageAllocPoolEntry(string.IsNullOrEmpty(owner) ? UnnamedOwner : owner, pool));
+            Metrics?.AddPool(pool, string.IsNullOrEmpty(owner) ? UnnamedOwner : owner);
+            _kestrelMetrics?.Add(pool, owner);
+            return new KestrelMemoryPool(this, pool);
         }
-
-        return kestrelPool;
     }
 
-    /// <summary>How often idle pools give their cached pages back: a pool that rented nothing for
-    /// this long is renewed.</summary>
-    public static TimeSpan TrimPeriod { get; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>Gives back every page Kestrel's page pools hold in their caches and rings (no
-    /// caller has them): each pool is renewed, and the pages of buffers still rented go back when
-    /// those are returned. Idle pools do this by themselves after <see cref="TrimPeriod"/>.</summary>
+    /// <summary>Gives back every page the pools hold in their CPU caches (no caller has them);
+    /// the pages of buffers still rented go back when those are returned. Idle caches decay by
+    /// themselves (<see cref="PageAllocMemoryPoolOptions.DecayPeriod"/>).</summary>
     public void ReleaseCachedPages()
     {
-        KestrelMemoryPool[] pools;
-        lock (_lock)
+        foreach (PageAllocPoolEntry entry in Pools)
         {
-            pools = _disposed ? [] : _kestrelPools.ToArray();
-        }
-
-        foreach (KestrelMemoryPool pool in pools)
-        {
-            pool.ReleaseCachedPages();
-        }
-    }
-
-    private void TrimIdlePools()
-    {
-        KestrelMemoryPool[] pools;
-        lock (_lock)
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            pools = _kestrelPools.ToArray();
-        }
-
-        foreach (KestrelMemoryPool pool in pools)
-        {
-            pool.TrimIfIdle();
+            entry.Pool.ReleaseCachedPages();
         }
     }
 
@@ -198,27 +178,6 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
         }
 
         return zones.ToArray();
-    }
-
-    /// <summary>How long a fallback keeps the factory under pressure, in milliseconds.</summary>
-    internal long PressureWindowMs => _pressureWindowMs;
-
-    /// <summary>A new page pool for <paramref name="owner"/>, listed and observed; null once the
-    /// factory is disposed.</summary>
-    internal PageMemoryPool? CreatePagePool(string owner)
-    {
-        lock (_lock)
-        {
-            if (_disposed)
-            {
-                return null;
-            }
-
-            var pool = new PageMemoryPool(Allocator, _gfp, _maxOrder);
-            _pools.Add(new PageAllocPoolEntry(owner, pool));
-            Metrics?.AddPool(pool, owner);
-            return pool;
-        }
     }
 
     /// <summary>Whether free pages (buddy and per-CPU lists, all zones) are under the high
@@ -247,10 +206,21 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
         return free < bar;
     }
 
+    /// <summary>Counts a rent served from an array and opens a pressure window; the first
+    /// fallback of a window gives the cached pages of every pool back, so that the pages other
+    /// CPUs' caches hold serve the requests still in flight.</summary>
     internal void RecordFallback()
     {
         Interlocked.Increment(ref _fallbackRents);
-        Volatile.Write(ref _lastFallbackMs, Environment.TickCount64);
+        long now = Environment.TickCount64;
+        long last = Volatile.Read(ref _lastFallbackMs);
+        if (now - last >= _pressureWindowMs && Interlocked.CompareExchange(ref _lastFallbackMs, now, last) == last)
+        {
+            ReleaseCachedPages();
+            return;
+        }
+
+        Volatile.Write(ref _lastFallbackMs, now);
     }
 
     /// <summary>Disposes every pool made, the metrics, and the allocator when the factory built
@@ -269,14 +239,13 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
             pools = _pools.ToArray();
         }
 
-        _trim.Dispose();
-
         foreach (PageAllocPoolEntry entry in pools)
         {
             entry.Pool.Dispose();
         }
 
         Metrics?.Dispose();
+        _kestrelMetrics?.Dispose();
         _ownAllocator?.Dispose();
     }
 }

@@ -39,8 +39,15 @@ public sealed class PageAllocMemoryPoolOptions
     /// rather than from <c>ArrayPool</c>.</summary>
     public int MaxOrder { get; set; }
 
+    /// <summary>How often each pool's CPU caches decay (default
+    /// <see cref="PageMemoryPool.DefaultDecayPeriod"/>, one second): each tick a cache's limit
+    /// drops by an eighth and the pages above it go back to the allocator.
+    /// <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> turns the timer off.</summary>
+    public TimeSpan DecayPeriod { get; set; } = PageMemoryPool.DefaultDecayPeriod;
+
     /// <summary>Publish the allocator's and the pools' metrics on the meter "PageAlloc"
-    /// (<see cref="PageAllocMetrics"/>; default true).</summary>
+    /// (<see cref="PageAllocMetrics"/>) and Kestrel's pool instruments on the meter
+    /// "Microsoft.AspNetCore.MemoryPool" (default true).</summary>
     public bool Metrics { get; set; } = true;
 
     /// <summary>Adjusts the allocator options built from <see cref="Size"/> and
@@ -68,8 +75,16 @@ public sealed class PageAllocMemoryPoolOptions
         }
 
         PageAllocatorOptions options = PageAllocatorOptions.Create(Nodes, Size / pageSize);
-        options.ManagedArena = true;
+        ApplyKestrelDefaults(options);
         ConfigureAllocator?.Invoke(options);
         return options;
+    }
+
+    /// <summary>What Kestrel's allocator has on before <see cref="ConfigureAllocator"/> runs (which
+    /// may turn any of it off): a managed arena, because Kestrel's socket transport needs
+    /// array-backed buffers. Every default of the factory's allocator belongs here.</summary>
+    private static void ApplyKestrelDefaults(PageAllocatorOptions options)
+    {
+        options.ManagedArena = true;
     }
 }

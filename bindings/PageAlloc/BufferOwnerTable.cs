@@ -25,12 +25,15 @@ internal sealed class BufferOwnerTable
     /// <summary>A table for page frames 0 to <paramref name="pfnLimit"/> - 1.</summary>
     internal BufferOwnerTable(long pfnLimit) => _chunks = new PageBlockMemoryManager?[]?[(pfnLimit + ChunkMask) >> ChunkShift];
 
-    /// <summary>The owner of page frame <paramref name="pfn"/>, made by <paramref name="pool"/> on first use.</summary>
-    internal PageBlockMemoryManager Get(long pfn, PageMemoryPool pool, byte[]? arena)
-    {
-        PageBlockMemoryManager?[] chunk = _chunks[pfn >> ChunkShift] ?? AddChunk(pfn >> ChunkShift);
-        return chunk[pfn & ChunkMask] ??= new PageBlockMemoryManager(pool, arena);
-    }
+    /// <summary>The owner of page frame <paramref name="pfn"/>, or null before its first lease.</summary>
+    internal PageBlockMemoryManager? Find(long pfn) => _chunks[pfn >> ChunkShift]?[pfn & ChunkMask];
+
+    /// <summary>The owner of page frame <paramref name="pfn"/>, which has one (it was leased).</summary>
+    internal PageBlockMemoryManager Get(int pfn) => _chunks[pfn >> ChunkShift]![pfn & ChunkMask]!;
+
+    /// <summary>Records <paramref name="owner"/> as page frame <paramref name="pfn"/>'s owner.</summary>
+    internal void Add(long pfn, PageBlockMemoryManager owner) =>
+        (_chunks[pfn >> ChunkShift] ?? AddChunk(pfn >> ChunkShift))[pfn & ChunkMask] = owner;
 
     private PageBlockMemoryManager?[] AddChunk(long index)
     {

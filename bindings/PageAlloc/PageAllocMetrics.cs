@@ -43,7 +43,9 @@ namespace PageAlloc;
 /// </list>
 /// <para>The <c>pagealloc.pool.*</c> instruments observe the pools given to
 /// <see cref="AddPool(PageMemoryPool, string)"/> or <see cref="AddPool(PagePool, string)"/>, summed
-/// per owner; a disposed pool drops out.</para>
+/// per owner; a disposed pool drops out. A <see cref="PageMemoryPool"/> reports its CPU caches'
+/// counts in the page pool's terms (<see cref="PageMemoryPool.TryGetPagePoolStats"/>; its ring
+/// counters are 0).</para>
 /// </remarks>
 public sealed unsafe class PageAllocMetrics : IDisposable
 {
@@ -141,7 +143,7 @@ public sealed unsafe class PageAllocMetrics : IDisposable
         _ => throw new ArgumentOutOfRangeException(nameof(zone), zone, "Not a zone."),
     };
 
-    /// <summary>Observes <paramref name="pool"/>'s page pools under the tag <c>owner</c> =
+    /// <summary>Observes <paramref name="pool"/>'s CPU caches under the tag <c>owner</c> =
     /// <paramref name="owner"/> (pools of one owner are summed) until the pool is disposed.</summary>
     /// <param name="pool">The pool.</param>
     /// <param name="owner">Its owner, for example Kestrel's <c>MemoryPoolOptions.Owner</c>.</param>

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 using System;
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Threading;
 using PageAlloc.Native;
 
@@ -22,36 +23,54 @@ namespace PageAlloc;
 /// that went back to the allocator).</para>
 /// <para>When the allocator has a managed arena (<see cref="PageAllocatorOptions.ManagedArena"/>),
 /// the owner's <see cref="Memory{T}"/> is the block's segment of the arena array and
-/// <c>MemoryMarshal.TryGetArray</c> on it succeeds. Without one it is memory of this manager and
+/// <c>MemoryMarshal.TryGetArray</c> on it succeeds; it is made with
+/// <c>MemoryMarshal.CreateFromPinnedArray</c> (the arena never moves), so pinning it costs no
+/// GCHandle. Without one it is memory of this manager and
 /// <c>TryGetArray</c> returns false (native memory).</para>
 /// <para>Pinning is a no-op for the GC (the pages never move); the pin count of
 /// <see cref="Pin(int)"/> only keeps the pages from going back while native code still uses
-/// them. Disposing twice is harmless;
-/// <see cref="GetSpan"/>, <see cref="MemoryManager{T}.Memory"/> and <see cref="Pin(int)"/> after
-/// <c>Dispose</c> throw <see cref="ObjectDisposedException"/> until the page is leased again.
-/// <see cref="Pin(int)"/>, <see cref="Unpin"/> and <c>Dispose</c> may be called from any thread.</para>
+/// them. <see cref="GetSpan"/>, <see cref="MemoryManager{T}.Memory"/> and <see cref="Pin(int)"/>
+/// after <c>Dispose</c> throw <see cref="ObjectDisposedException"/> until the page is leased
+/// again. <see cref="Pin(int)"/>, <see cref="Unpin"/> and <c>Dispose</c> may be called from any
+/// thread.</para>
+/// <para>A <c>Dispose</c> with no pin out is two plain stores and the pool's return: no atomic
+/// operation of its own (the pool's cache lock is the one per return). So, as with every pool,
+/// the owner does not arbitrate a buffer's misuse: disposing it twice in sequence is harmless,
+/// but two threads disposing it <i>at the same moment</i>, or a <see cref="Pin(int)"/> racing its
+/// <c>Dispose</c>, is the caller's race (the second may return the page again, or the pin may
+/// hold a returned page). A pin taken before <c>Dispose</c> always holds the pages until its
+/// <see cref="Unpin"/>: with pins out, <c>Dispose</c> and the last <see cref="Unpin"/> settle who
+/// returns the pages with compare-and-swap.</para>
 /// </remarks>
 public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>, IDisposable
 {
-    // Bit 0: leased and not disposed yet. Bits 1 and up: outstanding pins, counted in units of 2.
-    // The block goes back by whichever transition brings the state to 0.
-    private const int OwnerBit = 1;
-    private const int PinUnit = 2;
+    // Free (in the pool or the allocator), Leased (a renter has it), or Pending (disposed with
+    // pins out: the last Unpin returns it).
+    private const int Free = 0;
+    private const int Leased = 1;
+    private const int Pending = 2;
 
     private readonly PageMemoryPool _pool;
     private readonly byte[]? _arena;
-    private pa_page* _page;
-    private byte* _address;
-    private int _arenaOffset;
+    private readonly pa_page* _page;
+    private readonly byte* _address;
+    private readonly int _arenaOffset;
     private int _length;
-    private int _order;
-    private PageMemoryPool.ThreadContext? _context;
+    private int _order = -1;
+    private Memory<byte> _memory;
     private int _state;
+    private int _pins;
 
-    internal PageBlockMemoryManager(PageMemoryPool pool, byte[]? arena)
+    /// <summary>The owner of the blocks headed by one page frame: its descriptor, address and
+    /// (over a managed arena) array offset never change; the order is set by each lease.</summary>
+    internal PageBlockMemoryManager(PageMemoryPool pool, byte[]? arena, int pfn, pa_page* page, byte* address, int arenaOffset)
     {
+        Pfn = pfn;
         _pool = pool;
         _arena = arena;
+        _page = page;
+        _address = address;
+        _arenaOffset = arenaOffset;
     }
 
     /// <summary>The block's length in bytes: 2^<see cref="Order"/> pages.</summary>
@@ -62,7 +81,7 @@ public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>, IDispos
 
     /// <summary>Whether the pages went back (disposed and no pin left), and the owner is not
     /// leased again.</summary>
-    public bool IsFreed => Volatile.Read(ref _state) == 0;
+    public bool IsFreed => Volatile.Read(ref _state) == Free;
 
     /// <summary>The block's memory, <see cref="Length"/> bytes: over a managed arena, the block's
     /// segment of the arena array itself (as Kestrel's own pool hands out array memory), else
@@ -77,25 +96,29 @@ public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>, IDispos
         get
         {
             ThrowIfDisposed();
-            return _arena is not null ? new Memory<byte>(_arena, _arenaOffset, _length) : CreateMemory(_length);
+            return _arena is not null ? _memory : CreateMemory(_length);
         }
     }
 
     internal pa_page* Page => _page;
 
-    /// <summary>The thread context that rented the block (its page pool, for order 0).</summary>
-    internal PageMemoryPool.ThreadContext Context => _context!;
+    /// <summary>The frame number of the block's first page: its name on a pool's stacks.</summary>
+    internal int Pfn { get; }
 
-    /// <summary>Hands the owner out for a block; the caller publishes it to the renter.</summary>
-    internal void Lease(pa_page* page, byte* address, int arenaOffset, int order, int length, PageMemoryPool.ThreadContext context)
+    /// <summary>Hands the owner out for the block of <paramref name="order"/> its page heads; the
+    /// caller publishes it to the renter. Nothing here can throw: the page is already taken.</summary>
+    internal void Lease(int order, int pageShift)
     {
-        _page = page;
-        _address = address;
-        _arenaOffset = arenaOffset;
-        _order = order;
-        _length = length;
-        _context = context;
-        Volatile.Write(ref _state, OwnerBit);
+        if (order != _order)
+        {
+            _order = order;
+            _length = 1 << (pageShift + order);
+            // The arena is on the pinned object heap: Memory<T>.Pin of this memory takes the
+            // address without a GCHandle (every socket send pins).
+            _memory = _arena is not null ? MemoryMarshal.CreateFromPinnedArray(_arena, _arenaOffset, _length) : default;
+        }
+
+        Volatile.Write(ref _state, Leased);
     }
 
     /// <summary>The block's memory.</summary>
@@ -117,44 +140,30 @@ public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>, IDispos
         // elementIndex == Length is legal: Memory<T>.Pin of an empty slice at the end passes it.
         ArgumentOutOfRangeException.ThrowIfNegative(elementIndex);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(elementIndex, _length);
-        int state = Volatile.Read(ref _state);
-        while (true)
+        Interlocked.Increment(ref _pins);
+        if (Volatile.Read(ref _state) != Leased)
         {
-            ObjectDisposedException.ThrowIf((state & OwnerBit) == 0, this);
-            int seen = Interlocked.CompareExchange(ref _state, checked(state + PinUnit), state);
-            if (seen == state)
-            {
-                return new MemoryHandle(_address + elementIndex, default, this);
-            }
-
-            state = seen;
+            Unpin(); // the pages may be waiting for this pin's count to go
+            ObjectDisposedException.ThrowIf(true, this);
         }
+
+        return new MemoryHandle(_address + elementIndex, default, this);
     }
 
     /// <summary>Releases one pin; the last one returns the pages if the owner was disposed.</summary>
     /// <exception cref="InvalidOperationException">There is no pin to release.</exception>
     public override void Unpin()
     {
-        int state = Volatile.Read(ref _state);
-        while (true)
+        int pins = Interlocked.Decrement(ref _pins);
+        if (pins < 0)
         {
-            if (state < PinUnit)
-            {
-                throw new InvalidOperationException("Unpin without a matching Pin.");
-            }
+            Interlocked.Increment(ref _pins);
+            throw new InvalidOperationException("Unpin without a matching Pin.");
+        }
 
-            int seen = Interlocked.CompareExchange(ref _state, state - PinUnit, state);
-            if (seen == state)
-            {
-                if (state - PinUnit == 0)
-                {
-                    _pool.Return(this);
-                }
-
-                return;
-            }
-
-            state = seen;
+        if (pins == 0 && Volatile.Read(ref _state) == Pending && Interlocked.CompareExchange(ref _state, Free, Pending) == Pending)
+        {
+            _pool.Return(this);
         }
     }
 
@@ -164,7 +173,7 @@ public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>, IDispos
     /// <returns>Whether the block lives in a managed arena and the owner is not disposed.</returns>
     protected override bool TryGetArray(out ArraySegment<byte> segment)
     {
-        if (_arena is null || (Volatile.Read(ref _state) & OwnerBit) == 0)
+        if (_arena is null || Volatile.Read(ref _state) != Leased)
         {
             segment = default;
             return false;
@@ -179,28 +188,32 @@ public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>, IDispos
     void IDisposable.Dispose() => Dispose(true);
 
     /// <summary>Returns the block: to the pool now, or at the last <see cref="Unpin"/>. Disposing
-    /// twice is harmless.</summary>
+    /// twice in sequence is harmless (see the remarks on racing calls).</summary>
     /// <param name="disposing">Always true: an owner has no finalizer; a buffer never disposed is
     /// reported by its pool (see <see cref="PageMemoryPool"/>).</param>
     protected override void Dispose(bool disposing)
     {
-        int state = Volatile.Read(ref _state);
-        while ((state & OwnerBit) != 0)
+        if (Volatile.Read(ref _state) != Leased)
         {
-            int seen = Interlocked.CompareExchange(ref _state, state & ~OwnerBit, state);
-            if (seen == state)
-            {
-                if ((state & ~OwnerBit) == 0)
-                {
-                    _pool.Return(this);
-                }
+            return;
+        }
 
-                return;
-            }
+        if (Volatile.Read(ref _pins) == 0)
+        {
+            // Free before the return: once on the pool's stack the owner may be leased again.
+            Volatile.Write(ref _state, Free);
+            _pool.Return(this);
+            return;
+        }
 
-            state = seen;
+        // Pins are out: the exchange orders the store before the second look at the pins, so
+        // either this sees the last Unpin's count or that Unpin sees Pending.
+        Interlocked.Exchange(ref _state, Pending);
+        if (Volatile.Read(ref _pins) == 0 && Interlocked.CompareExchange(ref _state, Free, Pending) == Pending)
+        {
+            _pool.Return(this);
         }
     }
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf((Volatile.Read(ref _state) & OwnerBit) == 0, this);
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _state) != Leased, this);
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 using System;
 using System.Buffers;
-using System.Collections.Generic;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using PageAlloc.Native;
 
@@ -16,60 +16,90 @@ namespace PageAlloc;
 /// <c>Dispose</c> returns it.
 /// </summary>
 /// <remarks>
+/// <para><b>Per-CPU caches</b>, as the kernel's per-CPU page lists: the pool has one
+/// <see cref="CpuPageCache"/> per CPU (<see cref="Environment.ProcessorCount"/>), and a rent or a
+/// return uses the cache of the CPU it runs on (<see cref="Thread.GetCurrentProcessorId"/>, asked
+/// every 64 calls of a thread),
+/// whichever thread rented the buffer: a buffer returned on another CPU warms that CPU's cache,
+/// as the kernel frees into the local list. One-page buffers come from the cache. A cache that
+/// runs empty takes a batch of up to 64 pages from another CPU's cache (as the partitions of
+/// .NET's <c>SharedArrayPool</c> do: the buffers a send loop returns on one CPU serve the rents
+/// of another without a trip through the allocator), else from the allocator in one bulk call
+/// (<c>pa_alloc_pages_bulk_array</c>); pages go back to the allocator in batches
+/// (<c>pa_release_pages</c>).
+/// Larger blocks go straight to the allocator (<c>pa_alloc_pages_node</c> /
+/// <c>pa_free_pages</c>).</para>
+/// <para><b>Sizes follow the load</b> by the kernel's 6.7+ rules: a cache's limit (high) grows by
+/// a batch when a rent finds it empty or a return finds it full, up to its largest size (512
+/// pages, below); there a return to a full cache first gives the 64 coldest pages back. Every
+/// <see cref="DefaultDecayPeriod"/> a timer (never a rent or a return) runs
+/// <see cref="Decay"/>: each cache's high drops by an eighth (<c>decay_pcp_high()</c>) and the
+/// pages above it go back, so an idle pool's caches shrink to a few pages each.
+/// <see cref="ReleaseCachedPages"/> empties them at once. <b>The most pages the pool holds free
+/// is CPUs × min(512, managed / (8 × CPUs))</b> (<see cref="MaxCachedPages"/>): 2 MiB of 4 KiB
+/// pages per CPU, and never more than an eighth of the allocator (the kernel too sizes its
+/// per-CPU lists from the zone); the pages of rented buffers are the renters'.</para>
+/// <para><b>Why it is safe.</b> Each cache has one lock (a compare-and-swap to take it, a plain
+/// store to drop it) that guards its stack, its limit and its counts; a thread that finds its
+/// CPU's lock taken uses the next cache that is free, and waits only when all are taken, so a
+/// preempted holder delays nobody. No other state is shared: a page is in exactly one place (a
+/// cache's stack, a renter's hands, or the allocator), and moves between them only under the
+/// lock of the cache involved. <c>Dispose</c> closes each cache under its lock: it gives the
+/// cached pages back, sets the limit to 0 and adds up rents minus returns. A closed cache serves
+/// no rent (<see cref="ObjectDisposedException"/>) and sends every return straight to the
+/// allocator, counting it down in one atomic counter to which <c>Dispose</c> adds its sum once
+/// every cache is closed; whoever brings that counter to 0 releases the allocator. So the
+/// allocator lives until the last buffer is back, and no page is returned twice as long as
+/// each buffer is disposed once at a time (see <see cref="PageBlockMemoryManager"/>: like every
+/// pool's, its owners do not arbitrate two threads disposing one buffer at the same moment).</para>
+/// <para>A rent of one page costs one compare-and-swap (the cache lock), and so does a return;
+/// nothing is allocated. Owners
+/// (<see cref="PageBlockMemoryManager"/>) are reused, one per page frame, and registered no
+/// finalizer. A buffer never disposed is reported when the pool is disposed or finalized: one
+/// warning line through the allocator's <see cref="PageAllocator.Log"/> (standard error without
+/// a handler) with the count of buffers still out. Disposing a buffer twice in sequence is
+/// harmless.</para>
 /// <para>Buffers pass <c>MemoryMarshal.TryGetArray</c> when the allocator has a managed arena
 /// (<see cref="PageAllocatorOptions.ManagedArena"/>; the pool made by <see cref="PageMemoryPool()"/>
 /// has one): Kestrel's socket transport and every API that takes <c>byte[]</c> segments need that.
 /// Over native memory they work everywhere else.</para>
-/// <para>One-page buffers come from page pools (<c>pa_page_pool</c>, see <see cref="PagePool"/>),
-/// one per thread that rents: the renting thread is its pool's context (the kernel's NAPI loop),
-/// so a rent takes no lock and no atomic operation, and a buffer returned on the thread that
-/// rented it goes straight back into that pool's cache. A buffer returned on another thread
-/// goes through the renting pool's recycle ring (<c>pa_page_pool_put_page</c> without
-/// <c>allow_direct</c>), from which its thread refills. Larger buffers take the plain path
-/// (<c>pa_alloc_pages_node</c> / <c>pa_free_pages</c>). Each thread's pool holds at most its cache
-/// (128 pages) and ring (1024); the pools of threads that have ended are destroyed when the next
-/// thread makes its own, and all of them when the pool is disposed.</para>
-/// <para>Owners (<see cref="PageBlockMemoryManager"/>) are reused, one per page frame: a rent in
-/// steady state allocates nothing managed and registers no finalizer. A buffer never disposed is
-/// reported when the pool is disposed or finalized: one warning line through the allocator's
-/// <see cref="PageAllocator.Log"/> (standard error without a handler) with the count of buffers
-/// still out. Disposing a buffer twice is harmless; nothing returns a page twice.</para>
 /// <para>The pool keeps the native allocator alive: it keeps working after the
 /// <see cref="PageAllocator"/> is disposed, and the native allocator goes when the pool is
 /// disposed and its last buffer returned. <see cref="Rent(int)"/> and a buffer's <c>Dispose</c> may
 /// be called from any thread; after the pool's <c>Dispose</c>, <see cref="Rent(int)"/> throws
 /// <see cref="ObjectDisposedException"/> while buffers already rented stay valid until they are
-/// disposed (their pages then go straight back to the allocator).</para>
+/// disposed.</para>
 /// <para>A <c>Pipe</c> uses the pool only for a size hint up to <see cref="MaxBufferSize"/> and
 /// falls back to <c>ArrayPool</c> above it (as with ASP.NET Core's <c>PinnedBlockMemoryPool</c>).</para>
 /// </remarks>
 public sealed unsafe class PageMemoryPool : MemoryPool<byte>
 {
-    // Buffers returned off their renting thread (or after Dispose) count down from here; Dispose
-    // adds the buffers its thread contexts counted out minus this bias, and whoever brings the sum
-    // to 0 releases the allocator.
-    private const long PendingBias = 1L << 62;
+    // Calls left before the CPU number is asked again, in the low bits; the CPU above them.
+    private const int CpuShift = 6;
+    private const uint CpuCallsMask = (1u << CpuShift) - 1;
 
-    private static long s_nextId;
-
-    // The calling thread's context of the pool it used last (naming the pool by id: no reference
-    // that would keep an undisposed pool from being finalized).
+    // The calling thread's CPU as last asked, shared by every pool (all have one cache per CPU).
+    // Thread.GetCurrentProcessorId is a call into the OS (getcpu) each time on Linux: asked
+    // every 64 rents and returns instead, a thread that moved uses its old CPU's cache for a
+    // few more, which the cache's lock makes harmless.
     [ThreadStatic]
-    private static ThreadContext? t_context;
+    private static uint t_cpu;
 
-    private readonly long _id = Interlocked.Increment(ref s_nextId);
+    private readonly CpuPageCache[] _caches = null!;
+    private readonly object[] _padding = null!;
     private readonly AllocatorHandle _handle = null!;
     private readonly pa_allocator* _allocator;
     private readonly ManagedArena? _arena;
     private readonly PageAllocator? _ownAllocator;
     private readonly BufferOwnerTable _owners = null!;
-    private readonly List<ThreadContext> _contexts = [];
-    private readonly ThreadLocal<ThreadContext?> _threadContexts = new();
+    private readonly Timer? _decay;
     private readonly Gfp _gfp;
     private readonly int _pageShift;
+    private readonly int _pageSize;
     private readonly PageLayout* _layout;
-    private long _pending = PendingBias;
-    private long _retiredOutstanding; // buffers out of contexts whose thread ended (under _contexts' lock)
+    // Buffers still out once the pool is disposed: closed caches count returns down, Dispose
+    // adds the outstanding sum; 0 releases the allocator (see the class remarks).
+    private long _outstandingAfterDispose;
     private int _disposed;
 
     /// <summary>A pool over its own allocator with a managed arena: the defaults of
@@ -79,33 +109,56 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
     /// The allocator goes with the pool and its last buffer.</summary>
     /// <exception cref="InsufficientMemoryException">The arena could not be allocated.</exception>
     public PageMemoryPool()
-        : this(new PageAllocator(new PageAllocatorOptions { ManagedArena = true }), Gfp.Kernel, Methods.PA_MAX_ORDER, ownsAllocator: true)
+        : this(new PageAllocator(new PageAllocatorOptions { ManagedArena = true }), Gfp.Kernel, Methods.PA_MAX_ORDER, DefaultDecayPeriod, ownsAllocator: true)
     {
     }
 
     /// <summary>A pool over <paramref name="allocator"/> serving blocks of order 0 to
-    /// <paramref name="maxOrder"/>.</summary>
+    /// <paramref name="maxOrder"/>, decaying every <see cref="DefaultDecayPeriod"/>.</summary>
     /// <param name="allocator">The allocator; must have memory (not metadata-only). Its buffers pass
     /// <c>MemoryMarshal.TryGetArray</c> when it has a managed arena.</param>
     /// <param name="gfp">The flags of every allocation.</param>
     /// <param name="maxOrder">The largest order served, 0 to <see cref="PageAllocator.MaxOrder"/>;
     /// <see cref="MaxBufferSize"/> is the page size shifted by it.</param>
     /// <exception cref="ArgumentNullException"><paramref name="allocator"/> is null.</exception>
-    /// <exception cref="ArgumentException"><paramref name="allocator"/> is metadata-only, or
-    /// <paramref name="gfp"/> has unknown bits or a bad zone combination.</exception>
+    /// <exception cref="ArgumentException"><paramref name="allocator"/> is metadata-only or has
+    /// more than 2^31 pages, or <paramref name="gfp"/> has unknown bits or a bad zone combination.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxOrder"/> is out of range.</exception>
     /// <exception cref="ObjectDisposedException"><paramref name="allocator"/> is disposed.</exception>
     public PageMemoryPool(PageAllocator allocator, Gfp gfp = Gfp.Kernel, int maxOrder = Methods.PA_MAX_ORDER)
-        : this(allocator, gfp, maxOrder, ownsAllocator: false)
+        : this(allocator, gfp, maxOrder, DefaultDecayPeriod, ownsAllocator: false)
     {
     }
 
-    private PageMemoryPool(PageAllocator allocator, Gfp gfp, int maxOrder, bool ownsAllocator)
+    /// <summary>A pool over <paramref name="allocator"/> serving blocks of order 0 to
+    /// <paramref name="maxOrder"/>, whose caches decay every <paramref name="decayPeriod"/>.</summary>
+    /// <param name="allocator">The allocator; must have memory (not metadata-only).</param>
+    /// <param name="gfp">The flags of every allocation.</param>
+    /// <param name="maxOrder">The largest order served, 0 to <see cref="PageAllocator.MaxOrder"/>.</param>
+    /// <param name="decayPeriod">How often <see cref="Decay"/> runs on a timer; 
+    /// <see cref="Timeout.InfiniteTimeSpan"/>: never (the caller calls it).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="allocator"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="allocator"/> is metadata-only or has
+    /// more than 2^31 pages, or <paramref name="gfp"/> has unknown bits or a bad zone combination.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxOrder"/> is out of range, or
+    /// <paramref name="decayPeriod"/> is neither positive nor infinite.</exception>
+    /// <exception cref="ObjectDisposedException"><paramref name="allocator"/> is disposed.</exception>
+    public PageMemoryPool(PageAllocator allocator, Gfp gfp, int maxOrder, TimeSpan decayPeriod)
+        : this(allocator, gfp, maxOrder, decayPeriod, ownsAllocator: false)
+    {
+    }
+
+    private PageMemoryPool(PageAllocator allocator, Gfp gfp, int maxOrder, TimeSpan decayPeriod, bool ownsAllocator)
     {
         ArgumentNullException.ThrowIfNull(allocator);
         PageAllocator.CheckGfp(gfp);
         ArgumentOutOfRangeException.ThrowIfNegative(maxOrder);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxOrder, PageAllocator.MaxOrder);
+        if (decayPeriod != Timeout.InfiniteTimeSpan)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(decayPeriod, TimeSpan.Zero);
+        }
+
         if (allocator.IsMetadataOnly)
         {
             throw new ArgumentException("A metadata-only allocator has no memory to pool.", nameof(allocator));
@@ -113,17 +166,51 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
 
         allocator.ThrowIfDisposed();
         long pfnLimit = allocator.PfnLimit();
+        if (pfnLimit > int.MaxValue)
+        {
+            throw new ArgumentException("The pool names pages by 32-bit frame numbers: the allocator has more than 2^31 pages.", nameof(allocator));
+        }
+
         _owners = new BufferOwnerTable(pfnLimit);
+        _caches = new CpuPageCache[Environment.ProcessorCount];
+        _padding = new object[_caches.Length];
+        // The kernel sizes a CPU's list from its zone (zone_highsize): here all caches together
+        // hold at most an eighth of the allocator's pages, so that they never starve the
+        // allocator's other users on a small one.
+        int highMax = (int)Math.Clamp(ManagedPages(allocator.Pointer, allocator.NodeCount) / (8L * _caches.Length), 1, CpuPageCache.MaxHigh);
+        for (int i = 0; i < _caches.Length; i++)
+        {
+            _caches[i] = new CpuPageCache(highMax);
+            // Allocated right after it, and kept: two CPUs' locks never share a cache line.
+            _padding[i] = new byte[128];
+        }
+
         _layout = allocator.Handle.Layout;
-        allocator.Handle.AddRef();
-        _handle = allocator.Handle;
         _allocator = allocator.Pointer;
-        _arena = _handle.Arena;
+        _arena = allocator.Handle.Arena;
         _ownAllocator = ownsAllocator ? allocator : null;
         _gfp = gfp;
-        _pageShift = BitOperations.Log2((uint)allocator.PageSize);
+        _pageSize = allocator.PageSize;
+        _pageShift = BitOperations.Log2((uint)_pageSize);
         MaxOrder = maxOrder;
-        MaxBufferSize = allocator.PageSize << maxOrder;
+        MaxBufferSize = _pageSize << maxOrder;
+        allocator.Handle.AddRef();
+        _handle = allocator.Handle;
+        if (decayPeriod != Timeout.InfiniteTimeSpan)
+        {
+            // A weak reference: the timer must not keep an undisposed pool from its finalizer.
+            // No execution context flows into it (it belongs to no request).
+            using (ExecutionContext.SuppressFlow())
+            {
+                _decay = new Timer(static state =>
+                {
+                    if (((WeakReference<PageMemoryPool>)state!).TryGetTarget(out PageMemoryPool? pool))
+                    {
+                        pool.Decay();
+                    }
+                }, new WeakReference<PageMemoryPool>(this), decayPeriod, decayPeriod);
+            }
+        }
     }
 
     /// <summary>Reports the buffers never returned and releases the allocator reference of a pool
@@ -133,6 +220,10 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
         Dispose(false);
     }
 
+    /// <summary>How often the caches of a pool made without a period decay: one second, the
+    /// kernel's vmstat interval.</summary>
+    public static TimeSpan DefaultDecayPeriod { get; } = TimeSpan.FromSeconds(1);
+
     /// <summary>The largest buffer <see cref="Rent(int)"/> serves: the page size shifted by
     /// <see cref="MaxOrder"/>.</summary>
     public override int MaxBufferSize { get; }
@@ -140,84 +231,95 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
     /// <summary>The largest order served.</summary>
     public int MaxOrder { get; }
 
-    /// <summary>Buffers rented and not yet returned.</summary>
+    /// <summary>The number of CPU caches: <see cref="Environment.ProcessorCount"/>.</summary>
+    public int CacheCount => _caches.Length;
+
+    /// <summary>The most free pages the pool can hold in its caches: 512 per CPU, and at most an
+    /// eighth of the allocator's pages in all (<see cref="CacheCount"/> ×
+    /// min(512, managed pages / (8 × <see cref="CacheCount"/>))).</summary>
+    public int MaxCachedPages => _caches.Length * _caches[0].HighMax;
+
+    /// <summary>Buffers rented and not yet returned (exact while no rent or return runs).</summary>
     public long RentedBuffers
     {
         get
         {
-            long pending = Interlocked.Read(ref _pending);
-            if (Volatile.Read(ref _disposed) != 0 && pending < PendingBias / 2)
+            if (Volatile.Read(ref _disposed) != 0)
             {
-                return pending;
+                return Math.Max(Volatile.Read(ref _outstandingAfterDispose), 0);
             }
 
-            long counted;
-            lock (_contexts)
-            {
-                counted = _retiredOutstanding;
-                foreach (ThreadContext context in _contexts)
-                {
-                    counted += Volatile.Read(ref context.Rented) - Volatile.Read(ref context.Returned);
-                }
-            }
-
-            return counted - (PendingBias - pending);
+            PageMemoryPoolCounters counters = Counters;
+            return counters.Rents - counters.Returns;
         }
     }
 
-    /// <summary>The counters of the page pools behind one-page rents (one per renting thread),
-    /// summed, and the pages they hold or have handed out (<c>inflight</c>); false once the pool is
-    /// disposed (its page pools are gone).</summary>
-    /// <param name="stats">The summed counters.</param>
-    /// <param name="inflight">The summed <c>pa_page_pool_inflight</c>.</param>
+    /// <summary>The pool's counts summed over its CPU caches, each cache read under its lock.</summary>
+    public PageMemoryPoolCounters Counters
+    {
+        get
+        {
+            long pooled = 0, allocated = 0, evicted = 0, rentedPages = 0, rents = 0, returns = 0;
+            foreach (CpuPageCache cache in _caches)
+            {
+                cache.Enter();
+                pooled += cache.Count;
+                allocated += cache.AllocatedPages;
+                evicted += cache.EvictedPages;
+                rentedPages += cache.RentedPages;
+                rents += cache.Rents;
+                returns += cache.Returns;
+                cache.Exit();
+            }
+
+            return new PageMemoryPoolCounters(pooled, allocated, evicted, rentedPages, rents, returns);
+        }
+    }
+
+    /// <summary>The pool's counts in the kernel page_pool's terms, summed over its CPU caches, and
+    /// the pages taken from the allocator and not given back (<c>inflight</c>: cached or rented);
+    /// false once the pool is disposed.</summary>
+    /// <param name="stats">alloc_fast: one-page rents from a cache; alloc_slow: those that refilled
+    /// it from the allocator; alloc_refill: those that refilled it from another CPU's cache;
+    /// alloc_slow_high_order: larger blocks; alloc_empty: rents the allocator could not serve;
+    /// recycle_cached: one-page returns into a cache; recycle_cache_full: those that found it
+    /// full at its largest size (a batch went back first). The ring counters are 0: there is no ring.</param>
+    /// <param name="inflight">Pages taken from the allocator and not given back.</param>
     /// <returns>Whether the pool was alive to read.</returns>
-    /// <remarks>Calls <c>pa_page_pool_get_stats</c> and <c>pa_page_pool_inflight</c> for each
-    /// thread's pool; the counters are read while their threads update them (as the kernel's
-    /// ethtool statistics are), so each is exact on its own, not all at one instant.</remarks>
     public bool TryGetPagePoolStats(out PagePoolStats stats, out long inflight)
     {
         stats = default;
         inflight = 0;
-        lock (_contexts)
+        if (Volatile.Read(ref _disposed) != 0)
         {
-            // Dispose marks the pool before it takes this lock to destroy the page pools.
-            if (Volatile.Read(ref _disposed) != 0)
-            {
-                return false;
-            }
-
-            foreach (ThreadContext context in _contexts)
-            {
-                pa_page_pool_stats s;
-                if (Methods.pa_page_pool_get_stats(context.Pool, &s) == 0)
-                {
-                    stats = new PagePoolStats(
-                        stats.AllocFast + (long)s.alloc_fast, stats.AllocSlow + (long)s.alloc_slow,
-                        stats.AllocSlowHighOrder + (long)s.alloc_slow_high_order, stats.AllocEmpty + (long)s.alloc_empty,
-                        stats.AllocRefill + (long)s.alloc_refill, stats.AllocWaive + (long)s.alloc_waive,
-                        stats.RecycleCached + (long)s.recycle_cached, stats.RecycleCacheFull + (long)s.recycle_cache_full,
-                        stats.RecycleRing + (long)s.recycle_ring, stats.RecycleRingFull + (long)s.recycle_ring_full,
-                        stats.RecycleReleasedRefcnt + (long)s.recycle_released_refcnt);
-                }
-
-                inflight += Methods.pa_page_pool_inflight(context.Pool);
-            }
+            return false;
         }
 
+        long fast = 0, slow = 0, refill = 0, high = 0, empty = 0, cached = 0, full = 0;
+        foreach (CpuPageCache cache in _caches)
+        {
+            cache.Enter();
+            fast += cache.AllocFast;
+            slow += cache.AllocSlow;
+            refill += cache.AllocRefill;
+            high += cache.AllocSlowHighOrder;
+            empty += cache.AllocEmpty;
+            cached += cache.RecycleCached;
+            full += cache.RecycleCacheFull;
+            inflight += cache.AllocatedPages - cache.EvictedPages;
+            cache.Exit();
+        }
+
+        stats = new PagePoolStats(fast, slow, high, empty, refill, 0, cached, full, 0, 0, 0);
         return true;
     }
 
-    /// <summary>Thread contexts (page pools) alive now, for the tests.</summary>
-    internal int ThreadContexts
-    {
-        get
-        {
-            lock (_contexts)
-            {
-                return _contexts.Count;
-            }
-        }
-    }
+    /// <summary>The CPU caches, for the tests.</summary>
+    internal CpuPageCache[] Caches => _caches;
+
+    /// <summary>Runs before an owner is made for a page frame, for the tests: a throw here is a
+    /// failure after the page was taken.</summary>
+    internal Action<long>? OwnerCreating { get; set; }
 
     /// <summary>The order of the block <see cref="Rent(int)"/> allocates for a size.</summary>
     /// <param name="minBufferSize">The size; 0 or less (-1 is the usual "any size") means one page.</param>
@@ -240,99 +342,104 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
     /// <see cref="IMemoryOwner{T}.Memory"/> is the whole block.</summary>
     /// <param name="minBufferSize">The size wanted; -1 (the default) or any value up to 0 means one page.</param>
     /// <returns>The block's owner, a <see cref="PageBlockMemoryManager"/>; dispose it to return the pages.</returns>
-    /// <remarks>Calls <c>pa_page_pool_alloc_pages</c> on the calling thread's page pool for one page
-    /// (made with <c>pa_page_pool_create</c> on the thread's first rent), <c>pa_alloc_pages_node</c>
-    /// on the calling thread's CPU's node for more.</remarks>
+    /// <remarks>One page comes from the calling CPU's cache, refilled with
+    /// <c>pa_alloc_pages_bulk_array</c> when empty; more from <c>pa_alloc_pages_node</c> on the
+    /// calling thread's CPU's node.</remarks>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="minBufferSize"/> is larger than <see cref="MaxBufferSize"/>.</exception>
     /// <exception cref="InsufficientMemoryException">The allocator has no free block of that order.</exception>
     /// <exception cref="ObjectDisposedException">The pool is disposed.</exception>
     public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
     {
-        int order = OrderFor(minBufferSize);
-        ThreadContext? context = t_context;
-        if (context is null || context.PoolId != _id)
+        if (minBufferSize > _pageSize)
         {
-            context = EnterPool();
+            return RentBlock(OrderFor(minBufferSize));
         }
 
-
-        // Busy while the native pool is used: Dispose waits for it (see Dispose).
-        Volatile.Write(ref context.Busy, 1);
-        if (Volatile.Read(ref _disposed) != 0)
+        CpuPageCache cache = EnterCache();
+        if (cache.Count == 0)
         {
-            Volatile.Write(ref context.Busy, 0);
-            ObjectDisposedException.ThrowIf(true, this);
+            return RentRefill(cache);
         }
 
-        pa_page* page = order == 0
-            ? Methods.pa_page_pool_alloc_pages(context.Pool, (uint)_gfp)
-            : Methods.pa_alloc_pages_node(_allocator, (uint)_gfp, (uint)order, Methods.PA_NUMA_NO_NODE);
-        if (page != null)
-        {
-            context.Rented++;
-        }
-
-        Volatile.Write(ref context.Busy, 0);
-        if (page == null)
-        {
-            throw new InsufficientMemoryException($"No free block of order {order} ({_gfp}).");
-        }
-
-        return Lease(page, order, context);
+        PageBlockMemoryManager owner = _owners.Get(cache.Pop());
+        cache.AllocFast++;
+        cache.Exit();
+        owner.Lease(0, _pageShift);
+        return owner;
     }
 
-    /// <summary>Takes a block back from its owner (disposed and unpinned). On the renting thread,
-    /// into its page pool's cache (order 0) or the allocator; on any other thread, or after
-    /// Dispose, through the renting pool's ring (a destroyed pool hands it to the allocator) and
-    /// counted down atomically. The owner may be leased again as soon as the pages are back, so
-    /// nothing of it is read afterwards.</summary>
+    /// <summary>One tick of the caches' decay (the kernel's <c>decay_pcp_high()</c>): each
+    /// cache's high drops by an eighth (never below 0), and the pages
+    /// above it go back to the allocator in batches (counted as evicted). The pool's timer calls
+    /// it every decay period; calling it more often shrinks the caches faster. Nothing after
+    /// <c>Dispose</c>.</summary>
+    public void Decay()
+    {
+        foreach (CpuPageCache cache in _caches)
+        {
+            cache.Enter();
+            try
+            {
+                if (!cache.Closed)
+                {
+                    int excess = cache.DecayHigh();
+                    if (excess > 0)
+                    {
+                        Drain(cache, excess, evicted: true);
+                    }
+                }
+            }
+            finally
+            {
+                cache.Exit();
+            }
+        }
+    }
+
+    /// <summary>Gives every cached page back to the allocator now and sets each cache's high to
+    /// its minimum (counted as evicted); buffers out are not touched. Nothing after <c>Dispose</c>.</summary>
+    public void ReleaseCachedPages()
+    {
+        foreach (CpuPageCache cache in _caches)
+        {
+            cache.Enter();
+            try
+            {
+                if (!cache.Closed)
+                {
+                    Drain(cache, cache.Count, evicted: true);
+                    cache.High = CpuPageCache.HighMin;
+                }
+            }
+            finally
+            {
+                cache.Exit();
+            }
+        }
+    }
+
+    /// <summary>Takes a block back from its owner (disposed and unpinned), on the calling CPU's
+    /// cache: a page onto its stack, a larger block to the allocator; after <c>Dispose</c>, to
+    /// the allocator and counted down. The owner may be leased again as soon as it is on the
+    /// stack, so nothing of it is read afterwards.</summary>
     internal void Return(PageBlockMemoryManager owner)
     {
-        ThreadContext context = owner.Context;
-        pa_page* page = owner.Page;
-        int order = owner.Order;
-        if (context.Owner == Thread.CurrentThread)
+        CpuPageCache cache = EnterCache();
+        if (cache.Count < cache.High && owner.Order == 0)
         {
-            Volatile.Write(ref context.Busy, 1);
-            if (Volatile.Read(ref _disposed) == 0)
-            {
-                if (order == 0)
-                {
-                    Methods.pa_page_pool_recycle_direct(context.Pool, page);
-                }
-                else
-                {
-                    Methods.pa_free_pages(_allocator, page, (uint)order);
-                }
-
-                context.Returned++;
-                Volatile.Write(ref context.Busy, 0);
-                return;
-            }
-
-            Volatile.Write(ref context.Busy, 0);
+            cache.Push(owner.Pfn);
+            cache.RecycleCached++;
+            cache.Exit();
+            return;
         }
 
-        if (order == 0)
-        {
-            Methods.pa_page_pool_put_page(context.Pool, page, -1, false);
-        }
-        else
-        {
-            Methods.pa_free_pages(_allocator, page, (uint)order);
-        }
-
-        if (Interlocked.Decrement(ref _pending) == 0)
-        {
-            _handle.DangerousRelease();
-        }
+        ReturnSlow(cache, owner);
     }
 
-    /// <summary>Stops new rents, destroys the thread contexts' page pools (their caches and rings go
-    /// back to the allocator) and releases the pool's allocator reference: the allocator goes when
-    /// the last buffer is returned. Reports the buffers still out. Disposing twice is harmless.</summary>
+    /// <summary>Closes every cache (their pages go back to the allocator, the rents and returns
+    /// are added up) and releases the pool's allocator reference: the allocator goes when the
+    /// last buffer is returned. Reports the buffers still out. Disposing twice is harmless.</summary>
     /// <param name="disposing">False on the finalizer thread (counted by the leak gate).</param>
-    /// <remarks>Calls <c>pa_page_pool_destroy</c> for each thread's pool.</remarks>
     protected override void Dispose(bool disposing)
     {
         // _handle is null when the constructor threw before taking its reference.
@@ -350,28 +457,19 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
             GC.SuppressFinalize(this);
         }
 
-        // An asymmetric Dekker handshake: a thread in Rent or Return wrote Busy before reading
-        // _disposed; this barrier makes every such write visible here, or makes that thread see
-        // _disposed. After the wait no thread uses a context's native pool on its own again.
-        Interlocked.MemoryBarrierProcessWide();
-        long outstanding;
-        lock (_contexts)
+        _decay?.Dispose();
+        long outstanding = 0;
+        foreach (CpuPageCache cache in _caches)
         {
-            outstanding = _retiredOutstanding;
-            foreach (ThreadContext context in _contexts)
-            {
-                var wait = new SpinWait();
-                while (Volatile.Read(ref context.Busy) != 0)
-                {
-                    wait.SpinOnce();
-                }
-
-                outstanding += context.Rented - context.Returned;
-                Methods.pa_page_pool_destroy(context.Pool);
-            }
+            cache.Enter();
+            Drain(cache, cache.Count, evicted: false);
+            cache.Closed = true;
+            cache.High = 0;
+            outstanding += cache.Rents - cache.Returns;
+            cache.Exit();
         }
 
-        long rented = Interlocked.Add(ref _pending, outstanding - PendingBias);
+        long rented = Interlocked.Add(ref _outstandingAfterDispose, outstanding);
         if (rented > 0)
         {
             OwnerDiagnostics.BuffersLeaked(rented);
@@ -385,70 +483,297 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
 
         if (disposing)
         {
-            _threadContexts.Dispose();
             _ownAllocator?.Dispose();
         }
     }
 
-    /// <summary>The calling thread's context of this pool, made (with its page pool) on the thread's
-    /// first rent; remembered as the thread's last pool.</summary>
-    /// <exception cref="ObjectDisposedException">The pool is disposed.</exception>
-    private ThreadContext EnterPool()
+    /// <summary>The calling CPU's cache, locked; another free one if that lock is taken.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private CpuPageCache EnterCache()
     {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        ThreadContext? context = _threadContexts.Value;
-        if (context is null)
+        CpuPageCache[] caches = _caches;
+        uint cached = t_cpu;
+        if ((cached & CpuCallsMask) == 0)
         {
-            lock (_contexts)
-            {
-                // Under the lock Dispose walks the contexts with: a context made here is seen there.
-                ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-                RetireEndedThreads();
-                context = new ThreadContext(_id, CreatePagePool());
-                _contexts.Add(context);
-            }
-
-            _threadContexts.Value = context;
+            cached = AskCpu();
         }
 
-        t_context = context;
-        return context;
+        t_cpu = cached - 1;
+        uint cpu = cached >> CpuShift;
+        if (cpu >= (uint)caches.Length)
+        {
+            cpu %= (uint)caches.Length;
+        }
+
+        CpuPageCache cache = caches[cpu];
+        return cache.TryEnter() ? cache : EnterContended(cpu);
     }
 
-    /// <summary>Destroys the page pools of threads that have ended (under the contexts' lock), so
-    /// that thread pool churn does not strand pages in caches nobody refills from. An ended thread
-    /// is in no native call and writes its counts no more; buffers it rented that are still out
-    /// stay counted, and return through the destroyed pool (straight to the allocator).</summary>
-    private void RetireEndedThreads()
+    private static long ManagedPages(pa_allocator* allocator, int nodes)
     {
-        for (int i = _contexts.Count - 1; i >= 0; i--)
+        long managed = 0;
+        for (int node = 0; node < nodes; node++)
         {
-            ThreadContext context = _contexts[i];
-            if (!context.Owner.IsAlive)
+            for (int zone = 0; zone < (int)pa_zone_type.PA_NR_ZONES; zone++)
             {
-                _retiredOutstanding += context.Rented - context.Returned;
-                Methods.pa_page_pool_destroy(context.Pool);
-                _contexts.RemoveAt(i);
+                pa_zone_info info;
+                if (Methods.pa_zone_info(allocator, node, (pa_zone_type)zone, &info) == 0)
+                {
+                    managed += (long)info.managed;
+                }
             }
         }
+
+        return managed;
     }
 
-    private pa_page_pool* CreatePagePool()
+    /// <summary>Makes the calling thread ask for its CPU at its next rent or return (the tests
+    /// call it after pinning a thread).</summary>
+    internal static void ForgetCpu() => t_cpu = 0;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static uint AskCpu() => ((uint)Thread.GetCurrentProcessorId() << CpuShift) | CpuCallsMask;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private CpuPageCache EnterContended(uint cpu)
     {
-        var parameters = new pa_page_pool_params { order = 0, nid = Methods.PA_NUMA_NO_NODE };
-        pa_page_pool* pool = null;
-        int rc = Methods.pa_page_pool_create(_allocator, &parameters, &pool);
-        if (rc != 0 || pool == null)
+        CpuPageCache[] caches = _caches;
+        for (uint i = 1; i < (uint)caches.Length; i++)
         {
-            throw new InsufficientMemoryException($"pa_page_pool_create failed ({rc}).");
+            CpuPageCache other = caches[(cpu + i) % (uint)caches.Length];
+            if (other.TryEnter())
+            {
+                return other;
+            }
         }
 
-        return pool;
+        caches[cpu].Enter();
+        return caches[cpu];
     }
 
-    private PageBlockMemoryManager Lease(pa_page* page, int order, ThreadContext context)
+    /// <summary>A one-page rent that found its cache (locked) empty: high grows by a batch, and a
+    /// batch comes from another CPU's cache, else from the allocator in one bulk call.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private PageBlockMemoryManager RentRefill(CpuPageCache cache)
     {
-        ManagedArena? arena = _arena;
+        PageBlockMemoryManager owner;
+        try
+        {
+            ObjectDisposedException.ThrowIf(cache.Closed, this);
+            cache.GrowHigh();
+            if (Steal(cache))
+            {
+                cache.AllocRefill++;
+            }
+            else if (Refill(cache) != 0)
+            {
+                cache.AllocSlow++;
+            }
+            else
+            {
+                cache.AllocEmpty++;
+                throw new InsufficientMemoryException($"No free page ({_gfp}).");
+            }
+
+            owner = _owners.Get(cache.Pop());
+        }
+        finally
+        {
+            cache.Exit();
+        }
+
+        owner.Lease(0, _pageShift);
+        return owner;
+    }
+
+    /// <summary>A block of more than one page, straight from the allocator; counted on the
+    /// calling CPU's cache. The page goes back if anything after taking it throws.</summary>
+    private PageBlockMemoryManager RentBlock(int order)
+    {
+        CpuPageCache cache = EnterCache();
+        pa_page* page = null;
+        PageBlockMemoryManager owner;
+        try
+        {
+            ObjectDisposedException.ThrowIf(cache.Closed, this);
+            page = Methods.pa_alloc_pages_node(_allocator, (uint)_gfp, (uint)order, Methods.PA_NUMA_NO_NODE);
+            if (page == null)
+            {
+                cache.AllocEmpty++;
+                throw new InsufficientMemoryException($"No free block of order {order} ({_gfp}).");
+            }
+
+            owner = OwnerOf(page);
+            page = null;
+            cache.AllocSlowHighOrder++;
+            cache.RentedHighOrderPages += 1L << order;
+            cache.AllocatedPages += 1L << order;
+        }
+        finally
+        {
+            if (page != null)
+            {
+                Methods.pa_free_pages(_allocator, page, (uint)order);
+            }
+
+            cache.Exit();
+        }
+
+        owner.Lease(order, _pageShift);
+        return owner;
+    }
+
+    /// <summary>A return that does not fit the fast path; the cache is locked and is unlocked here.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ReturnSlow(CpuPageCache cache, PageBlockMemoryManager owner)
+    {
+        int order = owner.Order;
+        if (cache.Closed)
+        {
+            cache.Exit();
+            Methods.pa_free_pages(_allocator, owner.Page, (uint)order);
+            // After the free: the last count releases the allocator.
+            if (Interlocked.Decrement(ref _outstandingAfterDispose) == 0)
+            {
+                _handle.DangerousRelease();
+            }
+
+            return;
+        }
+
+        try
+        {
+            if (order != 0)
+            {
+                Methods.pa_free_pages(_allocator, owner.Page, (uint)order);
+                cache.ReturnedBlocks++;
+                cache.EvictedPages += 1L << order;
+                return;
+            }
+
+            if (cache.High < cache.HighMax)
+            {
+                cache.GrowHigh();
+            }
+            else
+            {
+                cache.RecycleCacheFull++;
+                Drain(cache, cache.BatchSize, evicted: true);
+            }
+
+            cache.Push(owner.Pfn);
+            cache.RecycleCached++;
+        }
+        finally
+        {
+            cache.Exit();
+        }
+    }
+
+    /// <summary>Moves up to a batch of pages from the first other cache that holds any onto the
+    /// (locked, empty) cache. Two caches are locked at once only here, and the second only with
+    /// a bounded number of tries (a thread returning into it holds it for a push at a time):
+    /// no thread ever waits for a lock while holding one.</summary>
+    /// <returns>Whether any moved.</returns>
+    private bool Steal(CpuPageCache cache)
+    {
+        foreach (CpuPageCache other in _caches)
+        {
+            if (ReferenceEquals(other, cache) || Volatile.Read(ref other.Count) == 0 || !TryEnterBriefly(other))
+            {
+                continue;
+            }
+
+            int moved = other.MoveTo(cache, cache.BatchSize);
+            other.Exit();
+            if (moved > 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool TryEnterBriefly(CpuPageCache cache)
+    {
+        for (int i = 0; i < 64; i++)
+        {
+            if (cache.TryEnter())
+            {
+                return true;
+            }
+
+            Thread.SpinWait(1);
+        }
+
+        return false;
+    }
+
+    /// <summary>Fills the (locked, empty) cache with up to a batch of pages in one bulk call.</summary>
+    /// <returns>The pages added; 0 when the allocator has none.</returns>
+    private int Refill(CpuPageCache cache)
+    {
+        fixed (pa_page** slots = cache.Scratch)
+        {
+            int got = (int)Methods.pa_alloc_pages_bulk_array(_allocator, (uint)_gfp, (nuint)cache.BatchSize, slots);
+            int pushed = 0;
+            try
+            {
+                for (; pushed < got; pushed++)
+                {
+                    cache.Push(OwnerOf(slots[pushed]).Pfn);
+                    slots[pushed] = null;
+                }
+            }
+            finally
+            {
+                cache.AllocatedPages += pushed;
+                if (pushed < got)
+                {
+                    // An owner could not be made: the pages not pushed go back.
+                    Methods.pa_release_pages(_allocator, slots + pushed, (nuint)(got - pushed));
+                }
+            }
+
+            return got;
+        }
+    }
+
+    /// <summary>Gives the <paramref name="count"/> coldest pages of the (locked) cache back to the
+    /// allocator, a batch per call.</summary>
+    private void Drain(CpuPageCache cache, int count, bool evicted)
+    {
+        if (count == 0)
+        {
+            return;
+        }
+
+        fixed (pa_page** slots = cache.Scratch)
+        {
+            for (int done = 0; done < count;)
+            {
+                int batch = Math.Min(CpuPageCache.Batch, count - done);
+                for (int i = 0; i < batch; i++)
+                {
+                    slots[i] = _owners.Get(cache.At(done + i)).Page;
+                }
+
+                Methods.pa_release_pages(_allocator, slots, (nuint)batch);
+                done += batch;
+            }
+        }
+
+        cache.RemoveColdest(count);
+        if (evicted)
+        {
+            cache.EvictedPages += count;
+        }
+    }
+
+    /// <summary>The owner of the blocks <paramref name="page"/> heads, made on its first lease.</summary>
+    private PageBlockMemoryManager OwnerOf(pa_page* page)
+    {
         long pfn;
         byte* address;
         PageLayout* layout = _layout;
@@ -464,37 +789,15 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
             pfn = (long)Methods.pa_page_to_pfn(_allocator, page);
         }
 
-        int offset = arena is not null ? arena.OffsetOf(address) : 0;
-        PageBlockMemoryManager owner = _owners.Get(pfn, this, arena?.Array);
-        owner.Lease(page, address, offset, order, 1 << (_pageShift + order), context);
-        return owner;
+        return _owners.Find(pfn) ?? NewOwner(pfn, page, address);
     }
 
-    /// <summary>One renting thread's share of the pool: its page pool, of which it is the context,
-    /// and its counts, written by that thread only while <see cref="Busy"/>.</summary>
-    internal sealed class ThreadContext
+    private PageBlockMemoryManager NewOwner(long pfn, pa_page* page, byte* address)
     {
-        internal ThreadContext(long poolId, pa_page_pool* pool)
-        {
-            PoolId = poolId;
-            Pool = pool;
-            Owner = Thread.CurrentThread;
-        }
-
-        /// <summary>The pool's id (<see cref="PageMemoryPool"/>'s <c>_id</c>).</summary>
-        internal long PoolId { get; }
-
-        internal pa_page_pool* Pool { get; }
-
-        /// <summary>The renting thread: returns on it are direct.</summary>
-        internal Thread Owner { get; }
-
-        /// <summary>1 while the owner thread is inside the native pool.</summary>
-        internal int Busy;
-
-        /// <summary>Buffers rented, and those returned on the owner thread.</summary>
-        internal long Rented;
-
-        internal long Returned;
+        OwnerCreating?.Invoke(pfn);
+        ManagedArena? arena = _arena;
+        var owner = new PageBlockMemoryManager(this, arena?.Array, (int)pfn, page, address, arena is not null ? arena.OffsetOf(address) : 0);
+        _owners.Add(pfn, owner);
+        return owner;
     }
 }

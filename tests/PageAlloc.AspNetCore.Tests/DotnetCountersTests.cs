@@ -13,8 +13,9 @@ namespace PageAlloc.AspNetCore.Tests;
 
 /// <summary>
 /// The real <c>dotnet-counters</c> (the repository's local tool: <c>dotnet tool restore</c>)
-/// against the sample server as its own process: it finds the meter "PageAlloc" and collects
-/// the allocator's and Kestrel's pools' counters while the server serves requests.
+/// against the sample server as its own process: it finds the meters "PageAlloc" and
+/// "Microsoft.AspNetCore.MemoryPool" and collects the allocator's and Kestrel's pools' counters
+/// while the server serves requests.
 /// </summary>
 public sealed class DotnetCountersTests
 {
@@ -39,7 +40,7 @@ public sealed class DotnetCountersTests
         try
         {
             using Process counters = Start("dotnet", root, "dotnet-counters", "collect", "--process-id", $"{server.Id}",
-                "--counters", "PageAlloc", "--format", "csv", "--output", output, "--duration", "00:00:00:08");
+                "--counters", "PageAlloc,Microsoft.AspNetCore.MemoryPool", "--format", "csv", "--output", output, "--duration", "00:00:00:08");
             Task<string> countersOutput = Task.WhenAll(counters.StandardOutput.ReadToEndAsync(), counters.StandardError.ReadToEndAsync())
                 .ContinueWith(t => string.Join("\n", t.Result));
             using (var client = new HttpClient { BaseAddress = new Uri(address) })
@@ -75,7 +76,7 @@ public sealed class DotnetCountersTests
         File.Delete(output);
         Assert.Equal("Timestamp,Provider,Counter Name,Counter Type,Mean/Increment", lines[0]);
         string[] names = lines.Skip(1).Select(l => l.Split(',')[2]).Distinct().ToArray();
-        Assert.All(lines.Skip(1), l => Assert.Equal("PageAlloc", l.Split(',')[1]));
+        Assert.All(lines.Skip(1), l => Assert.Contains(l.Split(',')[1], new[] { "PageAlloc", "Microsoft.AspNetCore.MemoryPool" }));
         foreach (string expected in new[]
         {
             "pagealloc.zone.free ({page})[node=0;zone=Normal]",
@@ -91,7 +92,16 @@ public sealed class DotnetCountersTests
             Assert.Contains(expected, names);
         }
 
-        // The server rented while collected: some interval saw the page pools' fast path (pages
+        // Kestrel's own pool instruments, in bytes, per owner, for the page pools.
+        foreach (string instrument in new[] { "pooled (By)", "allocated (By / 1 sec)", "evicted (By / 1 sec)", "rented (By / 1 sec)" })
+        {
+            Assert.Contains($"aspnetcore.memory_pool.{instrument}[aspnetcore.memory_pool.owner=kestrel]", names);
+        }
+
+        Assert.Contains(lines, l => l.Contains("aspnetcore.memory_pool.rented (By / 1 sec)[aspnetcore.memory_pool.owner=kestrel]", StringComparison.Ordinal) &&
+            double.Parse(l.Split(',')[4], System.Globalization.CultureInfo.InvariantCulture) > 0);
+
+        // The server rented while collected: some interval saw the CPU caches' fast path (pages
         // recycled from a cache; the allocator itself is only asked to refill).
         Assert.Contains(lines, l => l.Contains("pagealloc.pool.alloc ({page} / 1 sec)[kind=fast;owner=kestrel]", StringComparison.Ordinal) &&
             double.Parse(l.Split(',')[4], System.Globalization.CultureInfo.InvariantCulture) > 0);

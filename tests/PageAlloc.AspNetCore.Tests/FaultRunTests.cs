@@ -46,12 +46,18 @@ public sealed class FaultRunTests
 
             Assert.Equal(Traffic.Outcome.Ok, after);
 
-            // Idle, the page pools give their cached pages back: only the report request's own
-            // buffers and its thread's refill stay out.
-            await Task.Delay(PageAllocMemoryPoolFactory.TrimPeriod * 3);
-            long inUse = long.Parse(System.Text.RegularExpressions.Regex.Match(
-                await client.GetStringAsync("/pagealloc"), @"pages_in_use (\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-            Assert.True(inUse <= 128, $"{inUse} pages still in use after the load (idle pools keep at most a refill per thread)");
+            // Idle, the CPU caches decay (high/8 a second): what stays out falls to the report
+            // request's own buffers and a refill or so (512 pages cached at most on this allocator).
+            long inUse = long.MaxValue;
+            var idle = System.Diagnostics.Stopwatch.StartNew();
+            while (inUse > 128 && idle.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                await Task.Delay(500);
+                inUse = long.Parse(System.Text.RegularExpressions.Regex.Match(
+                    await client.GetStringAsync("/pagealloc"), @"pages_in_use (\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            Assert.True(inUse <= 128, $"{inUse} pages still in use {idle.Elapsed} after the load (idle caches decay)");
             string report = await client.GetStringAsync("/pagealloc?check=1");
             Assert.Contains("check ok", report);
         }

@@ -70,6 +70,8 @@ public sealed class PageAllocMemoryPoolFactoryTests
             Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray<byte>(fallback.Memory, out _));
             Assert.True(factory.UnderPressure);
             Assert.Equal(1, factory.FallbackRents);
+            // The fallback gave the pages cached on every CPU back, for the requests in flight.
+            Assert.Equal(0, factory.Pools[0].Pool.Counters.PooledPages);
             Assert.True(factory.Allocator.GetVmEvent(VmEvent.PgFail) > 0);
         }
         finally
@@ -80,11 +82,54 @@ public sealed class PageAllocMemoryPoolFactoryTests
             }
         }
 
-        // The fallback renewed the page pool: the old one is disposed, the new one is listed.
-        Assert.Equal(2, factory.Pools.Count);
+        Assert.Single(factory.Pools);
         pool.Dispose();
         factory.Allocator.DrainAll();
         Assert.Equal(factory.Allocator.GetZoneInfo(0, ZoneType.Normal).Managed, factory.Allocator.GetZoneInfo(0, ZoneType.Normal).Free);
+    }
+
+    [Fact]
+    public void Idle_pools_give_their_cached_pages_back_by_decay()
+    {
+        using PageAllocMemoryPoolFactory factory = Factory(o =>
+        {
+            o.Size = 8L << 20;
+            o.DecayPeriod = TimeSpan.FromMilliseconds(5);
+        });
+        using MemoryPool<byte> pool = factory.Create(new MemoryPoolOptions { Owner = "kestrel" });
+        PageMemoryPool pages = factory.Pools[0].Pool;
+        var blocks = new System.Collections.Generic.List<IMemoryOwner<byte>>();
+        for (int i = 0; i < 400; i++)
+        {
+            blocks.Add(pool.Rent(4096));
+        }
+
+        blocks.ForEach(b => b.Dispose());
+        var since = System.Diagnostics.Stopwatch.StartNew();
+        while (pages.Counters.PooledPages >= 8 * pages.CacheCount && since.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            System.Threading.Thread.Sleep(10);
+        }
+
+        PageMemoryPoolCounters counters = pages.Counters;
+        Assert.True(counters.PooledPages < 8 * pages.CacheCount, $"{counters.PooledPages} pages still cached after {since.Elapsed}");
+        Assert.True(counters.EvictedPages >= counters.AllocatedPages - 8 * pages.CacheCount);
+    }
+
+    [Fact]
+    public void Bad_decay_periods_throw()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => Factory(o => o.DecayPeriod = TimeSpan.Zero));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Factory(o => o.DecayPeriod = TimeSpan.FromSeconds(-2)));
+        using PageAllocMemoryPoolFactory never = Factory(o =>
+        {
+            o.Size = 1L << 20;
+            o.DecayPeriod = System.Threading.Timeout.InfiniteTimeSpan;
+        });
+        using MemoryPool<byte> pool = never.Create(null);
+        pool.Rent().Dispose();
+        System.Threading.Thread.Sleep(50);
+        Assert.True(never.Pools[0].Pool.Counters.PooledPages > 0, "no timer: the cache stays");
     }
 
     [Fact]
