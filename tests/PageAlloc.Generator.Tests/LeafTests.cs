@@ -18,7 +18,7 @@ public sealed partial class LeafTests
     [Fact]
     public void SuppressGCTransition_is_on_exactly_the_headers_PA_LEAF_functions()
     {
-        string root = RepositoryRoot.Find();
+        string root = Repository.Root;
         string header = File.ReadAllText(Path.Combine(root, "native/include/pagealloc/pagealloc.h"));
         string methods = File.ReadAllText(Path.Combine(root, "bindings/PageAlloc/Generated/Methods.cs"));
 
