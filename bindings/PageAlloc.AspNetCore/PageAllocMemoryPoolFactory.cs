@@ -41,6 +41,7 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
     private readonly int _maxOrder;
     private readonly long _pressureWindowMs;
     private readonly TimeSpan _decayPeriod;
+    private readonly bool _clearOnReturn;
     private long _fallbackRents;
     private long _lastFallbackMs = long.MinValue / 2;
     private readonly ZoneType[] _zones;
@@ -66,6 +67,7 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
         }
 
         _decayPeriod = settings.DecayPeriod;
+        _clearOnReturn = settings.ClearOnReturn;
         _gfp = settings.Gfp;
         _maxOrder = settings.MaxOrder;
         _pressureWindowMs = (long)settings.PressureWindow.TotalMilliseconds;
@@ -142,7 +144,7 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var pool = new PageMemoryPool(Allocator, _gfp, _maxOrder, _decayPeriod);
+            var pool = new PageMemoryPool(Allocator, _gfp, _maxOrder, _decayPeriod) { ClearOnReturn = _clearOnReturn };
             _pools.Add(new PageAllocPoolEntry(string.IsNullOrEmpty(owner) ? UnnamedOwner : owner, pool));
             Metrics?.AddPool(pool, string.IsNullOrEmpty(owner) ? UnnamedOwner : owner);
             _kestrelMetrics?.Add(pool, owner);

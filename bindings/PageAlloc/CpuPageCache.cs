@@ -32,7 +32,8 @@ internal sealed unsafe class CpuPageCache
     /// <summary>The most pages one CPU's cache ever holds: 8 batches, 2 MiB of 4 KiB pages.</summary>
     internal const int MaxHigh = 8 * Batch;
 
-    /// <summary>Where decay stops: an idle cache shrinks to fewer than 8 pages (high/8 is then 0).</summary>
+    /// <summary>Where decay stops: an idle cache empties (below 8 pages, where high/8 is 0, a
+    /// tick takes one page, so an idle pool holds nothing).</summary>
     internal const int HighMin = 0;
 
     private readonly int[] _stack;
@@ -137,15 +138,15 @@ internal sealed unsafe class CpuPageCache
     /// <c>nr_pcp_high</c> growth).</summary>
     internal void GrowHigh() => High = Math.Min(High + BatchSize, HighMax);
 
-    /// <summary>One tick of <c>decay_pcp_high()</c>: high drops by an eighth, never below
-    /// <see cref="HighMin"/>. (The kernel also keeps one tick from freeing more than 32 batches;
+    /// <summary>One tick of <c>decay_pcp_high()</c>: high drops by an eighth (at least one page),
+    /// never below <see cref="HighMin"/>. (The kernel also keeps one tick from freeing more than 32 batches;
     /// a cache here never holds that many.)</summary>
     /// <returns>How many pages are now above high and must go back.</returns>
     internal int DecayHigh()
     {
         if (High > HighMin)
         {
-            High = Math.Max(High - (High >> 3), HighMin);
+            High = Math.Max(High - Math.Max(High >> 3, 1), HighMin);
         }
 
         return Math.Max(Count - High, 0);

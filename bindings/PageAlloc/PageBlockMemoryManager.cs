@@ -76,6 +76,9 @@ public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>, IDispos
     /// <summary>The block's length in bytes: 2^<see cref="Order"/> pages.</summary>
     public int Length => _length;
 
+    /// <summary>The block's bytes with no owner check: for the pool, which holds the block.</summary>
+    internal Span<byte> Bytes => new(_address, _length);
+
     /// <summary>The block's order.</summary>
     public int Order => _order;
 

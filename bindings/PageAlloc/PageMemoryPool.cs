@@ -375,6 +375,7 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
     /// <c>Dispose</c>.</summary>
     public void Decay()
     {
+        bool gaveBack = false, empty = true;
         foreach (CpuPageCache cache in _caches)
         {
             cache.Enter();
@@ -386,13 +387,24 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
                     if (excess > 0)
                     {
                         Drain(cache, excess, evicted: true);
+                        gaveBack = true;
                     }
+
+                    empty &= cache.Count == 0;
                 }
             }
             finally
             {
                 cache.Exit();
             }
+        }
+
+        // The tick that empties the last cache also empties the allocator's per-CPU lists, as
+        // the kernel's vmstat work drains an idle CPU's lists: the pages merge back into
+        // blocks that free page reporting can give to the OS.
+        if (gaveBack && empty)
+        {
+            Methods.pa_drain_all_pages(_allocator);
         }
     }
 
@@ -418,12 +430,23 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
         }
     }
 
+    /// <summary>Whether a buffer's bytes are zeroed as it comes back, before any other rent can see
+    /// them: what one request wrote never reaches another's buffer (the pool's form of the kernel's
+    /// <c>init_on_free</c>: recycled pages never reach the allocator's free path). Off by default;
+    /// the cost is one clear of the block per return.</summary>
+    public bool ClearOnReturn { get; init; }
+
     /// <summary>Takes a block back from its owner (disposed and unpinned), on the calling CPU's
     /// cache: a page onto its stack, a larger block to the allocator; after <c>Dispose</c>, to
     /// the allocator and counted down. The owner may be leased again as soon as it is on the
     /// stack, so nothing of it is read afterwards.</summary>
     internal void Return(PageBlockMemoryManager owner)
     {
+        if (ClearOnReturn)
+        {
+            owner.Bytes.Clear();
+        }
+
         CpuPageCache cache = EnterCache();
         if (cache.Count < cache.High && owner.Order == 0)
         {

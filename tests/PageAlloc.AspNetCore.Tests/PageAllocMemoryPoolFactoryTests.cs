@@ -23,6 +23,46 @@ public sealed class PageAllocMemoryPoolFactoryTests
     }
 
     [Fact]
+    public void The_factorys_allocator_reports_free_pages_unless_it_is_poisoned()
+    {
+        using (PageAllocMemoryPoolFactory factory = Factory(o => o.Size = 8L << 20))
+        {
+            Assert.True(factory.Allocator.IsFreePageReportingEnabled);
+            Assert.Equal(PageAllocMemoryPoolOptions.DefaultDecayPeriod, new PageAllocMemoryPoolOptions().DecayPeriod);
+        }
+
+        using (PageAllocMemoryPoolFactory factory = Factory(o =>
+        {
+            o.Size = 8L << 20;
+            o.ConfigureAllocator = a => a.Poison = true;
+        }))
+        {
+            Assert.False(factory.Allocator.IsFreePageReportingEnabled);
+        }
+
+        using (PageAllocMemoryPoolFactory factory = Factory(o =>
+        {
+            o.Size = 8L << 20;
+            o.ConfigureAllocator = a => a.FreePageReporting = null;
+        }))
+        {
+            Assert.False(factory.Allocator.IsFreePageReportingEnabled);
+        }
+    }
+
+    [Fact]
+    public void ClearOnReturn_reaches_every_pool_the_factory_makes()
+    {
+        using PageAllocMemoryPoolFactory factory = Factory(o =>
+        {
+            o.Size = 8L << 20;
+            o.ClearOnReturn = true;
+        });
+        using MemoryPool<byte> pool = factory.Create(null);
+        Assert.True(factory.Pools[0].Pool.ClearOnReturn);
+    }
+
+    [Fact]
     public void Create_makes_a_page_pool_per_call_and_keeps_the_owner()
     {
         using PageAllocMemoryPoolFactory factory = Factory(o => o.Size = 8L << 20);

@@ -235,6 +235,60 @@ public sealed class PageMemoryPoolCacheTests : LeakCheckedTest
     }
 
     [Fact]
+    public void The_decay_tick_that_empties_the_last_cache_drains_the_allocators_cpu_lists()
+    {
+        using PageAllocator allocator = Create();
+        using PageMemoryPool pool = Pool(allocator);
+        int cpu = CpuAffinity.Allowed()[0];
+        using (CpuAffinity.Pin(cpu))
+        {
+            var rented = new IMemoryOwner<byte>[Batch];
+            for (int i = 0; i < rented.Length; i++)
+            {
+                rented[i] = pool.Rent(PageSize);
+            }
+
+            foreach (IMemoryOwner<byte> owner in rented)
+            {
+                owner.Dispose();
+            }
+
+            int ticks = 0;
+            while (pool.Counters.PooledPages > 0 && ticks++ < 100)
+            {
+                long pcpBefore = allocator.GetZoneInfo(0, ZoneType.Normal).PcpPages;
+                pool.Decay();
+                if (pool.Counters.PooledPages > 0)
+                {
+                    // A tick that leaves pages cached leaves the allocator's lists alone.
+                    Assert.True(allocator.GetZoneInfo(0, ZoneType.Normal).PcpPages >= pcpBefore);
+                }
+            }
+
+            Assert.Equal(0, pool.Counters.PooledPages);
+            Assert.Equal(0, allocator.GetZoneInfo(0, ZoneType.Normal).PcpPages);
+        }
+    }
+
+    [Fact]
+    public void ClearOnReturn_zeroes_a_buffer_before_the_next_rent_sees_it()
+    {
+        using PageAllocator allocator = Create();
+        foreach (bool clear in new[] { false, true })
+        {
+            using var pool = new PageMemoryPool(allocator, Gfp.Kernel, 0, Timeout.InfiniteTimeSpan) { ClearOnReturn = clear };
+            using (CpuAffinity.Pin(CpuAffinity.Allowed()[0]))
+            {
+                IMemoryOwner<byte> first = pool.Rent(PageSize);
+                first.Memory.Span.Fill(0xA5);
+                first.Dispose();
+                using IMemoryOwner<byte> again = pool.Rent(PageSize); // the same page: the top of the stack
+                Assert.Equal(-1, again.Memory.Span.IndexOfAnyExcept(clear ? (byte)0 : (byte)0xA5));
+            }
+        }
+    }
+
+    [Fact]
     public void Decay_drops_high_by_an_eighth_a_tick_and_frees_the_pages_above_it()
     {
         using PageAllocator allocator = Create();
@@ -277,17 +331,22 @@ public sealed class PageMemoryPoolCacheTests : LeakCheckedTest
             Assert.Equal(cache.High, cache.Count);
             Assert.Equal(free - cache.Count, FreePages(allocator));
             int floor = cache.High;
-            pool.Decay(); // high/8 is 0 from here: an idle cache keeps its last few pages
-            Assert.Equal(floor, cache.High);
+            pool.Decay(); // high/8 is 0 from here: a page a tick, until an idle cache is empty
+            Assert.Equal(floor - 1, cache.High);
+            Assert.Equal(floor - 1, cache.Count);
+            for (int tick = 1; tick < floor; tick++)
+            {
+                pool.Decay();
+            }
+
+            Assert.Equal(0, cache.High);
+            Assert.Equal(0, cache.Count);
+            Assert.Equal(free, FreePages(allocator));
 
             // Load again: the rent that finds the cache empty grows high by a batch.
             var again = new List<IMemoryOwner<byte>>();
-            for (int i = 0; i <= floor; i++)
-            {
-                again.Add(pool.Rent(PageSize));
-            }
-
-            Assert.Equal(floor + Batch, cache.High);
+            again.Add(pool.Rent(PageSize));
+            Assert.Equal(Batch, cache.High);
             foreach (IMemoryOwner<byte> owner in again)
             {
                 owner.Dispose();
