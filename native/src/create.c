@@ -356,38 +356,47 @@ PA_API int pa_create_checked(const struct pa_config *cfg, pa_allocator **out,
     return (pa_create)(cfg, out);
 }
 
+/* What pa_destroy and allocator_reset both tear down: each zone's lock and
+ * lists, the zonelists, every thread's state, the locks and the tracepoints.
+ * The memory mappings and the node array stay: a reset keeps them. */
+static void release_state(pa_allocator *a)
+{
+    for (int nid = 0; a->nodes && nid < a->nr_nodes; nid++) {
+        struct pa_node *n = &a->nodes[nid];
+        for (int zi = 0; zi < PA_NR_ZONES; zi++) {
+            struct pa_zone *z = &n->zones[zi];
+            if (!z->alloc)
+                continue;
+            os_mutex_destroy(&z->lock);
+            free(z->pcp);
+            free(z->pageblock_mt);
+        }
+        free(n->zonelist_fallback);
+    }
+    if (a->tkey_created)
+        os_key_delete(a->tkey);
+    threads_destroy(a);
+    os_mutex_destroy(&a->threads_lock);
+    os_mutex_destroy(&a->cb_lock);
+    trace_destroy(a);
+    os_mutex_destroy(&a->pp_lock);
+}
+
 PA_API void pa_destroy(pa_allocator *a)
 {
     if (!a)
         return;
     page_reporting_destroy(a);
     page_pools_release_all(a);
+    release_state(a);
     if (a->nodes) {
-        for (int nid = 0; nid < a->nr_nodes; nid++) {
-            struct pa_node *n = &a->nodes[nid];
-            for (int zi = 0; zi < PA_NR_ZONES; zi++) {
-                struct pa_zone *z = &n->zones[zi];
-                if (!z->alloc)
-                    continue;
-                os_mutex_destroy(&z->lock);
-                free(z->pcp);
-                free(z->pageblock_mt);
-            }
-            free(n->zonelist_fallback);
-            os_unmap(n->map_base, n->map_size);
-        }
+        for (int nid = 0; nid < a->nr_nodes; nid++)
+            os_unmap(a->nodes[nid].map_base, a->nodes[nid].map_size);
         free(a->nodes);
     }
     os_unmap(a->pages_map_base, a->pages_map_size);
-    if (a->tkey_created)
-        os_key_delete(a->tkey);
-    threads_destroy(a);
     free(a->cpu_to_node);
     free(a->node_distance);
-    os_mutex_destroy(&a->threads_lock);
-    os_mutex_destroy(&a->cb_lock);
-    trace_destroy(a);
-    os_mutex_destroy(&a->pp_lock);
     free(a);
 }
 
@@ -423,25 +432,7 @@ int allocator_reset(pa_allocator *a)
     page_pools_release_all(a);
     if ((a->cfg.flags & PA_CFG_POISON) && a->addr_bytes)
         poison_allocated(a);
-    for (int nid = 0; nid < a->nr_nodes; nid++) {
-        struct pa_node *n = &old[nid];
-        for (int zi = 0; zi < PA_NR_ZONES; zi++) {
-            struct pa_zone *z = &n->zones[zi];
-            if (!z->alloc)
-                continue;
-            os_mutex_destroy(&z->lock);
-            free(z->pcp);
-            free(z->pageblock_mt);
-        }
-        free(n->zonelist_fallback);
-    }
-    if (a->tkey_created)
-        os_key_delete(a->tkey);
-    threads_destroy(a);
-    os_mutex_destroy(&a->threads_lock);
-    os_mutex_destroy(&a->cb_lock);
-    trace_destroy(a);
-    os_mutex_destroy(&a->pp_lock);
+    release_state(a);
 
     struct pa_config cfg = a->cfg;
     cfg.memory = a->memory;
