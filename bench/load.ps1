@@ -303,10 +303,14 @@ function Invoke-Load {
         (New-Workload 'download-256k-256c' 'wrk' '/bytes/262144' 256))
     $configs = @([pscustomobject]@{ Name = 'default'; Args = @('--pool', 'default') },
         [pscustomobject]@{ Name = 'pagealloc'; Args = @('--pool', 'pagealloc') })
+    # The first workload also runs page pools that zero every buffer as it comes back, beside
+    # the two: what that protection costs in requests/s.
+    $cleared = [pscustomobject]@{ Name = 'pagealloc-clear'; Args = @('--pool', 'pagealloc', '--clear-on-return') }
     $rows = @()
     foreach ($workload in $workloads) {
         Write-Host "load: $($workload.Name) ($($workload.Client), $($workload.Connections) connections), $LoadRounds rounds of $Seconds s per pool, then $IdleSeconds s idle"
-        $rows += Invoke-LoadRounds $dll $configs $workload $results
+        $set = $workload.Name -eq $workloads[0].Name ? ($configs + $cleared) : $configs
+        $rows += Invoke-LoadRounds $dll $set $workload $results
     }
     Write-Host "load: fault run (2 MiB allocator) / $($workloads[0].Name)"
     $rows += Invoke-LoadRounds $dll @([pscustomobject]@{ Name = 'fault'; Args = @('--pool', 'pagealloc', '--size-mib', '2', '--debug-checks') }) `

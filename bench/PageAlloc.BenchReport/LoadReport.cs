@@ -19,6 +19,7 @@ internal static class LoadReport
     private const string Default = "default";
     private const string PageAlloc = "pagealloc";
     private const string Fault = "fault";
+    private const string Cleared = "pagealloc-clear";
 
     public static int Write(string input, string docs, string fontFile)
     {
@@ -64,6 +65,12 @@ internal static class LoadReport
             targets.Add(new Target($"{w}: the pool's resident memory {load.Get(p, "idle_seconds")} s after the load / its peak",
                 $"{resident:0.00} ({Mib(load, p, "resident_kib_idle")} / {Mib(load, p, "resident_kib_max")} MiB)", "<= 0.10", resident <= 0.10));
             targets.Add(Leak(load, p, $"{w}: pages leaked after shutdown"));
+            if (load.Rows.FirstOrDefault(r => load.Get(r, "config") == Cleared && load.Get(r, "workload") == w) is { } c)
+            {
+                double cleared = load.Number(c, "rps") / load.Number(p, "rps");
+                targets.Add(new Target($"{w}: requests/s, page pools zeroing every buffer on return / not zeroing",
+                    $"{cleared:0.000}x", ">= 0.95x", cleared >= 0.95));
+            }
         }
 
         foreach (string[] f in load.Rows.Where(r => load.Get(r, "config") == Fault))
@@ -118,6 +125,8 @@ internal static class LoadReport
         md.AppendLine("- `h2-download-64k`: h2load (nghttp2), HTTP/2 in cleartext with prior knowledge, 8 streams per connection;");
         md.AppendLine("- `download-256k-256c`: wrk, `GET /bytes/262144` on 256 connections.");
         md.AppendLine();
+        md.AppendLine("The first workload also runs a third server, page pools that zero every buffer as it comes back");
+        md.AppendLine("(`--clear-on-return`), in the same alternating rounds.");
         md.AppendLine("The fault run is the first workload against a 2 MiB allocator (512 pages, debug checks on) that");
         md.AppendLine("cannot buffer 32 connections' responses. Raw results: `build/load/` (`load.csv`, `rss.csv`, client");
         md.AppendLine("outputs, server logs).");
@@ -194,6 +203,7 @@ internal static class LoadReport
     {
         Default => "Kestrel default",
         PageAlloc => "page pools",
+        Cleared => "page pools, zeroed on return",
         Fault => "page pools, 2 MiB (fault run)",
         _ => config,
     };

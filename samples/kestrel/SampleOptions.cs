@@ -15,7 +15,7 @@ public enum PoolKind
 }
 
 /// <summary>The server's settings, from the command line:
-/// <c>--pool default|pagealloc --size-mib N --max-order N --urls URL --debug-checks --http2</c>.</summary>
+/// <c>--pool default|pagealloc --size-mib N --max-order N --urls URL --debug-checks --http2 --clear-on-return</c>.</summary>
 public sealed class SampleOptions
 {
     /// <summary>The largest download /bytes/{n} serves: 64 MiB.</summary>
@@ -40,6 +40,10 @@ public sealed class SampleOptions
     /// knowledge): Kestrel speaks HTTP/2 on a cleartext endpoint only when HTTP/1.1 is off.</summary>
     public bool Http2 { get; set; }
 
+    /// <summary>Zero every buffer as it comes back to a page pool
+    /// (<see cref="PageAlloc.AspNetCore.PageAllocMemoryPoolOptions.ClearOnReturn"/>).</summary>
+    public bool ClearOnReturn { get; set; }
+
     /// <summary>Reads the options from <paramref name="args"/>.</summary>
     /// <exception cref="ArgumentException">An unknown option or a bad value.</exception>
     public static SampleOptions Parse(string[] args)
@@ -63,6 +67,7 @@ public sealed class SampleOptions
                 case "--urls": options.Urls = Value(); break;
                 case "--debug-checks": options.DebugChecks = true; break;
                 case "--http2": options.Http2 = true; break;
+                case "--clear-on-return": options.ClearOnReturn = true; break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }

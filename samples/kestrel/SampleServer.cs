@@ -71,6 +71,7 @@ public sealed class SampleServer : IAsyncDisposable
             {
                 o.Allocator = allocator;
                 o.MaxOrder = options.MaxOrder;
+                o.ClearOnReturn = options.ClearOnReturn;
             });
         }
 

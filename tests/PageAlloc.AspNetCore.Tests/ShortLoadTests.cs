@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 using System;
 using System.Collections.Generic;
+using System.Net;
 using System.Net.Http;
 using System.Threading.Tasks;
 using PageAlloc.KestrelSample;
@@ -56,5 +57,35 @@ public sealed class ShortLoadTests
         Assert.Equal("ok", check);
         Assert.Equal(0, leaked);
         Assert.True(server.Allocator.GetVmEvent(VmEvent.PgAllocNormal) > Requests, "the responses' blocks came from the allocator");
+    }
+
+    [Fact]
+    public async Task Over_HTTP2_with_buffers_zeroed_on_return_the_bodies_are_exact_and_the_report_shows_the_resident_arena()
+    {
+        var options = new SampleOptions { Urls = "http://127.0.0.1:0", SizeMiB = 64, Http2 = true, ClearOnReturn = true };
+        await using SampleServer server = SampleServer.Create(options);
+        await server.StartAsync();
+        using (HttpClient client = Traffic.Client(server.Address))
+        {
+            // Cleartext HTTP/2 with prior knowledge: what h2load speaks to the load run's server.
+            client.DefaultRequestVersion = HttpVersion.Version20;
+            client.DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+            Dictionary<Traffic.Outcome, int> outcomes = await Traffic.RunAsync(200, concurrency: 8, index =>
+                Traffic.DownloadAsync(client, s_downloads[index % s_downloads.Length]));
+            Assert.Equal(200, outcomes[Traffic.Outcome.Ok]);
+
+            using HttpResponseMessage response = await client.GetAsync("/pagealloc");
+            Assert.Equal(HttpVersion.Version20, response.Version);
+            string report = await response.Content.ReadAsStringAsync();
+            long resident = long.Parse(System.Text.RegularExpressions.Regex.Match(report, @"^resident_bytes (\d+)$",
+                System.Text.RegularExpressions.RegexOptions.Multiline).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(resident >= 4096, $"the arena pages the responses used are resident ({resident} B)");
+            Assert.True(resident <= 64L << 20);
+        }
+
+        await server.StopAsync();
+        (long leaked, string check) = server.LeakCheck();
+        Assert.Equal("ok", check);
+        Assert.Equal(0, leaked);
     }
 }
