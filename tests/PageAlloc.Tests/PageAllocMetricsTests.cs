@@ -154,7 +154,11 @@ public sealed class PageAllocMetricsTests : LeakCheckedTest
         Assert.Equal(kInflight + sInflight, during["pagealloc.pool.inflight;owner=kestrel"]);
         Assert.Equal(k.AllocFast + s.AllocFast, during["pagealloc.pool.alloc;owner=kestrel;kind=fast"]);
         Assert.Equal(k.AllocSlow + s.AllocSlow, during["pagealloc.pool.alloc;owner=kestrel;kind=slow"]);
-        Assert.Equal(20, during["pagealloc.pool.alloc;owner=kestrel;kind=fast"] + during["pagealloc.pool.alloc;owner=kestrel;kind=slow"]);
+        // Every rent is fast (from its CPU's cache), slow (the cache refilled from the allocator)
+        // or a refill (taken from another CPU's cache), whichever CPU the thread was on.
+        Assert.Equal(k.AllocRefill + s.AllocRefill, during["pagealloc.pool.alloc;owner=kestrel;kind=refill"]);
+        Assert.Equal(20, during["pagealloc.pool.alloc;owner=kestrel;kind=fast"] + during["pagealloc.pool.alloc;owner=kestrel;kind=slow"] +
+            during["pagealloc.pool.alloc;owner=kestrel;kind=refill"]);
         Assert.Equal(raw.Inflight, during["pagealloc.pool.inflight;owner=raw"]);
         Assert.Equal(1, during["pagealloc.pool.alloc;owner=raw;kind=slow"]);
 
