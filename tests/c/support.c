@@ -302,3 +302,22 @@ int test_one_address_map(pa_allocator *a)
     }
     return have;
 }
+
+pa_allocator *test_flags(uint32_t flags, uint64_t pages, int nr_cpus)
+{
+    struct pa_config cfg;
+    test_config(&cfg, 1, nr_cpus, 0, 0, pages, 0);
+    cfg.flags = flags;
+    pa_allocator *a = test_create(&cfg);
+    CHECK_EQ(pa_bind_cpu(a, 0), 0);
+    return a;
+}
+
+int test_all_bytes(const void *p, int byte, size_t n)
+{
+    const unsigned char *c = p;
+    for (size_t i = 0; i < n; i++)
+        if (c[i] != (unsigned char)byte)
+            return 0;
+    return 1;
+}

@@ -36,6 +36,12 @@ pa_allocator *test_simple(uint64_t pages, int nr_cpus);
 /* The same with the given pcp batch and high (0: the kernel's sizing). */
 pa_allocator *test_simple_pcp(uint64_t pages, int nr_cpus, uint32_t batch, uint32_t high);
 
+/* One node, one NORMAL zone of `pages`, nr_cpus slots, the given PA_CFG_* flags,
+ * calling thread bound to cpu 0. */
+pa_allocator *test_flags(uint32_t flags, uint64_t pages, int nr_cpus);
+/* Whether every one of the n bytes at p is `byte`. */
+int test_all_bytes(const void *p, int byte, size_t n);
+
 #define CHECK_OK(a) CHECK_EQ(pa_check(a), 0)
 
 /* Free pages of the whole allocator after draining every pcp list. */

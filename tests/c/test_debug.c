@@ -7,40 +7,21 @@
 
 #include "internal.h"
 
-static pa_allocator *make(uint32_t flags, uint64_t pages, int nr_cpus)
-{
-    struct pa_config cfg;
-    test_config(&cfg, 1, nr_cpus, 0, 0, pages, 0);
-    cfg.flags = flags;
-    pa_allocator *a = test_create(&cfg);
-    CHECK_EQ(pa_bind_cpu(a, 0), 0);
-    return a;
-}
-
-static int all_bytes(const void *p, int byte, size_t n)
-{
-    const unsigned char *c = p;
-    for (size_t i = 0; i < n; i++)
-        if (c[i] != (unsigned char)byte)
-            return 0;
-    return 1;
-}
-
 TEST(poison_freed_pages_read_0xaa)
 {
-    pa_allocator *a = make(PA_CFG_POISON, 4096, 1);
+    pa_allocator *a = test_flags(PA_CFG_POISON, 4096, 1);
     size_t ps = pa_page_size(a);
     struct pa_page *p = pa_alloc_pages(a, PA_GFP_KERNEL, 2);
     CHECK(p != NULL);
     unsigned char *m = pa_page_address(a, p);
     CHECK(m != NULL);
     /* Fresh memory is poisoned too: allocation found no corruption. */
-    CHECK(all_bytes(m, 0xaa, ps * 4));
+    CHECK(test_all_bytes(m, 0xaa, ps * 4));
     memset(m, 0x11, ps * 4);
     test_log_reset();
     pa_free_pages(a, p, 2);
     CHECK_OK(a);
-    CHECK(all_bytes(m, 0xaa, ps * 4));
+    CHECK(test_all_bytes(m, 0xaa, ps * 4));
     CHECK_EQ(test_log.count, 0);
     /* Allocating the poisoned pages again reports nothing. */
     struct pa_page *q = pa_alloc_pages(a, PA_GFP_KERNEL, 2);
@@ -54,7 +35,7 @@ TEST(poison_freed_pages_read_0xaa)
 
 TEST(poison_detects_write_after_free)
 {
-    pa_allocator *a = make(PA_CFG_POISON, 4096, 1);
+    pa_allocator *a = test_flags(PA_CFG_POISON, 4096, 1);
     struct pa_page *p = pa_alloc_pages(a, PA_GFP_KERNEL, 0);
     CHECK(p != NULL);
     unsigned char *m = pa_page_address(a, p);
@@ -88,24 +69,24 @@ TEST(poison_detects_write_after_free)
 
 TEST(poison_with_gfp_zero_returns_zeroed_memory)
 {
-    pa_allocator *a = make(PA_CFG_POISON, 4096, 1);
+    pa_allocator *a = test_flags(PA_CFG_POISON, 4096, 1);
     struct pa_page *p = pa_alloc_pages(a, PA_GFP_KERNEL | PA_GFP_ZERO, 3);
     CHECK(p != NULL);
-    CHECK(all_bytes(pa_page_address(a, p), 0, pa_page_size(a) * 8));
+    CHECK(test_all_bytes(pa_page_address(a, p), 0, pa_page_size(a) * 8));
     pa_free_pages(a, p, 3);
-    CHECK(all_bytes(pa_page_address(a, p), 0xaa, pa_page_size(a) * 8));
+    CHECK(test_all_bytes(pa_page_address(a, p), 0xaa, pa_page_size(a) * 8));
     CHECK_OK(a);
     pa_destroy(a);
 }
 
 TEST(no_poison_without_the_flag)
 {
-    pa_allocator *a = make(0, 4096, 1);
+    pa_allocator *a = test_flags(0, 4096, 1);
     struct pa_page *p = pa_alloc_pages(a, PA_GFP_KERNEL, 0);
     unsigned char *m = pa_page_address(a, p);
     memset(m, 0x11, pa_page_size(a));
     pa_free_pages(a, p, 0);
-    CHECK(all_bytes(m, 0x11, pa_page_size(a)));
+    CHECK(test_all_bytes(m, 0x11, pa_page_size(a)));
     CHECK_OK(a);
     pa_destroy(a);
 }
@@ -123,7 +104,7 @@ static void expect_bad_page(int before, const char *reason)
 TEST(double_free_reported_and_ignored)
 {
     for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
-        pa_allocator *a = make(modes[m], 4096, 1);
+        pa_allocator *a = test_flags(modes[m], 4096, 1);
         uint64_t free0 = test_total_free(a);
         for (unsigned order = 0; order <= 10; order += 5) {
             struct pa_page *p = pa_alloc_pages(a, PA_GFP_KERNEL, order);
@@ -152,7 +133,7 @@ TEST(double_free_reported_and_ignored)
 TEST(wrong_order_free_reported_and_ignored)
 {
     for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
-        pa_allocator *a = make(modes[m], 4096, 1);
+        pa_allocator *a = test_flags(modes[m], 4096, 1);
         struct pa_page *p = pa_alloc_pages(a, PA_GFP_KERNEL, 2);
         CHECK(p != NULL);
         test_log_reset();
@@ -177,8 +158,8 @@ TEST(wrong_order_free_reported_and_ignored)
 TEST(foreign_page_free_reported_and_ignored)
 {
     for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
-        pa_allocator *a = make(modes[m], 4096, 1);
-        pa_allocator *b = make(0, 1024, 1);
+        pa_allocator *a = test_flags(modes[m], 4096, 1);
+        pa_allocator *b = test_flags(0, 1024, 1);
         struct pa_page *pb = pa_alloc_pages(b, PA_GFP_KERNEL, 0);
         CHECK(pb != NULL);
         test_log_reset();
@@ -211,7 +192,7 @@ TEST(foreign_page_free_reported_and_ignored)
 TEST(reserved_hole_frame_free_reported)
 {
     /* 1500 pages: frames 1500..2047 are an alignment hole, never pages. */
-    pa_allocator *a = make(PA_CFG_DEBUG_CHECKS, 1500, 1);
+    pa_allocator *a = test_flags(PA_CFG_DEBUG_CHECKS, 1500, 1);
     CHECK(pa_pfn_to_page(a, 1600) == NULL);
     struct pa_page *hole = pa_pfn_to_page(a, 1499) + 101;
     test_log_reset();
@@ -226,7 +207,7 @@ TEST(reserved_hole_frame_free_reported)
 TEST(freeing_referenced_page_reported_and_ignored)
 {
     for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
-        pa_allocator *a = make(modes[m], 4096, 1);
+        pa_allocator *a = test_flags(modes[m], 4096, 1);
         struct pa_page *p = pa_alloc_pages(a, PA_GFP_KERNEL, 1);
         CHECK(p != NULL);
         CHECK_EQ(pa_get_page(a, p), 2);
@@ -247,7 +228,7 @@ TEST(freeing_referenced_page_reported_and_ignored)
 
 TEST(get_put_page_frees_on_last_put)
 {
-    pa_allocator *a = make(0, 4096, 1);
+    pa_allocator *a = test_flags(0, 4096, 1);
     struct pa_page *p = pa_alloc_pages(a, PA_GFP_KERNEL, 3);
     CHECK(p != NULL);
     CHECK_EQ(pa_get_page(a, p), 2);
@@ -275,7 +256,7 @@ TEST(get_put_page_frees_on_last_put)
 TEST(debug_checks_catch_corrupted_tail_page)
 {
     /* Only PA_CFG_DEBUG_CHECKS looks at every tail page. */
-    pa_allocator *a = make(PA_CFG_DEBUG_CHECKS, 4096, 1);
+    pa_allocator *a = test_flags(PA_CFG_DEBUG_CHECKS, 4096, 1);
     struct pa_page *p = pa_alloc_pages(a, PA_GFP_KERNEL, 2);
     CHECK(p != NULL);
     set_page_state(p + 2, 0);            /* simulate a scribbled descriptor */
@@ -294,8 +275,8 @@ TEST(debug_checks_catch_corrupted_tail_page)
 TEST(bad_frees_in_bulk_free_are_skipped)
 {
     for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
-        pa_allocator *a = make(modes[m], 4096, 1);
-        pa_allocator *b = make(0, 1024, 1);
+        pa_allocator *a = test_flags(modes[m], 4096, 1);
+        pa_allocator *b = test_flags(0, 1024, 1);
         struct pa_page *arr[6] = { 0 };
         CHECK_EQ(pa_alloc_pages_bulk_array(a, PA_GFP_KERNEL, 4, arr), 4);
         struct pa_page *dup = arr[1];

@@ -11,25 +11,6 @@
 
 #include <stdlib.h>
 
-static pa_allocator *make(uint32_t flags, uint64_t pages)
-{
-    struct pa_config cfg;
-    test_config(&cfg, 1, 1, 0, 0, pages, 0);
-    cfg.flags = flags;
-    pa_allocator *a = test_create(&cfg);
-    CHECK_EQ(pa_bind_cpu(a, 0), 0);
-    return a;
-}
-
-static int all_bytes(const void *p, int byte, size_t n)
-{
-    const unsigned char *c = p;
-    for (size_t i = 0; i < n; i++)
-        if (c[i] != (unsigned char)byte)
-            return 0;
-    return 1;
-}
-
 /* Allocates an order-`order` block, fills it with byte, frees it, and
  * returns the address it had (the memory stays mapped). */
 static unsigned char *dirty_and_free(pa_allocator *a, unsigned order, int byte, struct pa_page **out)
@@ -63,14 +44,14 @@ TEST(init_flags_are_the_documented_bits)
 
 TEST(init_on_free_freed_page_reads_zero_and_so_does_its_next_owner)
 {
-    pa_allocator *a = make(PA_CFG_INIT_ON_FREE, 4096);
+    pa_allocator *a = test_flags(PA_CFG_INIT_ON_FREE, 4096, 1);
     size_t ps = pa_page_size(a);
     struct pa_page *p;
     unsigned char *m = dirty_and_free(a, 0, 0x5a, &p);
-    CHECK(all_bytes(m, 0, ps));
+    CHECK(test_all_bytes(m, 0, ps));
     struct pa_page *q = pa_alloc_pages(a, PA_GFP_KERNEL, 0);
     CHECK(q == p);   /* the pcp list hands back the page just freed */
-    CHECK(all_bytes(pa_page_address(a, q), 0, ps));
+    CHECK(test_all_bytes(pa_page_address(a, q), 0, ps));
     pa_free_pages(a, q, 0);
     CHECK_OK(a);
     pa_destroy(a);
@@ -78,25 +59,25 @@ TEST(init_on_free_freed_page_reads_zero_and_so_does_its_next_owner)
 
 TEST(without_init_on_free_the_freed_bytes_stay)
 {
-    pa_allocator *a = make(0, 4096);
+    pa_allocator *a = test_flags(0, 4096, 1);
     size_t ps = pa_page_size(a);
     struct pa_page *p;
     unsigned char *m = dirty_and_free(a, 0, 0x5a, &p);
-    CHECK(all_bytes(m, 0x5a, ps));
+    CHECK(test_all_bytes(m, 0x5a, ps));
     struct pa_page *q = pa_alloc_pages(a, PA_GFP_KERNEL, 0);
     CHECK(q == p);
-    CHECK(all_bytes(pa_page_address(a, q), 0x5a, ps));
+    CHECK(test_all_bytes(pa_page_address(a, q), 0x5a, ps));
     pa_free_pages(a, q, 0);
     pa_destroy(a);
 }
 
 TEST(init_on_free_gfp_zero_is_not_zeroed_twice)
 {
-    pa_allocator *a = make(PA_CFG_INIT_ON_FREE, 4096);
+    pa_allocator *a = test_flags(PA_CFG_INIT_ON_FREE, 4096, 1);
     size_t ps = pa_page_size(a);
     struct pa_page *p;
     unsigned char *m = dirty_and_free(a, 0, 0x5a, &p);
-    CHECK(all_bytes(m, 0, ps));
+    CHECK(test_all_bytes(m, 0, ps));
     /* A write after free the allocator cannot see: had __GFP_ZERO zeroed
      * the page again, the byte would be gone. */
     m[100] = 0x77;
@@ -104,37 +85,37 @@ TEST(init_on_free_gfp_zero_is_not_zeroed_twice)
     CHECK(q == p);
     CHECK_EQ(m[100], 0x77);
     m[100] = 0;
-    CHECK(all_bytes(m, 0, ps));
+    CHECK(test_all_bytes(m, 0, ps));
     pa_free_pages(a, q, 0);
     pa_destroy(a);
 }
 
 TEST(gfp_zero_without_init_on_free_zeroes)
 {
-    pa_allocator *a = make(0, 4096);
+    pa_allocator *a = test_flags(0, 4096, 1);
     size_t ps = pa_page_size(a);
     struct pa_page *p;
     unsigned char *m = dirty_and_free(a, 0, 0x5a, &p);
     struct pa_page *q = pa_alloc_pages(a, PA_GFP_KERNEL | PA_GFP_ZERO, 0);
     CHECK(q == p);
-    CHECK(all_bytes(m, 0, ps));
+    CHECK(test_all_bytes(m, 0, ps));
     pa_free_pages(a, q, 0);
     pa_destroy(a);
 }
 
 TEST(init_on_alloc_zeroes_every_allocation_single_and_high_order)
 {
-    pa_allocator *a = make(PA_CFG_INIT_ON_ALLOC, 4096);
+    pa_allocator *a = test_flags(PA_CFG_INIT_ON_ALLOC, 4096, 1);
     size_t ps = pa_page_size(a);
     for (unsigned order = 0; order <= 3; order++) {
         struct pa_page *p;
         unsigned char *m = dirty_and_free(a, order, 0x5a, &p);
         /* Freed data lingers under init_on_alloc alone... */
-        CHECK(all_bytes(m, 0x5a, ps << order));
+        CHECK(test_all_bytes(m, 0x5a, ps << order));
         struct pa_page *q = pa_alloc_pages(a, PA_GFP_KERNEL, order);
         CHECK(q == p);
         /* ...until the page is handed out again. */
-        CHECK(all_bytes(m, 0, ps << order));
+        CHECK(test_all_bytes(m, 0, ps << order));
         pa_free_pages(a, q, order);
     }
     CHECK_OK(a);
@@ -143,7 +124,7 @@ TEST(init_on_alloc_zeroes_every_allocation_single_and_high_order)
 
 TEST(init_on_alloc_zeroes_the_bulk_allocator_pages)
 {
-    pa_allocator *a = make(PA_CFG_INIT_ON_ALLOC, 4096);
+    pa_allocator *a = test_flags(PA_CFG_INIT_ON_ALLOC, 4096, 1);
     size_t ps = pa_page_size(a);
     struct pa_page *pages[32] = { 0 };
     CHECK_EQ(pa_alloc_pages_bulk_array(a, PA_GFP_KERNEL, 32, pages), 32);
@@ -152,13 +133,13 @@ TEST(init_on_alloc_zeroes_the_bulk_allocator_pages)
     pa_release_pages(a, pages, 32);
     CHECK_EQ(pa_alloc_pages_bulk_array(a, PA_GFP_KERNEL, 32, pages), 32);
     for (int i = 0; i < 32; i++)
-        CHECK(all_bytes(pa_page_address(a, pages[i]), 0, ps));
+        CHECK(test_all_bytes(pa_page_address(a, pages[i]), 0, ps));
     struct pa_list_head list;
     pa_list_init(&list);
     pa_release_pages(a, pages, 32);
     CHECK_EQ(pa_alloc_pages_bulk_list(a, PA_GFP_KERNEL, 32, &list), 32);
     for (struct pa_page *p = pa_list_first(&list); p; p = pa_list_next(&list, p))
-        CHECK(all_bytes(pa_page_address(a, p), 0, ps));
+        CHECK(test_all_bytes(pa_page_address(a, p), 0, ps));
     pa_free_pages_bulk(a, &list);
     CHECK_OK(a);
     pa_destroy(a);
@@ -167,7 +148,7 @@ TEST(init_on_alloc_zeroes_the_bulk_allocator_pages)
 /* The batched frees zero every page they take, through either form. */
 TEST(init_on_free_zeroes_release_pages_and_free_pages_bulk)
 {
-    pa_allocator *a = make(PA_CFG_INIT_ON_FREE, 4096);
+    pa_allocator *a = test_flags(PA_CFG_INIT_ON_FREE, 4096, 1);
     size_t ps = pa_page_size(a);
     struct pa_page *pages[40] = { 0 };
     unsigned char *mem[40];
@@ -178,7 +159,7 @@ TEST(init_on_free_zeroes_release_pages_and_free_pages_bulk)
     }
     pa_release_pages(a, pages, 40);
     for (int i = 0; i < 40; i++)
-        CHECK(all_bytes(mem[i], 0, ps));
+        CHECK(test_all_bytes(mem[i], 0, ps));
 
     struct pa_list_head list;
     pa_list_init(&list);
@@ -191,7 +172,7 @@ TEST(init_on_free_zeroes_release_pages_and_free_pages_bulk)
     CHECK_EQ(n, 40);
     pa_free_pages_bulk(a, &list);
     for (int i = 0; i < 40; i++)
-        CHECK(all_bytes(mem[i], 0, ps));
+        CHECK(test_all_bytes(mem[i], 0, ps));
     CHECK_EQ(test_total_free(a), 4096);
     CHECK_OK(a);
     pa_destroy(a);
@@ -201,14 +182,14 @@ TEST(init_on_free_zeroes_release_pages_and_free_pages_bulk)
  * the zeroing happens on the way in, whichever list takes the page. */
 TEST(init_on_free_pages_drained_to_buddy_stay_zero)
 {
-    pa_allocator *a = make(PA_CFG_INIT_ON_FREE, 4096);
+    pa_allocator *a = test_flags(PA_CFG_INIT_ON_FREE, 4096, 1);
     size_t ps = pa_page_size(a);
     struct pa_page *p;
     unsigned char *m = dirty_and_free(a, 0, 0x5a, &p);
     pa_drain_all_pages(a);
-    CHECK(all_bytes(m, 0, ps));
+    CHECK(test_all_bytes(m, 0, ps));
     unsigned char *big = dirty_and_free(a, 5, 0x5a, &p);   /* not a pcp order: buddy directly */
-    CHECK(all_bytes(big, 0, ps << 5));
+    CHECK(test_all_bytes(big, 0, ps << 5));
     CHECK_OK(a);
     pa_destroy(a);
 }
@@ -232,7 +213,7 @@ TEST(init_on_free_zeroes_caller_memory_at_create)
         CHECK_EQ(pa_bind_cpu(a, 0), 0);
         struct pa_page *p = pa_alloc_pages(a, PA_GFP_KERNEL, 0);
         CHECK(p != NULL);
-        CHECK(all_bytes(pa_page_address(a, p), with ? 0 : 0x77, pa_page_size(a)));
+        CHECK(test_all_bytes(pa_page_address(a, p), with ? 0 : 0x77, pa_page_size(a)));
         pa_free_pages(a, p, 0);
         pa_destroy(a);
         free(mem);
@@ -252,16 +233,16 @@ TEST(poison_takes_precedence_over_init_on_alloc_and_free)
     size_t ps = pa_page_size(a);
     struct pa_page *p;
     unsigned char *m = dirty_and_free(a, 0, 0x5a, &p);
-    CHECK(all_bytes(m, 0xaa, ps));
+    CHECK(test_all_bytes(m, 0xaa, ps));
     test_log_reset();
     struct pa_page *q = pa_alloc_pages(a, PA_GFP_KERNEL, 0);
     CHECK(q == p);
-    CHECK(all_bytes(m, 0xaa, ps));
+    CHECK(test_all_bytes(m, 0xaa, ps));
     CHECK_EQ(test_log.count, 0);   /* the poison was intact */
     pa_free_pages(a, q, 0);
     q = pa_alloc_pages(a, PA_GFP_KERNEL | PA_GFP_ZERO, 0);
     CHECK(q == p);
-    CHECK(all_bytes(m, 0, ps));
+    CHECK(test_all_bytes(m, 0, ps));
     pa_free_pages(a, q, 0);
     CHECK_OK(a);
     pa_destroy(a);
@@ -271,7 +252,7 @@ TEST(poison_takes_precedence_over_init_on_alloc_and_free)
  * and every path runs without touching any. */
 TEST(init_on_alloc_and_free_on_metadata_only)
 {
-    pa_allocator *a = make(PA_CFG_METADATA_ONLY | PA_CFG_INIT_ON_ALLOC | PA_CFG_INIT_ON_FREE, 4096);
+    pa_allocator *a = test_flags(PA_CFG_METADATA_ONLY | PA_CFG_INIT_ON_ALLOC | PA_CFG_INIT_ON_FREE, 4096, 1);
     struct pa_page *pages[16] = { 0 };
     CHECK_EQ(pa_alloc_pages_bulk_array(a, PA_GFP_KERNEL | PA_GFP_ZERO, 16, pages), 16);
     CHECK(pa_page_address(a, pages[0]) == NULL);
