@@ -151,19 +151,26 @@ static int map_node_memory(struct pa_allocator *a, struct pa_node *n)
 }
 
 /* Kernel: memmap_init_range(): every frame gets its node and zone; frames
- * between zones are reserved. */
+ * between zones are reserved. The table is zero (a fresh mapping, or cleared
+ * on reset), and zero is a frame of node 0's normal zone (PG_ZONE_BIAS): only
+ * other descriptors are written, so that the table's pages stay untouched
+ * until their frames are used. */
 static void init_page_descriptors(struct pa_allocator *a, const struct layout *l)
 {
     for (int nid = 0; nid < a->nr_nodes; nid++) {
         uint32_t node_bits = (uint32_t)nid << PG_NODE_SHIFT;
         uint64_t end = l->node_start[nid] + l->node_span[nid];
-        for (uint64_t pfn = l->node_start[nid]; pfn < end; pfn++)
-            a->pages[pfn].flags = node_bits | PG_RESERVED;
         for (int z = 0; z < PA_NR_ZONES; z++) {
-            uint32_t bits = node_bits | ((uint32_t)z << PG_ZONE_SHIFT);
+            uint32_t bits = node_bits | (((uint32_t)z ^ PG_ZONE_BIAS) << PG_ZONE_SHIFT);
             uint64_t s = l->zone_start[nid][z], e = s + a->cfg.node_zone_pages[nid][z];
-            for (uint64_t pfn = s; pfn < e; pfn++)
+            uint64_t hole = z + 1 < PA_NR_ZONES ? l->zone_start[nid][z + 1] : end;
+            if (z == 0)
+                for (uint64_t pfn = l->node_start[nid]; pfn < s; pfn++)
+                    a->pages[pfn].flags = node_bits | PG_RESERVED;
+            for (uint64_t pfn = s; bits && pfn < e; pfn++)
                 a->pages[pfn].flags = bits;
+            for (uint64_t pfn = e; pfn < hole; pfn++)
+                a->pages[pfn].flags = node_bits | PG_RESERVED;
         }
     }
 }
@@ -235,12 +242,11 @@ static int create(pa_allocator *a, const struct pa_config *cfg, const struct lay
     a->pages_bytes = a->nr_pfns * sizeof(struct pa_page);
     a->addr_bytes = (a->cfg.flags & PA_CFG_METADATA_ONLY) ? 0 : a->pages_bytes;
     a->addr_shift = a->page_shift - (unsigned)__builtin_ctz(sizeof(struct pa_page));
-    bool huge = a->pages_bytes >= OS_HUGE_PAGE_SIZE;
     if (!a->pages) {
-        a->pages = os_map(a->pages_bytes, huge ? OS_HUGE_PAGE_SIZE : 64, &a->pages_map_base,
-                          &a->pages_map_size);
-        if (a->pages && huge)
-            os_advise_huge(a->pages, a->pages_bytes & ~(OS_HUGE_PAGE_SIZE - 1));
+        /* No transparent huge pages here: one write into a 2 MiB huge page
+         * makes all of it resident, and the table is written sparsely
+         * (init_page_descriptors). */
+        a->pages = os_map(a->pages_bytes, 64, &a->pages_map_base, &a->pages_map_size);
     } else {
         memset(a->pages, 0, a->pages_bytes);   /* reset: the table as fresh as a new mapping */
     }

@@ -55,9 +55,17 @@
  * memory back (Kernel: PG_reported); any path that takes the block off the
  * list clears it (page_reporting.h). */
 #define PG_REPORTED  0x80u
-#define PG_ZONE_SHIFT 8     /* zone type, 2 bits */
+#define PG_ZONE_SHIFT 8     /* zone type XOR PG_ZONE_BIAS, 2 bits */
 #define PG_NODE_SHIFT 16    /* node id, 8 bits (Kernel: page->flags node/zone fields) */
 #define PG_ZONE_NODE_MASK ((3u << PG_ZONE_SHIFT) | (0xffu << PG_NODE_SHIFT))
+/* The zone field holds the zone type XOR this, so that a frame of node 0's
+ * normal zone at rest (no state) has an all-zero descriptor. pa_create then
+ * writes only the descriptors that are not zero: in the usual one-zone,
+ * one-node layout just the heads of the blocks it frees, and the rest of the
+ * descriptor map stays untouched zero pages, not resident, until blocks
+ * there are split (the memory of struct pages the kernel initialises lazily
+ * with CONFIG_DEFERRED_STRUCT_PAGE_INIT). */
+#define PG_ZONE_BIAS ((uint32_t)PA_ZONE_NORMAL)
 
 struct pa_page {
     struct pa_list_head lru;  /* buddy, pcp or the owner's list */
@@ -123,7 +131,10 @@ static inline uint64_t page_state_word(uint32_t flags, int32_t refcount)
 #endif
 }
 
-static inline int page_zonenum(const struct pa_page *p) { return (p->flags >> PG_ZONE_SHIFT) & 3; }
+static inline int page_zonenum(const struct pa_page *p)
+{
+    return (int)(((p->flags >> PG_ZONE_SHIFT) & 3) ^ PG_ZONE_BIAS);
+}
 static inline int page_nid(const struct pa_page *p) { return (p->flags >> PG_NODE_SHIFT) & 0xff; }
 
 static inline struct pa_page *lru_to_page(const struct pa_list_head *h)
@@ -256,7 +267,7 @@ struct pa_zone {
  * in it, so the hot paths compare and store it whole. */
 static inline uint32_t zone_page_flags(const struct pa_zone *z, unsigned s)
 {
-    return s | (uint32_t)z->idx << PG_ZONE_SHIFT | (uint32_t)z->nid << PG_NODE_SHIFT;
+    return s | ((uint32_t)z->idx ^ PG_ZONE_BIAS) << PG_ZONE_SHIFT | (uint32_t)z->nid << PG_NODE_SHIFT;
 }
 
 static inline bool populated_zone(const struct pa_zone *z) { return z->present != 0; }

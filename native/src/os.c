@@ -54,18 +54,6 @@ void *os_map(size_t size, size_t align, void **base, size_t *mapped)
     return (void *)start;
 }
 
-/* Transparent huge pages where the host offers them: a large array that is
- * written end to end at once takes one fault per 2 MiB, not per 4 KiB. */
-void os_advise_huge(void *p, size_t size)
-{
-#ifdef MADV_HUGEPAGE
-    madvise(p, size, MADV_HUGEPAGE);
-#else
-    (void)p;
-    (void)size;
-#endif
-}
-
 void os_unmap(void *base, size_t mapped)
 {
     if (base)

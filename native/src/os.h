@@ -48,8 +48,6 @@ int os_key_set(pa_thread_key k, const void *v);
  * power of two). Returns the aligned start; *base and *mapped say what to
  * pass to os_unmap. NULL on failure. */
 void *os_map(size_t size, size_t align, void **base, size_t *mapped);
-#define OS_HUGE_PAGE_SIZE (2ul << 20)
-void os_advise_huge(void *p, size_t size);   /* a hint; ignored where unsupported */
 void os_unmap(void *base, size_t mapped);
 /* Binds [p, p + size) to host NUMA node nid; 0 or a negative errno. */
 int os_bind_node(void *p, size_t size, int nid);
