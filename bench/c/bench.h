@@ -59,18 +59,11 @@ struct bench_env {
     int cpu;                 /* the CPU the thread is pinned to (DPDK's lcore) */
     void *dpdk_pool;         /* struct rte_mempool *, NULL when DPDK did not load */
     void *dpdk_cache;        /* struct rte_mempool_cache * of the lcore */
-    /* The address of a page computed inline from its descriptor, as the
-     * kernel's page_address() is: one descriptor and its address, and the
-     * shift from descriptor offsets to page offsets, learnt at set-up
-     * through the public calls (the arena is one node, one map). */
-    uintptr_t desc0, va0;
-    unsigned va_shift;
+    /* The layouts of a, a_init_alloc and a_init_free (pa_get_layout): every
+     * candidate of ours finds a page's address with the public header's inline
+     * pa_layout_page_address, as a C user of the header does. */
+    struct pa_layout layout, layout_init_alloc, layout_init_free;
 };
-
-static inline void *bench_page_va(const struct bench_env *env, const struct pa_page *page)
-{
-    return (void *)(env->va0 + (((uintptr_t)page - env->desc0) << env->va_shift));
-}
 
 struct candidate {
     const char *name;       /* unique, e.g. "pa_bulk_array/64" */
@@ -107,6 +100,7 @@ void cycle_dpdk_single(struct bench_env *env, unsigned batch, unsigned order);
 int pin_to_cpu(int cpu);
 pa_allocator *bench_create_allocator(uint64_t pages, uint32_t nr_cpus, uint32_t flags);
 pa_allocator *bench_init_allocator(struct bench_env *env, uint32_t flags);
+const struct pa_layout *bench_layout(const struct bench_env *env, const pa_allocator *a);
 int bench_env_init(struct bench_env *env, int cpu);
 void bench_env_fini(struct bench_env *env);
 void bench_die(const char *what, int err);

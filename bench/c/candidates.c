@@ -14,17 +14,19 @@ static void fail_short(unsigned long got, unsigned batch)
 
 static void cycle_bulk_array(struct bench_env *env, unsigned batch, unsigned order)
 {
+    const struct pa_layout l = env->layout;   /* a local: the touches cannot alias it */
     (void)order;
     unsigned long got = pa_alloc_pages_bulk_array(env->a, GFP, batch, env->pages);
     if (got != batch)
         fail_short(got, batch);
     for (unsigned i = 0; i < batch; i++)
-        bench_touch(pa_page_address(env->a, env->pages[i]), 0);
+        bench_touch(pa_layout_page_address(&l, env->pages[i]), 0);
     pa_release_pages(env->a, env->pages, batch);
 }
 
 static void cycle_bulk_list(struct bench_env *env, unsigned batch, unsigned order)
 {
+    const struct pa_layout l = env->layout;   /* a local: the touches cannot alias it */
     (void)order;
     struct pa_list_head list;
     pa_list_init(&list);
@@ -32,17 +34,18 @@ static void cycle_bulk_list(struct bench_env *env, unsigned batch, unsigned orde
     if (got != batch)
         fail_short(got, batch);
     for (struct pa_page *p = pa_list_first(&list); p; p = pa_list_next(&list, p))
-        bench_touch(pa_page_address(env->a, p), 0);
+        bench_touch(pa_layout_page_address(&l, p), 0);
     pa_free_pages_bulk(env->a, &list);
 }
 
 static void cycle_single(struct bench_env *env, unsigned batch, unsigned order)
 {
+    const struct pa_layout l = env->layout;   /* a local: the touches cannot alias it */
     for (unsigned i = 0; i < batch; i++) {
         env->pages[i] = pa_alloc_pages(env->a, GFP, order);
         if (!env->pages[i])
             bench_die("pa_alloc_pages", -12);
-        bench_touch(pa_page_address(env->a, env->pages[i]), order);
+        bench_touch(pa_layout_page_address(&l, env->pages[i]), order);
     }
     for (unsigned i = 0; i < batch; i++) {
         pa_free_pages(env->a, env->pages[i], order);
@@ -54,12 +57,13 @@ static void cycle_single(struct bench_env *env, unsigned batch, unsigned order)
  * the public address, each page recycled straight into the cache. */
 static void cycle_pp_bulk(struct bench_env *env, unsigned batch, unsigned order)
 {
+    const struct pa_layout l = env->layout;   /* a local: the touches cannot alias it */
     (void)order;
     unsigned long got = pa_page_pool_alloc_bulk(env->pp, GFP, batch, env->pages);
     if (got != batch)
         fail_short(got, batch);
     for (unsigned i = 0; i < batch; i++)
-        bench_touch(pa_page_address(env->a, env->pages[i]), 0);
+        bench_touch(pa_layout_page_address(&l, env->pages[i]), 0);
     for (unsigned i = 0; i < batch; i++) {
         pa_page_pool_recycle_direct(env->pp, env->pages[i]);
         env->pages[i] = NULL;
@@ -71,12 +75,13 @@ static void cycle_pp_bulk(struct bench_env *env, unsigned batch, unsigned order)
  * batch back with one pa_page_pool_recycle_direct_bulk. */
 static void cycle_pp_desc_bulk(struct bench_env *env, unsigned batch, unsigned order)
 {
+    const struct pa_layout l = env->layout;   /* a local: the touches cannot alias it */
     (void)order;
     unsigned long got = pa_page_pool_alloc_bulk(env->pp, GFP, batch, env->pages);
     if (got != batch)
         fail_short(got, batch);
     for (unsigned i = 0; i < batch; i++)
-        bench_touch(bench_page_va(env, env->pages[i]), 0);
+        bench_touch(pa_layout_page_address(&l, env->pages[i]), 0);
     pa_page_pool_recycle_direct_bulk(env->pp, env->pages, batch);
     memset(env->pages, 0, batch * sizeof(env->pages[0]));   /* the bulk form fills NULL slots only */
 }
@@ -100,24 +105,26 @@ static void cycle_pp_va_bulk(struct bench_env *env, unsigned batch, unsigned ord
  * the owner thread: the cache first), which empties the slots itself. */
 static void cycle_pp_put_bulk(struct bench_env *env, unsigned batch, unsigned order)
 {
+    const struct pa_layout l = env->layout;   /* a local: the touches cannot alias it */
     (void)order;
     unsigned long got = pa_page_pool_alloc_bulk(env->pp, GFP, batch, env->pages);
     if (got != batch)
         fail_short(got, batch);
     for (unsigned i = 0; i < batch; i++)
-        bench_touch(pa_page_address(env->a, env->pages[i]), 0);
+        bench_touch(pa_layout_page_address(&l, env->pages[i]), 0);
     pa_page_pool_put_page_bulk(env->pages, batch);
 }
 
 /* One page at a time: pa_page_pool_alloc_pages, then pa_page_pool_recycle_direct. */
 static void cycle_pp_single(struct bench_env *env, unsigned batch, unsigned order)
 {
+    const struct pa_layout l = env->layout;   /* a local: the touches cannot alias it */
     (void)order;
     for (unsigned i = 0; i < batch; i++) {
         env->pages[i] = pa_page_pool_alloc_pages(env->pp, GFP);
         if (!env->pages[i])
             bench_die("pa_page_pool_alloc_pages", -12);
-        bench_touch(pa_page_address(env->a, env->pages[i]), 0);
+        bench_touch(pa_layout_page_address(&l, env->pages[i]), 0);
     }
     for (unsigned i = 0; i < batch; i++) {
         pa_page_pool_recycle_direct(env->pp, env->pages[i]);
@@ -148,11 +155,12 @@ static void cycle_touch_line(struct bench_env *env, unsigned batch, unsigned ord
  * __GFP_ZERO, and against one memset of each page with no allocator. */
 static void single_on(pa_allocator *a, struct bench_env *env, unsigned batch, pa_gfp_t gfp)
 {
+    const struct pa_layout l = *bench_layout(env, a);   /* a local: the touches cannot alias it */
     for (unsigned i = 0; i < batch; i++) {
         env->pages[i] = pa_alloc_pages(a, gfp, 0);
         if (!env->pages[i])
             bench_die("pa_alloc_pages", -12);
-        bench_touch(pa_page_address(a, env->pages[i]), 0);
+        bench_touch(pa_layout_page_address(&l, env->pages[i]), 0);
     }
     for (unsigned i = 0; i < batch; i++) {
         pa_free_pages(a, env->pages[i], 0);
@@ -165,8 +173,9 @@ static void bulk_on(pa_allocator *a, struct bench_env *env, unsigned batch, pa_g
     unsigned long got = pa_alloc_pages_bulk_array(a, gfp, batch, env->pages);
     if (got != batch)
         fail_short(got, batch);
+    const struct pa_layout l = *bench_layout(env, a);   /* a local: the touches cannot alias it */
     for (unsigned i = 0; i < batch; i++)
-        bench_touch(pa_page_address(a, env->pages[i]), 0);
+        bench_touch(pa_layout_page_address(&l, env->pages[i]), 0);
     pa_release_pages(a, env->pages, batch);
 }
 

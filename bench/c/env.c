@@ -63,15 +63,13 @@ int bench_env_init(struct bench_env *env, int cpu)
         bench_die("pa_alloc_pages_bulk_array (touch pages)", -12);
     for (unsigned i = 0; i < BENCH_TOUCH_PAGES; i++)
         env->touch_addrs[i] = pa_page_address(env->a, env->touch_pages[i]);
-    /* Descriptor stride from two pages' distance in descriptors and pfns. */
-    struct pa_page *p0 = env->touch_pages[0], *p1 = env->touch_pages[1];
-    uintptr_t stride = ((uintptr_t)p1 - (uintptr_t)p0) / (uintptr_t)(pa_page_to_pfn(env->a, p1) -
-                                                                   pa_page_to_pfn(env->a, p0));
-    env->desc0 = (uintptr_t)p0;
-    env->va0 = (uintptr_t)env->touch_addrs[0];
-    env->va_shift = (unsigned)(__builtin_ctzl(pa_page_size(env->a)) - __builtin_ctzl(stride));
+    /* The layout the candidates' inline addresses read: it must give what
+     * the exported call gives. */
+    rc = pa_get_layout(env->a, &env->layout);
+    if (rc != 0)
+        bench_die("pa_get_layout", rc);
     for (unsigned i = 0; i < BENCH_TOUCH_PAGES; i++)
-        if (bench_page_va(env, env->touch_pages[i]) != env->touch_addrs[i])
+        if (pa_layout_page_address(&env->layout, env->touch_pages[i]) != env->touch_addrs[i])
             bench_die("the inline page address", -22);
     return 0;
 }
@@ -79,14 +77,25 @@ int bench_env_init(struct bench_env *env, int cpu)
 /* The allocator with these init flags, bound like env->a, made on first use. */
 pa_allocator *bench_init_allocator(struct bench_env *env, uint32_t flags)
 {
-    pa_allocator **slot = flags == PA_CFG_INIT_ON_ALLOC ? &env->a_init_alloc : &env->a_init_free;
+    bool on_alloc = flags == PA_CFG_INIT_ON_ALLOC;
+    pa_allocator **slot = on_alloc ? &env->a_init_alloc : &env->a_init_free;
     if (!*slot) {
         *slot = bench_create_allocator(BENCH_ARENA_PAGES, 0, flags);
         int rc = pa_bind_cpu(*slot, env->cpu % pa_nr_cpus(*slot));
         if (rc != 0)
             bench_die("pa_bind_cpu", rc);
+        rc = pa_get_layout(*slot, on_alloc ? &env->layout_init_alloc : &env->layout_init_free);
+        if (rc != 0)
+            bench_die("pa_get_layout", rc);
     }
     return *slot;
+}
+
+/* The layout of a, one of env's allocators. */
+const struct pa_layout *bench_layout(const struct bench_env *env, const pa_allocator *a)
+{
+    return a == env->a_init_alloc ? &env->layout_init_alloc
+         : a == env->a_init_free  ? &env->layout_init_free : &env->layout;
 }
 
 void bench_env_fini(struct bench_env *env)

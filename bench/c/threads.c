@@ -14,6 +14,7 @@
 
 struct mt_run {
     pa_allocator *a;
+    struct pa_layout layout;   /* a's, for the inline page address */
     unsigned nr_threads, nr_slots, nr_host_cpus;
     unsigned long cycles;
     pthread_barrier_t start;
@@ -32,6 +33,7 @@ static void *mt_worker(void *arg)
     struct mt_thread *t = arg;
     struct mt_run *r = t->run;
     struct pa_page *pages[MT_BATCH] = { 0 };
+    const struct pa_layout l = r->layout;   /* a local: the touches cannot alias it */
     /* Thread i runs on CPU i (mod CPUs) and uses slot i (mod slots): with more
      * threads than slots, threads on different CPUs share a pcp. */
     pin_to_cpu((int)(t->index % r->nr_host_cpus));
@@ -40,7 +42,7 @@ static void *mt_worker(void *arg)
     for (int c = 0; c < 256; c++) {   /* warm-up: pcp list filled, its pages faulted in */
         unsigned long got = pa_alloc_pages_bulk_array(r->a, PA_GFP_KERNEL, MT_BATCH, pages);
         for (unsigned i = 0; i < got; i++)
-            bench_touch(pa_page_address(r->a, pages[i]), 0);
+            bench_touch(pa_layout_page_address(&l, pages[i]), 0);
         pa_release_pages(r->a, pages, got);
     }
     pthread_barrier_wait(&r->start);
@@ -56,7 +58,7 @@ static void *mt_worker(void *arg)
         t->short_calls += got != MT_BATCH;
         t->pages += got;
         for (unsigned i = 0; i < got; i++)
-            bench_touch(pa_page_address(r->a, pages[i]), 0);
+            bench_touch(pa_layout_page_address(&l, pages[i]), 0);
         pa_release_pages(r->a, pages, got);
     }
     t->done_ns = now_ns();
@@ -71,6 +73,8 @@ static double mt_once(unsigned nr_threads, unsigned nr_slots, unsigned long cycl
     struct mt_run r = { .nr_threads = nr_threads, .nr_slots = nr_slots,
                         .nr_host_cpus = host_cpus, .cycles = cycles };
     r.a = bench_create_allocator(BENCH_ARENA_PAGES, nr_slots, 0);
+    if (pa_get_layout(r.a, &r.layout) != 0)
+        bench_die("pa_get_layout", -22);
     pthread_barrier_init(&r.start, NULL, nr_threads + 1);
     struct mt_thread *t = calloc(nr_threads, sizeof(*t));
     if (!t)

@@ -213,7 +213,7 @@ static void __attribute__((noinline)) batch_trim(struct free_batch *b)
  * poison. Anything else returns false for the full path. The range test
  * rotates the descriptor offset by the descriptor's size, so a pointer
  * into the middle of one falls out of range with the pointers outside. */
-static inline bool free_fast(struct free_fast *f, struct pa_page *page)
+static inline bool free_fast_link(struct free_fast *f, struct pa_page *page)
 {
     const unsigned shift = __builtin_ctz(sizeof(*page));
     uint64_t off = (uintptr_t)page - f->run_lo;
@@ -228,6 +228,13 @@ static inline bool free_fast(struct free_fast *f, struct pa_page *page)
     page->lru.prev = f->list;
     f->first->prev = &page->lru;
     f->first = &page->lru;
+    return true;
+}
+
+static inline bool free_fast(struct free_fast *f, struct pa_page *page)
+{
+    if (!free_fast_link(f, page))
+        return false;
     f->queued++;
     return true;
 }
@@ -307,6 +314,29 @@ PA_API void pa_free_pages_bulk(pa_allocator *a, struct pa_list_head *list)
     batch_switch(&b, NULL);
 }
 
+/* The fast path over the slots [i, stop) of a release, NULL slots
+ * skipped, up to the first page it refuses. stop is at most the room
+ * left before high, so no page of the run can bring the pcp to high: the
+ * pages queued are counted once, after the run (Kernel: pcp->count
+ * updated per batch). Returns where the run stopped. */
+static inline unsigned long release_run(struct free_fast *f, struct pa_page **pages,
+                                        unsigned long i, unsigned long stop)
+{
+    unsigned long start = i, holes = 0;
+    for (; i < stop; i++) {
+        struct pa_page *page = pages[i];
+        if (unlikely(!page)) {
+            holes++;
+            continue;
+        }
+        if (unlikely(!free_fast_link(f, page)))
+            break;
+        pages[i] = NULL;
+    }
+    f->queued += (int)(i - start - holes);
+    return i;
+}
+
 /* Kernel: release_pages() -> free_unref_folios() */
 PA_API void pa_release_pages(pa_allocator *a, struct pa_page **pages, unsigned long nr)
 {
@@ -316,11 +346,26 @@ PA_API void pa_release_pages(pa_allocator *a, struct pa_page **pages, unsigned l
     }
     struct free_batch b = batch_start(a);
     struct free_fast f = b.f;
-    for (unsigned long i = 0; i < nr; i++) {
-        if (!pages[i])
-            continue;
-        batch_free(&b, &f, pages[i]);
-        pages[i] = NULL;
+    unsigned long i = 0;
+    while (i < nr) {
+        if (f.queued < f.room) {
+            unsigned long left = (unsigned long)(f.room - f.queued);
+            i = release_run(&f, pages, i, nr - i < left ? nr : i + left);
+            if (f.queued >= f.room) {   /* the drain at high, as batch_free's */
+                b.f = f;
+                batch_trim(&b);
+                f = b.f;
+            }
+            if (i == nr)
+                break;
+        }
+        /* The page the run refused (a new pageblock or zone, a bad page,
+         * tracing on), or no room left: one page the general way. */
+        if (pages[i]) {
+            batch_free(&b, &f, pages[i]);
+            pages[i] = NULL;
+        }
+        i++;
     }
     b.f = f;
     batch_switch(&b, NULL);

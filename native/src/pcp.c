@@ -214,28 +214,28 @@ bulk_run_to_list(struct pa_zone *z, struct pa_list_head *list, unsigned long nr,
 
 /* Pages off the front of list dealt, self-linked, into the empty slots
  * from *slots (an empty one) up to end; *slots ends past the last slot
- * filled or at end. */
+ * filled or at end. The pages taken are the slots passed less the
+ * populated ones skipped, so the walk keeps no count of its own. */
 static inline __attribute__((always_inline)) unsigned long
 bulk_run_to_slots(struct pa_zone *z, struct pa_list_head *list, uint64_t allocated, bool prep,
                   pa_gfp_t gfp, struct pa_page ***slots, struct pa_page **end)
 {
     struct pa_list_head *pos = list->next;
-    struct pa_page **s = *slots;
-    unsigned long n = 0;
+    struct pa_page **s = *slots, **start = s;
+    unsigned long skipped = 0;
     for (;;) {
         struct pa_page *page = lru_to_page(pos);
         pos = pos->next;
         bulk_page_allocated(z, page, allocated, prep, gfp);
         list_init(&page->lru);
-        *s++ = page;
-        n++;
+        *s = page;
         /* On to the next empty slot: each end tested once per page. */
         for (;;) {
-            if (s == end)
+            if (++s == end)
                 goto out;
-            if (!*s)
+            if (likely(!*s))
                 break;
-            s++;
+            skipped++;
         }
         if (pos == list)
             break;
@@ -244,7 +244,7 @@ out:
     pos->prev = list;
     list->next = pos;
     *slots = s;
-    return n;
+    return (unsigned long)(s - start) - skipped;
 }
 
 /* Kernel: __alloc_pages_bulk()'s loop over __rmqueue_pcplist(), as one walk

@@ -258,6 +258,56 @@ TEST(free_drains_a_batch_when_count_reaches_high)
     pa_destroy(a);
 }
 
+/* pa_release_pages frees the pages of an array in runs bounded by the room
+ * left below high and counts them once a run: with NULL slots between the
+ * pages and high crossed several times in one call, it must leave the pcp
+ * list, the buddy lists and the PGFREE count exactly where the same pages
+ * freed one at a time with pa_free_pages leave them. High 24 (batch 4) is
+ * crossed many times within each 512-page pageblock run. */
+TEST(release_pages_reaches_high_as_single_frees_do)
+{
+    enum { NR = 3000, SLOTS = NR + NR / 7 + 1 };
+    pa_allocator *batched = test_simple_pcp(65536, 1, 4, 24), *single = test_simple_pcp(65536, 1, 4, 24);
+    static struct pa_page *arr[SLOTS], *one[NR];
+    for (int i = 0; i < NR; i++) {
+        one[i] = pa_alloc_pages(single, PA_GFP_KERNEL, 0);
+        CHECK(one[i] != NULL);
+    }
+    /* The same pages of the twin: both allocators start alike and allocate alike. */
+    int filled = 0;
+    for (int i = 0; i < SLOTS; i++) {
+        if (i % 8 == 3 || filled == NR)
+            continue;   /* a hole */
+        arr[i] = pa_alloc_pages(batched, PA_GFP_KERNEL, 0);
+        CHECK(arr[i] != NULL);
+        CHECK_EQ(pa_page_to_pfn(batched, arr[i]), pa_page_to_pfn(single, one[filled]));
+        filled++;
+    }
+    CHECK_EQ(filled, NR);
+    pa_drain_all_pages(batched);
+    pa_drain_all_pages(single);
+    uint64_t freed_before = pa_vm_event(batched, PA_PGFREE);
+    CHECK_EQ(freed_before, pa_vm_event(single, PA_PGFREE));
+
+    pa_release_pages(batched, arr, SLOTS);
+    for (int i = 0; i < NR; i++)
+        pa_free_pages(single, one[i], 0);
+
+    for (int i = 0; i < SLOTS; i++)
+        CHECK(arr[i] == NULL);
+    struct pa_pcp_info pb = pcp(batched, 0, 0), ps = pcp(single, 0, 0);
+    CHECK(pb.count < pb.high);
+    CHECK_EQ(pb.count, ps.count);
+    CHECK_EQ(buddy_free(batched, 0), buddy_free(single, 0));
+    CHECK_EQ(pa_vm_event(batched, PA_PGFREE) - freed_before, NR);
+    CHECK_EQ(pa_vm_event(single, PA_PGFREE) - freed_before, NR);
+    CHECK_EQ(test_total_free(batched), 65536);
+    CHECK_OK(batched);
+    CHECK_OK(single);
+    pa_destroy(batched);
+    pa_destroy(single);
+}
+
 TEST(drain_local_pages_vs_drain_all_pages)
 {
     pa_allocator *a = test_simple(65536, 2);
