@@ -17,7 +17,13 @@ namespace PageAlloc.Cli.Replay;
 /// </summary>
 internal sealed class PreTraceFrees
 {
-    private readonly HashSet<long> _allocated = new();
+    /// <summary>One bit per pfn allocated in the trace and not yet freed (a bitmap, grown to the
+    /// largest pfn seen: a set of millions of pfns costs this pass more than the line scan).</summary>
+    private ulong[] _allocated = new ulong[1 << 12];
+
+    /// <summary>pfns from here on (4 TiB of 4 KiB pages; a bitmap of 128 MiB) are not tracked:
+    /// their frees count as before the trace.</summary>
+    private const long MaxTrackedPfn = 1L << 30;
     private readonly Dictionary<long, int> _untyped = new();
     private readonly List<(long Pfn, int Order, int Migratetype)> _frees = [];
 
@@ -28,7 +34,18 @@ internal sealed class PreTraceFrees
     public void OnAlloc(long pfn, int migratetype)
     {
         Typed(pfn, migratetype);
-        _allocated.Add(pfn);
+        if (pfn < 0 || pfn >= MaxTrackedPfn)
+        {
+            return;
+        }
+
+        long word = pfn >> 6;
+        if (word >= _allocated.Length)
+        {
+            System.Array.Resize(ref _allocated, (int)System.Math.Max(word + 1, _allocated.Length * 2L));
+        }
+
+        _allocated[word] |= 1UL << (int)(pfn & 63);
     }
 
     /// <summary>An <c>mm_page_pcpu_drain</c> of <paramref name="pfn"/> from a list of <paramref name="migratetype"/>.</summary>
@@ -36,7 +53,13 @@ internal sealed class PreTraceFrees
 
     public void OnFree(long pfn, int order)
     {
-        if (!_allocated.Remove(pfn))
+        long word = pfn >> 6;
+        ulong bit = 1UL << (int)(pfn & 63);
+        if (pfn >= 0 && word < _allocated.Length && (_allocated[word] & bit) != 0)
+        {
+            _allocated[word] &= ~bit;
+        }
+        else
         {
             _untyped[pfn] = _frees.Count;
             _frees.Add((pfn, order, -1));
