@@ -91,7 +91,6 @@ internal static class SummaryJson
             json.WriteNumber("last_end", plan.LastEnd);
             json.WriteNumber("first_drain_pages", r.ResetDrainPages.First);
             json.WriteNumber("last_drain_pages", r.ResetDrainPages.Last);
-            json.WriteNumber("held_pages_freed_to_settle_alloc_factor", r.HeldPagesFreedAtReset);
         }
 
         json.WriteStartArray("notes");
