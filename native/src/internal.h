@@ -255,6 +255,7 @@ struct pa_zone {
     pa_mutex lock __attribute__((aligned(64)));
     _Atomic long nr_free_pages;       /* NR_FREE_PAGES: buddy pages only */
     _Atomic bool below_high;          /* Kernel: ZONE_BELOW_HIGH (PA_CFG_PCP_AUTOTUNE) */
+    int pcp_disabled;                 /* pa_zone_pcp_disable() calls not yet enabled again (atomic) */
     uint64_t nr_reserved_highatomic;
     pa_counter events[NR_ZONE_EVENTS];
     pa_counter numa_foreign;          /* counted from other zones' paths */
@@ -628,6 +629,8 @@ static inline int order_to_pindex(int mt, unsigned order)
 
 /* pcp.c */
 void setup_pcp(struct pa_allocator *a, struct pa_zone *z);
+void zone_pcp_disable(struct pa_zone *z);
+int zone_pcp_enable(struct pa_zone *z);
 bool pcp_refill(struct pa_zone *z, unsigned order, int mt, unsigned alloc_flags,
                 struct per_cpu_pages *pcp, struct pa_list_head *list);
 unsigned long rmqueue_pcplist_bulk(struct pa_zone *z, int mt, unsigned alloc_flags, pa_gfp_t gfp,

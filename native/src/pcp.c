@@ -60,21 +60,29 @@ static bool pcp_free_high_batch(const struct pa_allocator *a, int batch)
  * is fixed at zone_highsize(). 6.7+: high_min is that, high_max the same
  * with a fraction of 8 (a fraction or a fixed pcp_high pins both), and
  * high itself starts at 0 until the list is first used (per_cpu_pages_init). */
-void setup_pcp(struct pa_allocator *a, struct pa_zone *z)
+/* Kernel: zone_set_pageset_high_and_batch()'s numbers: batch (at least 1),
+ * high_min and high_max of the zone's pcps. */
+static void pageset_bounds(const struct pa_allocator *a, const struct pa_zone *z, int *batch_out,
+                           int *high_min, int *high_max)
 {
-    /* max(1, zone_batchsize()) */
     int batch = a->cfg.pcp_batch ? (int)a->cfg.pcp_batch : zone_batchsize(a, z);
     if (batch < 1)
         batch = 1;
     unsigned fraction = a->cfg.percpu_pagelist_high_fraction;
-    int high_min, high_max;
     if (a->cfg.pcp_high) {
-        high_min = high_max = (int)a->cfg.pcp_high;
+        *high_min = *high_max = (int)a->cfg.pcp_high;
     } else {
-        high_min = zone_highsize(a, z, batch, fraction);
-        high_max = fraction || !a->pcp_autotune
-                       ? high_min : zone_highsize(a, z, batch, MIN_PERCPU_PAGELIST_HIGH_FRACTION);
+        *high_min = zone_highsize(a, z, batch, fraction);
+        *high_max = fraction || !a->pcp_autotune
+                        ? *high_min : zone_highsize(a, z, batch, MIN_PERCPU_PAGELIST_HIGH_FRACTION);
     }
+    *batch_out = batch;
+}
+
+void setup_pcp(struct pa_allocator *a, struct pa_zone *z)
+{
+    int batch, high_min, high_max;
+    pageset_bounds(a, z, &batch, &high_min, &high_max);
     uint8_t flags = a->pcp_autotune && pcp_free_high_batch(a, batch) ? PCPF_FREE_HIGH_BATCH : 0;
     for (int c = 0; c < a->nr_cpus; c++) {
         struct per_cpu_pages *pcp = &z->pcp[c];
@@ -84,6 +92,57 @@ void setup_pcp(struct pa_allocator *a, struct pa_zone *z)
         pcp->high = a->pcp_autotune ? 0 : high_min;
         pcp->flags = flags;
     }
+}
+
+/* Kernel: __zone_set_pageset_high_and_batch(): batch, high_min and high_max
+ * of every CPU's pcp of the zone; high itself is left to be clamped into
+ * the new bounds at the list's next use. */
+static void zone_set_pageset(struct pa_zone *z, int high_min, int high_max, int batch)
+{
+    for (int c = 0; c < z->alloc->nr_cpus; c++) {
+        struct per_cpu_pages *pcp = &z->pcp[c];
+        spin_lock(&pcp->lock);
+        pcp->batch = batch;
+        pcp->high_min = high_min;
+        pcp->high_max = high_max;
+        if (!z->alloc->pcp_autotune || high_max == 0)
+            __atomic_store_n(&pcp->high, high_min, __ATOMIC_RELAXED);
+        spin_unlock(&pcp->lock);
+    }
+}
+
+/* Kernel: zone_pcp_disable(): high 0 and batch 1 on every CPU, then every
+ * CPU's lists of the zone drained. Until zone_pcp_enable() an allocation
+ * refills one block (nr_pcp_alloc() returns 1 before alloc_factor moves)
+ * and a free goes back at once (each one still halves alloc_factor). Nests:
+ * only the first disable and the last enable change anything; the caller
+ * keeps a disable and an enable of one zone from racing. */
+void zone_pcp_disable(struct pa_zone *z)
+{
+    if (__atomic_fetch_add(&z->pcp_disabled, 1, __ATOMIC_ACQ_REL))
+        return;
+    zone_set_pageset(z, 0, 0, 1);
+    for (int c = 0; c < z->alloc->nr_cpus; c++)
+        drain_zone_pages_cpu(z, c);
+}
+
+/* Kernel: zone_pcp_enable(): batch, high_min and high_max as setup_pcp()
+ * made them; high stays 0 until each list's next use clamps it to high_min
+ * (with PA_CFG_PCP_AUTOTUNE). -EINVAL when the zone is not disabled. */
+int zone_pcp_enable(struct pa_zone *z)
+{
+    int was = __atomic_load_n(&z->pcp_disabled, __ATOMIC_ACQUIRE);
+    do {
+        if (!was)
+            return -EINVAL;
+    } while (!__atomic_compare_exchange_n(&z->pcp_disabled, &was, was - 1, false, __ATOMIC_ACQ_REL,
+                                          __ATOMIC_ACQUIRE));
+    if (was > 1)
+        return 0;
+    int batch, high_min, high_max;
+    pageset_bounds(z->alloc, z, &batch, &high_min, &high_max);
+    zone_set_pageset(z, high_min, high_max, batch);
+    return 0;
 }
 
 /* pcp->high moves at run time with PA_CFG_PCP_AUTOTUNE: written under the

@@ -105,6 +105,27 @@ PA_API int pa_set_pcp_high(pa_allocator *a, int cpu, int nid, enum pa_zone_type 
     return 0;
 }
 
+PA_API int pa_zone_pcp_disable(pa_allocator *a, int nid, enum pa_zone_type zone)
+{
+    int err = 0;
+    struct pa_zone *z = lookup_zone(a, nid, zone, &err, "pa_zone_pcp_disable");
+    if (!z)
+        return err;
+    zone_pcp_disable(z);
+    return 0;
+}
+
+PA_API int pa_zone_pcp_enable(pa_allocator *a, int nid, enum pa_zone_type zone)
+{
+    int err = 0;
+    struct pa_zone *z = lookup_zone(a, nid, zone, &err, "pa_zone_pcp_enable");
+    if (!z)
+        return err;
+    if (zone_pcp_enable(z))
+        return pa_einval(a, "pa_zone_pcp_enable: the zone's pcp lists are not disabled");
+    return 0;
+}
+
 PA_API uint64_t pa_vm_event(pa_allocator *a, enum pa_vm_event_item item)
 {
     if (!a || (unsigned)item >= PA_NR_VM_EVENT_ITEMS) {

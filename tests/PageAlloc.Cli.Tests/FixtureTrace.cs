@@ -28,6 +28,8 @@ internal sealed partial class FixtureTrace
     internal long Unmatched { get; private set; }
     /// <summary>Unmatched frees of order 0 (a batched free is order 0): each frees a stand-in.</summary>
     internal long UnmatchedOrder0 { get; private set; }
+    /// <summary>Unmatched frees of order 1 to 9: each frees a held block of its order set aside by seeding.</summary>
+    internal long UnmatchedOrder1To9 { get; private set; }
     internal long BatchedPaired { get; private set; }
     internal long Reallocated { get; private set; }
     internal long Lines { get; private set; }
@@ -212,6 +214,7 @@ internal sealed partial class FixtureTrace
         {
             Unmatched++;
             UnmatchedOrder0 += order == 0 ? 1 : 0;
+            UnmatchedOrder1To9 += order is >= 1 and <= 9 ? 1 : 0;
         }
     }
 

@@ -16,8 +16,8 @@ internal static class Lines
     internal static string ZoneLocked(long pfn, int order, bool refill, int cpu = 0, double time = 1.0) =>
         $"            bash   100 [{cpu:000}] {time,12:0.000000}: kmem:mm_page_alloc_zone_locked: page=0x{pfn:x} pfn=0x{pfn:x} order={order} migratetype=0 percpu_refill={(refill ? 1 : 0)}";
 
-    internal static string Drain(long pfn, int order, int cpu = 0, double time = 1.0) =>
-        $" kworker/0:1-vir    11 [{cpu:000}] {time,12:0.000000}:        kmem:mm_page_pcpu_drain: page=0x{pfn:x} pfn=0x{pfn:x} order={order} migratetype=0";
+    internal static string Drain(long pfn, int order, int cpu = 0, double time = 1.0, int migratetype = 0) =>
+        $" kworker/0:1-vir    11 [{cpu:000}] {time,12:0.000000}:        kmem:mm_page_pcpu_drain: page=0x{pfn:x} pfn=0x{pfn:x} order={order} migratetype={migratetype}";
 
     internal static string Extfrag(long pfn, int cpu = 0, double time = 1.0) =>
         $"            bash   100 [{cpu:000}] {time,12:0.000000}:     kmem:mm_page_alloc_extfrag: page=0x{pfn:x} pfn=0x{pfn:x} alloc_order=0 fallback_order=9 pageblock_order=9 alloc_migratetype=0 fallback_migratetype=1 fragmenting=0 change_ownership=1";

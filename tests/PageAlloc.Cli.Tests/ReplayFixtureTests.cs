@@ -119,8 +119,9 @@ public sealed class ReplayFixtureTests(ReplayFixtureTests.Replay replay) : IClas
             Assert.InRange((double)list.GetProperty("ours").GetInt64() / list.GetProperty("kernel").GetInt64(), 0.9, 1.1);
         }
 
-        // alloc_factor settled at the first reset's end: 3 held pages per CPU per reset zone.
-        Assert.Equal(3 * 2 * 2, summary.GetProperty("resets").GetProperty("held_pages_freed_to_settle_alloc_factor").GetInt64());
+        // The library runs the reset window itself (pa_zone_pcp_disable / enable): no held
+        // page is freed to settle alloc_factor any more, and the field is gone.
+        Assert.False(summary.GetProperty("resets").TryGetProperty("held_pages_freed_to_settle_alloc_factor", out _));
     }
 
     [Fact]
@@ -150,14 +151,21 @@ public sealed class ReplayFixtureTests(ReplayFixtureTests.Replay replay) : IClas
     }
 
     [Fact]
-    public void Each_unmatched_order_0_free_frees_a_stand_in_page_and_still_counts_as_unmatched()
+    public void Each_unmatched_free_frees_a_stand_in_of_its_order_and_still_counts_as_unmatched()
     {
-        JsonElement replayed = ReplayFixture().GetProperty("replayed");
+        JsonElement summary = ReplayFixture();
+        JsonElement replayed = summary.GetProperty("replayed");
         FixtureTrace trace = FixtureTrace.Fixture;
         // Every unmatched free of the fixture is of a Normal pfn, and the Normal zone holds
-        // hundreds of thousands of seeded pages: each order-0 one gets its stand-in.
+        // hundreds of thousands of seeded pages: each order-0 one gets its stand-in page, and
+        // each of order 1 to 9 a held block of its order that seeding set aside.
         Assert.Equal(trace.Unmatched, replayed.GetProperty("unmatched_frees").GetInt64());
-        Assert.Equal(trace.UnmatchedOrder0, replayed.GetProperty("stand_in_frees").GetInt64());
+        long highOrder = replayed.GetProperty("high_order_stand_in_frees").GetInt64();
+        Assert.Equal(trace.UnmatchedOrder1To9, highOrder);
+        Assert.Equal(trace.UnmatchedOrder0 + trace.UnmatchedOrder1To9, replayed.GetProperty("stand_in_frees").GetInt64());
+        Assert.True(highOrder > 0, "the fixture frees blocks of order 1 and up allocated before it");
+        // Seeding set aside exactly one block per such free, none left over.
+        Assert.Equal(highOrder, summary.GetProperty("seed_held_blocks").EnumerateArray().Sum(b => b.GetProperty("held").GetInt64()));
         Assert.True(trace.UnmatchedOrder0 > 10_000 && trace.UnmatchedOrder0 < trace.Unmatched,
             $"{trace.UnmatchedOrder0} of {trace.Unmatched} unmatched frees are of order 0");
     }

@@ -375,6 +375,83 @@ TEST(pcp618_set_pcp_high_restores_a_tuned_high)
     pa_destroy(a);
 }
 
+TEST(pcp618_zone_pcp_disable_runs_the_offline_window)
+{
+    /* 2 CPUs: high_min 640, high_max 4096, batch 15. Disabling empties both
+     * CPUs' lists and sets high 0, batch 1: an allocation then refills one
+     * page, which it takes (the list stays empty, alloc_factor stays), and a
+     * free goes straight back (the list stays empty, alloc_factor halves),
+     * as the kernel's lists do while memory is being offlined. */
+    static struct pa_page *pages[200];
+    pa_allocator *a = tuned(2, PA_CFG_PCP_AUTOTUNE, 0);
+    alloc_on(a, 1, 0, pages, 200);
+    for (int i = 0; i < 100; i++)
+        pa_free_pages(a, pages[i], 0);               /* 100 onto cpu 0's list */
+    CHECK(pcp(a, 0).count >= 100);
+    CHECK(pcp(a, 1).count > 0);                      /* cpu 1's refill leftovers */
+    uint64_t free_before = test_zone(a, 0, PA_ZONE_NORMAL).free;
+    uint64_t on_lists = (uint64_t)pcp(a, 0).count + pcp(a, 1).count;
+    raw_pcp(a, 0)->alloc_factor = 4;
+    CHECK_EQ(pa_zone_pcp_disable(a, 0, PA_ZONE_NORMAL), 0);
+    for (int c = 0; c < 2; c++) {
+        struct pa_pcp_info p = pcp(a, c);
+        CHECK_EQ(p.count, 0);
+        CHECK_EQ(p.high, 0);
+        CHECK_EQ(p.batch, 1);
+        CHECK_EQ(p.high_min, 0);
+        CHECK_EQ(p.high_max, 0);
+    }
+    CHECK_EQ(test_zone(a, 0, PA_ZONE_NORMAL).free, free_before + on_lists);
+    struct pa_page *one = pa_alloc_pages(a, PA_GFP_HIGHUSER_MOVABLE, 0);
+    CHECK(one != NULL);
+    CHECK_EQ(pcp(a, 0).count, 0);
+    CHECK_EQ(raw_pcp(a, 0)->alloc_factor, 4);
+    pa_free_pages(a, one, 0);
+    CHECK_EQ(pcp(a, 0).count, 0);
+    CHECK_EQ(raw_pcp(a, 0)->alloc_factor, 2);
+    for (int i = 100; i < 200; i++)
+        pa_free_pages(a, pages[i], 0);
+    CHECK_EQ(pcp(a, 0).count, 0);
+
+    /* Nested: the second disable changes nothing, the last enable restores
+     * batch and the bounds; high starts again at high_min at the next use. */
+    CHECK_EQ(pa_zone_pcp_disable(a, 0, PA_ZONE_NORMAL), 0);
+    CHECK_EQ(pa_zone_pcp_enable(a, 0, PA_ZONE_NORMAL), 0);
+    CHECK_EQ(pcp(a, 0).batch, 1);
+    CHECK_EQ(pa_zone_pcp_enable(a, 0, PA_ZONE_NORMAL), 0);
+    struct pa_pcp_info p = pcp(a, 0);
+    CHECK_EQ(p.batch, BATCH);
+    CHECK_EQ(p.high_min, 640);
+    CHECK_EQ(p.high_max, 4096);
+    CHECK_EQ(p.high, 0);
+    one = pa_alloc_pages(a, PA_GFP_HIGHUSER_MOVABLE, 0);
+    CHECK(one != NULL);
+    CHECK_EQ(pcp(a, 0).count + 1, BATCH << 2);      /* alloc_factor 2 from the window */
+    CHECK_EQ(pcp(a, 0).high, 640 + (BATCH << 2));
+    pa_free_pages(a, one, 0);
+    CHECK_EQ(pa_zone_pcp_enable(a, 0, PA_ZONE_NORMAL), -EINVAL);
+    CHECK_EQ(pa_zone_pcp_disable(a, 0, PA_ZONE_DMA), -ENOENT);
+    CHECK_EQ(pa_zone_pcp_disable(NULL, 0, PA_ZONE_NORMAL), -EINVAL);
+    CHECK_EQ(pa_zone_pcp_enable(a, 5, PA_ZONE_NORMAL), -EINVAL);
+    CHECK_OK(a);
+    pa_destroy(a);
+
+    /* The default model: high fixed at zone_highsize(), 0 while disabled. */
+    a = tuned(2, 0, 0);
+    CHECK_EQ(pa_zone_pcp_disable(a, 0, PA_ZONE_NORMAL), 0);
+    CHECK_EQ(pcp(a, 0).high, 0);
+    one = pa_alloc_pages(a, PA_GFP_HIGHUSER_MOVABLE, 0);
+    CHECK(one != NULL);
+    CHECK_EQ(pcp(a, 0).count, 0);
+    pa_free_pages(a, one, 0);
+    CHECK_EQ(pcp(a, 0).count, 0);
+    CHECK_EQ(pa_zone_pcp_enable(a, 0, PA_ZONE_NORMAL), 0);
+    CHECK_EQ(pcp(a, 0).high, 640);
+    CHECK_EQ(pcp(a, 0).batch, BATCH);
+    CHECK_OK(a);
+    pa_destroy(a);
+}
+
 TEST(pcp618_high_fraction_sysctl)
 {
     /* percpu_pagelist_high_fraction 8: high = 65536 / 8 / 4 CPUs = 2048 and

@@ -508,6 +508,14 @@ public static unsafe partial class Methods
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     public static partial int pa_set_pcp_high(pa_allocator* a, int cpu, int nid, [NativeTypeName("enum pa_zone_type")] pa_zone_type zone, [NativeTypeName("uint32_t")] uint high);
 
+    [LibraryImport("pagealloc", EntryPoint = "pa_zone_pcp_disable")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    public static partial int pa_zone_pcp_disable(pa_allocator* a, int nid, [NativeTypeName("enum pa_zone_type")] pa_zone_type zone);
+
+    [LibraryImport("pagealloc", EntryPoint = "pa_zone_pcp_enable")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    public static partial int pa_zone_pcp_enable(pa_allocator* a, int nid, [NativeTypeName("enum pa_zone_type")] pa_zone_type zone);
+
     [LibraryImport("pagealloc", EntryPoint = "pa_set_pageblock_migratetype")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     public static partial int pa_set_pageblock_migratetype(pa_allocator* a, [NativeTypeName("uint64_t")] ulong pfn, int mt);

@@ -738,6 +738,21 @@ PA_API void pa_vmstat_tick(pa_allocator *a);
 PA_API int pa_set_pcp_high(pa_allocator *a, int cpu, int nid, enum pa_zone_type zone,
                            uint32_t high);
 
+/* Disables the pcp lists of the zone (node nid) on every CPU, as memory
+ * offlining does (Kernel: zone_pcp_disable()): high 0 and batch 1, then every
+ * CPU's lists of the zone drained. Until pa_zone_pcp_enable() an allocation
+ * takes one block through its list and a free goes back to the buddy lists
+ * at once; alloc_factor and free_count move as the kernel's do (a free still
+ * halves alloc_factor, a refill of one block leaves it). Calls nest: the
+ * last enable restores. Returns 0; errors as pa_pcp_info. The caller keeps a
+ * disable and an enable of one zone from running at once. */
+PA_API int pa_zone_pcp_disable(pa_allocator *a, int nid, enum pa_zone_type zone);
+/* Restores batch, high_min and high_max after pa_zone_pcp_disable() (Kernel:
+ * zone_pcp_enable()); with PA_CFG_PCP_AUTOTUNE each list's high starts again
+ * at high_min at its next use. Returns 0; -EINVAL when the zone is not
+ * disabled, else errors as pa_pcp_info. */
+PA_API int pa_zone_pcp_enable(pa_allocator *a, int nid, enum pa_zone_type zone);
+
 /* Gives the pageblock holding pfn the migratetype mt (unmovable, movable or
  * reclaimable) and moves its free blocks to mt's free lists (Kernel:
  * set_pageblock_migratetype() then move_freepages_block()), so that an

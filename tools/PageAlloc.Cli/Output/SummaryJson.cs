@@ -60,6 +60,7 @@ internal static class SummaryJson
         json.WriteNumber("alloc_failures", r.AllocFailures);
         json.WriteNumber("unmatched_frees", r.UnmatchedFrees);
         json.WriteNumber("stand_in_frees", r.StandInFrees);
+        json.WriteNumber("high_order_stand_in_frees", r.HighOrderStandInFrees);
         json.WriteNumber("vmstat_ticks_before_trace", r.GapTicks);
         json.WriteNumber("batched_frees_paired", r.BatchedPairs);
         json.WriteNumber("kernel_alloc_failures", r.KernelAllocFailures);
@@ -90,7 +91,6 @@ internal static class SummaryJson
             json.WriteNumber("last_end", plan.LastEnd);
             json.WriteNumber("first_drain_pages", r.ResetDrainPages.First);
             json.WriteNumber("last_drain_pages", r.ResetDrainPages.Last);
-            json.WriteNumber("held_pages_freed_to_settle_alloc_factor", r.HeldPagesFreedAtReset);
         }
 
         json.WriteStartArray("notes");
@@ -139,6 +139,14 @@ internal static class SummaryJson
         });
         WriteObjects(json, "seed_pcp", result.SeedPcp ?? [], pcp =>
             WritePcp(json, pcp.Zone, pcp.Cpu, pcp.KernelCount, pcp.KernelHigh, pcp.Count, pcp.High));
+        WriteObjects(json, "seed_held_blocks", result.SeedHeldBlocks ?? [], blocks =>
+        {
+            json.WriteString("zone", blocks.Zone);
+            json.WriteNumber("order", blocks.Order);
+            json.WriteNumber("migratetype", blocks.Migratetype);
+            json.WriteNumber("wanted", blocks.Wanted);
+            json.WriteNumber("held", blocks.Reserved);
+        });
         WriteObjects(json, "seed_pageblocks", result.SeedPageblocks ?? [], blocks =>
         {
             json.WriteString("zone", blocks.Zone);

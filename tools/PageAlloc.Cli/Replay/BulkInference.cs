@@ -23,6 +23,12 @@ internal sealed class BulkInference : ILineSink
     /// <summary>The line numbers of the refills whose page was bulk-allocated.</summary>
     public HashSet<long> Lines { get; } = new();
 
+    /// <summary>The frees of pages allocated before the trace, found in the same pass.</summary>
+    public PreTraceFrees PreTrace { get; } = new();
+
+    private static ReadOnlySpan<byte> OrderField => " order="u8;
+    private static ReadOnlySpan<byte> MigratetypeField => " migratetype="u8;
+
     private static ReadOnlySpan<byte> Event => "kmem:mm_page_"u8;
     private static ReadOnlySpan<byte> PfnField => " pfn=0x"u8;
 
@@ -63,13 +69,60 @@ internal sealed class BulkInference : ILineSink
                 _refilled.Remove(pfn);
             }
         }
-        else if (rest.StartsWith("alloc:"u8) || rest.StartsWith("pcpu_drain:"u8))
+        else if (rest.StartsWith("alloc:"u8))
         {
             _refilled.Remove(pfn);
+            PreTrace.OnAlloc(pfn, PreTrace.Wants(pfn) ? MigratetypeOf(hex) : -1);
         }
-        else if (rest.StartsWith("free:"u8) && _refilled.Remove(pfn, out long refill))
+        else if (rest.StartsWith("pcpu_drain:"u8))
         {
-            Lines.Add(refill);
+            _refilled.Remove(pfn);
+            if (PreTrace.Wants(pfn))
+            {
+                PreTrace.OnDrain(pfn, MigratetypeOf(hex));
+            }
         }
+        else if (rest.StartsWith("free:"u8))
+        {
+            if (_refilled.Remove(pfn, out long refill))
+            {
+                Lines.Add(refill);
+            }
+            else
+            {
+                PreTrace.OnFree(pfn, OrderAfter(hex, end));
+            }
+        }
+    }
+
+    /// <summary>The order that follows the pfn (<c> order=N</c>), read as one or two digits; 0 when absent.</summary>
+    private static int OrderAfter(ReadOnlySpan<byte> hex, int end)
+    {
+        if (end < 0 || !hex[end..].StartsWith(OrderField))
+        {
+            return 0;
+        }
+
+        ReadOnlySpan<byte> digits = hex[(end + OrderField.Length)..];
+        int order = 0;
+        for (int i = 0; i < digits.Length && i < 2 && digits[i] >= (byte)'0' && digits[i] <= (byte)'9'; i++)
+        {
+            order = order * 10 + (digits[i] - '0');
+        }
+
+        return order;
+    }
+
+    /// <summary>The migratetype field of the line's rest (one digit); -1 when absent.</summary>
+    private static int MigratetypeOf(ReadOnlySpan<byte> rest)
+    {
+        int at = rest.IndexOf(MigratetypeField);
+        if (at < 0 || at + MigratetypeField.Length >= rest.Length)
+        {
+            return -1;
+        }
+
+        byte digit = rest[at + MigratetypeField.Length];
+        return digit >= (byte)'0' && digit <= (byte)'9' ? digit - '0' : -1;
     }
 }

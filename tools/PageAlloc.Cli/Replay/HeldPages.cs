@@ -21,6 +21,9 @@ internal sealed unsafe class HeldPages
     private readonly PageAllocator _allocator;
     private readonly nint[] _held;
     private readonly Dictionary<ZoneType, HeldWalk> _walks = new();
+    private readonly Dictionary<(ZoneType Zone, int Migratetype), HeldWalk> _reserveWalks = new();
+    private readonly Dictionary<(ZoneType Zone, int Migratetype), HeldWalk> _typedWalks = new();
+    private readonly Dictionary<(ZoneType Zone, int Order, int Migratetype), Stack<nint>> _blocks = new();
 
     public HeldPages(PageAllocator allocator, long basePfn, long endPfn)
     {
@@ -108,6 +111,162 @@ internal sealed unsafe class HeldPages
 
         return null;
     }
+
+    /// <summary>A page still held in <paramref name="zone"/> in a pageblock of
+    /// <paramref name="migratetype"/>, met in a walk of that type's own (the pages it passes
+    /// over stay for the others), handed over to the caller; null when none is left.</summary>
+    public pa_page* Take(ZoneType zone, int migratetype, Func<long, int> migratetypeOf)
+    {
+        if (!_walks.TryGetValue(zone, out HeldWalk? all))
+        {
+            return null;
+        }
+
+        if (!_typedWalks.TryGetValue((zone, migratetype), out HeldWalk? walk))
+        {
+            walk = new HeldWalk(all.Start, all.Span);
+            _typedWalks[(zone, migratetype)] = walk;
+        }
+
+        while (walk.Visited < walk.Chunks << ChunkOrder)
+        {
+            long pfn = walk.Pfn();
+            walk.Visited++;
+            if (pfn >= walk.Start + walk.Span || migratetypeOf(pfn) != migratetype)
+            {
+                continue;
+            }
+
+            nint page = _held[pfn - BasePfn];
+            if (page != 0)
+            {
+                _held[pfn - BasePfn] = 0;
+                return (pa_page*)page;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Sets aside up to <paramref name="count"/> held blocks of <paramref name="order"/> in
+    /// <paramref name="zone"/>, in pageblocks of <paramref name="migratetype"/> (-1: any), for
+    /// <see cref="TakeBlock"/>. Seeding holds single pages, so a
+    /// block is made of 2^order of them: an aligned run of held pages, met in the walk like
+    /// <see cref="Take"/>'s, whose buddy block is held too, is freed page by page, drained, and
+    /// one block of the order is allocated with its pageblock's migratetype. The run cannot merge
+    /// (its buddy is in use), so whichever free block of the order the allocation returns, the
+    /// free blocks per order and migratetype are as before. Call after seeding, before the replay
+    /// counts anything; bound to one CPU. Returns how many were set aside.
+    /// </summary>
+    public int ReserveBlocks(ZoneType zone, int order, int migratetype, int count, Func<long, int> migratetypeOf)
+    {
+        if (!_walks.TryGetValue(zone, out HeldWalk? taken) || order <= 0 || order >= ChunkOrder)
+        {
+            return 0;
+        }
+
+        // A walk of its own per migratetype: the pages it passes over stay for Take's and the others'.
+        if (!_reserveWalks.TryGetValue((zone, migratetype), out HeldWalk? walk))
+        {
+            walk = new HeldWalk(taken.Start, taken.Span);
+            _reserveWalks[(zone, migratetype)] = walk;
+        }
+
+        pa_allocator* a = _allocator.Pointer;
+        long size = 1L << order;
+        if (!_blocks.TryGetValue((zone, order, migratetype), out Stack<nint>? blocks))
+        {
+            blocks = new Stack<nint>();
+            _blocks[(zone, order, migratetype)] = blocks;
+        }
+
+        int made = 0;
+        while (made < count && walk.Visited < walk.Chunks << ChunkOrder)
+        {
+            long pfn = walk.Pfn();
+            if ((walk.Visited & (size - 1)) != 0 || !AllHeld(pfn, size, walk) || !AllHeld(pfn ^ size, size, walk) ||
+                (migratetype >= 0 && migratetypeOf(pfn) != migratetype))
+            {
+                walk.Visited++;
+                continue;
+            }
+
+            walk.Visited += size;
+            int mt = migratetypeOf(pfn);
+            for (long p = pfn; p < pfn + size; p++)
+            {
+                Methods.pa_free_pages(a, (pa_page*)_held[p - BasePfn], 0);
+                _held[p - BasePfn] = 0;
+            }
+
+            Methods.pa_drain_local_pages(a);
+            uint gfp = (uint)(Gfp.Atomic | Gfp.NoWarn | Gfp.NoRetry | ZoneGfp(zone) | mt switch
+            {
+                PageblockTypes.Movable => Gfp.Movable,
+                PageblockTypes.Reclaimable => Gfp.Reclaimable,
+                _ => Gfp.None,
+            });
+            pa_page* block = Methods.pa_alloc_pages(a, gfp, (uint)order);
+            Methods.pa_drain_local_pages(a);
+            if (block == null)
+            {
+                break;
+            }
+
+            blocks.Push((nint)block);
+            made++;
+        }
+
+        return made;
+    }
+
+    /// <summary>A block set aside by <see cref="ReserveBlocks"/> for <paramref name="migratetype"/>,
+    /// else one of another, handed over to the caller (who frees it at its order); null when
+    /// none is left.</summary>
+    public pa_page* TakeBlock(ZoneType zone, int order, int migratetype)
+    {
+        if (_blocks.TryGetValue((zone, order, migratetype), out Stack<nint>? own) && own.TryPop(out nint page))
+        {
+            return (pa_page*)page;
+        }
+
+        foreach (((ZoneType z, int o, _), Stack<nint> blocks) in _blocks)
+        {
+            if (z == zone && o == order && blocks.TryPop(out page))
+            {
+                return (pa_page*)page;
+            }
+        }
+
+        return null;
+    }
+
+    private bool AllHeld(long start, long size, HeldWalk walk)
+    {
+        if (start < walk.Start || start + size > walk.Start + walk.Span)
+        {
+            return false;
+        }
+
+        for (long p = start; p < start + size; p++)
+        {
+            if (_held[p - BasePfn] == 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static Gfp ZoneGfp(ZoneType zone) => zone switch
+    {
+        ZoneType.Dma => Gfp.Dma,
+        ZoneType.Dma32 => Gfp.Dma32,
+        ZoneType.Movable => Gfp.HighMem,
+        _ => Gfp.None,
+    };
 
     /// <summary>A walk visiting every pfn of [Start, Start + Span) once: chunk by chunk, each in
     /// pfn order, the chunks Step apart modulo their number.</summary>

@@ -65,9 +65,6 @@ internal static class ReplayCommand
         string? pagetypeinfo = Beside(bundle, "pagetypeinfo.before");
         // Pageblock types only with the buddyinfo of the same bundle (the two describe one moment).
         List<PageTypeInfoFile.Zone>? types = pagetypeinfo is null || args.BuddyInfo is not null ? null : PageTypeInfoFile.Read(pagetypeinfo);
-        Seeder? seeder = target is null ? null : Seeder.Seed(allocator, target, types);
-        seeder?.SeedPcpLists(shape.Zones, tunedHigh: tuned);
-        using var ours = new OurTracepoints(allocator);
         // The snapshot's time describes the bundle's own zoneinfo.before, not one given apart.
         bool bundleState = Path.GetFullPath(zoneinfo) == Path.GetFullPath(Path.Combine(bundle, "zoneinfo.before"));
         double? stateTime = bundleState ? SnapshotClock.ReadBefore(Path.Combine(bundle, SnapshotClock.FileName)) : null;
@@ -90,6 +87,16 @@ internal static class ReplayCommand
         }
 
         double firstPass = clock.Elapsed.TotalSeconds;
+        clock.Stop();
+        TimeSpan cpuFirst = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        // Seeding after the first pass (it sets aside the high-order stand-ins the pass found),
+        // and not timed: the rate is the trace's.
+        Seeder? seeder = target is null ? null : Seeder.Seed(allocator, target, types);
+        seeder?.ReserveBlocks(bulk.PreTrace.Frees, shape.Zones);
+        seeder?.SeedPcpLists(shape.Zones, tunedHigh: tuned);
+        using var ours = new OurTracepoints(allocator);
+        cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpuFirst;
+        clock.Start();
         using var replayer = new Replayer(allocator, ours, standIns: seeder, kernelZones: shape.Zones, stateTime: stateTime,
             plan: plan, bulkLines: bulk.Lines, tunedHigh: tuned);
         using TraceInput input = TraceInput.Open(traceFile);
@@ -129,6 +136,7 @@ internal static class ReplayCommand
             BuddyInfoSource = buddyinfo,
             Seed = seeder?.Zones,
             SeedPcp = seeder?.Pcp,
+            SeedHeldBlocks = seeder?.Blocks,
             SeedPageblocks = seeder?.Pageblocks,
             SeedFreeByType = seeder?.FreeByType,
             EndPcp = EndPcp(allocator, zoneinfoAfter is null ? null : ZoneInfoFile.Read(zoneinfoAfter)),

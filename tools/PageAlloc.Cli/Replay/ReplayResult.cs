@@ -27,6 +27,8 @@ internal sealed class ReplayResult
     public IReadOnlyList<(string Zone, long[] Target, long[] Seeded)>? Seed { get; init; }
     /// <summary>The pcp lists seeded from zoneinfo.before; null without seeding.</summary>
     public IReadOnlyList<PcpSeeding.PcpSeed>? SeedPcp { get; init; }
+    /// <summary>Held blocks of order 1 and up set aside as stand-ins, per zone and order.</summary>
+    public IReadOnlyList<(string Zone, int Order, int Migratetype, int Wanted, int Reserved)>? SeedHeldBlocks { get; init; }
     /// <summary>Pageblock types and per-type free blocks seeded from pagetypeinfo.before; null without seeding.</summary>
     public IReadOnlyList<Seeder.PageblockSeed>? SeedPageblocks { get; init; }
     public IReadOnlyList<Seeder.TypeSeed>? SeedFreeByType { get; init; }

@@ -10,8 +10,7 @@ namespace PageAlloc.Cli.Replay;
 
 /// <summary>
 /// The replay's side of the pcp resets (docs/FIDELITY.md, "The pcp reset"): our lists
-/// emptied when the first reset begins and ends (the kernel's lists are disabled in between:
-/// batch 1, high 0), the kernel's highs read after it, refills and drains compared between the
+/// disabled while the first reset runs, as the kernel's are (batch 1, high 0), the kernel's highs read after it, refills and drains compared between the
 /// resets, and the lists compared at the last one; plus the bulk allocations inferred from the trace.
 /// </summary>
 internal sealed unsafe partial class Replayer
@@ -27,11 +26,11 @@ internal sealed unsafe partial class Replayer
             {
                 case ResetPhase.First:
                     _allocator.DrainAll();
+                    SetResetZonesDisabled(true);
                     _ours?.Pause();
                     break;
                 case ResetPhase.Body:
-                    EndWindow();
-                    SettleAllocFactor();
+                    SetResetZonesDisabled(false);
                     ApplyHighs();
                     _ours?.Resume();
                     _ours?.Reset();
@@ -65,18 +64,18 @@ internal sealed unsafe partial class Replayer
     private void EndWindow() => _allocator.DrainAll();
 
     /// <summary>
-    /// While the kernel's lists are disabled an allocation refills one page without touching
-    /// the list's <c>alloc_factor</c> (nr_pcp_alloc returns 1 before it), and each free halves
-    /// it: after a reset that saw a few frees per CPU it is 0, and the next refill is one batch.
-    /// In our stand-in for the window allocations refill whole scaled batches, which raise it up to 5 (32
-    /// batches, 2,016 pages a refill). The library has no disabled state, so each CPU frees
-    /// <see cref="AllocFactorHalvings"/> held pages of each reset zone instead (5 halved three
-    /// times is 0), and they are drained at once. Measured on the fixture: without this, the
-    /// first half second after the reset refilled 6,980 pages against the kernel's 4,718.
+    /// The first reset's window as the kernel runs it (<c>zone_pcp_disable</c> /
+    /// <c>zone_pcp_enable</c>, the library's <c>pa_zone_pcp_disable</c> / <c>pa_zone_pcp_enable</c>)
+    /// for each zone it reset: high 0 and batch 1, so an allocation refills one page without
+    /// raising <c>alloc_factor</c> and each free goes back at once and halves it; the enable
+    /// restores batch and the bounds, and high starts at high_min at the next use (or at the
+    /// kernel's, <see cref="ApplyHighs"/>). Before the library had these calls, the window was
+    /// stood in for by emptying our lists at its ends, and alloc_factor, raised by the window's
+    /// whole-batch refills, was settled by freeing held pages at its end.
     /// </summary>
-    private void SettleAllocFactor()
+    private void SetResetZonesDisabled(bool disabled)
     {
-        if (_standIns is null || _plan is null)
+        if (_plan is null)
         {
             return;
         }
@@ -88,31 +87,17 @@ internal sealed unsafe partial class Replayer
                 continue;
             }
 
-            for (int cpu = 0; cpu < _allocator.CpuCount; cpu++)
+            int rc = disabled
+                ? Methods.pa_zone_pcp_disable(_allocator.Pointer, 0, (pa_zone_type)zone)
+                : Methods.pa_zone_pcp_enable(_allocator.Pointer, 0, (pa_zone_type)zone);
+            if (rc != 0 && rc != -2)
             {
-                Bind(cpu);
-                for (int i = 0; i < AllocFactorHalvings; i++)
-                {
-                    pa_page* page = _standIns.TakeHeld(zone);
-                    if (page == null)
-                    {
-                        break;
-                    }
-
-                    Methods.pa_free_pages(_allocator.Pointer, page, 0);
-                    HeldPagesFreedAtReset++;
-                }
-
-                Methods.pa_drain_local_pages(_allocator.Pointer);
+                throw new InvalidOperationException($"pa_zone_pcp_{(disabled ? "disable" : "enable")}({name}) failed: {rc}");
             }
         }
     }
 
-    /// <summary>Frees that take alloc_factor from its largest value (CONFIG_PCP_BATCH_SCALE_MAX, 5) to 0.</summary>
-    private const int AllocFactorHalvings = 3;
 
-    /// <summary>Held pages freed at the end of the first reset to settle alloc_factor (<see cref="SettleAllocFactor"/>).</summary>
-    public long HeldPagesFreedAtReset { get; private set; }
 
     /// <summary>Each CPU's high after the first reset, as zoneinfo.reset shows it (6.18 model:
     /// high_min where it reads 0, a list not used since zone_pcp_enable).</summary>

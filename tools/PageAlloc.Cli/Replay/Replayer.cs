@@ -135,6 +135,9 @@ internal sealed unsafe partial class Replayer : ILineSink, IDisposable
     public long UnmatchedFrees { get; private set; }
     /// <summary>Unmatched frees for which a held page of the same zone was freed instead.</summary>
     public long StandInFrees { get; private set; }
+
+    /// <summary>Of <see cref="StandInFrees"/>, those of order 1 and up (a held block set aside by seeding).</summary>
+    public long HighOrderStandInFrees { get; private set; }
     /// <summary>vmstat ticks run between the state snapshot and the first event.</summary>
     public int GapTicks { get; private set; }
     /// <summary>mm_page_free_batched lines that were the second report of a free.</summary>
@@ -366,20 +369,24 @@ internal sealed unsafe partial class Replayer : ILineSink, IDisposable
     /// that has been allocated as long, so the CPU's pcp list grows as the kernel's did.</summary>
     private void FreeStandIn(int cpu, long pfn, int order)
     {
-        if (_standIns is null || order != 0 || KernelZoneOf(pfn) is not ZoneType zone)
+        if (_standIns is null || KernelZoneOf(pfn) is not ZoneType zone)
         {
             return;
         }
 
-        pa_page* page = _standIns.TakeHeld(zone);
+        pa_page* page = order == 0 ? _standIns.TakeHeld(zone, pfn) : _standIns.TakeHeldBlock(zone, pfn, order);
         if (page == null)
         {
             return;
         }
 
         Bind(cpu);
-        Methods.pa_free_pages(_allocator.Pointer, page, 0);
+        Methods.pa_free_pages(_allocator.Pointer, page, (uint)order);
         StandInFrees++;
+        if (order > 0)
+        {
+            HighOrderStandInFrees++;
+        }
     }
 
     private ZoneType? KernelZoneOf(long pfn)

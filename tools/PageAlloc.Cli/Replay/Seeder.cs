@@ -20,6 +20,7 @@ internal sealed unsafe class Seeder
 {
     private readonly PageAllocator _allocator;
     private readonly HeldPages _held;
+    private readonly Dictionary<ZoneType, (long Start, int[] Types)> _blockTypes = new();
 
     private Seeder(PageAllocator allocator, HeldPages held)
     {
@@ -117,6 +118,7 @@ internal sealed unsafe class Seeder
         long start = (long)info.StartPfn, spanned = (long)info.Spanned;
         int[] blockTypes = PageblockTypes.Assign(spanned, typed);
         PageblockTypes.Apply(_allocator, start, blockTypes);
+        _blockTypes[type] = (start, blockTypes);
         long[][] needByType = PageblockTypes.NeedByType(need, typed);
         bool[] free = _held.FreeMap(start, spanned);
         for (int mt = 0; mt < needByType.Length; mt++)
@@ -131,9 +133,82 @@ internal sealed unsafe class Seeder
     /// <summary>Seeds the pcp lists from zoneinfo (<see cref="PcpSeeding"/>).</summary>
     public void SeedPcpLists(IReadOnlyList<HostZone> host, bool tunedHigh) => Pcp.AddRange(PcpSeeding.Seed(_allocator, _held, host, tunedHigh));
 
+    private readonly Dictionary<long, Queue<int>> _blockTypesWanted = new();
+
+    /// <summary>Per zone, order and migratetype (-1: unknown), the held blocks wanted (stand-ins
+    /// for the trace's frees of pages allocated before it) and set aside.</summary>
+    public List<(string Zone, int Order, int Migratetype, int Wanted, int Reserved)> Blocks { get; } = [];
+
+    /// <summary>Notes each free's migratetype in <paramref name="frees"/> (of pages allocated
+    /// before the trace) for its stand-in, and sets aside a held block for each of order 1 and
+    /// up, in the zone the host's pfn lies in and of the free's migratetype
+    /// (<see cref="HeldPages.ReserveBlocks"/>).</summary>
+    public void ReserveBlocks(IReadOnlyList<(long Pfn, int Order, int Migratetype)> frees, IReadOnlyList<HostZone> host)
+    {
+        var wanted = new SortedDictionary<(ZoneType Zone, int Order, int Migratetype), int>();
+        foreach ((long pfn, int order, int mt) in frees)
+        {
+            HostZone? z = host.FirstOrDefault(h => h.Node == 0 && pfn >= h.StartPfn && pfn < h.StartPfn + h.Spanned);
+            if (z is not null && HostShape.ZoneOf(z.Name) is ZoneType zone && order < BuddyShape.ChunkOrder)
+            {
+                if (order > 0)
+                {
+                    wanted[(zone, order, mt)] = wanted.GetValueOrDefault((zone, order, mt)) + 1;
+                }
+
+                if (!_blockTypesWanted.TryGetValue(pfn, out Queue<int>? types))
+                {
+                    types = new Queue<int>();
+                    _blockTypesWanted[pfn] = types;
+                }
+
+                types.Enqueue(mt);
+            }
+        }
+
+        _allocator.BindCpu(0);
+        foreach (((ZoneType zone, int order, int mt), int count) in wanted)
+        {
+            if (!_blockTypes.TryGetValue(zone, out (long Start, int[] Types) t))
+            {
+                continue;
+            }
+
+            int made = _held.ReserveBlocks(zone, order, mt, count,
+                pfn => t.Types[(pfn - t.Start) >> BuddyShape.PageblockOrder]);
+            Blocks.Add((zone.ToString(), order, mt, count, made));
+        }
+
+        _allocator.BindCpu(-1);
+    }
+
+    /// <summary>A held block of <paramref name="order"/> set aside by <see cref="ReserveBlocks"/>
+    /// for the free of <paramref name="pfn"/> (of its migratetype when one was set aside); null
+    /// when none is left.</summary>
+    public pa_page* TakeHeldBlock(ZoneType zone, long pfn, int order)
+    {
+        int mt = _blockTypesWanted.TryGetValue(pfn, out Queue<int>? types) && types.TryDequeue(out int t) ? t : -1;
+        return _held.TakeBlock(zone, order, mt);
+    }
+
     /// <summary>A page still held from seeding in <paramref name="zone"/>, handed over to the
     /// caller (who frees it); null when the zone has none left.</summary>
     public pa_page* TakeHeld(ZoneType zone) => _held.Take(zone);
+
+    /// <summary>A page still held from seeding in <paramref name="zone"/>, in a pageblock of the
+    /// migratetype noted for the free of <paramref name="pfn"/> (any when none was), handed
+    /// over to the caller (who frees it); null when the zone has none left.</summary>
+    public pa_page* TakeHeld(ZoneType zone, long pfn)
+    {
+        int mt = _blockTypesWanted.TryGetValue(pfn, out Queue<int>? types) && types.TryDequeue(out int t) ? t : -1;
+        if (mt < 0 || !_blockTypes.TryGetValue(zone, out (long Start, int[] Types) bt))
+        {
+            return _held.Take(zone);
+        }
+
+        pa_page* page = _held.Take(zone, mt, p => bt.Types[(p - bt.Start) >> BuddyShape.PageblockOrder]);
+        return page != null ? page : _held.Take(zone);
+    }
 
     /// <summary>Our pageblocks and free blocks per type, read back from our pagetypeinfo.</summary>
     private void ReadBackTypes(IReadOnlyList<PageTypeInfoFile.Zone> kernel)
