@@ -3,6 +3,7 @@ using System;
 using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Threading;
 using PageAlloc.Native;
 
@@ -450,7 +451,7 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
         CpuPageCache cache = EnterCache();
         if (cache.Count < cache.High && owner.Order == 0)
         {
-            cache.Push(owner.Pfn);
+            cache.PushBelowHigh(owner.Pfn);
             cache.RecycleCached++;
             cache.Exit();
             return;
@@ -528,7 +529,8 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
             cpu %= (uint)caches.Length;
         }
 
-        CpuPageCache cache = caches[cpu];
+        // cpu < caches.Length (above): no bounds check.
+        CpuPageCache cache = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(caches), cpu);
         return cache.TryEnter() ? cache : EnterContended(cpu);
     }
 
