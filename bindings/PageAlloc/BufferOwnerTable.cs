@@ -1,6 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0-only
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Threading;
 
 namespace PageAlloc;
@@ -30,15 +28,8 @@ internal sealed class BufferOwnerTable
     /// <summary>The owner of page frame <paramref name="pfn"/>, or null before its first lease.</summary>
     internal PageBlockMemoryManager? Find(long pfn) => _chunks[pfn >> ChunkShift]?[pfn & ChunkMask];
 
-    /// <summary>The owner of page frame <paramref name="pfn"/>, which has one (it was leased): the
-    /// pool's hot path, so without bounds checks (a frame on a pool's stack is below the limit,
-    /// and its chunk exists since its owner was added).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal PageBlockMemoryManager Get(int pfn)
-    {
-        PageBlockMemoryManager?[] chunk = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_chunks), pfn >> ChunkShift)!;
-        return Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(chunk), pfn & ChunkMask)!;
-    }
+    /// <summary>The owner of page frame <paramref name="pfn"/>, which has one (it was leased).</summary>
+    internal PageBlockMemoryManager Get(int pfn) => _chunks[pfn >> ChunkShift]![pfn & ChunkMask]!;
 
     /// <summary>Records <paramref name="owner"/> as page frame <paramref name="pfn"/>'s owner.</summary>
     internal void Add(long pfn, PageBlockMemoryManager owner) =>

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 using System;
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Threading;
 using PageAlloc.Native;
 
@@ -107,23 +105,8 @@ internal sealed unsafe class CpuPageCache
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void Exit() => Volatile.Write(ref _lock, 0);
 
-    /// <summary>Takes the top page; the stack is not empty (the caller checked <see cref="Count"/>),
-    /// so the slot is read without a bounds check.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal int Pop()
-    {
-        Debug.Assert(Count > 0 && Count <= _stack.Length);
-        return Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_stack), --Count);
-    }
-
-    /// <summary>Pushes a page below <see cref="High"/> (the caller checked <c>Count &lt; High</c>, and
-    /// High never exceeds <see cref="HighMax"/>, the stack's length), without a bounds check.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void PushBelowHigh(int pfn)
-    {
-        Debug.Assert(Count < High && High <= _stack.Length);
-        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_stack), Count++) = pfn;
-    }
+    internal int Pop() => _stack[--Count];
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void Push(int pfn) => _stack[Count++] = pfn;

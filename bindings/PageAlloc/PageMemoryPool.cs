@@ -3,7 +3,6 @@ using System;
 using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Threading;
 using PageAlloc.Native;
 
@@ -451,7 +450,7 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
         CpuPageCache cache = EnterCache();
         if (cache.Count < cache.High && owner.Order == 0)
         {
-            cache.PushBelowHigh(owner.Pfn);
+            cache.Push(owner.Pfn);
             cache.RecycleCached++;
             cache.Exit();
             return;
@@ -529,8 +528,7 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
             cpu %= (uint)caches.Length;
         }
 
-        // cpu < caches.Length (above): no bounds check.
-        CpuPageCache cache = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(caches), cpu);
+        CpuPageCache cache = caches[cpu];
         return cache.TryEnter() ? cache : EnterContended(cpu);
     }
 
