@@ -187,6 +187,9 @@ public unsafe class PageBenchmarks
         }
     }
 
+    /// <summary>The counts of the <see cref="PageMemoryPool"/> benchmarks' pool.</summary>
+    public PagePoolStats PoolStats => _pool.TryGetPagePoolStats(out PagePoolStats stats, out _) ? stats : default;
+
     /// <summary>Waits until the cross-thread benchmarks' disposals are done.</summary>
     public void SettleCrossThread() => _disposer.Wait();
 

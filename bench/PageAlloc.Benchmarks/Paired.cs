@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
+using System.Text.RegularExpressions;
 using System.Threading;
 
 namespace PageAlloc.Benchmarks;
@@ -35,7 +37,7 @@ internal static class Paired
         (nameof(PageBenchmarks.FillBulk), nameof(PageBenchmarks.PagePoolBulk)),
     };
 
-    public static string Run(string output)
+    public static string Run(string output, IReadOnlyList<string>? filters = null)
     {
         // Pinned to CPU 0 like the C harness and BenchmarkDotNet's job; the benchmarks bind
         // nothing else (their allocators have one pcp slot).
@@ -50,9 +52,13 @@ internal static class Paired
         var csv = new StringBuilder("first,second,rounds,median_ratio,first_median_ns_per_page,second_median_ns_per_page\n");
         try
         {
-            WarmUp(Pairs.SelectMany(p => new[] { p.First, p.Second }).Distinct().Select(m => Bind(benchmarks, m)).ToArray());
-            foreach ((string first, string second) in Pairs)
+            (string First, string Second)[] pairs = Pairs
+                .Where(p => filters is not { Count: > 0 } || filters.Any(f => Matches(f, p.First) || Matches(f, p.Second)))
+                .ToArray();
+            WarmUp(pairs.SelectMany(p => new[] { p.First, p.Second }).Distinct().Select(m => Bind(benchmarks, m)).ToArray());
+            foreach ((string first, string second) in pairs)
             {
+                PagePoolStats before = benchmarks.PoolStats;
                 Action a = Bind(benchmarks, first), b = Bind(benchmarks, second);
                 var ratios = new double[Rounds];
                 var firstNs = new double[Rounds];
@@ -79,6 +85,9 @@ internal static class Paired
                 csv.Append(CultureInfo.InvariantCulture,
                     $"{first},{second},{Rounds},{Median(ratios):F4},{Median(firstNs):F3},{Median(secondNs):F3}\n");
                 Console.WriteLine($"paired {first} / {second}: median ratio {Median(ratios):F3} over {Rounds} rounds");
+                Console.WriteLine(FormattableString.Invariant(
+                    $"  ns/page p10 p50 p90: {Quantile(firstNs, 0.1):F1} {Quantile(firstNs, 0.5):F1} {Quantile(firstNs, 0.9):F1} / {Quantile(secondNs, 0.1):F1} {Quantile(secondNs, 0.5):F1} {Quantile(secondNs, 0.9):F1}; ratio p10 p90: {Quantile(ratios, 0.1):F3} {Quantile(ratios, 0.9):F3}"));
+                PrintPoolFlow(before, benchmarks.PoolStats);
             }
         }
         finally
@@ -90,6 +99,23 @@ internal static class Paired
         File.WriteAllText(path, csv.ToString());
         return path;
     }
+
+    /// <summary>Where the page pool's pages came from during a pair (none if it was not used):
+    /// what a ratio's nanoseconds are spent on.</summary>
+    private static void PrintPoolFlow(PagePoolStats before, PagePoolStats after)
+    {
+        long rents = after.AllocFast + after.AllocSlow + after.AllocRefill - (before.AllocFast + before.AllocSlow + before.AllocRefill);
+        if (rents > 0)
+        {
+            double per = rents / 1000.0;
+            Console.WriteLine(FormattableString.Invariant(
+                $"  PageMemoryPool per 1000 rents: {(after.AllocRefill - before.AllocRefill) / per:F2} refills from another CPU's cache, {(after.AllocSlow - before.AllocSlow) / per:F2} from the allocator, {(after.RecycleCacheFull - before.RecycleCacheFull) / per:F2} returns to a full cache"));
+        }
+    }
+
+    // A BenchmarkDotNet-style glob: * matches any run of characters.
+    private static bool Matches(string glob, string name) =>
+        Regex.IsMatch(name, "^" + Regex.Escape(glob).Replace("\\*", ".*") + "$");
 
     private static Action Bind(PageBenchmarks benchmarks, string method) =>
         method switch
@@ -145,9 +171,11 @@ internal static class Paired
 
     private static Action? s_settle;
 
-    private static double Median(double[] values)
+    private static double Median(double[] values) => Quantile(values, 0.5);
+
+    private static double Quantile(double[] values, double q)
     {
         double[] sorted = values.Order().ToArray();
-        return sorted[sorted.Length / 2];
+        return sorted[(int)(q * (sorted.Length - 1) + 0.5)];
     }
 }

@@ -26,7 +26,7 @@ namespace PageAlloc.Benchmarks;
 /// <c>--filter GLOB</c> (repeatable, as BenchmarkDotNet's own: <c>*AllocateBulk</c>, <c>*DirectC*</c>)
 /// runs only the matching benchmarks. Without a filter, the pairs the targets compare are then
 /// measured again side by side (<see cref="Paired"/>, <c>csharp-paired.csv</c>);
-/// <c>--paired-only</c> runs only those.
+/// <c>--paired-only</c> runs only those (with <c>--filter</c>: the pairs either of whose names match).
 /// </summary>
 internal static class Program
 {
@@ -58,7 +58,7 @@ internal static class Program
         Directory.CreateDirectory(output);
         if (pairedOnly)
         {
-            Console.WriteLine($"wrote {Paired.Run(output)}");
+            Console.WriteLine($"wrote {Paired.Run(output, filters)}");
             return 0;
         }
 
