@@ -412,6 +412,7 @@ TEST(pcp618_zone_pcp_disable_runs_the_offline_window)
     for (int i = 100; i < 200; i++)
         pa_free_pages(a, pages[i], 0);
     CHECK_EQ(pcp(a, 0).count, 0);
+    CHECK_EQ(raw_pcp(a, 0)->alloc_factor, 0);        /* every free halved it */
 
     /* Nested: the second disable changes nothing, the last enable restores
      * batch and the bounds; high starts again at high_min at the next use. */
@@ -426,8 +427,8 @@ TEST(pcp618_zone_pcp_disable_runs_the_offline_window)
     CHECK_EQ(p.high, 0);
     one = pa_alloc_pages(a, PA_GFP_HIGHUSER_MOVABLE, 0);
     CHECK(one != NULL);
-    CHECK_EQ(pcp(a, 0).count + 1, BATCH << 2);      /* alloc_factor 2 from the window */
-    CHECK_EQ(pcp(a, 0).high, 640 + (BATCH << 2));
+    CHECK_EQ(pcp(a, 0).count + 1, BATCH);           /* alloc_factor 0 from the window */
+    CHECK_EQ(pcp(a, 0).high, 640 + BATCH);
     pa_free_pages(a, one, 0);
     CHECK_EQ(pa_zone_pcp_enable(a, 0, PA_ZONE_NORMAL), -EINVAL);
     CHECK_EQ(pa_zone_pcp_disable(a, 0, PA_ZONE_DMA), -ENOENT);
