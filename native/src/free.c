@@ -109,7 +109,7 @@ PA_API int pa_put_page(pa_allocator *a, struct pa_page *page, unsigned int order
  * them takes one look-up). Callers keep a local copy, so stores to the
  * pages cannot force reloads. */
 struct free_fast {
-    uintptr_t run_lo;            /* the run: descriptors [run_lo, run_lo + run_n pages), */
+    uintptr_t run_neg_lo;        /* the run: descriptors [-run_neg_lo, that + run_n pages), */
     uint64_t run_n;              /* one pageblock of the batch's zone; 0: no run */
     uint64_t alloc_state;        /* state word of a page the fast path takes */
     uint64_t pcp_state;          /* its state word on the pcp list */
@@ -142,8 +142,10 @@ static struct free_batch batch_start(struct pa_allocator *a)
  * at the front: list_add() without the head's load and store per page. */
 static inline void run_end(struct free_fast *f)
 {
-    if (f->list)
+    if (f->list) {
+        f->first->prev = f->list;   /* the front page's, left unset by free_fast_link */
         __atomic_store_n(&f->list->next, f->first, __ATOMIC_RELAXED);   /* see list_empty_lockless */
+    }
     f->list = NULL;
     f->run_n = 0;
 }
@@ -191,7 +193,7 @@ static void run_start(struct free_batch *b, struct pa_page *page)
     uint64_t lo = z->start_pfn + ((pfn - z->start_pfn) & ~(PAGEBLOCK_NR_PAGES - 1));
     uint64_t hi = lo + PAGEBLOCK_NR_PAGES < zone_end_pfn(z) ? lo + PAGEBLOCK_NR_PAGES : zone_end_pfn(z);
     int mt = get_pageblock_migratetype(z, pfn);
-    b->f.run_lo = (uintptr_t)pfn_to_page(b->a, lo);
+    b->f.run_neg_lo = -(uintptr_t)pfn_to_page(b->a, lo);   /* an add, which lea does in one */
     b->f.run_n = hi - lo;
     b->f.mt = (uint8_t)mt;
     b->f.list = &b->pcp->lists[order_to_pindex(mt < MIGRATE_PCPTYPES ? mt : PA_MIGRATE_MOVABLE, 0)];
@@ -216,21 +218,21 @@ static void __attribute__((noinline)) batch_trim(struct free_batch *b)
 static inline bool free_fast_link(struct free_fast *f, struct pa_page *page)
 {
     const unsigned shift = __builtin_ctz(sizeof(*page));
-    uint64_t off = (uintptr_t)page - f->run_lo;
+    uint64_t off = (uintptr_t)page + f->run_neg_lo;
     if (unlikely((off >> shift | off << (64 - shift)) >= f->run_n))
         return false;
-    if (unlikely(__atomic_load_n(&page->state, __ATOMIC_RELAXED) != f->alloc_state ||
-                 page->order != 0))
+    /* A plain load: only the page's owner, this caller, writes the state
+     * of an allocated page; the store below is atomic for find_buddy(). */
+    if (unlikely(page->state != f->alloc_state || page->order != 0))
         return false;
     page->pcp_mt = f->mt;
     __atomic_store_n(&page->state, f->pcp_state, __ATOMIC_RELAXED);
+    /* lru.prev is the next page's to set, or run_end()'s for the front one. */
     page->lru.next = f->first;
-    page->lru.prev = f->list;
     f->first->prev = &page->lru;
     f->first = &page->lru;
     return true;
 }
-
 static inline bool free_fast(struct free_fast *f, struct pa_page *page)
 {
     if (!free_fast_link(f, page))
@@ -314,27 +316,25 @@ PA_API void pa_free_pages_bulk(pa_allocator *a, struct pa_list_head *list)
     batch_switch(&b, NULL);
 }
 
-/* The fast path over the slots [i, stop) of a release, NULL slots
- * skipped, up to the first page it refuses. stop is at most the room
- * left before high, so no page of the run can bring the pcp to high: the
- * pages queued are counted once, after the run (Kernel: pcp->count
- * updated per batch). Returns where the run stopped. */
+/* The fast path over the slots [i, stop) of a release, up to the first
+ * slot it refuses: a NULL one (out of every run's range) or a page of
+ * another pageblock, a bad page, tracing on. stop is at most the room left
+ * before high, so no page of the run can bring the pcp to high: the pages
+ * queued are counted once, after the run (Kernel: pcp->count updated per
+ * batch). The index counts up to 0 from below: one add and branch a slot.
+ * Returns where the run stopped. */
 static inline unsigned long release_run(struct free_fast *f, struct pa_page **pages,
                                         unsigned long i, unsigned long stop)
 {
-    unsigned long start = i, holes = 0;
-    for (; i < stop; i++) {
-        struct pa_page *page = pages[i];
-        if (unlikely(!page)) {
-            holes++;
-            continue;
-        }
-        if (unlikely(!free_fast_link(f, page)))
+    struct pa_page **end = pages + stop;
+    long k = (long)i - (long)stop;
+    for (; k != 0; k++) {
+        if (unlikely(!free_fast_link(f, end[k])))
             break;
-        pages[i] = NULL;
+        end[k] = NULL;
     }
-    f->queued += (int)(i - start - holes);
-    return i;
+    f->queued += (int)((long)stop + k - (long)i);
+    return (unsigned long)((long)stop + k);
 }
 
 /* Kernel: release_pages() -> free_unref_folios() */

@@ -87,9 +87,8 @@ struct pa_page {
         uint64_t pp_word;     /* all four, for page_pool's one-load check */
     };
 };
-_Static_assert(sizeof(struct pa_page) <= 32, "page descriptor must stay within 32 bytes");
-_Static_assert((sizeof(struct pa_page) & (sizeof(struct pa_page) - 1)) == 0,
-               "descriptor offsets scale to page offsets by a shift");
+_Static_assert(sizeof(struct pa_page) == (size_t)1 << PA_LAYOUT_DESC_SHIFT,
+               "the descriptor's size is the layout version's: callers shift by the constant");
 
 /* Relaxed atomics: find_buddy() reads a neighbour's state under the zone
  * lock while its owner (pcp lock or none) may be changing it between

@@ -91,12 +91,11 @@ PA_API int pa_get_layout(const pa_allocator *a, struct pa_layout *out)
         return -EINVAL;
     if (!single_address_map(a, &bias))
         return -ENXIO;
-    _Static_assert(sizeof(struct pa_page) == 1u << __builtin_ctz(sizeof(struct pa_page)),
-                   "the published stride is a shift");
     *out = (struct pa_layout){
         .version = PA_LAYOUT_VERSION,
         .page_shift = a->page_shift,
-        .desc_shift = (uint32_t)__builtin_ctz(sizeof(struct pa_page)),
+        .desc_shift = PA_LAYOUT_DESC_SHIFT,
+        .page_size = (uint32_t)1 << a->page_shift,
         .pages = a->pages,
         .nr_pfns = a->nr_pfns,
         .mem_base = bias,

@@ -15,7 +15,7 @@ static void check_inline_equals_exported(pa_allocator *a)
     struct pa_layout l;
     CHECK_EQ(pa_get_layout(a, &l), 0);
     CHECK_EQ(l.version, PA_LAYOUT_VERSION);
-    CHECK_EQ(l.reserved, 0);
+    CHECK_EQ(l.page_size, (uint32_t)1 << l.page_shift);
     CHECK_EQ(pa_layout_page_size(&l), pa_page_size(a));
     uint64_t in_zones = 0;
     for (uint64_t pfn = 0; pfn < l.nr_pfns; pfn++) {

@@ -19,8 +19,11 @@ public static unsafe partial class Methods
     [NativeTypeName("#define PA_VERSION_PATCH 0")]
     public const int PA_VERSION_PATCH = 0;
 
-    [NativeTypeName("#define PA_LAYOUT_VERSION 1")]
-    public const int PA_LAYOUT_VERSION = 1;
+    [NativeTypeName("#define PA_LAYOUT_VERSION 2")]
+    public const int PA_LAYOUT_VERSION = 2;
+
+    [NativeTypeName("#define PA_LAYOUT_DESC_SHIFT 5")]
+    public const int PA_LAYOUT_DESC_SHIFT = 5;
 
     [NativeTypeName("#define PA_MAX_ORDER 10")]
     public const int PA_MAX_ORDER = 10;

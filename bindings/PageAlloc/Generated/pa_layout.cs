@@ -17,7 +17,7 @@ public unsafe partial struct pa_layout
     public uint desc_shift;
 
     [NativeTypeName("uint32_t")]
-    public uint reserved;
+    public uint page_size;
 
     [NativeTypeName("struct pa_page *")]
     public pa_page* pages;

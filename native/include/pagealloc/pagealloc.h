@@ -66,8 +66,13 @@ extern "C" {
 #define PA_VERSION_MINOR 1
 #define PA_VERSION_PATCH 0
 /* The version of struct pa_layout and of what the pa_layout_* accessors
- * below compute from it; pa_create refuses a program built with another. */
-#define PA_LAYOUT_VERSION 1
+ * below compute from it; pa_create refuses a program built with another.
+ * 2: the descriptor's size is fixed, 1 << PA_LAYOUT_DESC_SHIFT bytes. */
+#define PA_LAYOUT_VERSION 2
+/* log2 of a page descriptor's size in this layout version: a constant, so
+ * the pa_layout_* accessors shift by an immediate (Kernel: sizeof(struct
+ * page), fixed by the build). struct pa_layout's desc_shift says the same. */
+#define PA_LAYOUT_DESC_SHIFT 5
 
 /* ---- Limits ---------------------------------------------------------- */
 
@@ -470,8 +475,9 @@ PA_API int64_t pa_resident_bytes(const pa_allocator *a);
 struct pa_layout {
     uint32_t version;       /* PA_LAYOUT_VERSION of the library */
     uint32_t page_shift;    /* log2 of the page size */
-    uint32_t desc_shift;    /* log2 of a descriptor's size, the array's stride */
-    uint32_t reserved;      /* 0 */
+    uint32_t desc_shift;    /* PA_LAYOUT_DESC_SHIFT: log2 of the array's stride */
+    uint32_t page_size;     /* 1 << page_shift: a multiply by it is one
+                             * instruction, a shift by page_shift two */
     struct pa_page *pages;  /* descriptor of pfn 0 */
     uint64_t nr_pfns;       /* descriptors exist for pfns [0, nr_pfns) */
     uintptr_t mem_base;     /* address pfn 0's memory has in the map: pfn p's is
@@ -493,7 +499,7 @@ PA_API PA_LEAF int pa_get_layout(const pa_allocator *a, struct pa_layout *out);
  * returns its descriptor) has a descriptor and an address here. */
 static inline size_t pa_layout_page_size(const struct pa_layout *l)
 {
-    return (size_t)1 << l->page_shift;
+    return l->page_size;
 }
 
 static inline uint64_t pa_layout_page_to_pfn(const struct pa_layout *l,
@@ -502,7 +508,7 @@ static inline uint64_t pa_layout_page_to_pfn(const struct pa_layout *l,
     uint64_t off = (uint64_t)((uintptr_t)page - (uintptr_t)l->pages);
     /* Rotated right by the stride's shift, a misaligned offset's low bits
      * become high ones: one compare refuses it and any offset past the array. */
-    uint64_t pfn = off >> l->desc_shift | off << ((64 - l->desc_shift) & 63);
+    uint64_t pfn = off >> PA_LAYOUT_DESC_SHIFT | off << (64 - PA_LAYOUT_DESC_SHIFT);
     return pfn < l->nr_pfns ? pfn : UINT64_MAX;
 }
 
@@ -510,7 +516,7 @@ static inline struct pa_page *pa_layout_pfn_to_page(const struct pa_layout *l, u
 {
     if (pfn >= l->nr_pfns)
         return NULL;
-    return (struct pa_page *)((uintptr_t)l->pages + ((uintptr_t)pfn << l->desc_shift));
+    return (struct pa_page *)((uintptr_t)l->pages + ((uintptr_t)pfn << PA_LAYOUT_DESC_SHIFT));
 }
 
 static inline void *pa_layout_page_address(const struct pa_layout *l,
@@ -519,7 +525,7 @@ static inline void *pa_layout_page_address(const struct pa_layout *l,
     uint64_t pfn = pa_layout_page_to_pfn(l, page);
     if (pfn == UINT64_MAX)
         return NULL;
-    return (void *)(l->mem_base + ((uintptr_t)pfn << l->page_shift));
+    return (void *)(l->mem_base + (uintptr_t)pfn * l->page_size);
 }
 
 /* ---- Draining ---------------------------------------------------------------- */

@@ -110,7 +110,7 @@ public sealed unsafe class LayoutTests
         Assert.Equal(0L, (byte*)&p->version - (byte*)p);
         Assert.Equal(4L, (byte*)&p->page_shift - (byte*)p);
         Assert.Equal(8L, (byte*)&p->desc_shift - (byte*)p);
-        Assert.Equal(12L, (byte*)&p->reserved - (byte*)p);
+        Assert.Equal(12L, (byte*)&p->page_size - (byte*)p);
         Assert.Equal(16L, (byte*)&p->pages - (byte*)p);
         Assert.Equal(24L, (byte*)&p->nr_pfns - (byte*)p);
         Assert.Equal(32L, (byte*)&p->mem_base - (byte*)p);
@@ -124,7 +124,7 @@ public sealed unsafe class LayoutTests
         Assert.Equal(4, SizeOf(&p->version));
         Assert.Equal(4, SizeOf(&p->page_shift));
         Assert.Equal(4, SizeOf(&p->desc_shift));
-        Assert.Equal(4, SizeOf(&p->reserved));
+        Assert.Equal(4, SizeOf(&p->page_size));
         Assert.Equal(8, SizeOf(&p->nr_pfns));
         Assert.Equal(8, SizeOf(&p->mem_base));
     }
