@@ -16,6 +16,17 @@ struct checker {
 
 #define FAIL(c, ...) (pa_log((c)->a, PA_LOG_ERR, "pa_check: " __VA_ARGS__), -EUCLEAN)
 
+/* A list's back link: each entry's prev is the entry before it (the head's
+ * is the last entry's), so that a list_del() of any of them keeps the list
+ * whole. The walks follow next; this is what they cannot see. */
+static int check_back_link(struct checker *c, const struct pa_list_head *p,
+                           const struct pa_list_head *before, const char *where)
+{
+    if (p->prev != before)
+        return FAIL(c, "%s: an entry's back link is not the entry before it", where);
+    return 0;
+}
+
 /* Marks the 2^order frames of a block found on a list. */
 static int mark_block(struct checker *c, const struct pa_zone *z, const struct pa_page *page,
                       unsigned order, unsigned state, uint8_t mark, const char *where)
@@ -48,13 +59,18 @@ static int check_buddy_lists(struct checker *c, const struct pa_zone *z)
     for (unsigned o = 0; o <= PA_MAX_ORDER; o++) {
         uint64_t blocks = 0, reported = 0;
         for (int mt = 0; mt < PA_MIGRATE_TYPES; mt++) {
-            const struct pa_list_head *h = &z->free_area[o].free_list[mt];
-            for (const struct pa_list_head *p = h->next; p != h; p = p->next, blocks++) {
+            const struct pa_list_head *h = &z->free_area[o].free_list[mt], *before = h;
+            for (const struct pa_list_head *p = h->next; p != h; before = p, p = p->next, blocks++) {
                 int err = mark_block(c, z, lru_to_page(p), o, PG_BUDDY, MARK_BUDDY, "a buddy list");
+                if (!err)
+                    err = check_back_link(c, p, before, "a buddy list");
                 if (err)
                     return err;
                 reported += page_reported(lru_to_page(p));
             }
+            int err = check_back_link(c, h, before, "a buddy list");
+            if (err)
+                return err;
         }
         if (reported != z->nr_reported[o])
             return FAIL(c, "node %d zone %d order %u: %llu blocks counted reported but %llu marked", z->nid,
@@ -102,13 +118,18 @@ static int check_pcp_lists(struct checker *c, const struct pa_zone *z)
         int count = 0;
         for (int i = 0; i < NR_PCP_LISTS; i++) {
             unsigned order = i >= NR_LOWORDER_PCP_LISTS ? PA_PAGEBLOCK_ORDER : (unsigned)i / MIGRATE_PCPTYPES;
-            const struct pa_list_head *h = &pcp->lists[i];
-            for (const struct pa_list_head *p = h->next; p != h; p = p->next) {
+            const struct pa_list_head *h = &pcp->lists[i], *before = h;
+            for (const struct pa_list_head *p = h->next; p != h; before = p, p = p->next) {
                 int err = mark_block(c, z, lru_to_page(p), order, PG_PCP, MARK_PCP, "a pcp list");
+                if (!err)
+                    err = check_back_link(c, p, before, "a pcp list");
                 if (err)
                     return err;
                 count += 1 << order;
             }
+            int err = check_back_link(c, h, before, "a pcp list");
+            if (err)
+                return err;
         }
         if (count != pcp->count)
             return FAIL(c, "cpu %d node %d zone %d: pcp count %d but %d pages listed", cpu, z->nid, z->idx,

@@ -161,7 +161,7 @@ static void init_page_descriptors(struct pa_allocator *a, const struct layout *l
         uint32_t node_bits = (uint32_t)nid << PG_NODE_SHIFT;
         uint64_t end = l->node_start[nid] + l->node_span[nid];
         for (int z = 0; z < PA_NR_ZONES; z++) {
-            uint32_t bits = node_bits | (((uint32_t)z ^ PG_ZONE_BIAS) << PG_ZONE_SHIFT);
+            uint32_t bits = zone_bits(z, nid);
             uint64_t s = l->zone_start[nid][z], e = s + a->cfg.node_zone_pages[nid][z];
             uint64_t hole = z + 1 < PA_NR_ZONES ? l->zone_start[nid][z + 1] : end;
             if (z == 0)
@@ -182,6 +182,7 @@ static int init_zone(struct pa_allocator *a, struct pa_node *n, int idx, uint64_
     z->node = n;
     z->idx = idx;
     z->nid = n->nid;
+    z->page_bits = zone_bits(idx, n->nid);
     z->start_pfn = start;
     z->spanned = z->present = z->managed = pages;
     for (int o = 0; o < PA_NR_PAGE_ORDERS; o++)

@@ -328,11 +328,21 @@ static inline unsigned long release_run(struct free_fast *f, struct pa_page **pa
 {
     struct pa_page **end = pages + stop;
     long k = (long)i - (long)stop;
-    for (; k != 0; k++) {
+    /* Two slots a turn: the list's new front alternates between two
+     * registers instead of being copied from one to the other. */
+    for (; k < -1; k += 2) {
         if (unlikely(!free_fast_link(f, end[k])))
-            break;
+            goto out;
         end[k] = NULL;
+        if (unlikely(!free_fast_link(f, end[k + 1]))) {
+            k++;
+            goto out;
+        }
+        end[k + 1] = NULL;
     }
+    if (k != 0 && free_fast_link(f, end[k]))
+        end[k++] = NULL;
+out:
     f->queued += (int)((long)stop + k - (long)i);
     return (unsigned long)((long)stop + k);
 }

@@ -244,6 +244,7 @@ struct pa_zone {
     struct pa_node *node;
     int idx;                          /* enum pa_zone_type */
     int nid;
+    uint32_t page_bits;               /* zone_bits(idx, nid): every page's zone and node */
     uint64_t start_pfn, spanned, present, managed;
     uint64_t watermark[NR_WMARK];
     uint64_t lowmem_reserve[PA_NR_ZONES];
@@ -265,9 +266,13 @@ struct pa_zone {
 
 /* The whole flags word of a page of zone z in state s: nothing else lives
  * in it, so the hot paths compare and store it whole. */
+static inline uint32_t zone_bits(int idx, int nid)
+{
+    return ((uint32_t)idx ^ PG_ZONE_BIAS) << PG_ZONE_SHIFT | (uint32_t)nid << PG_NODE_SHIFT;
+}
 static inline uint32_t zone_page_flags(const struct pa_zone *z, unsigned s)
 {
-    return s | ((uint32_t)z->idx ^ PG_ZONE_BIAS) << PG_ZONE_SHIFT | (uint32_t)z->nid << PG_NODE_SHIFT;
+    return s | z->page_bits;
 }
 
 static inline bool populated_zone(const struct pa_zone *z) { return z->present != 0; }

@@ -271,39 +271,51 @@ bulk_run_to_list(struct pa_zone *z, struct pa_list_head *list, unsigned long nr,
     return n;
 }
 
+/* One page dealt into the empty slot **s, then *s on to the next empty
+ * slot; false when that is end. Each end tested once per page. */
+static inline __attribute__((always_inline)) bool
+bulk_deal(struct pa_zone *z, struct pa_list_head *lru, uint64_t allocated, bool prep, pa_gfp_t gfp,
+          struct pa_page ***s, struct pa_page **end, unsigned long *skipped)
+{
+    struct pa_page *page = lru_to_page(lru);
+    bulk_page_allocated(z, page, allocated, prep, gfp);
+    list_init(&page->lru);
+    **s = page;
+    for (;;) {
+        if (++*s == end)
+            return false;
+        if (likely(!**s))
+            return true;
+        (*skipped)++;
+    }
+}
+
 /* Pages off the front of list dealt, self-linked, into the empty slots
  * from *slots (an empty one) up to end; *slots ends past the last slot
  * filled or at end. The pages taken are the slots passed less the
- * populated ones skipped, so the walk keeps no count of its own. */
+ * populated ones skipped, so the walk keeps no count of its own. Two pages
+ * a turn: the second's pointer is loaded fresh, not copied from the
+ * first's, which saves a register move a page. */
 static inline __attribute__((always_inline)) unsigned long
 bulk_run_to_slots(struct pa_zone *z, struct pa_list_head *list, uint64_t allocated, bool prep,
                   pa_gfp_t gfp, struct pa_page ***slots, struct pa_page **end)
 {
     struct pa_list_head *pos = list->next;
-    struct pa_page **s = *slots, **start = s;
+    struct pa_page **start = *slots;
     unsigned long skipped = 0;
     for (;;) {
-        struct pa_page *page = lru_to_page(pos);
-        pos = pos->next;
-        bulk_page_allocated(z, page, allocated, prep, gfp);
-        list_init(&page->lru);
-        *s = page;
-        /* On to the next empty slot: each end tested once per page. */
-        for (;;) {
-            if (++s == end)
-                goto out;
-            if (likely(!*s))
-                break;
-            skipped++;
+        struct pa_list_head *second = pos->next;   /* read before the deal relinks pos */
+        if (!bulk_deal(z, pos, allocated, prep, gfp, slots, end, &skipped) || second == list) {
+            pos = second;
+            break;
         }
-        if (pos == list)
+        pos = second->next;
+        if (!bulk_deal(z, second, allocated, prep, gfp, slots, end, &skipped) || pos == list)
             break;
     }
-out:
     pos->prev = list;
     list->next = pos;
-    *slots = s;
-    return (unsigned long)(s - start) - skipped;
+    return (unsigned long)(*slots - start) - skipped;
 }
 
 /* Kernel: __alloc_pages_bulk()'s loop over __rmqueue_pcplist(), as one walk

@@ -530,3 +530,30 @@ TEST(set_pageblock_migratetype_retypes_a_block_and_its_free_pages)
 }
 
 RUN_TESTS()
+
+/* pa_check follows every list's next links; a back link that is not the
+ * entry before it (a list_del() of that entry would cut the list) fails it
+ * too, on a pcp list and on a buddy list, and mending it passes again. */
+TEST(check_catches_a_broken_back_link)
+{
+    pa_allocator *a = test_simple_pcp(4096, 1, 8, 64);
+    struct pa_page *pages[4] = { 0 };
+    CHECK_EQ(pa_alloc_pages_bulk_array(a, PA_GFP_KERNEL, 4, pages), 4);
+    pa_release_pages(a, pages, 4);   /* four pages on cpu 0's unmovable list */
+    CHECK_OK(a);
+    struct pa_list_head *pcp_list = &zone_of(a, 0, PA_ZONE_NORMAL)->pcp[0].lists[order_to_pindex(PA_MIGRATE_UNMOVABLE, 0)];
+    struct pa_list_head *second = pcp_list->next->next, *saved = second->prev;
+    second->prev = pcp_list;
+    CHECK_EQ(pa_check(a), -EUCLEAN);
+    second->prev = saved;
+    CHECK_OK(a);
+
+    struct pa_list_head *buddy = &zone_of(a, 0, PA_ZONE_NORMAL)->free_area[PA_MAX_ORDER].free_list[PA_MIGRATE_MOVABLE];
+    CHECK(!list_empty(buddy));
+    saved = buddy->prev;
+    buddy->prev = buddy;
+    CHECK_EQ(pa_check(a), -EUCLEAN);
+    buddy->prev = saved;
+    CHECK_OK(a);
+    pa_destroy(a);
+}
