@@ -177,8 +177,8 @@ static void batch_switch(struct free_batch *b, struct pa_zone *z)
               !want_init_on_free(b->a) && !trace_enabled(b->a);
     if (!b->fast)
         return;
-    b->f.alloc_state = page_state_word(zone_page_flags(z, PG_ALLOC), 1);
-    b->f.pcp_state = page_state_word(zone_page_flags(z, PG_PCP), 0);
+    b->f.alloc_state = z->allocated_word;
+    b->f.pcp_state = z->pcp_word;
     b->f.room = b->pcp->high - b->pcp->count;
 }
 
@@ -243,24 +243,30 @@ static inline bool free_fast(struct free_fast *f, struct pa_page *page)
 
 /* Everything the fast path refuses. False if the page was refused
  * (reported by bad_page) and left alone. */
-static bool __attribute__((noinline)) batch_free_slow(struct free_batch *b, struct pa_page *page)
+/* The first page of a zone run moves the batch to its zone, the first of
+ * a pageblock run looks up its migratetype: true if the fast path's run is
+ * now page's pageblock, where it most often takes page and those after. */
+static bool batch_move_run(struct free_batch *b, struct pa_page *page)
 {
     run_end(&b->f);
-    /* The first page of a zone run moves the batch to its zone, the first
-     * of a pageblock run looks up its migratetype; both most often take
-     * the fast path from there. */
-    if (page_is_ours(b->a, page)) {
-        if (page_zone(b->a, page) != b->zone)
-            batch_switch(b, page_zone(b->a, page));
-        if (b->fast) {
-            run_start(b, page);
-            if (free_fast(&b->f, page)) {
-                if (b->f.queued >= b->f.room)
-                    batch_trim(b);
-                return true;
-            }
-            run_end(&b->f);
+    if (!page_is_ours(b->a, page))
+        return false;
+    if (page_zone(b->a, page) != b->zone)
+        batch_switch(b, page_zone(b->a, page));
+    if (!b->fast)
+        return false;
+    run_start(b, page);
+    return true;
+}
+static bool __attribute__((noinline)) batch_free_slow(struct free_batch *b, struct pa_page *page)
+{
+    if (batch_move_run(b, page)) {
+        if (free_fast(&b->f, page)) {
+            if (b->f.queued >= b->f.room)
+                batch_trim(b);
+            return true;
         }
+        run_end(&b->f);
     }
     int mt = free_pages_prepare(b->a, page, 0);
     if (mt < 0)
@@ -355,6 +361,8 @@ PA_API void pa_release_pages(pa_allocator *a, struct pa_page **pages, unsigned l
         return;
     }
     struct free_batch b = batch_start(a);
+    if (nr && pages[0])
+        batch_move_run(&b, pages[0]);   /* the first run, for the fast path to start on */
     struct free_fast f = b.f;
     unsigned long i = 0;
     while (i < nr) {

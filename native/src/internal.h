@@ -245,6 +245,8 @@ struct pa_zone {
     int idx;                          /* enum pa_zone_type */
     int nid;
     uint32_t page_bits;               /* zone_bits(idx, nid): every page's zone and node */
+    uint64_t allocated_word;          /* page_state_word(): an allocated page's, one reference */
+    uint64_t pcp_word;                /* page_state_word(): a page's on a pcp list */
     uint64_t start_pfn, spanned, present, managed;
     uint64_t watermark[NR_WMARK];
     uint64_t lowmem_reserve[PA_NR_ZONES];
@@ -674,7 +676,7 @@ static inline void free_unref_page_commit(struct pa_zone *z, struct per_cpu_page
     int pindex = order_to_pindex(mt, order);
     if (order)
         clear_page_allocated(page, order);
-    __atomic_store_n(&page->state, page_state_word(zone_page_flags(z, PG_PCP), 0), __ATOMIC_RELAXED);
+    __atomic_store_n(&page->state, z->pcp_word, __ATOMIC_RELAXED);
     page->order = (uint8_t)order;
     list_add(&page->lru, &pcp->lists[pindex]);
     __atomic_store_n(&pcp->count, pcp->count + (1 << order), __ATOMIC_RELAXED);

@@ -331,7 +331,7 @@ unsigned long rmqueue_pcplist_bulk(struct pa_zone *z, int mt, unsigned alloc_fla
                                    struct pa_page ***slots, struct pa_page **end)
 {
     bool prep = prep_needed(z->alloc, gfp);
-    uint64_t allocated = page_state_word(zone_page_flags(z, PG_ALLOC), 1);
+    uint64_t allocated = z->allocated_word;
     unsigned long taken = 0;
     for (;;) {
         if (out ? taken == nr : *slots == end)
