@@ -4,8 +4,9 @@ using System.Collections.Generic;
 namespace PageAlloc.Cli.Replay;
 
 /// <summary>
-/// Memory the kernel brought online while the trace ran (memory hot-plug; on this machine
-/// virtio-mem plugs 128 MiB blocks into Normal as the guest needs them). Onlining a block
+/// Memory the kernel brought online while the trace ran (memory hot-plug: this machine's
+/// Normal zone gains 128 MiB blocks while a load needs memory, onlined in the context of the
+/// task that is allocating; which driver does it is not in the trace). Onlining a block
 /// frees its pages to the buddy lists in MAX_ORDER blocks (<c>online_pages()</c> →
 /// <c>generic_online_page()</c> → <c>__free_pages_core()</c>), each an <c>mm_page_free</c>
 /// of order 10 of a pfn the trace never allocated, and the zone's managed pages grow by as
