@@ -537,6 +537,57 @@ public sealed unsafe partial class PageAllocator : IDisposable
         return new PcpInfo((int)info.count, (int)info.high, (int)info.batch, (int)info.high_min, (int)info.high_max);
     }
 
+    /// <summary>Disables the zone's pcp lists on every CPU, as memory offlining does: high 0
+    /// and batch 1, every CPU's lists of the zone drained; until <see cref="EnableZonePcp"/> an
+    /// allocation takes one page through its list and a free goes back to the buddy lists at
+    /// once. Calls nest.</summary>
+    /// <param name="node">0 to <see cref="NodeCount"/> - 1.</param>
+    /// <param name="zone">The zone.</param>
+    /// <remarks>Calls <c>pa_zone_pcp_disable</c> (Kernel: <c>zone_pcp_disable()</c>). Do not
+    /// run a disable and an enable of one zone at once.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">An argument is out of range.</exception>
+    /// <exception cref="ArgumentException">The zone is absent on that node.</exception>
+    /// <exception cref="ObjectDisposedException">The allocator is disposed.</exception>
+    public void DisableZonePcp(int node, ZoneType zone) => ZonePcp(node, zone, disable: true);
+
+    /// <summary>Undoes one <see cref="DisableZonePcp"/>; the last one restores batch, high_min
+    /// and high_max (with <see cref="PageAllocatorOptions.PcpAutotune"/>, each list's high
+    /// starts again at high_min at its next use).</summary>
+    /// <param name="node">0 to <see cref="NodeCount"/> - 1.</param>
+    /// <param name="zone">The zone.</param>
+    /// <remarks>Calls <c>pa_zone_pcp_enable</c> (Kernel: <c>zone_pcp_enable()</c>).</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">An argument is out of range.</exception>
+    /// <exception cref="ArgumentException">The zone is absent on that node.</exception>
+    /// <exception cref="InvalidOperationException">The zone's pcp lists are not disabled.</exception>
+    /// <exception cref="ObjectDisposedException">The allocator is disposed.</exception>
+    public void EnableZonePcp(int node, ZoneType zone) => ZonePcp(node, zone, disable: false);
+
+    private void ZonePcp(int node, ZoneType zone, bool disable)
+    {
+        CheckNode(node, allowNoNode: false, nameof(node));
+        CheckZone(zone);
+        int rc;
+        pa_allocator* a = Enter();
+        try
+        {
+            rc = disable ? Methods.pa_zone_pcp_disable(a, node, (pa_zone_type)zone) : Methods.pa_zone_pcp_enable(a, node, (pa_zone_type)zone);
+        }
+        finally
+        {
+            Exit();
+        }
+
+        if (rc == -ENOENT)
+        {
+            throw new ArgumentException($"Node {node} has no {zone} zone.", nameof(zone));
+        }
+
+        if (rc < 0)
+        {
+            throw new InvalidOperationException($"The {zone} zone's pcp lists of node {node} are not disabled.");
+        }
+    }
+
     /// <summary>An event count, summed over CPUs and nodes.</summary>
     /// <param name="item">The event.</param>
     /// <returns>The count.</returns>

@@ -145,6 +145,19 @@ int zone_pcp_enable(struct pa_zone *z)
     return 0;
 }
 
+/* Kernel: zone_pcp_update(): batch, high_min and high_max of every CPU's pcp
+ * of the zone as the zone's managed pages and low watermark now make them;
+ * high is clamped into the new bounds at each list's next use. A disabled
+ * zone keeps high 0 and batch 1: zone_pcp_enable() computes them afresh. */
+static void zone_pcp_update(struct pa_zone *z)
+{
+    if (__atomic_load_n(&z->pcp_disabled, __ATOMIC_ACQUIRE))
+        return;
+    int batch, high_min, high_max;
+    pageset_bounds(z->alloc, z, &batch, &high_min, &high_max);
+    zone_set_pageset(z, high_min, high_max, batch);
+}
+
 /* pcp->high moves at run time with PA_CFG_PCP_AUTOTUNE: written under the
  * pcp lock, read without it by the reports. */
 static inline void set_high(struct per_cpu_pages *pcp, int high)
@@ -569,4 +582,28 @@ PA_API void pa_drain_all_pages(pa_allocator *a)
     for_each_zone(a, z)
         for (int c = 0; c < a->nr_cpus; c++)
             drain_zone_pages_cpu(z, c);
+}
+
+/* Kernel: adjust_managed_page_count(), then what memory hot-plug runs after
+ * it (online_pages() / offline_pages() -> init_per_zone_wmark_min()):
+ * setup_per_zone_wmarks() with its zone_pcp_update() of every zone, and
+ * setup_per_zone_lowmem_reserve(). */
+PA_API int pa_adjust_managed_pages(pa_allocator *a, int nid, enum pa_zone_type zone, int64_t delta)
+{
+    if (!a || nid < 0 || nid >= a->nr_nodes || (unsigned)zone >= PA_NR_ZONES)
+        return pa_einval(a, "pa_adjust_managed_pages: node %d / zone %d out of range", nid, (int)zone);
+    struct pa_zone *z = &a->nodes[nid].zones[zone];
+    if (!populated_zone(z))
+        return -ENOENT;
+    int64_t managed = (int64_t)z->managed + delta;
+    if (managed <= 0 || (uint64_t)managed > z->present)
+        return pa_einval(a, "pa_adjust_managed_pages: %lld managed pages is outside 1..%llu",
+                         (long long)managed, (unsigned long long)z->present);
+    z->managed = (uint64_t)managed;
+    setup_per_zone_wmarks(a);
+    struct pa_zone *each;
+    for_each_zone(a, each)
+        zone_pcp_update(each);
+    setup_per_zone_lowmem_reserve(a);
+    return 0;
 }

@@ -453,6 +453,60 @@ TEST(pcp618_zone_pcp_disable_runs_the_offline_window)
     pa_destroy(a);
 }
 
+TEST(pcp618_adjust_managed_pages_resizes_watermarks_and_pcp_bounds)
+{
+    /* Memory hot-plug: a zone of 65536 pages present whose managed pages go
+     * to 32768 (a block offline) has the watermarks, batch, high_min and
+     * high_max of a zone created with 32768; back to 65536, those of one
+     * created so. A list's high is clamped into the new bounds at its next
+     * use. */
+    pa_allocator *a = tuned(2, PA_CFG_PCP_AUTOTUNE, 0);
+    struct pa_config cfg;
+    test_config(&cfg, 1, 2, 0, 0, ZONE_PAGES / 2, 0);
+    cfg.min_free_kbytes = 4096;
+    cfg.flags |= PA_CFG_PCP_AUTOTUNE;
+    pa_allocator *half = test_create(&cfg);
+    struct pa_zone_info full = test_zone(a, 0, PA_ZONE_NORMAL);
+    struct pa_pcp_info full_pcp = pcp(a, 0);
+    raw_pcp(a, 0)->high = full_pcp.high_max;
+
+    CHECK_EQ(pa_adjust_managed_pages(a, 0, PA_ZONE_NORMAL, -(int64_t)ZONE_PAGES / 2), 0);
+    struct pa_zone_info z = test_zone(a, 0, PA_ZONE_NORMAL), want = test_zone(half, 0, PA_ZONE_NORMAL);
+    CHECK_EQ(z.managed, (uint64_t)ZONE_PAGES / 2);
+    CHECK_EQ(z.present, (uint64_t)ZONE_PAGES);
+    CHECK_EQ(z.wmark_min, want.wmark_min);
+    CHECK_EQ(z.wmark_low, want.wmark_low);
+    CHECK_EQ(z.wmark_high, want.wmark_high);
+    CHECK(z.wmark_min < full.wmark_min);
+    struct pa_pcp_info p = pcp(a, 0), w = pcp(half, 0);
+    CHECK_EQ(p.batch, w.batch);
+    CHECK_EQ(p.high_min, w.high_min);
+    CHECK_EQ(p.high_max, w.high_max);
+    CHECK(p.high_max < full_pcp.high_max);
+    struct pa_page *one = pa_alloc_pages(a, PA_GFP_HIGHUSER_MOVABLE, 0);
+    CHECK(one != NULL);
+    CHECK(pcp(a, 0).high <= w.high_max);             /* clamped at the next use */
+    pa_free_pages(a, one, 0);
+
+    CHECK_EQ(pa_adjust_managed_pages(a, 0, PA_ZONE_NORMAL, ZONE_PAGES / 2), 0);
+    z = test_zone(a, 0, PA_ZONE_NORMAL);
+    CHECK_EQ(z.managed, (uint64_t)ZONE_PAGES);
+    CHECK_EQ(z.wmark_min, full.wmark_min);
+    CHECK_EQ(z.wmark_high, full.wmark_high);
+    CHECK_EQ(pcp(a, 0).high_min, full_pcp.high_min);
+    CHECK_EQ(pcp(a, 0).high_max, full_pcp.high_max);
+
+    /* Outside 1..present, or a zone that is absent. */
+    CHECK_EQ(pa_adjust_managed_pages(a, 0, PA_ZONE_NORMAL, 1), -EINVAL);
+    CHECK_EQ(pa_adjust_managed_pages(a, 0, PA_ZONE_NORMAL, -(int64_t)ZONE_PAGES), -EINVAL);
+    CHECK_EQ(pa_adjust_managed_pages(a, 0, PA_ZONE_DMA, 1), -ENOENT);
+    CHECK_EQ(pa_adjust_managed_pages(NULL, 0, PA_ZONE_NORMAL, 1), -EINVAL);
+    CHECK_EQ(test_zone(a, 0, PA_ZONE_NORMAL).managed, (uint64_t)ZONE_PAGES);
+    CHECK_OK(a);
+    pa_destroy(half);
+    pa_destroy(a);
+}
+
 TEST(pcp618_high_fraction_sysctl)
 {
     /* percpu_pagelist_high_fraction 8: high = 65536 / 8 / 4 CPUs = 2048 and

@@ -519,6 +519,10 @@ public static unsafe partial class Methods
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     public static partial int pa_zone_pcp_enable(pa_allocator* a, int nid, [NativeTypeName("enum pa_zone_type")] pa_zone_type zone);
 
+    [LibraryImport("pagealloc", EntryPoint = "pa_adjust_managed_pages")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    public static partial int pa_adjust_managed_pages(pa_allocator* a, int nid, [NativeTypeName("enum pa_zone_type")] pa_zone_type zone, [NativeTypeName("int64_t")] long delta);
+
     [LibraryImport("pagealloc", EntryPoint = "pa_set_pageblock_migratetype")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     public static partial int pa_set_pageblock_migratetype(pa_allocator* a, [NativeTypeName("uint64_t")] ulong pfn, int mt);

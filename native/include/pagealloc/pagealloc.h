@@ -758,6 +758,16 @@ PA_API int pa_zone_pcp_disable(pa_allocator *a, int nid, enum pa_zone_type zone)
  * at high_min at its next use. Returns 0; -EINVAL when the zone is not
  * disabled, else errors as pa_pcp_info. */
 PA_API int pa_zone_pcp_enable(pa_allocator *a, int nid, enum pa_zone_type zone);
+/* Adds delta (negative: removes) to the managed pages of the zone (node
+ * nid), as memory hot-plug does when a block goes online or offline (Kernel:
+ * adjust_managed_page_count() and init_per_zone_wmark_min()): every zone's
+ * watermarks and lowmem reserves, and its pcp batch, high_min and high_max,
+ * are computed again from the new sizes (each list's high is clamped into
+ * its new bounds at its next use). No page changes hands: the caller holds
+ * the pages it takes out of the count, and frees those it brings in. The
+ * result must lie in 1..present (-EINVAL); errors as pa_pcp_info. No other
+ * call into the allocator may run at the same time. */
+PA_API int pa_adjust_managed_pages(pa_allocator *a, int nid, enum pa_zone_type zone, int64_t delta);
 
 /* Gives the pageblock holding pfn the migratetype mt (unmovable, movable or
  * reclaimable) and moves its free blocks to mt's free lists (Kernel:

@@ -65,7 +65,9 @@ internal sealed class HostShape
 
     /// <summary>Options for a metadata-only allocator with these zones, CPUs and sysctls.</summary>
     /// <param name="pcpAutotune">The pcp lists of 6.7-6.18 (<c>PA_CFG_PCP_AUTOTUNE</c>) rather than 6.6's.</param>
-    public PageAllocatorOptions ToOptions(bool pcpAutotune = false)
+    /// <param name="extraPages">Pages to add to a zone beyond its managed pages (memory the
+    /// kernel onlined during the trace, <see cref="Replay.OnlinedMemory"/>); null: none.</param>
+    public PageAllocatorOptions ToOptions(bool pcpAutotune = false, IReadOnlyDictionary<ZoneType, long>? extraPages = null)
     {
         var options = new PageAllocatorOptions
         {
@@ -83,7 +85,8 @@ internal sealed class HostShape
         {
             if (ZoneOf(zone.Name) is ZoneType type && zone.Managed > 0)
             {
-                options.SetZonePages(zone.Node, type, zone.Managed);
+                long extra = zone.Node == 0 && extraPages is not null ? extraPages.GetValueOrDefault(type) : 0;
+                options.SetZonePages(zone.Node, type, zone.Managed + extra);
             }
         }
 

@@ -61,6 +61,7 @@ internal static class SummaryJson
         json.WriteNumber("unmatched_frees", r.UnmatchedFrees);
         json.WriteNumber("stand_in_frees", r.StandInFrees);
         json.WriteNumber("high_order_stand_in_frees", r.HighOrderStandInFrees);
+        json.WriteNumber("onlined_block_frees", r.OnlinedBlocks);
         json.WriteNumber("vmstat_ticks_before_trace", r.GapTicks);
         json.WriteNumber("batched_frees_paired", r.BatchedPairs);
         json.WriteNumber("kernel_alloc_failures", r.KernelAllocFailures);
@@ -146,6 +147,25 @@ internal static class SummaryJson
             json.WriteNumber("migratetype", blocks.Migratetype);
             json.WriteNumber("wanted", blocks.Wanted);
             json.WriteNumber("held", blocks.Reserved);
+        });
+        WriteObjects(json, "end_zones", result.EndZones ?? [], zone =>
+        {
+            json.WriteString("zone", zone.Zone);
+            json.WriteNumber("managed", zone.Managed);
+            json.WriteNumber("free", zone.Free);
+        });
+        WriteObjects(json, "start_free_pages", r.StartFree, zone =>
+        {
+            json.WriteString("zone", zone.Zone);
+            json.WriteNumber("kernel", zone.Kernel);
+            json.WriteNumber("ours_before", zone.Ours);
+            json.WriteNumber("ours", zone.Matched);
+        });
+        WriteObjects(json, "seed_onlined", result.SeedOnlined ?? [], onlined =>
+        {
+            json.WriteString("zone", onlined.Zone);
+            json.WriteNumber("pages", onlined.Wanted);
+            json.WriteNumber("held_blocks", onlined.Reserved);
         });
         WriteObjects(json, "seed_pageblocks", result.SeedPageblocks ?? [], blocks =>
         {

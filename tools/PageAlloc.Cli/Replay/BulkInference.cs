@@ -15,7 +15,7 @@ namespace PageAlloc.Cli.Replay;
 /// line, on the refilling CPU, so that its list loses the page when the kernel's did.
 /// Memory: one entry per pfn sitting on a pcp list after a refill.
 /// </summary>
-internal sealed class BulkInference : ILineSink
+internal sealed class BulkInference(ResetPlan? plan = null) : ILineSink
 {
     /// <summary>pfn → the line number of the refill that put it on a pcp list, until it is allocated, freed or drained.</summary>
     private readonly Dictionary<long, long> _refilled = new();
@@ -90,9 +90,39 @@ internal sealed class BulkInference : ILineSink
             }
             else
             {
-                PreTrace.OnFree(pfn, OrderAfter(hex, end));
+                int order = OrderAfter(hex, end);
+                if (PreTrace.OnFree(pfn, order) && order >= Onlined.Order && IsOnline(line[..at]))
+                {
+                    Onlined.Add(pfn);
+                }
             }
         }
+    }
+
+    /// <summary>Memory the kernel onlined during the trace (hot-plug), found in the same pass.</summary>
+    public OnlinedMemory Onlined { get; } = new();
+
+    /// <summary>Whether a free of a MAX_ORDER block with no allocation before it, whose line
+    /// begins with <paramref name="head"/> (task, CPU, time), is memory going online: outside
+    /// the resets (within them it is the reset's own block coming back, after its offline) or
+    /// anywhere in a trace without resets.</summary>
+    private bool IsOnline(ReadOnlySpan<byte> head)
+    {
+        if (plan is null)
+        {
+            return true;
+        }
+
+        // "... [000] 22029.384438:     ": the time is the last field before the event's name.
+        head = head.TrimEnd((byte)' ').TrimEnd((byte)':');
+        int space = head.LastIndexOf((byte)' ');
+        if (!Utf8Parser.TryParse(head[(space + 1)..], out double time, out _))
+        {
+            return false;
+        }
+
+        ResetPhase phase = plan.PhaseAt(time);
+        return phase != ResetPhase.First && phase != ResetPhase.Last;
     }
 
     /// <summary>The order that follows the pfn (<c> order=N</c>), read as one or two digits; 0 when absent.</summary>

@@ -150,7 +150,7 @@ internal sealed unsafe class HeldPages
 
     /// <summary>
     /// Sets aside up to <paramref name="count"/> held blocks of <paramref name="order"/> in
-    /// <paramref name="zone"/>, in pageblocks of <paramref name="migratetype"/> (-1: any), for
+    /// <paramref name="zone"/> (1 to MAX_ORDER), in pageblocks of <paramref name="migratetype"/> (-1: any), for
     /// <see cref="TakeBlock"/>. Seeding holds single pages, so a
     /// block is made of 2^order of them: an aligned run of held pages, met in the walk like
     /// <see cref="Take"/>'s, whose buddy block is held too, is freed page by page, drained, and
@@ -161,7 +161,7 @@ internal sealed unsafe class HeldPages
     /// </summary>
     public int ReserveBlocks(ZoneType zone, int order, int migratetype, int count, Func<long, int> migratetypeOf)
     {
-        if (!_walks.TryGetValue(zone, out HeldWalk? taken) || order <= 0 || order >= ChunkOrder)
+        if (!_walks.TryGetValue(zone, out HeldWalk? taken) || order <= 0 || order > ChunkOrder)
         {
             return 0;
         }
@@ -185,7 +185,9 @@ internal sealed unsafe class HeldPages
         while (made < count && walk.Visited < walk.Chunks << ChunkOrder)
         {
             long pfn = walk.Pfn();
-            if ((walk.Visited & (size - 1)) != 0 || !AllHeld(pfn, size, walk) || !AllHeld(pfn ^ size, size, walk) ||
+            // A block of the largest order has no buddy to merge with.
+            if ((walk.Visited & (size - 1)) != 0 || !AllHeld(pfn, size, walk) ||
+                (order < ChunkOrder && !AllHeld(pfn ^ size, size, walk)) ||
                 (migratetype >= 0 && migratetypeOf(pfn) != migratetype))
             {
                 walk.Visited++;

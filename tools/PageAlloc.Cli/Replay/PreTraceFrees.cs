@@ -51,19 +51,20 @@ internal sealed class PreTraceFrees
     /// <summary>An <c>mm_page_pcpu_drain</c> of <paramref name="pfn"/> from a list of <paramref name="migratetype"/>.</summary>
     public void OnDrain(long pfn, int migratetype) => Typed(pfn, migratetype);
 
-    public void OnFree(long pfn, int order)
+    /// <summary>A free of <paramref name="pfn"/>; true when its allocation was before the trace.</summary>
+    public bool OnFree(long pfn, int order)
     {
         long word = pfn >> 6;
         ulong bit = 1UL << (int)(pfn & 63);
         if (pfn >= 0 && word < _allocated.Length && (_allocated[word] & bit) != 0)
         {
             _allocated[word] &= ~bit;
+            return false;
         }
-        else
-        {
-            _untyped[pfn] = _frees.Count;
-            _frees.Add((pfn, order, -1));
-        }
+
+        _untyped[pfn] = _frees.Count;
+        _frees.Add((pfn, order, -1));
+        return true;
     }
 
     /// <summary>Whether a line of <paramref name="pfn"/> would settle a free's migratetype.</summary>

@@ -61,7 +61,6 @@ internal static class ReplayCommand
         List<BuddyInfoFile.Zone>? target = buddyinfo is null ? null : BuddyInfoFile.Read(buddyinfo);
         long[]? kernelEnd = buddyAfter is null ? null : BuddyInfoFile.FreePagesByOrder(BuddyInfoFile.Read(buddyAfter));
 
-        using var allocator = new PageAllocator(shape.ToOptions(pcpAutotune: tuned));
         string? pagetypeinfo = Beside(bundle, "pagetypeinfo.before");
         // Pageblock types only with the buddyinfo of the same bundle (the two describe one moment).
         List<PageTypeInfoFile.Zone>? types = pagetypeinfo is null || args.BuddyInfo is not null ? null : PageTypeInfoFile.Read(pagetypeinfo);
@@ -72,7 +71,7 @@ internal static class ReplayCommand
         var clock = Stopwatch.StartNew();
         // The first pass finds the bulk allocations (a second read of the file: a refill's page
         // is known to be bulk-allocated only when its free comes).
-        var bulk = new BulkInference();
+        var bulk = new BulkInference(plan);
         using (TraceInput first = TraceInput.Open(traceFile))
         {
             try
@@ -89,10 +88,14 @@ internal static class ReplayCommand
         double firstPass = clock.Elapsed.TotalSeconds;
         clock.Stop();
         TimeSpan cpuFirst = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        // The allocator after it: its zones hold the memory the kernel onlined during the trace.
+        Dictionary<ZoneType, long> onlined = bulk.Onlined.PagesByZone(pfn => KernelZoneOf(shape.Zones, pfn));
+        using var allocator = new PageAllocator(shape.ToOptions(pcpAutotune: tuned, extraPages: onlined));
         // Seeding after the first pass (it sets aside the high-order stand-ins the pass found),
         // and not timed: the rate is the trace's.
         Seeder? seeder = target is null ? null : Seeder.Seed(allocator, target, types);
         seeder?.ReserveBlocks(bulk.PreTrace.Frees, shape.Zones);
+        seeder?.ReserveOnlined(onlined);
         seeder?.SeedPcpLists(shape.Zones, tunedHigh: tuned);
         using var ours = new OurTracepoints(allocator);
         cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpuFirst;
@@ -137,6 +140,8 @@ internal static class ReplayCommand
             Seed = seeder?.Zones,
             SeedPcp = seeder?.Pcp,
             SeedHeldBlocks = seeder?.Blocks,
+            SeedOnlined = seeder?.Onlined,
+            EndZones = EndZones(allocator),
             SeedPageblocks = seeder?.Pageblocks,
             SeedFreeByType = seeder?.FreeByType,
             EndPcp = EndPcp(allocator, zoneinfoAfter is null ? null : ZoneInfoFile.Read(zoneinfoAfter)),
@@ -174,6 +179,31 @@ internal static class ReplayCommand
     /// <summary>The pcp model of the kernel that wrote the zoneinfo: 6.18's lists show high_min and high_max.</summary>
     internal static string ModelOf(IEnumerable<HostZone> zones) =>
         zones.Any(z => z.Pcp.Any(p => p.HighMin >= 0 && p.HighMax >= 0)) ? "6.18" : "6.6";
+
+    /// <summary>Our populated zones of node 0: managed and free pages.</summary>
+    private static List<(string Zone, long Managed, long Free)> EndZones(PageAllocator allocator)
+    {
+        var zones = new List<(string Zone, long Managed, long Free)>();
+        foreach (ZoneType zone in new[] { ZoneType.Dma, ZoneType.Dma32, ZoneType.Normal, ZoneType.Movable })
+        {
+            try
+            {
+                ZoneInfo info = allocator.GetZoneInfo(0, zone);
+                zones.Add((zone.ToString(), (long)info.Managed, (long)info.Free));
+            }
+            catch (ArgumentException)
+            {
+                // the zone is absent
+            }
+        }
+
+        return zones;
+    }
+
+    /// <summary>The host zone (node 0) whose span holds <paramref name="pfn"/>; null for none.</summary>
+    private static ZoneType? KernelZoneOf(IReadOnlyList<HostZone> zones, long pfn) =>
+        zones.Where(z => z.Node == 0 && z.Spanned > 0 && pfn >= z.StartPfn && pfn < z.StartPfn + z.Spanned)
+            .Select(z => HostShape.ZoneOf(z.Name)).FirstOrDefault(z => z is not null);
 
     /// <summary>The bundle's count of events perf lost; null without the file.</summary>
     private static long? ReadLost(string? path)

@@ -29,6 +29,10 @@ internal sealed class ReplayResult
     public IReadOnlyList<PcpSeeding.PcpSeed>? SeedPcp { get; init; }
     /// <summary>Held blocks of order 1 and up set aside as stand-ins, per zone and order.</summary>
     public IReadOnlyList<(string Zone, int Order, int Migratetype, int Wanted, int Reserved)>? SeedHeldBlocks { get; init; }
+    /// <summary>Our zones at the end of the replay: managed pages (they grow as the kernel onlines memory) and free pages.</summary>
+    public IReadOnlyList<(string Zone, long Managed, long Free)>? EndZones { get; init; }
+    /// <summary>Per zone, pages the kernel onlined during the trace and the MAX_ORDER blocks held for them.</summary>
+    public IReadOnlyList<(string Zone, long Wanted, int Reserved)>? SeedOnlined { get; init; }
     /// <summary>Pageblock types and per-type free blocks seeded from pagetypeinfo.before; null without seeding.</summary>
     public IReadOnlyList<Seeder.PageblockSeed>? SeedPageblocks { get; init; }
     public IReadOnlyList<Seeder.TypeSeed>? SeedFreeByType { get; init; }

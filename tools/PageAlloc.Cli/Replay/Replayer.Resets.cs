@@ -30,6 +30,7 @@ internal sealed unsafe partial class Replayer
                     _ours?.Pause();
                     break;
                 case ResetPhase.Body:
+                    MatchFreePages();
                     SetResetZonesDisabled(false);
                     ApplyHighs();
                     _ours?.Resume();
@@ -98,6 +99,81 @@ internal sealed unsafe partial class Replayer
     }
 
 
+
+    /// <summary>Pages allocated at the end of the first reset so that a zone's free pages are the kernel's then.</summary>
+    private readonly List<nint> _gapPages = [];
+
+    /// <summary>Per zone: the kernel's free pages after the first reset (zoneinfo.reset), ours
+    /// before <see cref="MatchFreePages"/>, and ours after.</summary>
+    public List<(string Zone, long Kernel, long Ours, long Matched)> StartFree { get; } = [];
+
+    /// <summary>
+    /// At the end of the first reset, each reset zone's free pages become the kernel's (the
+    /// zoneinfo read right after the reset). Seeding is from the state read before perf started
+    /// (zoneinfo.before, buddyinfo.before), and what the kernel allocated and freed between that
+    /// read and the first traced event is not in the trace: perf's own ring buffers (16 MiB per
+    /// CPU) are allocated then, and the hog trace's Normal zone had 6,651 pages fewer free than
+    /// ours at the reset. A zone with more free pages than the kernel's allocates the difference
+    /// (order 0, unmovable, as perf's buffers are) and holds it to the end; one with fewer frees
+    /// held pages. Our lists are still disabled, so neither touches a pcp's state.
+    /// </summary>
+    private void MatchFreePages()
+    {
+        if (_plan?.AfterFirst is null)
+        {
+            return;
+        }
+
+        foreach (HostZone zone in _plan.AfterFirst)
+        {
+            if (zone.Node != 0 || HostShape.ZoneOf(zone.Name) is not ZoneType type || !_plan.ResetZones.Contains(zone.Name))
+            {
+                continue;
+            }
+
+            long ours = _allocator.GetZoneInfo(0, type).Free;
+            long free = ours;
+            Bind(0);
+            uint gfp = (uint)(Gfp.Kernel | Gfp.NoWarn | Gfp.NoRetry | type switch
+            {
+                ZoneType.Dma => Gfp.Dma,
+                ZoneType.Dma32 => Gfp.Dma32,
+                _ => Gfp.None,
+            });
+            while (free > zone.Free)
+            {
+                pa_page* page = Methods.pa_alloc_pages(_allocator.Pointer, gfp, 0);
+                long now = _allocator.GetZoneInfo(0, type).Free;
+                if (page == null || now >= free)
+                {
+                    // None left, or it came from another zone.
+                    if (page != null)
+                    {
+                        Methods.pa_free_pages(_allocator.Pointer, page, 0);
+                    }
+
+                    break;
+                }
+
+                _gapPages.Add((nint)page);
+                free = now;
+            }
+
+            while (free < zone.Free && _standIns is not null)
+            {
+                pa_page* page = _standIns.TakeHeld(type);
+                if (page == null)
+                {
+                    break;
+                }
+
+                Methods.pa_free_pages(_allocator.Pointer, page, 0);
+                free = _allocator.GetZoneInfo(0, type).Free;
+            }
+
+            StartFree.Add((zone.Name, zone.Free, ours, free));
+        }
+    }
 
     /// <summary>Each CPU's high after the first reset, as zoneinfo.reset shows it (6.18 model:
     /// high_min where it reads 0, a list not used since zone_pcp_enable).</summary>

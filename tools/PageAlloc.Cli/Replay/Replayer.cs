@@ -138,6 +138,8 @@ internal sealed unsafe partial class Replayer : ILineSink, IDisposable
 
     /// <summary>Of <see cref="StandInFrees"/>, those of order 1 and up (a held block set aside by seeding).</summary>
     public long HighOrderStandInFrees { get; private set; }
+    /// <summary>Of <see cref="StandInFrees"/>, MAX_ORDER blocks of memory the kernel onlined (<see cref="OnlinedMemory"/>).</summary>
+    public long OnlinedBlocks { get; private set; }
     /// <summary>vmstat ticks run between the state snapshot and the first event.</summary>
     public int GapTicks { get; private set; }
     /// <summary>mm_page_free_batched lines that were the second report of a free.</summary>
@@ -374,6 +376,13 @@ internal sealed unsafe partial class Replayer : ILineSink, IDisposable
             return;
         }
 
+        if (order >= PageAlloc.PageAllocator.MaxOrder && (Phase == ResetPhase.First || Phase == ResetPhase.Last))
+        {
+            // A reset's own block coming back online after its offline took it away: neither
+            // is replayed (see OnlinedMemory).
+            return;
+        }
+
         pa_page* page = order == 0 ? _standIns.TakeHeld(zone, pfn) : _standIns.TakeHeldBlock(zone, pfn, order);
         if (page == null)
         {
@@ -381,8 +390,17 @@ internal sealed unsafe partial class Replayer : ILineSink, IDisposable
         }
 
         Bind(cpu);
+        if (order >= PageAlloc.PageAllocator.MaxOrder)
+        {
+            // A block going online: the zone's managed pages grow first (__free_pages_core), and
+            // its watermarks and pcp bounds with them (init_per_zone_wmark_min).
+            Methods.pa_adjust_managed_pages(_allocator.Pointer, 0, (pa_zone_type)zone, 1L << order);
+            OnlinedBlocks++;
+        }
+
         Methods.pa_free_pages(_allocator.Pointer, page, (uint)order);
         StandInFrees++;
+
         if (order > 0)
         {
             HighOrderStandInFrees++;
@@ -530,6 +548,12 @@ internal sealed unsafe partial class Replayer : ILineSink, IDisposable
         }
 
         _live.Clear();
+        foreach (nint page in _gapPages)
+        {
+            Methods.pa_free_pages(_allocator.Pointer, (pa_page*)page, 0);
+        }
+
+        _gapPages.Clear();
     }
 
     /// <summary>A page the replay holds for a kernel pfn, with the order it was allocated at.</summary>

@@ -182,6 +182,38 @@ internal sealed unsafe class Seeder
         _allocator.BindCpu(-1);
     }
 
+    /// <summary>Per zone, the held MAX_ORDER blocks wanted for the memory the kernel onlined
+    /// during the trace and set aside (<see cref="ReserveOnlined"/>).</summary>
+    public List<(string Zone, long Wanted, int Reserved)> Onlined { get; } = [];
+
+    /// <summary>Sets aside, per zone, held MAX_ORDER blocks for <paramref name="pages"/> pages
+    /// the kernel onlined during the trace (<see cref="OnlinedMemory"/>): the zone was made that
+    /// much larger than the host's managed pages at the start, and seeding left the extra pages
+    /// held, as offline memory is neither free nor on a list.</summary>
+    public void ReserveOnlined(IReadOnlyDictionary<ZoneType, long> pages)
+    {
+        _allocator.BindCpu(0);
+        foreach ((ZoneType zone, long count) in pages)
+        {
+            int blocks = (int)(count >> BuddyShape.ChunkOrder);
+            int made = !_blockTypes.TryGetValue(zone, out (long Start, int[] Types) t) ? 0 :
+                _held.ReserveBlocks(zone, BuddyShape.ChunkOrder, -1, blocks, pfn => t.Types[(pfn - t.Start) >> BuddyShape.PageblockOrder]);
+            Onlined.Add((zone.ToString(), count, made));
+            // Offline memory is not managed: the zone starts at the host's managed pages, with
+            // the watermarks and pcp bounds that go with them (each onlined block adds its pages back).
+            if (made > 0)
+            {
+                int err = Methods.pa_adjust_managed_pages(_allocator.Pointer, 0, (pa_zone_type)zone, -((long)made << BuddyShape.ChunkOrder));
+                if (err != 0)
+                {
+                    throw new InvalidOperationException($"pa_adjust_managed_pages({zone}, -{(long)made << BuddyShape.ChunkOrder}) failed: {err}");
+                }
+            }
+        }
+
+        _allocator.BindCpu(-1);
+    }
+
     /// <summary>A held block of <paramref name="order"/> set aside by <see cref="ReserveBlocks"/>
     /// for the free of <paramref name="pfn"/> (of its migratetype when one was set aside); null
     /// when none is left.</summary>
