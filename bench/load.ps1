@@ -183,7 +183,7 @@ function Invoke-LoadClient([string] $Url, $Workload, [int] $Duration, [string] $
         Start-Sleep -Milliseconds 500
         if ($Sampled -and -not $client.HasExited) {
             $report = Read-PageAllocReport $Sampled
-            if ($report) {
+            if ($report -and $report.ContainsKey('pages_in_use')) {   # Kestrel's pool: one line
                 $maxInUse = [Math]::Max($maxInUse, [long]$report.pages_in_use)
                 $maxResident = [Math]::Max($maxResident, [long]$report.resident_bytes)
                 $maxPooled = [Math]::Max($maxPooled, [long]$report.pooled_pages)
