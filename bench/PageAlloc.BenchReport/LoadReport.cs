@@ -208,7 +208,7 @@ internal static class LoadReport
         md.AppendLine("- `PageMemoryPool` keeps one cache of free pages per CPU, as the kernel's per-CPU lists: a rent");
         md.AppendLine("  takes from the cache of the CPU it runs on, a return goes to the cache of the CPU that returns");
         md.AppendLine("  it, an empty cache grows by 64 pages (taken from another CPU's cache or the allocator in one");
-        md.AppendLine("  bulk call), and every 150 ms a cache's limit loses an eighth, the pages above it going back to");
+        md.AppendLine("  bulk call), and every 100 ms a cache's limit loses an eighth, the pages above it going back to");
         md.AppendLine("  the allocator. So the pages cached are at most CPUs x min(512, pages / (8 x CPUs)) per pool,");
         md.AppendLine("  whatever the number of threads. The tick that empties the last cache drains the allocator's");
         md.AppendLine("  per-CPU lists; the freed pages merge into 2 MiB blocks, and free page reporting (a pass 2 s");
