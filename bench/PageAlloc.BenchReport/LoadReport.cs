@@ -211,7 +211,7 @@ internal static class LoadReport
         md.AppendLine("  bulk call), and every 100 ms a cache's limit loses an eighth, the pages above it going back to");
         md.AppendLine("  the allocator. So the pages cached are at most CPUs x min(512, pages / (8 x CPUs)) per pool,");
         md.AppendLine("  whatever the number of threads. The tick that empties the last cache drains the allocator's");
-        md.AppendLine("  per-CPU lists; the freed pages merge into blocks, and free page reporting (of 128 KiB blocks or more, a pass 2 s");
+        md.AppendLine("  per-CPU lists; the freed pages merge into 2 MiB blocks, and free page reporting (a pass 2 s");
         md.AppendLine("  after such a block appears) gives them to the OS with `madvise(MADV_DONTNEED)` inside the");
         md.AppendLine("  pinned arena. \"Arena resident\" is what `mincore` finds of the arena: pages in use, cached,");
         md.AppendLine("  on the allocator's lists, or free and not yet reported.");

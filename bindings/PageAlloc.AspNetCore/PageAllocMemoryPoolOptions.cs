@@ -10,10 +10,6 @@ namespace PageAlloc.AspNetCore;
 /// </summary>
 public sealed class PageAllocMemoryPoolOptions
 {
-    /// <summary>The least block order free page reporting gives back on the factory's allocator: 5,
-    /// 128 KiB blocks of 4 KiB pages (see <see cref="ToAllocatorOptions"/>).</summary>
-    public const int ReportingOrder = 5;
-
     /// <summary>The default <see cref="Size"/>: 256 MiB.</summary>
     public const long DefaultSize = 256L << 20;
 
@@ -108,16 +104,11 @@ public sealed class PageAllocMemoryPoolOptions
     /// array-backed buffers, and free page reporting, so that memory the pools no longer hold
     /// goes back to the OS (the arena's pages are released inside the pinned array, which the
     /// GC never reads). Every default of the factory's allocator belongs here.</summary>
-    /// <remarks>Reporting runs at order 5 (blocks of 128 KiB), not the kernel's pageblock order (2 MiB):
-    /// a trickle of requests (a health check twice a second) after a load keeps a few pages in use
-    /// or cached in most 2 MiB blocks, and at order 9 about two thirds of the arena (12 of 18 MiB
-    /// after an HTTP/2 load) then stayed resident; at order 5 it fell to 1 MiB within 6 s. The
-    /// kernel makes the order tunable for the same trade (<c>page_reporting_order</c>).</remarks>
     /// <returns>The reporting options set.</returns>
     private static FreePageReportingOptions ApplyKestrelDefaults(PageAllocatorOptions options)
     {
         options.ManagedArena = true;
-        var reporting = new FreePageReportingOptions { Order = ReportingOrder };
+        var reporting = new FreePageReportingOptions();
         options.FreePageReporting = reporting;
         return reporting;
     }

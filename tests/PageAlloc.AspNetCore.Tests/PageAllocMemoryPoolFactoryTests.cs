@@ -51,38 +51,6 @@ public sealed class PageAllocMemoryPoolFactoryTests
     }
 
     [Fact]
-    public void The_factorys_allocator_reports_free_128_KiB_blocks_among_pages_still_in_use()
-    {
-        Assert.Equal(5, new PageAllocMemoryPoolOptions().ToAllocatorOptions().FreePageReporting!.Order);
-        using PageAllocMemoryPoolFactory factory = Factory(o =>
-        {
-            o.Size = 8L << 20;
-            o.ConfigureAllocator = a => a.FreePageReporting!.Background = false;
-        });
-        PageAllocator allocator = factory.Allocator;
-        var held = new System.Collections.Generic.List<PageBlock>();
-        var freed = new System.Collections.Generic.List<PageBlock>();
-        int index = 0;
-        while (allocator.TryAllocatePages(0, Gfp.Kernel | Gfp.NoWarn, out PageBlock? block))
-        {
-            block.Span.Fill(0xA5);
-            // One page in use in every 2 MiB (512 pages), as a trickle of requests keeps a few.
-            (index++ % 512 == 0 ? held : freed).Add(block);
-        }
-
-        long touched = allocator.ResidentBytes;
-        Assert.True(touched >= 6L << 20, $"{touched} bytes resident after touching every page");
-        freed.ForEach(b => b.Dispose());
-        Assert.True(allocator.ReportFreePages() > 0);
-        long resident = allocator.ResidentBytes;
-        // At the pageblock order (2 MiB) no block would be whole; at order 5 all but the 128 KiB
-        // around each page in use goes back.
-        Assert.True(resident <= touched / 8, $"{resident} of {touched} bytes still resident");
-        Assert.All(held, b => Assert.Equal(0xA5, b.Span[^1]));
-        held.ForEach(b => b.Dispose());
-    }
-
-    [Fact]
     public void ClearOnReturn_reaches_every_pool_the_factory_makes()
     {
         using PageAllocMemoryPoolFactory factory = Factory(o =>
