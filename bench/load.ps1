@@ -54,11 +54,13 @@ function Stop-LoadServer($Server) {
     return $Server.Process.ExitCode
 }
 
-# /pagealloc as name -> value for its "name value" lines (pages_in_use, resident_bytes, check...);
-# $null when the server turned the request away (503 while out of pages) and -Retry is not set,
-# else retried for up to 10 s.
+# /pagealloc/stats (or with -Check the full /pagealloc?check=1) as name -> value for its "name
+# value" lines (pages_in_use, pooled_pages, resident_bytes, check...); $null when the server
+# turned the request away (503 while out of pages) and -Retry is not set, else retried for up to
+# 10 s. /pagealloc/stats is what the load polls: it allocates nothing in the server, and both
+# servers answer it (Kestrel's own pool with one line), so both pay the same for being watched.
 function Read-PageAllocReport($Server, [switch] $Check, [switch] $Retry) {
-    $uri = "$($Server.Address)/pagealloc" + ($Check ? '?check=1' : '')
+    $uri = "$($Server.Address)/pagealloc" + ($Check ? '?check=1' : '/stats')
     $deadline = [DateTime]::UtcNow.AddSeconds(10)
     while ($true) {
         $text = Get-Http $Server $uri
@@ -159,10 +161,11 @@ function Read-H2loadResult([string] $Text, [string] $LogFile) {
     return [pscustomobject]@{ Rps = $rps; P50 = (& $at 0.50); P99 = (& $at 0.99); Requests = $done; Non2xx = $non2xx; SocketErrors = $errors }
 }
 
-# The workload's client against $Url for $Duration seconds while /pagealloc of $Sampled (a
-# server, or $null) is read every 0.5 s; returns the client's result with the most pages in use
-# and the most resident bytes seen. A -WarmUp run returns nothing: a cold server may answer
-# nothing in it.
+# The workload's client against $Url for $Duration seconds while /pagealloc/stats of $Sampled
+# (the server under load, whichever its pool, or $null) is read every 0.5 s; returns the
+# client's result with the most pages in use, the most resident bytes and the most pages the
+# pools' CPU caches held (with their number) seen. A -WarmUp run returns nothing: a cold server
+# may answer nothing in it.
 function Invoke-LoadClient([string] $Url, $Workload, [int] $Duration, [string] $Output, $Sampled, [switch] $WarmUp) {
     if ($Workload.Client -eq 'h2load') {
         $log = "$Output.log"
@@ -175,14 +178,16 @@ function Invoke-LoadClient([string] $Url, $Workload, [int] $Duration, [string] $
         if ($Workload.Script) { $clientArgs += @('-s', $Workload.Script) }
         $client = Start-Process -FilePath wrk -ArgumentList ($clientArgs + @($Url)) -RedirectStandardOutput $Output -PassThru -NoNewWindow
     }
-    $maxInUse = 0; $maxResident = 0
+    $maxInUse = 0; $maxResident = 0; $maxPooled = 0; $caches = 0
     while (-not $client.HasExited) {
         Start-Sleep -Milliseconds 500
         if ($Sampled -and -not $client.HasExited) {
             $report = Read-PageAllocReport $Sampled
-            if ($report) {
+            if ($report -and $report.ContainsKey('pages_in_use')) {   # Kestrel's pool: one line
                 $maxInUse = [Math]::Max($maxInUse, [long]$report.pages_in_use)
                 $maxResident = [Math]::Max($maxResident, [long]$report.resident_bytes)
+                $maxPooled = [Math]::Max($maxPooled, [long]$report.pooled_pages)
+                $caches = [Math]::Max($caches, [long]$report.cpu_caches)
             }
         }
     }
@@ -193,6 +198,8 @@ function Invoke-LoadClient([string] $Url, $Workload, [int] $Duration, [string] $
     if ($Workload.Client -eq 'h2load') { Remove-Item -Force $log }
     $result | Add-Member -NotePropertyName MaxInUse -NotePropertyValue $maxInUse
     $result | Add-Member -NotePropertyName MaxResident -NotePropertyValue $maxResident
+    $result | Add-Member -NotePropertyName MaxPooled -NotePropertyValue $maxPooled
+    $result | Add-Member -NotePropertyName CpuCaches -NotePropertyValue $caches
     return $result
 }
 
@@ -225,7 +232,7 @@ function Invoke-LoadRounds([string] $Dll, $Configs, $Workload, [string] $Results
         for ($round = 1; $round -le $LoadRounds; $round++) {
             for ($i = 0; $i -lt $Configs.Count; $i++) {
                 $j = ($round % 2 -eq 0) ? ($Configs.Count - 1 - $i) : $i   # alternate who goes first
-                $sampled = $Configs[$j].Name -ne 'default' ? $servers[$j] : $null
+                $sampled = $servers[$j]   # both pools alike: the same cheap report, as often
                 $out = Join-Path $Results "$($Configs[$j].Name)-$($Workload.Name).round$round.txt"
                 $runs[$j].Add((Invoke-LoadClient "$($servers[$j].Address)$($Workload.Path)" $Workload $Seconds $out $sampled))
                 Write-Host ("  round $round $($Configs[$j].Name): {0:0} requests/s, p99 {1:0.00} ms" -f $runs[$j][-1].Rps, $runs[$j][-1].P99)
@@ -234,9 +241,10 @@ function Invoke-LoadRounds([string] $Dll, $Configs, $Workload, [string] $Results
         $phases.load_end = Get-EpochSeconds
         Start-Sleep -Seconds $IdleSeconds
         $idle = @($servers | ForEach-Object { Read-StatusKib $_.Process.Id 'VmRSS' })
-        $idleReports = @(for ($i = 0; $i -lt $Configs.Count; $i++) {
-                if ($Configs[$i].Name -ne 'default') { Read-PageAllocReport $servers[$i] -Retry } else { @{} } })
+        $idleReports = @(for ($i = 0; $i -lt $Configs.Count; $i++) { Read-PageAllocReport $servers[$i] -Retry })
         $phases.idle_read = Get-EpochSeconds
+        # The peak before the full report of the check below runs (its strings and buddyinfo).
+        $peaks = @($servers | ForEach-Object { Read-StatusKib $_.Process.Id 'VmHWM' })
         $rows = @()
         for ($i = 0; $i -lt $Configs.Count; $i++) {
             $pagealloc = $Configs[$i].Name -ne 'default'
@@ -249,11 +257,14 @@ function Invoke-LoadRounds([string] $Dll, $Configs, $Workload, [string] $Results
                 rps = Get-Median @($r.Rps); p50_ms = Get-Median @($r.P50); p99_ms = Get-Median @($r.P99)
                 rps_rounds = (@($r | ForEach-Object { '{0:0}' -f $_.Rps }) -join ' ')
                 non2xx = ($r | Measure-Object -Property Non2xx -Sum).Sum; socket_errors = ($r | Measure-Object -Property SocketErrors -Sum).Sum
-                peak_rss_kib = Read-StatusKib $servers[$i].Process.Id 'VmHWM'
+                peak_rss_kib = $peaks[$i]
                 idle_rss_kib = $idle[$i]; idle_seconds = $IdleSeconds
                 resident_kib_max = ($pagealloc ? [long](($r | Measure-Object -Property MaxResident -Maximum).Maximum / 1024) : '')
                 resident_kib_idle = ($pagealloc ? [long]([long]$idleReports[$i].resident_bytes / 1024) : '')
                 pages_in_use_max = ($pagealloc ? ($r | Measure-Object -Property MaxInUse -Maximum).Maximum : '')
+                pooled_pages_max = ($pagealloc ? ($r | Measure-Object -Property MaxPooled -Maximum).Maximum : '')
+                cpu_caches = ($pagealloc ? ($r | Measure-Object -Property CpuCaches -Maximum).Maximum : '')
+                max_cached_pages = ($pagealloc ? $idleReports[$i].max_cached_pages : '')
                 pages_in_use_after = ($pagealloc ? $after.pages_in_use : ''); check_after = ($pagealloc ? $after.check : '')
                 fallback_rents = ($pagealloc ? $after.fallback_rents : ''); buffers_rented_after = ($pagealloc ? $after.buffers_rented : '')
                 alive_after = -not $servers[$i].Process.HasExited

@@ -111,13 +111,19 @@ internal static class LoadReport
         md.AppendLine("twice at once as child processes on `127.0.0.1` (free ports): on Kestrel's own pool (`--pool default`)");
         md.AppendLine("and on page pools (`--pool pagealloc`: `AddPageAllocMemoryPool`, a 256 MiB allocator in a managed");
         md.AppendLine("arena, 4 KiB blocks). Each gets a 3 s warm-up, then rounds of the stated length alternate between");
-        md.AppendLine("the two (the medians of the rounds are reported) while `/pagealloc` is read every 0.5 s (pages in");
-        md.AppendLine("use, resident bytes of the arena by `mincore`). Then the load stops and, after the stated idle time,");
-        md.AppendLine("both servers' RSS (`VmRSS`) is read at the same moment, with the page pools' resident bytes. Then");
+        md.AppendLine("the two (the medians of the rounds are reported) while `/pagealloc/stats` of the server under load");
+        md.AppendLine("is read every 0.5 s, whichever its pool (pages in use, pages in the CPU caches, resident bytes of");
+        md.AppendLine("the arena by `mincore`; Kestrel's pool answers one line). That report allocates nothing in the");
+        md.AppendLine("server (no strings, no native report), so watching costs both servers the same: the full");
+        md.AppendLine("`/pagealloc` (buddyinfo, every metric as text) polled on one server only had cost it about 10 MiB");
+        md.AppendLine("of RSS on the 256-connection workload. RSS is read by the script from `/proc/PID/status`, never");
+        md.AppendLine("by the server. Then the load stops and, after the stated idle time, both servers' RSS (`VmRSS`) is");
+        md.AppendLine("read at the same moment, with the page pools' resident bytes, then the peak RSS (`VmHWM`). Then");
         md.AppendLine("`/pagealloc?check=1` (the pools give their cached pages back, the pages in use are the request's own");
-        md.AppendLine("buffers, and the invariant check runs), the peak RSS (`VmHWM`), and SIGTERM: the server stops, its host");
-        md.AppendLine("and pools are disposed, and it prints how many pages did not come back. Every server's `VmRSS` is");
-        md.AppendLine("sampled every 0.25 s throughout (the RSS chart).");
+        md.AppendLine("buffers, and the invariant check runs) and SIGTERM: the server stops, its host and pools are");
+        md.AppendLine("disposed, and it prints how many pages did not come back. Every server's `VmRSS` is sampled every");
+        md.AppendLine("0.25 s throughout (the RSS chart). Both servers run the same binary with the same runtime and GC");
+        md.AppendLine("settings (workstation, concurrent); only `--pool` differs.");
         md.AppendLine();
         md.AppendLine("Workloads:");
         md.AppendLine("- `download-64k`: wrk, `GET /bytes/65536` (16 blocks per response), HTTP/1.1;");
@@ -173,6 +179,24 @@ internal static class LoadReport
         }
 
         md.AppendLine();
+        md.AppendLine("### What the page pools held at the peak");
+        md.AppendLine();
+        md.AppendLine("From the reads of `/pagealloc/stats` during the load (maxima over the reads, not one moment):");
+        md.AppendLine("pages taken from the allocator (rented or cached), pages free in the CPU caches, and those per");
+        md.AppendLine("CPU cache (Kestrel makes more than one pool, each with a cache per CPU), against the most the caches");
+        md.AppendLine("may hold.");
+        md.AppendLine();
+        md.AppendLine("| workload | pages in use (max) | pages cached (max) | CPU caches | cached per CPU cache (max) | cache bound (pages) | arena resident MiB (max) |");
+        md.AppendLine("|---|---|---|---|---|---|---|");
+        foreach (string w in workloads)
+        {
+            string[] p = Row(load, PageAlloc, w);
+            double caches = Math.Max(1, load.Number(p, "cpu_caches"));
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| {w} | {load.Get(p, "pages_in_use_max")} | {load.Get(p, "pooled_pages_max")} | {load.Get(p, "cpu_caches")} | {load.Number(p, "pooled_pages_max") / caches:0} | {load.Get(p, "max_cached_pages")} | {Mib(load, p, "resident_kib_max")} |");
+        }
+
+        md.AppendLine();
         md.AppendLine("## What differs between the two pools");
         md.AppendLine();
         md.AppendLine("How the two configurations are built (the tables above are what the runs measure):");
@@ -184,7 +208,7 @@ internal static class LoadReport
         md.AppendLine("- `PageMemoryPool` keeps one cache of free pages per CPU, as the kernel's per-CPU lists: a rent");
         md.AppendLine("  takes from the cache of the CPU it runs on, a return goes to the cache of the CPU that returns");
         md.AppendLine("  it, an empty cache grows by 64 pages (taken from another CPU's cache or the allocator in one");
-        md.AppendLine("  bulk call), and every 150 ms a cache's limit loses an eighth, the pages above it going back to");
+        md.AppendLine("  bulk call), and every 100 ms a cache's limit loses an eighth, the pages above it going back to");
         md.AppendLine("  the allocator. So the pages cached are at most CPUs x min(512, pages / (8 x CPUs)) per pool,");
         md.AppendLine("  whatever the number of threads. The tick that empties the last cache drains the allocator's");
         md.AppendLine("  per-CPU lists; the freed pages merge into 2 MiB blocks, and free page reporting (a pass 2 s");

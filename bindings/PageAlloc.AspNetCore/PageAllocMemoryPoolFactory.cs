@@ -119,6 +119,36 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
         }
     }
 
+    /// <summary>What the open pools hold now (<see cref="PageAllocPoolTotals"/>), each CPU cache
+    /// read under its lock. Allocates nothing: a report polled under load calls it.</summary>
+    /// <returns>The totals; zeros once the factory is disposed.</returns>
+    public PageAllocPoolTotals ReadTotals()
+    {
+        int pools = 0, caches = 0;
+        long pooled = 0, inflight = 0, max = 0, rented = 0;
+        lock (_lock)
+        {
+            foreach (PageAllocPoolEntry entry in _pools)
+            {
+                PageMemoryPool pool = entry.Pool;
+                if (!pool.TryGetPagePoolStats(out _, out long taken))
+                {
+                    continue;
+                }
+
+                PageMemoryPoolCounters counters = pool.Counters;
+                pools++;
+                caches += pool.CacheCount;
+                pooled += counters.PooledPages;
+                inflight += taken;
+                max += pool.MaxCachedPages;
+                rented += counters.Rents - counters.Returns;
+            }
+        }
+
+        return new PageAllocPoolTotals(pools, caches, pooled, inflight, max, rented);
+    }
+
     /// <summary>Rents served from managed arrays because the allocator was out of pages.</summary>
     public long FallbackRents => Interlocked.Read(ref _fallbackRents);
 

@@ -19,7 +19,9 @@ namespace PageAlloc.KestrelSample;
 /// The sample's endpoints: <c>GET /bytes/{n}</c> (n bytes of <see cref="Payload"/>, written
 /// through the response pipe), <c>POST /echo</c> (the request body streamed back through the
 /// pipes) and <c>GET /pagealloc</c> (the allocator and its pools as text; <c>?check=1</c> first
-/// gives the pages cached in the page pools back, then runs the invariant check too).
+/// gives the pages cached in the page pools back, then runs the invariant check too) and
+/// <c>GET /pagealloc/stats</c> (<see cref="SampleStats"/>: what the pools hold, allocation-free,
+/// the report build.ps1 load polls on both servers).
 /// </summary>
 public static class Endpoints
 {
@@ -29,6 +31,7 @@ public static class Endpoints
         app.MapGet("/bytes/{n:long}", (HttpContext context, long n) => Download(context, n));
         app.MapPost("/echo", Echo);
         app.MapGet("/pagealloc", (HttpContext context) => Report(context));
+        app.MapGet("/pagealloc/stats", (HttpContext context) => Stats(context));
     }
 
     private static async Task Download(HttpContext context, long length)
@@ -87,6 +90,16 @@ public static class Endpoints
                 return;
             }
         }
+    }
+
+    private static Task Stats(HttpContext context)
+    {
+        Span<byte> body = stackalloc byte[SampleStats.MaxBytes];
+        int length = SampleStats.Write(body, context.RequestServices.GetService<PageAllocMemoryPoolFactory>());
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        context.Response.ContentLength = length;
+        context.Response.BodyWriter.Write(body[..length]);
+        return Task.CompletedTask;
     }
 
     private static Task Report(HttpContext context)

@@ -157,6 +157,43 @@ public sealed class PageAllocMemoryPoolFactoryTests
     }
 
     [Fact]
+    public void A_full_cache_decays_empty_early_enough_for_reporting_to_finish_within_ten_seconds()
+    {
+        // The ticks are counted here, not timed: the default tick times the count must leave free
+        // page reporting's delay and a loaded machine's slack inside the 10 s after a load.
+        using PageAllocMemoryPoolFactory factory = Factory(o =>
+        {
+            o.Size = 64L << 20;
+            o.DecayPeriod = System.Threading.Timeout.InfiniteTimeSpan;
+        });
+        using MemoryPool<byte> pool = factory.Create(null);
+        PageMemoryPool pages = factory.Pools[0].Pool;
+        Assert.Equal(512 * pages.CacheCount, pages.MaxCachedPages);
+        var blocks = new System.Collections.Generic.List<IMemoryOwner<byte>>();
+        for (int i = 0; i < 4 * pages.MaxCachedPages; i++)
+        {
+            blocks.Add(pool.Rent(4096));
+        }
+
+        blocks.ForEach(b => b.Dispose());
+        Assert.True(pages.Counters.PooledPages >= 512, $"a cache filled up: {pages.Counters.PooledPages} pages cached");
+        int ticks = 0;
+        while (pages.Counters.PooledPages > 0)
+        {
+            pages.Decay();
+            ticks++;
+            Assert.True(ticks <= 64, "the caches empty");
+        }
+
+        Assert.Equal(43, ticks);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), PageAllocMemoryPoolOptions.DefaultDecayPeriod);
+        TimeSpan reported = ticks * PageAllocMemoryPoolOptions.DefaultDecayPeriod + FreePageReportingOptions.DefaultDelay;
+        Assert.True(reported <= TimeSpan.FromSeconds(7), $"the memory goes back {reported} after the load");
+        Assert.Equal(factory.Allocator.GetZoneInfo(0, ZoneType.Normal).Managed,
+            factory.Allocator.GetZoneInfo(0, ZoneType.Normal).Free + factory.Allocator.GetZoneInfo(0, ZoneType.Normal).PcpPages);
+    }
+
+    [Fact]
     public void Bad_decay_periods_throw()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Factory(o => o.DecayPeriod = TimeSpan.Zero));
