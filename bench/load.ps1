@@ -210,8 +210,8 @@ function Get-Median([double[]] $Values) {
 
 # The configurations side by side under one workload: every server started at once (same
 # machine state), a 3 s warm-up each, then $LoadRounds rounds of $Seconds each, alternating the
-# configurations within a round; medians of the rounds. Then $IdleSeconds with no load, after
-# which every server's RSS is read at the same moment (and page pools' resident bytes); then
+# configurations within a round; medians of the rounds. Each server's RSS (and a page pool's
+# resident bytes) is read $IdleSeconds after its own last round; then
 # /pagealloc?check=1, the peak RSS, SIGTERM and each server's own leak check. VmRSS of every
 # server is sampled all along into rss.csv. One row per configuration.
 function Invoke-LoadRounds([string] $Dll, $Configs, $Workload, [string] $Results) {
@@ -229,19 +229,28 @@ function Invoke-LoadRounds([string] $Dll, $Configs, $Workload, [string] $Results
             Invoke-LoadClient "$($servers[$i].Address)$($Workload.Path)" $Workload 3 (Join-Path $Results "$($Configs[$i].Name)-$($Workload.Name).warmup.txt") $null -WarmUp
         }
         $runs = @($Configs | ForEach-Object { , [System.Collections.Generic.List[object]]::new() })
+        $lastEnd = @($Configs | ForEach-Object { 0.0 })
         for ($round = 1; $round -le $LoadRounds; $round++) {
             for ($i = 0; $i -lt $Configs.Count; $i++) {
                 $j = ($round % 2 -eq 0) ? ($Configs.Count - 1 - $i) : $i   # alternate who goes first
                 $sampled = $servers[$j]   # both pools alike: the same cheap report, as often
                 $out = Join-Path $Results "$($Configs[$j].Name)-$($Workload.Name).round$round.txt"
                 $runs[$j].Add((Invoke-LoadClient "$($servers[$j].Address)$($Workload.Path)" $Workload $Seconds $out $sampled))
+                $lastEnd[$j] = Get-EpochSeconds
                 Write-Host ("  round $round $($Configs[$j].Name): {0:0} requests/s, p99 {1:0.00} ms" -f $runs[$j][-1].Rps, $runs[$j][-1].P99)
             }
         }
         $phases.load_end = Get-EpochSeconds
-        Start-Sleep -Seconds $IdleSeconds
-        $idle = @($servers | ForEach-Object { Read-StatusKib $_.Process.Id 'VmRSS' })
-        $idleReports = @(for ($i = 0; $i -lt $Configs.Count; $i++) { Read-PageAllocReport $servers[$i] -Retry })
+        # Each server's RSS $IdleSeconds after its own last round: read all at once, the
+        # server whose round came first would have been idle the longest.
+        $idle = @($Configs | ForEach-Object { 0 })
+        $idleReports = @($Configs | ForEach-Object { $null })
+        foreach ($i in @(0..($Configs.Count - 1) | Sort-Object { $lastEnd[$_] })) {
+            $wait = $lastEnd[$i] + $IdleSeconds - (Get-EpochSeconds)
+            if ($wait -gt 0) { Start-Sleep -Milliseconds ([int]($wait * 1000)) }
+            $idle[$i] = Read-StatusKib $servers[$i].Process.Id 'VmRSS'
+            $idleReports[$i] = Read-PageAllocReport $servers[$i] -Retry
+        }
         $phases.idle_read = Get-EpochSeconds
         # The peak before the full report of the check below runs (its strings and buddyinfo).
         $peaks = @($servers | ForEach-Object { Read-StatusKib $_.Process.Id 'VmHWM' })

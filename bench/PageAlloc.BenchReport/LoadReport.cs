@@ -117,8 +117,9 @@ internal static class LoadReport
         md.AppendLine("server (no strings, no native report), so watching costs both servers the same: the full");
         md.AppendLine("`/pagealloc` (buddyinfo, every metric as text) polled on one server only had cost it about 10 MiB");
         md.AppendLine("of RSS on the 256-connection workload. RSS is read by the script from `/proc/PID/status`, never");
-        md.AppendLine("by the server. Then the load stops and, after the stated idle time, both servers' RSS (`VmRSS`) is");
-        md.AppendLine("read at the same moment, with the page pools' resident bytes, then the peak RSS (`VmHWM`). Then");
+        md.AppendLine("by the server. Each server's RSS (`VmRSS`) is read the stated idle time after its own last round");
+        md.AppendLine("(read at one moment, the server whose round came first would have idled longest), with the page");
+        md.AppendLine("pools' resident bytes; then the peak RSS (`VmHWM`). Then");
         md.AppendLine("`/pagealloc?check=1` (the pools give their cached pages back, the pages in use are the request's own");
         md.AppendLine("buffers, and the invariant check runs) and SIGTERM: the server stops, its host and pools are");
         md.AppendLine("disposed, and it prints how many pages did not come back. Every server's `VmRSS` is sampled every");
