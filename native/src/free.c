@@ -327,8 +327,8 @@ PA_API void pa_free_pages_bulk(pa_allocator *a, struct pa_list_head *list)
  * another pageblock, a bad page, tracing on. stop is at most the room left
  * before high, so no page of the run can bring the pcp to high: the pages
  * queued are counted once, after the run (Kernel: pcp->count updated per
- * batch). The index counts up to 0 from below: one add and branch a slot.
- * Returns where the run stopped. */
+ * batch). The index counts up to 0 from below, so the loop's test is on
+ * the index alone. Returns where the run stopped. */
 static inline unsigned long release_run(struct free_fast *f, struct pa_page **pages,
                                         unsigned long i, unsigned long stop)
 {
