@@ -182,7 +182,6 @@ static int init_zone(struct pa_allocator *a, struct pa_node *n, int idx, uint64_
     z->node = n;
     z->idx = idx;
     z->nid = n->nid;
-    z->page_bits = zone_bits(idx, n->nid);
     z->allocated_word = page_state_word(zone_page_flags(z, PG_ALLOC), 1);
     z->pcp_word = page_state_word(zone_page_flags(z, PG_PCP), 0);
     z->start_pfn = start;

@@ -233,6 +233,7 @@ static inline bool free_fast_link(struct free_fast *f, struct pa_page *page)
     f->first = &page->lru;
     return true;
 }
+
 static inline bool free_fast(struct free_fast *f, struct pa_page *page)
 {
     if (!free_fast_link(f, page))
@@ -241,8 +242,6 @@ static inline bool free_fast(struct free_fast *f, struct pa_page *page)
     return true;
 }
 
-/* Everything the fast path refuses. False if the page was refused
- * (reported by bad_page) and left alone. */
 /* The first page of a zone run moves the batch to its zone, the first of
  * a pageblock run looks up its migratetype: true if the fast path's run is
  * now page's pageblock, where it most often takes page and those after. */
@@ -258,6 +257,8 @@ static bool batch_move_run(struct free_batch *b, struct pa_page *page)
     run_start(b, page);
     return true;
 }
+/* Everything the fast path refuses. False if the page was refused
+ * (reported by bad_page) and left alone. */
 static bool __attribute__((noinline)) batch_free_slow(struct free_batch *b, struct pa_page *page)
 {
     if (batch_move_run(b, page)) {

@@ -244,7 +244,6 @@ struct pa_zone {
     struct pa_node *node;
     int idx;                          /* enum pa_zone_type */
     int nid;
-    uint32_t page_bits;               /* zone_bits(idx, nid): every page's zone and node */
     uint64_t allocated_word;          /* page_state_word(): an allocated page's, one reference */
     uint64_t pcp_word;                /* page_state_word(): a page's on a pcp list */
     uint64_t start_pfn, spanned, present, managed;
@@ -266,15 +265,17 @@ struct pa_zone {
     uint64_t nr_reported[PA_NR_PAGE_ORDERS]; /* blocks marked PG_REPORTED, per order */
 };
 
-/* The whole flags word of a page of zone z in state s: nothing else lives
- * in it, so the hot paths compare and store it whole. */
+/* The zone and node bits of every page of zone idx of node nid. */
 static inline uint32_t zone_bits(int idx, int nid)
 {
     return ((uint32_t)idx ^ PG_ZONE_BIAS) << PG_ZONE_SHIFT | (uint32_t)nid << PG_NODE_SHIFT;
 }
+/* The whole flags word of a page of zone z in state s: nothing else lives
+ * in it, so the hot paths compare and store it whole (the zone keeps the
+ * two they use, allocated_word and pcp_word). */
 static inline uint32_t zone_page_flags(const struct pa_zone *z, unsigned s)
 {
-    return s | z->page_bits;
+    return s | zone_bits(z->idx, z->nid);
 }
 
 static inline bool populated_zone(const struct pa_zone *z) { return z->present != 0; }
@@ -637,6 +638,7 @@ static inline int order_to_pindex(int mt, unsigned order)
 void setup_pcp(struct pa_allocator *a, struct pa_zone *z);
 void zone_pcp_disable(struct pa_zone *z);
 int zone_pcp_enable(struct pa_zone *z);
+int zone_adjust_managed_pages(struct pa_zone *z, int64_t delta);
 bool pcp_refill(struct pa_zone *z, unsigned order, int mt, unsigned alloc_flags,
                 struct per_cpu_pages *pcp, struct pa_list_head *list);
 unsigned long rmqueue_pcplist_bulk(struct pa_zone *z, int mt, unsigned alloc_flags, pa_gfp_t gfp,

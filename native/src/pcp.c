@@ -111,6 +111,19 @@ static void zone_set_pageset(struct pa_zone *z, int high_min, int high_max, int 
     }
 }
 
+/* Kernel: zone_pcp_update(): batch, high_min and high_max of every CPU's pcp
+ * of the zone as the zone's managed pages and low watermark now make them;
+ * high is clamped into the new bounds at each list's next use. A disabled
+ * zone keeps high 0 and batch 1 until its last zone_pcp_enable(). */
+static void zone_pcp_update(struct pa_zone *z)
+{
+    if (__atomic_load_n(&z->pcp_disabled, __ATOMIC_ACQUIRE))
+        return;
+    int batch, high_min, high_max;
+    pageset_bounds(z->alloc, z, &batch, &high_min, &high_max);
+    zone_set_pageset(z, high_min, high_max, batch);
+}
+
 /* Kernel: zone_pcp_disable(): high 0 and batch 1 on every CPU, then every
  * CPU's lists of the zone drained. Until zone_pcp_enable() an allocation
  * refills one block (nr_pcp_alloc() returns 1 before alloc_factor moves)
@@ -137,25 +150,9 @@ int zone_pcp_enable(struct pa_zone *z)
             return -EINVAL;
     } while (!__atomic_compare_exchange_n(&z->pcp_disabled, &was, was - 1, false, __ATOMIC_ACQ_REL,
                                           __ATOMIC_ACQUIRE));
-    if (was > 1)
-        return 0;
-    int batch, high_min, high_max;
-    pageset_bounds(z->alloc, z, &batch, &high_min, &high_max);
-    zone_set_pageset(z, high_min, high_max, batch);
+    if (was == 1)
+        zone_pcp_update(z);
     return 0;
-}
-
-/* Kernel: zone_pcp_update(): batch, high_min and high_max of every CPU's pcp
- * of the zone as the zone's managed pages and low watermark now make them;
- * high is clamped into the new bounds at each list's next use. A disabled
- * zone keeps high 0 and batch 1: zone_pcp_enable() computes them afresh. */
-static void zone_pcp_update(struct pa_zone *z)
-{
-    if (__atomic_load_n(&z->pcp_disabled, __ATOMIC_ACQUIRE))
-        return;
-    int batch, high_min, high_max;
-    pageset_bounds(z->alloc, z, &batch, &high_min, &high_max);
-    zone_set_pageset(z, high_min, high_max, batch);
 }
 
 /* pcp->high moves at run time with PA_CFG_PCP_AUTOTUNE: written under the
@@ -587,14 +584,10 @@ PA_API void pa_drain_all_pages(pa_allocator *a)
 /* Kernel: adjust_managed_page_count(), then what memory hot-plug runs after
  * it (online_pages() / offline_pages() -> init_per_zone_wmark_min()):
  * setup_per_zone_wmarks() with its zone_pcp_update() of every zone, and
- * setup_per_zone_lowmem_reserve(). */
-PA_API int pa_adjust_managed_pages(pa_allocator *a, int nid, enum pa_zone_type zone, int64_t delta)
+ * setup_per_zone_lowmem_reserve(). -EINVAL when the result leaves 1..present. */
+int zone_adjust_managed_pages(struct pa_zone *z, int64_t delta)
 {
-    if (!a || nid < 0 || nid >= a->nr_nodes || (unsigned)zone >= PA_NR_ZONES)
-        return pa_einval(a, "pa_adjust_managed_pages: node %d / zone %d out of range", nid, (int)zone);
-    struct pa_zone *z = &a->nodes[nid].zones[zone];
-    if (!populated_zone(z))
-        return -ENOENT;
+    struct pa_allocator *a = z->alloc;
     int64_t managed = (int64_t)z->managed + delta;
     if (managed <= 0 || (uint64_t)managed > z->present)
         return pa_einval(a, "pa_adjust_managed_pages: %lld managed pages is outside 1..%llu",

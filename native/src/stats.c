@@ -126,6 +126,13 @@ PA_API int pa_zone_pcp_enable(pa_allocator *a, int nid, enum pa_zone_type zone)
     return 0;
 }
 
+PA_API int pa_adjust_managed_pages(pa_allocator *a, int nid, enum pa_zone_type zone, int64_t delta)
+{
+    int err = 0;
+    struct pa_zone *z = lookup_zone(a, nid, zone, &err, "pa_adjust_managed_pages");
+    return z ? zone_adjust_managed_pages(z, delta) : err;
+}
+
 PA_API uint64_t pa_vm_event(pa_allocator *a, enum pa_vm_event_item item)
 {
     if (!a || (unsigned)item >= PA_NR_VM_EVENT_ITEMS) {
