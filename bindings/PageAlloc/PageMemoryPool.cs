@@ -3,6 +3,7 @@ using System;
 using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Threading;
 using PageAlloc.Native;
 
@@ -18,9 +19,8 @@ namespace PageAlloc;
 /// <remarks>
 /// <para><b>Per-CPU caches</b>, as the kernel's per-CPU page lists: the pool has one
 /// <see cref="CpuPageCache"/> per CPU (<see cref="Environment.ProcessorCount"/>), and a rent or a
-/// return uses the cache of the CPU it runs on (<see cref="Thread.GetCurrentProcessorId"/>, asked
-/// every 64 calls of a thread),
-/// whichever thread rented the buffer: a buffer returned on another CPU warms that CPU's cache,
+/// return uses the cache of the CPU it runs on (asked at each call: <c>sched_getcpu</c> on Linux,
+/// else <see cref="Thread.GetCurrentProcessorId"/>), whichever thread rented the buffer: a buffer returned on another CPU warms that CPU's cache,
 /// as the kernel frees into the local list. One-page buffers come from the cache. A cache that
 /// runs empty takes a batch of up to 64 pages from another CPU's cache (as the partitions of
 /// .NET's <c>SharedArrayPool</c> do: the buffers a send loop returns on one CPU serve the rents
@@ -72,19 +72,8 @@ namespace PageAlloc;
 /// <para>A <c>Pipe</c> uses the pool only for a size hint up to <see cref="MaxBufferSize"/> and
 /// falls back to <c>ArrayPool</c> above it (as with ASP.NET Core's <c>PinnedBlockMemoryPool</c>).</para>
 /// </remarks>
-public sealed unsafe class PageMemoryPool : MemoryPool<byte>
+public sealed unsafe partial class PageMemoryPool : MemoryPool<byte>
 {
-    // Calls left before the CPU number is asked again, in the low bits; the CPU above them.
-    private const int CpuShift = 6;
-    private const uint CpuCallsMask = (1u << CpuShift) - 1;
-
-    // The calling thread's CPU as last asked, shared by every pool (all have one cache per CPU).
-    // Thread.GetCurrentProcessorId is a call into the OS (getcpu) each time on Linux: asked
-    // every 64 rents and returns instead, a thread that moved uses its old CPU's cache for a
-    // few more, which the cache's lock makes harmless.
-    [ThreadStatic]
-    private static uint t_cpu;
-
     private readonly CpuPageCache[] _caches = null!;
     private readonly object[] _padding = null!;
     private readonly AllocatorHandle _handle = null!;
@@ -515,14 +504,7 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
     private CpuPageCache EnterCache()
     {
         CpuPageCache[] caches = _caches;
-        uint cached = t_cpu;
-        if ((cached & CpuCallsMask) == 0)
-        {
-            cached = AskCpu();
-        }
-
-        t_cpu = cached - 1;
-        uint cpu = cached >> CpuShift;
+        uint cpu = CurrentCpu();
         if (cpu >= (uint)caches.Length)
         {
             cpu %= (uint)caches.Length;
@@ -550,12 +532,22 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
         return managed;
     }
 
-    /// <summary>Makes the calling thread ask for its CPU at its next rent or return (the tests
-    /// call it after pinning a thread).</summary>
-    internal static void ForgetCpu() => t_cpu = 0;
+    /// <summary>The CPU the calling thread runs on, asked at every rent and return: on Linux
+    /// glibc's <c>sched_getcpu</c> (a read of the thread's rseq area, or the vDSO's getcpu),
+    /// called without a GC transition, costs less than a thread-static field of this assembly
+    /// (each read of one is a call into the runtime and <c>__tls_get_addr</c>; measured in
+    /// docs/BENCHMARKS.md); elsewhere <see cref="Thread.GetCurrentProcessorId"/>, which the
+    /// runtime caches per thread. A thread that moves between the call and the cache's lock
+    /// uses its old CPU's cache once, which the lock makes harmless.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint CurrentCpu() =>
+        OperatingSystem.IsLinux() ? (uint)sched_getcpu() : (uint)Thread.GetCurrentProcessorId();
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static uint AskCpu() => ((uint)Thread.GetCurrentProcessorId() << CpuShift) | CpuCallsMask;
+    // A leaf of the C library: no lock, no wait, no callback (so no GC transition is needed);
+    // -1 on failure, which the caller's modulo folds onto a cache like any other number.
+    [LibraryImport("libc", EntryPoint = "sched_getcpu")]
+    [SuppressGCTransition]
+    private static partial int sched_getcpu();
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private CpuPageCache EnterContended(uint cpu)

@@ -52,7 +52,6 @@ internal static unsafe class CpuAffinity
             Assert.True(i < 10_000_000, $"GetCurrentProcessorId never reported cpu {cpu}");
         }
 
-        PageMemoryPool.ForgetCpu();
         return new Restore(old);
     }
 
@@ -70,8 +69,6 @@ internal static unsafe class CpuAffinity
             {
                 sched_setaffinity(0, MaskWords * sizeof(ulong), saved);
             }
-
-            PageMemoryPool.ForgetCpu();
         }
     }
 }
