@@ -72,7 +72,7 @@ namespace PageAlloc;
 /// <para>A <c>Pipe</c> uses the pool only for a size hint up to <see cref="MaxBufferSize"/> and
 /// falls back to <c>ArrayPool</c> above it (as with ASP.NET Core's <c>PinnedBlockMemoryPool</c>).</para>
 /// </remarks>
-public sealed unsafe partial class PageMemoryPool : MemoryPool<byte>
+public sealed unsafe class PageMemoryPool : MemoryPool<byte>
 {
     private readonly CpuPageCache[] _caches = null!;
     private readonly object[] _padding = null!;
@@ -533,21 +533,35 @@ public sealed unsafe partial class PageMemoryPool : MemoryPool<byte>
     }
 
     /// <summary>The CPU the calling thread runs on, asked at every rent and return: on Linux
-    /// glibc's <c>sched_getcpu</c> (a read of the thread's rseq area, or the vDSO's getcpu),
-    /// called without a GC transition, costs less than a thread-static field of this assembly
-    /// (each read of one is a call into the runtime and <c>__tls_get_addr</c>; measured in
-    /// docs/BENCHMARKS.md); elsewhere <see cref="Thread.GetCurrentProcessorId"/>, which the
-    /// runtime caches per thread. A thread that moves between the call and the cache's lock
-    /// uses its old CPU's cache once, which the lock makes harmless.</summary>
+    /// the C library's <c>sched_getcpu</c> (glibc reads the thread's rseq area, or calls the
+    /// vDSO's getcpu), called without a GC transition, costs less than a thread-static field of
+    /// this assembly (each read of one is a call into the runtime and <c>__tls_get_addr</c>:
+    /// docs/BENCHMARKS.md); elsewhere, or without it, <see cref="Thread.GetCurrentProcessorId"/>,
+    /// which the runtime caches per thread. A thread that moves between the call and the cache's
+    /// lock uses its old CPU's cache once, which the lock makes harmless.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static uint CurrentCpu() =>
-        OperatingSystem.IsLinux() ? (uint)sched_getcpu() : (uint)Thread.GetCurrentProcessorId();
+    private static uint CurrentCpu()
+    {
+        delegate* unmanaged[Cdecl, SuppressGCTransition]<int> getcpu = s_schedGetCpu;
+        // -1 (failure) becomes a large number, which the caller's modulo folds onto a cache.
+        return getcpu != null ? (uint)getcpu() : (uint)Thread.GetCurrentProcessorId();
+    }
 
-    // A leaf of the C library: no lock, no wait, no callback (so no GC transition is needed);
-    // -1 on failure, which the caller's modulo folds onto a cache like any other number.
-    [LibraryImport("libc", EntryPoint = "sched_getcpu")]
-    [SuppressGCTransition]
-    private static partial int sched_getcpu();
+    // sched_getcpu of the C library, or null. It takes no lock, never waits and calls nothing
+    // back, so it may run without a GC transition.
+    private static readonly delegate* unmanaged[Cdecl, SuppressGCTransition]<int> s_schedGetCpu = FindSchedGetCpu();
+
+    private static delegate* unmanaged[Cdecl, SuppressGCTransition]<int> FindSchedGetCpu()
+    {
+        // glibc's soname; musl's loader takes it as a name of its own libc too.
+        if (OperatingSystem.IsLinux() && NativeLibrary.TryLoad("libc.so.6", out nint libc)
+            && NativeLibrary.TryGetExport(libc, "sched_getcpu", out nint getcpu))
+        {
+            return (delegate* unmanaged[Cdecl, SuppressGCTransition]<int>)getcpu;
+        }
+
+        return null;
+    }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private CpuPageCache EnterContended(uint cpu)
