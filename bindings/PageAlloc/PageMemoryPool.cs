@@ -536,7 +536,7 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
     /// the C library's <c>sched_getcpu</c> (glibc reads the thread's rseq area, or calls the
     /// vDSO's getcpu), called without a GC transition, costs less than a thread-static field of
     /// this assembly (each read of one is a call into the runtime and <c>__tls_get_addr</c>:
-    /// docs/BENCHMARKS.md); elsewhere, or without it, <see cref="Thread.GetCurrentProcessorId"/>,
+    /// docs/KESTREL.md); elsewhere, or without it, <see cref="Thread.GetCurrentProcessorId"/>,
     /// which the runtime caches per thread. A thread that moves between the call and the cache's
     /// lock uses its old CPU's cache once, which the lock makes harmless.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
