@@ -83,12 +83,12 @@ internal static class CorePathReport
     // header's inline pa_layout_page_address, as a C user of the header does.
     private static readonly (string Function, double PerPage)[] BulkNow =
     [
-        ("release_run (per page: the slot, NULL test, range by rotate, state and order, pcp_mt, list_add, the slot emptied)", 22.64),
-        ("cycle_bulk_array: pa_layout_page_address + bench_touch + the slot loop (harness)", 17.00),
-        ("bulk_run_to_slots (per page: unlink, state, self-link, the slot, the three ends)", 12.94),
-        ("per call: pa_alloc_pages_bulk (checks, context, zone and watermark, trylock, counters)", 4.41),
-        ("per call: pa_release_pages, batch_free_slow, batch_switch (first page of a run, lock, one count and event update a run)", 5.23),
-        ("per call: cycle_bulk_array, pa_alloc_pages_bulk_array", 1.02),
+        ("release_run (per page: range by rotate, the state word, pcp_mt, list_add, the slot emptied; two slots a turn)", 13.50),
+        ("cycle_bulk_array: pa_layout_page_address + bench_touch + the slot loop (harness)", 15.08),
+        ("bulk_run_to_slots (per page: unlink, state, self-link, the slot, the two ends; two pages a turn)", 11.94),
+        ("per call: pa_alloc_pages_bulk (checks, context, zone and watermark, trylock, counters)", 4.58),
+        ("per call: pa_release_pages, batch_move_run, batch_switch (first page of a run, lock, one count and event update a run)", 4.02),
+        ("per call: cycle_bulk_array, pa_alloc_pages_bulk_array", 0.93),
     ];
 
     public static void Build(StringBuilder md, Results r)
@@ -154,7 +154,15 @@ internal static class CorePathReport
         md.AppendLine("argument and gfp checks, the thread state, the context, zone and watermark, the two pcp");
         md.AppendLine("lock rounds, the counters and the first page of each pageblock run.");
         md.AppendLine();
-        md.AppendLine($"`pa_bulk_array/64`, now ({I(r, "pa_bulk_array/64")} per page in this run; 63.2 when measured):");
+        md.AppendLine("The third keeps them too. The layout's descriptor stride is a published constant, so the");
+        md.AppendLine("inline address is a rotate, a compare, a multiply and an add. `pa_release_pages` finds a NULL");
+        md.AppendLine("slot with the range test, leaves each page's back link for the next page to set, and takes");
+        md.AppendLine("two slots a turn; the array fill takes two pages a turn. An allocated block above order 0");
+        md.AppendLine("carries `PG_HEAD` on its head (the kernel's `PG_head` marks a compound page's), so the");
+        md.AppendLine("order-0 free tells a page from the head of a larger block by its state word alone, one");
+        md.AppendLine("compare, with no look at its order; `pa_check` checks the flag wherever a page can be.");
+        md.AppendLine();
+        md.AppendLine($"`pa_bulk_array/64`, now ({I(r, "pa_bulk_array/64")} per page in this run; 50.05 when measured):");
         md.AppendLine();
         Table(md, BulkNow);
     }

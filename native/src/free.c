@@ -223,7 +223,7 @@ static inline bool free_fast_link(struct free_fast *f, struct pa_page *page)
         return false;
     /* A plain load: only the page's owner, this caller, writes the state
      * of an allocated page; the store below is atomic for find_buddy(). */
-    if (unlikely(page->state != f->alloc_state || page->order != 0))
+    if (unlikely(page->state != f->alloc_state))   /* PG_HEAD: not an order-0 page */
         return false;
     page->pcp_mt = f->mt;
     __atomic_store_n(&page->state, f->pcp_state, __ATOMIC_RELAXED);

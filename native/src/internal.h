@@ -56,6 +56,10 @@
  * list clears it (page_reporting.h). */
 #define PG_REPORTED  0x80u
 #define PG_ZONE_SHIFT 8     /* zone type XOR PG_ZONE_BIAS, 2 bits */
+/* On the head of an allocated block of more than one page (Kernel: PG_head,
+ * on the head of a compound page): an order-0 free tells such a head from
+ * an order-0 page by the state word alone, with no look at its order. */
+#define PG_HEAD      0x400u
 #define PG_NODE_SHIFT 16    /* node id, 8 bits (Kernel: page->flags node/zone fields) */
 #define PG_ZONE_NODE_MASK ((3u << PG_ZONE_SHIFT) | (0xffu << PG_NODE_SHIFT))
 /* The zone field holds the zone type XOR this, so that a frame of node 0's
@@ -106,7 +110,7 @@ static inline void set_page_state(struct pa_page *p, unsigned s)
  * left is still held, so pa_check never sees a block in between. */
 static inline void set_page_allocated(struct pa_page *page, unsigned order)
 {
-    set_page_state(page, PG_ALLOC);
+    set_page_state(page, order ? PG_ALLOC | PG_HEAD : PG_ALLOC);
     page->order = (uint8_t)order;
     page->refcount = 1;
     for (uint64_t i = 1; i < (1ull << order); i++)
@@ -115,6 +119,7 @@ static inline void set_page_allocated(struct pa_page *page, unsigned order)
 /* The reverse, under the lock of the list the block joins. */
 static inline void clear_page_allocated(struct pa_page *page, unsigned order)
 {
+    __atomic_store_n(&page->flags, page->flags & ~PG_HEAD, __ATOMIC_RELAXED);
     page->refcount = 0;
     for (uint64_t i = 1; i < (1ull << order); i++)
         set_page_state(page + i, 0);

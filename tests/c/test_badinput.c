@@ -326,6 +326,28 @@ TEST(batch_frees_refuse_bad_pages)
     pa_destroy(a);
 }
 
+/* The head of an order-2 block in a batch of order-0 frees: refused and
+ * logged, still allocated and whole (PG_HEAD tells it apart), and its
+ * neighbours in the batch freed. */
+TEST(release_pages_refuses_the_head_of_a_larger_block)
+{
+    pa_allocator *a = test_simple(4096, 1);
+    uint64_t free0 = test_total_free(a);
+    struct pa_page *head = pa_alloc_pages(a, PA_GFP_KERNEL, 2);
+    struct pa_page *arr[3] = { pa_alloc_pages(a, PA_GFP_KERNEL, 0), head, pa_alloc_pages(a, PA_GFP_KERNEL, 0) };
+    CHECK(head != NULL && arr[0] != NULL && arr[2] != NULL);
+    test_log_reset();
+    pa_release_pages(a, arr, 3);
+    CHECK_LOGGED(1);
+    CHECK(arr[0] == NULL && arr[1] == NULL && arr[2] == NULL);
+    CHECK_OK(a);
+    CHECK_EQ(test_total_free(a), free0 - 4);
+    pa_free_pages(a, head, 2);
+    CHECK_OK(a);
+    CHECK_EQ(test_total_free(a), free0);
+    pa_destroy(a);
+}
+
 TEST(queries_out_of_range)
 {
     pa_allocator *a = two_node();

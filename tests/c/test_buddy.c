@@ -557,3 +557,36 @@ TEST(check_catches_a_broken_back_link)
     CHECK_OK(a);
     pa_destroy(a);
 }
+
+/* PG_HEAD is on the head of every allocated block above order 0 and on no
+ * other page: pa_check finds it missing, misplaced or left on a free page. */
+TEST(check_catches_a_head_flag_out_of_place)
+{
+    pa_allocator *a = test_simple(4096, 1);
+    struct pa_page *big = pa_alloc_pages(a, PA_GFP_KERNEL, 3), *one = pa_alloc_pages(a, PA_GFP_KERNEL, 0);
+    CHECK(big != NULL && one != NULL);
+    CHECK(big->flags & PG_HEAD);
+    CHECK(!(one->flags & PG_HEAD));
+    CHECK_OK(a);
+    big->flags &= ~PG_HEAD;
+    CHECK_EQ(pa_check(a), -EUCLEAN);
+    big->flags |= PG_HEAD;
+    one->flags |= PG_HEAD;
+    CHECK_EQ(pa_check(a), -EUCLEAN);
+    one->flags &= ~PG_HEAD;
+    CHECK_OK(a);
+    pa_free_pages(a, big, 3);
+    CHECK(!(big->flags & PG_HEAD));
+    CHECK_OK(a);
+    struct pa_list_head *buddy = &zone_of(a, 0, PA_ZONE_NORMAL)->free_area[PA_MAX_ORDER].free_list[PA_MIGRATE_MOVABLE];
+    CHECK(!list_empty(buddy));
+    struct pa_page *free_head = lru_to_page(buddy->next);
+    for (unsigned i = 0; i < 2; i++) {   /* the head of a free block, then a page inside it */
+        free_head[i].flags |= PG_HEAD;
+        CHECK_EQ(pa_check(a), -EUCLEAN);
+        free_head[i].flags &= ~PG_HEAD;
+    }
+    pa_free_pages(a, one, 0);
+    CHECK_OK(a);
+    pa_destroy(a);
+}
