@@ -127,6 +127,7 @@ internal sealed class TraceLineParser
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static KmemEvent KindOf(ReadOnlySpan<byte> name) => name switch
     {
         _ when name.SequenceEqual("mm_page_alloc"u8) => KmemEvent.PageAlloc,
@@ -237,6 +238,7 @@ internal sealed class TraceLineParser
         return LineVerdict.Event;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int FieldOf(ReadOnlySpan<byte> key) => key switch
     {
         _ when key.SequenceEqual("page"u8) => Field.Page,
