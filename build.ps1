@@ -114,7 +114,9 @@ function Invoke-Pack([switch] $NoBuild) {
     foreach ($project in 'bindings/PageAlloc/PageAlloc.csproj', 'bindings/PageAlloc.AspNetCore/PageAlloc.AspNetCore.csproj',
         'tools/PageAlloc.Cli/PageAlloc.Cli.csproj') {
         $arguments = @('pack', (Join-Path $Root $project), '-c', $Configuration, '-o', $packages)
-        if ($NoBuild) { $arguments += '--no-build' }
+        # The tool is packed for linux-x64 and compiled ahead of time: that RID's build is its
+        # own, which the solution's build does not make, so its pack always builds.
+        if ($NoBuild -and $project -notlike 'tools/*') { $arguments += '--no-build' }
         Invoke-Checked dotnet $arguments
     }
 }

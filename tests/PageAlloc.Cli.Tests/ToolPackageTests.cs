@@ -13,26 +13,60 @@ namespace PageAlloc.Cli.Tests;
 /// folder feed with dotnet tool install, and run on the fixture.</summary>
 public sealed class ToolPackageTests
 {
-    private static string PackagePath()
+    private static string Folder => Path.Combine(Repository.Root, "build", "packages");
+
+    /// <summary>The one package <paramref name="id"/>.&lt;version&gt;.nupkg build.ps1 pack left in
+    /// build/packages (PageAlloc.Cli.0.1.0.nupkg, not PageAlloc.Cli.linux-x64.0.1.0.nupkg: the
+    /// version starts with a digit).</summary>
+    private static string PackagePath(string id = "PageAlloc.Cli")
     {
-        string folder = Path.Combine(Repository.Root, "build", "packages");
-        string[] packages = Directory.Exists(folder) ? Directory.GetFiles(folder, "PageAlloc.Cli.*.nupkg") : [];
-        Assert.True(packages.Length == 1, $"expected one PageAlloc.Cli package in {folder} (made by build.ps1 pack), found {packages.Length}");
+        string[] packages = Directory.Exists(Folder)
+            ? Directory.GetFiles(Folder, $"{id}.*.nupkg").Where(p => char.IsAsciiDigit(Path.GetFileName(p)[id.Length + 1])).ToArray()
+            : [];
+        Assert.True(packages.Length == 1, $"expected one {id} package in {Folder} (made by build.ps1 pack), found {packages.Length}");
         return packages[0];
     }
 
     [Fact]
-    public void The_tool_package_carries_the_native_library_for_linux_x64_only()
+    public void The_tool_package_points_at_its_linux_x64_package()
     {
         using ZipArchive zip = ZipFile.OpenRead(PackagePath());
-        string[] entries = zip.Entries.Select(e => e.FullName).ToArray();
-        Assert.Contains("tools/net10.0/any/PageAlloc.Cli.dll", entries);
-        Assert.Contains("tools/net10.0/any/DotnetToolSettings.xml", entries);
-        Assert.Contains("tools/net10.0/any/runtimes/linux-x64/native/libpagealloc.so", entries);
-        Assert.Contains("tools/net10.0/any/runtimes/linux-x64/native/libSkiaSharp.so", entries);
-        Assert.DoesNotContain(entries, e => e.Contains("/runtimes/", StringComparison.Ordinal) && !e.Contains("/runtimes/linux-x64/", StringComparison.Ordinal));
         string settings = new StreamReader(zip.Entries.Single(e => e.FullName.EndsWith("DotnetToolSettings.xml", StringComparison.Ordinal)).Open()).ReadToEnd();
         Assert.Contains("<Command Name=\"pagealloc\"", settings);
+        Assert.Contains("<RuntimeIdentifierPackage RuntimeIdentifier=\"linux-x64\" Id=\"PageAlloc.Cli.linux-x64\"", settings);
+        Assert.DoesNotContain(zip.Entries, e => e.FullName.EndsWith(".dll", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_linux_x64_package_carries_the_native_library_and_the_tool_compiled_ahead_of_time()
+    {
+        using ZipArchive zip = ZipFile.OpenRead(PackagePath("PageAlloc.Cli.linux-x64"));
+        string[] entries = zip.Entries.Select(e => e.FullName).ToArray();
+        const string Tools = "tools/net10.0/linux-x64/";
+        Assert.Contains(Tools + "PageAlloc.Cli.dll", entries);
+        Assert.Contains(Tools + "DotnetToolSettings.xml", entries);
+        Assert.Contains(Tools + "runtimes/linux-x64/native/libpagealloc.so", entries);
+        Assert.Contains(entries, e => e.StartsWith(Tools, StringComparison.Ordinal) && e.EndsWith("/libSkiaSharp.so", StringComparison.Ordinal));
+        Assert.DoesNotContain(entries, e => e.Contains("/runtimes/", StringComparison.Ordinal) && !e.Contains("/runtimes/linux-x64/", StringComparison.Ordinal));
+        // ReadyToRun: the tool's own assembly and its command-line and console libraries carry
+        // native code; decompression and the library's bindings are left to the JIT.
+        Assert.True(IsReadyToRun(zip, Tools + "PageAlloc.Cli.dll"), "PageAlloc.Cli.dll is not ReadyToRun");
+        Assert.True(IsReadyToRun(zip, Tools + "Spectre.Console.dll"), "Spectre.Console.dll is not ReadyToRun");
+        Assert.False(IsReadyToRun(zip, Tools + "ZstdSharp.dll"), "ZstdSharp.dll is ReadyToRun");
+    }
+
+    /// <summary>Whether the packed assembly has a ReadyToRun header (the CLI header's managed native header).</summary>
+    private static bool IsReadyToRun(ZipArchive zip, string entry)
+    {
+        using var content = new MemoryStream();
+        using (Stream stream = zip.Entries.Single(e => e.FullName == entry).Open())
+        {
+            stream.CopyTo(content);
+        }
+
+        content.Position = 0;
+        using var pe = new System.Reflection.PortableExecutable.PEReader(content);
+        return pe.PEHeaders.CorHeader is { } cor && cor.ManagedNativeHeaderDirectory.Size > 0;
     }
 
     [Fact]
@@ -42,7 +76,11 @@ public sealed class ToolPackageTests
         string version = Path.GetFileNameWithoutExtension(package)["PageAlloc.Cli.".Length..];
         using var scratch = new Scratch("pagealloc-tool-");
         string feed = Directory.CreateDirectory(scratch.File("feed")).FullName;
-        File.Copy(package, Path.Combine(feed, Path.GetFileName(package)));
+        foreach (string packed in new[] { package, PackagePath("PageAlloc.Cli.linux-x64") })
+        {
+            File.Copy(packed, Path.Combine(feed, Path.GetFileName(packed)));
+        }
+
         string tools = scratch.File("tools");
         (string, string) cache = ("NUGET_PACKAGES", scratch.File("packages"));
 
