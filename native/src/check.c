@@ -39,15 +39,16 @@ static int mark_block(struct checker *c, const struct pa_zone *z, const struct p
                     (unsigned long long)pfn, where, page_state(page), page->order, order);
     if (state != PG_BUDDY && page_reported(page))
         return FAIL(c, "pfn %#llx on %s is marked reported", (unsigned long long)pfn, where);
-    if (page->flags & PG_HEAD)
-        return FAIL(c, "pfn %#llx on %s is still marked an allocated head", (unsigned long long)pfn, where);
     if (pfn & ((1ull << order) - 1) || pfn < z->start_pfn || pfn + (1ull << order) > zone_end_pfn(z))
         return FAIL(c, "pfn %#llx order %u on %s is misaligned or outside its zone",
                     (unsigned long long)pfn, order, where);
     for (uint64_t i = 0; i < (1ull << order); i++) {
         if (c->mark[pfn + i] != MARK_NONE)
             return FAIL(c, "pfn %#llx is on two lists (%s)", (unsigned long long)(pfn + i), where);
-        if (i && (page_state(page + i) != 0 || (page[i].flags & PG_HEAD) || page_reported(page + i)))
+        if (page_head(page + i))
+            return FAIL(c, "pfn %#llx of a block on %s is marked an allocated head", (unsigned long long)(pfn + i),
+                        where);
+        if (i && (page_state(page + i) != 0 || page_reported(page + i)))
             return FAIL(c, "pfn %#llx inside a %s block has state %#x%s", (unsigned long long)(pfn + i),
                         where, page_state(page + i), page_reported(page + i) ? ", reported" : "");
         c->mark[pfn + i] = mark;
@@ -154,7 +155,7 @@ static int check_allocated(struct checker *c, const struct pa_zone *z)
                         (unsigned long long)pfn, page_state(page));
         if (page_reported(page))
             return FAIL(c, "allocated block at pfn %#llx is marked reported", (unsigned long long)pfn);
-        if (!(page->flags & PG_HEAD) != !page->order)
+        if (page_head(page) != (page->order != 0))
             return FAIL(c, "allocated block at pfn %#llx of order %u %s PG_HEAD", (unsigned long long)pfn,
                         page->order, page->order ? "lacks" : "has");
         uint64_t n = 1ull << page->order;

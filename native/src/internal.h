@@ -101,6 +101,10 @@ static inline unsigned page_state(const struct pa_page *p)
 {
     return __atomic_load_n(&p->flags, __ATOMIC_RELAXED) & PG_STATE_MASK;
 }
+static inline bool page_head(const struct pa_page *p)
+{
+    return __atomic_load_n(&p->flags, __ATOMIC_RELAXED) & PG_HEAD;
+}
 static inline void set_page_state(struct pa_page *p, unsigned s)
 {
     __atomic_store_n(&p->flags, (__atomic_load_n(&p->flags, __ATOMIC_RELAXED) & ~PG_STATE_MASK) | s,
