@@ -596,6 +596,9 @@ static void pp_init_fast_check(struct pa_page_pool *pool)
     pool->va_page_shift = pool->a->page_shift;
     pool->va_bias = pool->a->mem_bias[0];
     pool->va_uniform = pool->a->addr_bytes != 0;
+#if PP_HAVE_WIDE
+    pool->va_wide = pp_wide_usable();
+#endif
     for (int nid = 1; nid < pool->a->nr_nodes; nid++)
         pool->va_uniform &= pool->a->mem_bias[nid] == pool->va_bias;
 }

@@ -41,6 +41,7 @@ struct pa_page_pool {
     unsigned va_shift;                /* when every node's bias is the same (va_uniform) */
     unsigned va_page_shift;           /* an address's page offset to its pfn */
     bool va_uniform;
+    bool va_wide;                     /* the address form's loops in page_pool_avx512.c */
     struct pa_allocator *a;
     struct pp_stats st;
     struct pa_page *frag_page;        /* Kernel: pool->frag_page, frag_offset, frag_users */
@@ -64,6 +65,21 @@ struct pa_page_pool {
     _Atomic long live;
     struct pa_page_pool *next;        /* the allocator's list, under a->pp_lock */
 };
+
+/* ---- The address form's wide loops (page_pool_avx512.c) --------------------------- */
+
+/* x86-64 only, and not under ThreadSanitizer, which must see the check's
+ * loads as the atomic loads the portable loop makes. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_THREAD__)
+#define PP_HAVE_WIDE 1
+bool pp_wide_usable(void);
+void pp_wide_desc_to_va(const struct pa_page_pool *pool, struct pa_page *const *top, unsigned long n,
+                        void **out);
+bool pp_wide_va_to_desc(const struct pa_page_pool *pool, void *const *va, unsigned long n,
+                        struct pa_page **slot);
+#else
+#define PP_HAVE_WIDE 0
+#endif
 
 /* ---- Invariants ------------------------------------------------------------------ */
 

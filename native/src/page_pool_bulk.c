@@ -103,6 +103,22 @@ static inline pp_pair_t pp_pair_swap(pp_pair_t v)
             (out)[k_] = one_fn((top)[-(long)k_]);                                   \
     } while (0)
 
+/* How many of n pages, a multiple of 8, the wide loops of page_pool_avx512.c
+ * take: 0 where the CPU has no AVX-512. */
+static inline unsigned pp_va_wide(const struct pa_page_pool *pool, unsigned long n)
+{
+#if PP_HAVE_WIDE
+    return pool->va_wide ? (unsigned)n & ~7u : 0;
+#else
+    (void)pool, (void)n;
+    return 0;
+#endif
+}
+#if !PP_HAVE_WIDE
+#define pp_wide_desc_to_va(pool, top, n, out) ((void)0)
+#define pp_wide_va_to_desc(pool, va, n, slot) false
+#endif
+
 /* Kernel: page_address() of a pool page, which the kernel computes inline:
  * the descriptor's offset scaled, plus the map's bias (va_uniform pools). */
 static inline void *pp_page_va(const struct pa_page_pool *pool, const struct pa_page *page)
@@ -262,9 +278,12 @@ PA_API unsigned long pa_page_pool_alloc_va_bulk(pa_page_pool *pool, pa_gfp_t gfp
         if (likely(take && pp_fast_open(pool))) {
             const uintptr_t *restrict top = (const uintptr_t *)(pool->cache + pool->count - 1);
             uintptr_t *restrict out = (uintptr_t *)(va + n);
+            unsigned wide = pp_va_wide(pool, take);
+            if (wide)
+                pp_wide_desc_to_va(pool, (struct pa_page *const *)top, wide, (void **)out);
 #define PP_VA_PAIR(d) ((((d) - base) << shift) + bias)
 #define PP_VA_ONE(d) ((((d) - base) << shift) + bias)
-            PP_COPY_DOWN(out, top, take, PP_VA_PAIR, PP_VA_ONE);
+            PP_COPY_DOWN(out + wide, top - wide, take - wide, PP_VA_PAIR, PP_VA_ONE);
 #undef PP_VA_PAIR
 #undef PP_VA_ONE
             pool->count -= take;
@@ -322,10 +341,12 @@ PA_API void pa_page_pool_free_va_bulk(pa_page_pool *pool, void *const *va, unsig
                     slots = pool->nr_descs;
     const unsigned shift = pool->va_page_shift;
     struct pp_check ck = pp_check_init(pool);
+    unsigned long i = pp_va_wide(pool, count);
+    if (i && !pp_wide_va_to_desc(pool, va, i, slot))
+        return pp_free_va_bulk_slow(pool, va, count, allow_direct);
     /* Pairs stored as one 16-byte write: the next bulk allocation reads the
      * cache 16 bytes at a time, and a load the CPU must assemble from two
      * narrower stores still in flight stalls instead of forwarding. */
-    unsigned long i = 0;
     for (; i + 1 < count; i += 2) {
         uintptr_t pfn0 = pp_unit_index((uintptr_t)va[i] - bias, shift);
         uintptr_t pfn1 = pp_unit_index((uintptr_t)va[i + 1] - bias, shift);

@@ -407,6 +407,45 @@ TEST(page_pool_free_va_bulk_direct_fills_the_cache_and_the_next_alloc_is_lifo)
     test_pool_done(a, pool, NPAGES);
 }
 
+/* One bad address among 24 good ones, at every position of a batch the
+ * wide loops take eight at a time: misaligned, past the map, and a page of
+ * another pool. Each is refused alone and logged; the others are cached. */
+TEST(page_pool_free_va_bulk_refuses_a_bad_address_in_any_lane)
+{
+    pa_allocator *a = test_simple(NPAGES, 1);
+    pa_page_pool *pool = test_pool_create(a, 0, 0);
+    pa_page_pool *other = test_pool_create(a, 0, 0);
+    void *foreign;
+    CHECK_EQ(pa_page_pool_alloc_va_bulk(other, PA_GFP_KERNEL, 1, &foreign), 1);
+    struct pa_page_pool_stats other0 = test_pool_stats(other);
+    for (int kind = 0; kind < 3; kind++) {
+        for (int lane = 0; lane < 25; lane++) {
+            void *va[25];
+            CHECK_EQ(pa_page_pool_alloc_va_bulk(pool, PA_GFP_KERNEL, 24, va), 24);
+            char *bad = kind == 0 ? (char *)va[0] + 64
+                      : kind == 1 ? (char *)a->mem_bias[0] + ((uintptr_t)a->nr_pfns << a->page_shift)
+                                  : foreign;
+            memmove(va + lane + 1, va + lane, (size_t)(24 - lane) * sizeof(va[0]));
+            va[lane] = bad;
+            struct pa_page_pool_stats s0 = test_pool_stats(pool);
+            long inflight = pa_page_pool_inflight(pool);
+            test_log_reset();
+            pa_page_pool_free_va_bulk(pool, va, 25, true);
+            CHECK_EQ(test_log.count, 1);
+            CHECK(test_log_contains(kind == 2 ? "page of another page_pool" : "BUG: page_pool"));
+            CHECK_EQ(test_pool_stats(pool).recycle_cached, s0.recycle_cached + 24);
+            CHECK_EQ(pa_page_pool_inflight(pool), inflight);
+        }
+    }
+    /* The foreign page stayed its pool's, in flight: the one put takes it back. */
+    CHECK_EQ(test_pool_stats(other).recycle_cached, other0.recycle_cached);
+    pa_page_pool_free_va_bulk(other, &foreign, 1, true);
+    CHECK_EQ(test_pool_stats(other).recycle_cached, other0.recycle_cached + 1);
+    CHECK_OK(a);
+    pa_page_pool_destroy(other);
+    test_pool_done(a, pool, NPAGES);
+}
+
 /* The cache fills to 128, the rest goes through the ring: exactly as the
  * twin's single puts do, counter by counter, page by page. */
 TEST(page_pool_free_va_bulk_cache_nearly_full_sends_the_rest_to_the_ring)
