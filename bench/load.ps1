@@ -7,6 +7,9 @@
 
 $LoadThreads = 2
 $LoadRounds = 3
+# The workload that also runs the zeroing pools: a cost of about 1% is read against a round-to-round
+# spread of about 5%, so it takes more rounds, each compared within itself.
+$ClearRounds = 5
 $IdleSeconds = 10
 
 # wrk (HTTP/1.1) and h2load (HTTP/2, Debian's nghttp2-client) are the load clients; the chart
@@ -214,7 +217,7 @@ function Get-Median([double[]] $Values) {
 # resident bytes) is read $IdleSeconds after its own last round; then
 # /pagealloc?check=1, the peak RSS, SIGTERM and each server's own leak check. VmRSS of every
 # server is sampled all along into rss.csv. One row per configuration.
-function Invoke-LoadRounds([string] $Dll, $Configs, $Workload, [string] $Results) {
+function Invoke-LoadRounds([string] $Dll, $Configs, $Workload, [string] $Results, [int] $Rounds = $LoadRounds) {
     $servers = @()
     $sampler = $null
     try {
@@ -230,7 +233,7 @@ function Invoke-LoadRounds([string] $Dll, $Configs, $Workload, [string] $Results
         }
         $runs = @($Configs | ForEach-Object { , [System.Collections.Generic.List[object]]::new() })
         $lastEnd = @($Configs | ForEach-Object { 0.0 })
-        for ($round = 1; $round -le $LoadRounds; $round++) {
+        for ($round = 1; $round -le $Rounds; $round++) {
             for ($i = 0; $i -lt $Configs.Count; $i++) {
                 $j = ($round % 2 -eq 0) ? ($Configs.Count - 1 - $i) : $i   # alternate who goes first
                 $sampled = $servers[$j]   # both pools alike: the same cheap report, as often
@@ -328,9 +331,11 @@ function Invoke-Load {
     $cleared = [pscustomobject]@{ Name = 'pagealloc-clear'; Args = @('--pool', 'pagealloc', '--clear-on-return') }
     $rows = @()
     foreach ($workload in $workloads) {
-        Write-Host "load: $($workload.Name) ($($workload.Client), $($workload.Connections) connections), $LoadRounds rounds of $Seconds s per pool, then $IdleSeconds s idle"
-        $set = $workload.Name -eq $workloads[0].Name ? ($configs + $cleared) : $configs
-        $rows += Invoke-LoadRounds $dll $set $workload $results
+        $first = $workload.Name -eq $workloads[0].Name
+        $set = $first ? ($configs + $cleared) : $configs
+        $rounds = $first ? $ClearRounds : $LoadRounds
+        Write-Host "load: $($workload.Name) ($($workload.Client), $($workload.Connections) connections), $rounds rounds of $Seconds s per pool, then $IdleSeconds s idle"
+        $rows += Invoke-LoadRounds $dll $set $workload $results $rounds
     }
     Write-Host "load: fault run (2 MiB allocator) / $($workloads[0].Name)"
     $rows += Invoke-LoadRounds $dll @([pscustomobject]@{ Name = 'fault'; Args = @('--pool', 'pagealloc', '--size-mib', '2', '--debug-checks') }) `
