@@ -215,8 +215,8 @@ internal static class Report
         md.AppendLine("page, for the functions that hold at least 1% of the count. `pa_alloc_pages_bulk` is the");
         md.AppendLine("pcp walk that marks each page allocated and deals it out; `pa_release_pages` and");
         md.AppendLine("`pa_free_pages_bulk` are the bad-page check, the pageblock's migratetype and the queueing");
-        md.AppendLine("on the pcp list, per page; `pa_page_address` and `pa_list_next` are the caller's public");
-        md.AppendLine("calls per page; `cycle_*` is the harness's own loop and the byte written. `pa_alloc_pages`");
+        md.AppendLine("on the pcp list, per page; `pa_page_address` is the caller's public call per page (the");
+        md.AppendLine("list is walked inline, `pa_layout_list_next`); `cycle_*` is the harness's own loop and the byte written. `pa_alloc_pages`");
         md.AppendLine("and `pa_free_pages` hold the whole single-page path, inlined into each.");
         md.AppendLine();
         md.AppendLine("| candidate | function | instructions/page |");

@@ -222,10 +222,11 @@ public unsafe class PageBenchmarks
         head->next = head;
         head->prev = head;
         Methods.pa_alloc_pages_bulk_list(_raw, Methods.PA_GFP_KERNEL, Batch, head);
-        // The walk PageList's enumerator makes (pa_page is opaque: no peeking at its links).
-        for (pa_page* page = Methods.pa_list_first(head); page != null; page = Methods.pa_list_next(head, page))
+        // The walk PageList's enumerator makes: a descriptor begins with its list link (the
+        // layout's promise, pa_layout_list_next in the header), so the links are read in place.
+        for (var link = head->next; link != head; link = link->next)
         {
-            Touch((byte*)Methods.pa_page_address(_raw, page));
+            Touch((byte*)Methods.pa_page_address(_raw, (pa_page*)link));
         }
 
         Methods.pa_free_pages_bulk(_raw, head);

@@ -33,7 +33,7 @@ static void cycle_bulk_list(struct bench_env *env, unsigned batch, unsigned orde
     unsigned long got = pa_alloc_pages_bulk_list(env->a, GFP, batch, &list);
     if (got != batch)
         fail_short(got, batch);
-    for (struct pa_page *p = pa_list_first(&list); p; p = pa_list_next(&list, p))
+    for (struct pa_page *p = pa_layout_list_first(&list); p; p = pa_layout_list_next(&list, p))
         bench_touch(pa_layout_page_address(&l, p), 0);
     pa_free_pages_bulk(env->a, &list);
 }

@@ -97,8 +97,7 @@ public sealed unsafe class PageList : SafeHandle, IReadOnlyList<Page>
 
     /// <summary>The page at <paramref name="index"/>, counted from the head.</summary>
     /// <param name="index">0 to <see cref="Count"/> - 1.</param>
-    /// <remarks>The first access after a change walks the list with <c>pa_list_first</c> /
-    /// <c>pa_list_next</c> and caches the result.</remarks>
+    /// <remarks>The first access after a change walks the list and caches the result.</remarks>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is out of range.</exception>
     public Page this[int index]
     {
@@ -298,7 +297,7 @@ public sealed unsafe class PageList : SafeHandle, IReadOnlyList<Page>
     {
         if (index == 0)
         {
-            return Methods.pa_list_first((pa_list_head*)handle);
+            return First((pa_list_head*)handle);
         }
 
         if (_indexVersion != _version || _index is null)
@@ -307,6 +306,17 @@ public sealed unsafe class PageList : SafeHandle, IReadOnlyList<Page>
         }
 
         return (pa_page*)_index![index];
+    }
+
+    /// <summary><c>pa_list_first</c>, inline: a descriptor begins with its list link, as the
+    /// layout version says (the header's <c>pa_layout_list_first</c>).</summary>
+    private static pa_page* First(pa_list_head* head) => head->next == head ? null : (pa_page*)head->next;
+
+    /// <summary><c>pa_list_next</c>, inline (the header's <c>pa_layout_list_next</c>).</summary>
+    private static pa_page* Next(pa_list_head* head, pa_page* page)
+    {
+        pa_list_head* next = ((pa_list_head*)page)->next;
+        return next == head ? null : (pa_page*)next;
     }
 
     private void BuildIndex()
@@ -318,7 +328,7 @@ public sealed unsafe class PageList : SafeHandle, IReadOnlyList<Page>
 
         var head = (pa_list_head*)handle;
         int i = 0;
-        for (pa_page* page = Methods.pa_list_first(head); page != null && i < _count; page = Methods.pa_list_next(head, page))
+        for (pa_page* page = First(head); page != null && i < _count; page = Next(head, page))
         {
             _index[i++] = (nint)page;
         }
@@ -331,8 +341,8 @@ public sealed unsafe class PageList : SafeHandle, IReadOnlyList<Page>
         _indexVersion = _version;
     }
 
-    /// <summary>Walks a <see cref="PageList"/> from its head with <c>pa_list_first</c> / <c>pa_list_next</c>,
-    /// one native call per page: each step fetches the page after the one it returns.</summary>
+    /// <summary>Walks a <see cref="PageList"/> from its head through the pages' list links, with no
+    /// native call: each step fetches the page after the one it returns.</summary>
     public struct Enumerator : IEnumerator<Page>
     {
         private readonly PageList _list;
@@ -351,7 +361,7 @@ public sealed unsafe class PageList : SafeHandle, IReadOnlyList<Page>
             _layout = list._owner.Layout;
             _version = list._version;
             _current = null;
-            _next = Methods.pa_list_first((pa_list_head*)list.handle);
+            _next = First((pa_list_head*)list.handle);
         }
 
         /// <summary>The current page.</summary>
@@ -379,7 +389,7 @@ public sealed unsafe class PageList : SafeHandle, IReadOnlyList<Page>
             }
 
             _current = page;
-            _next = Methods.pa_list_next((pa_list_head*)_list.handle, page);
+            _next = Next((pa_list_head*)_list.handle, page);
             return true;
         }
 
@@ -394,7 +404,7 @@ public sealed unsafe class PageList : SafeHandle, IReadOnlyList<Page>
             }
 
             _current = null;
-            _next = Methods.pa_list_first((pa_list_head*)_list.handle);
+            _next = First((pa_list_head*)_list.handle);
         }
 
         /// <summary>Nothing to release.</summary>

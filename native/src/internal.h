@@ -93,6 +93,8 @@ struct pa_page {
 };
 _Static_assert(sizeof(struct pa_page) == (size_t)1 << PA_LAYOUT_DESC_SHIFT,
                "the descriptor's size is the layout version's: callers shift by the constant");
+_Static_assert(offsetof(struct pa_page, lru) == 0,
+               "the list link opens the descriptor, as the layout version says: pa_layout_list_next");
 
 /* Relaxed atomics: find_buddy() reads a neighbour's state under the zone
  * lock while its owner (pcp lock or none) may be changing it between

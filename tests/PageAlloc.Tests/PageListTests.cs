@@ -22,6 +22,39 @@ public sealed class PageListTests : LeakCheckedTest
     }
 
     [Fact]
+    public unsafe void Enumeration_follows_the_native_list_after_reordering()
+    {
+        using PageAllocator allocator = Create();
+        using PageList list = allocator.AllocateBulk(40);
+        using var other = new PageList(allocator);
+        for (int i = 0; i < 5; i++)
+        {
+            using PageList tail = list.Split(list.Count - 3);
+            other.Append(tail);
+            list.Detach(i * 3).Dispose();
+        }
+
+        foreach (PageList l in new[] { list, other })
+        {
+            // The exported walk, as the enumerator did before it read the links inline.
+            var head = (PageAlloc.Native.pa_list_head*)l.DangerousGetHandle();
+            var native = new List<long>();
+            for (PageAlloc.Native.pa_page* p = PageAlloc.Native.Methods.pa_list_first(head); p != null;
+                 p = PageAlloc.Native.Methods.pa_list_next(head, p))
+            {
+                native.Add((long)PageAlloc.Native.Methods.pa_page_to_pfn(allocator.Pointer, p));
+            }
+
+            Assert.Equal(native, l.Select(p => p.Pfn));
+            Assert.Equal(native, Enumerable.Range(0, l.Count).Select(i => l[i].Pfn));
+        }
+
+        Assert.Equal(20, list.Count);
+        Assert.Equal(15, other.Count);
+        allocator.Check();
+    }
+
+    [Fact]
     public void Detach_moves_one_page_into_a_block()
     {
         using PageAllocator allocator = Create();

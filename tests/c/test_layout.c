@@ -167,6 +167,43 @@ TEST(pa_create_refuses_another_layout_version)
 }
 
 /* Bad arguments to every PA_LEAF function: the error value, no log line. */
+/* The inline list walk visits what pa_list_first / pa_list_next visit, in
+ * their order: a bulk list, the same list reordered, one page, none. */
+TEST(layout_list_walk_equals_exported)
+{
+    pa_allocator *a = test_simple(1024, 1);
+    struct pa_list_head list;
+    pa_list_init(&list);
+    CHECK(pa_layout_list_first(&list) == NULL);
+    CHECK_EQ(pa_alloc_pages_bulk_list(a, PA_GFP_KERNEL, 100, &list), 100);
+    for (int round = 0; round < 2; round++) {
+        unsigned long n = 0;
+        struct pa_page *x = pa_layout_list_first(&list), *y = pa_list_first(&list);
+        for (; y; x = pa_layout_list_next(&list, x), y = pa_list_next(&list, y), n++)
+            CHECK(x == y);
+        CHECK(x == NULL);
+        CHECK_EQ(n, pa_list_count(&list));
+        /* Every third page to the tail: the walk follows the links, not the pfns. */
+        struct pa_page *p = pa_list_first(&list);
+        for (int i = 0; i < 33; i++) {
+            struct pa_page *next = pa_list_next(&list, pa_list_next(&list, pa_list_next(&list, p)));
+            pa_list_move_tail(p, &list);
+            p = next;
+        }
+    }
+    struct pa_list_head one;
+    pa_list_init(&one);
+    struct pa_page *page = pa_list_first(&list);
+    pa_list_move_tail(page, &one);
+    CHECK(pa_layout_list_first(&one) == page);
+    CHECK(pa_layout_list_next(&one, page) == NULL);
+    pa_free_pages_bulk(a, &one);
+    pa_free_pages_bulk(a, &list);
+    CHECK_OK(a);
+    CHECK_EQ(test_total_free(a), 1024);
+    pa_destroy(a);
+}
+
 TEST(leaf_functions_never_log)
 {
     pa_allocator *a = test_simple(4096, 1);

@@ -528,6 +528,22 @@ static inline void *pa_layout_page_address(const struct pa_layout *l,
     return (void *)(l->mem_base + (uintptr_t)pfn * l->page_size);
 }
 
+/* A descriptor begins with its list link, as part of the layout
+ * (PA_LAYOUT_VERSION): a page on a list is where its link is. So a list is
+ * walked inline, as pa_list_first and pa_list_next walk it, with no layout
+ * to read. */
+static inline struct pa_page *pa_layout_list_first(const struct pa_list_head *list)
+{
+    return list->next == list ? NULL : (struct pa_page *)list->next;
+}
+
+static inline struct pa_page *pa_layout_list_next(const struct pa_list_head *list,
+                                                  const struct pa_page *page)
+{
+    const struct pa_list_head *next = ((const struct pa_list_head *)page)->next;
+    return next == list ? NULL : (struct pa_page *)next;
+}
+
 /* ---- Draining ---------------------------------------------------------------- */
 
 /* Returns this thread's CPU's pcp pages to the buddy lists (Kernel: drain_local_pages). */
