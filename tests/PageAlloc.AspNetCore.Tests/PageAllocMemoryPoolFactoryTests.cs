@@ -63,27 +63,48 @@ public sealed class PageAllocMemoryPoolFactoryTests
     }
 
     [Fact]
-    public void Create_makes_a_page_pool_per_call_and_keeps_the_owner()
+    public void Create_makes_one_page_pool_per_owner_which_its_views_share_until_the_last_is_disposed()
     {
         using PageAllocMemoryPoolFactory factory = Factory(o => o.Size = 8L << 20);
-        using MemoryPool<byte> sockets = factory.Create(new MemoryPoolOptions { Owner = "sockets" });
-        using MemoryPool<byte> unnamed = factory.Create(null);
-        Assert.Equal(factory.Pools[0].Pool.MaxBufferSize, sockets.MaxBufferSize);
-        Assert.NotSame(sockets, unnamed);
-        Assert.Equal(4096, sockets.MaxBufferSize);
-        Assert.Equal(new[] { "sockets", PageAllocMemoryPoolFactory.UnnamedOwner }, factory.Pools.Select(p => p.Owner));
-        Assert.Equal(2, factory.Pools.Count);
-
         long free = factory.Allocator.GetZoneInfo(0, ZoneType.Normal).Free;
-        using (IMemoryOwner<byte> block = sockets.Rent(2048))
+        MemoryPool<byte> socketsA = factory.Create(new MemoryPoolOptions { Owner = "sockets" });
+        MemoryPool<byte> socketsB = factory.Create(new MemoryPoolOptions { Owner = "sockets" });
+        using MemoryPool<byte> unnamed = factory.Create(null);
+        Assert.NotSame(socketsA, socketsB);
+        Assert.Equal(4096, socketsA.MaxBufferSize);
+        Assert.Equal(new[] { "sockets", PageAllocMemoryPoolFactory.UnnamedOwner }, factory.Pools.Select(p => p.Owner));
+        PageMemoryPool sockets = factory.Pools[0].Pool;
+
+        // A page returned through one view serves the other's rent: one set of CPU caches, and
+        // no batch taken per view (a rent on another CPU steals from the cache it went to).
+        IMemoryOwner<byte> first = socketsA.Rent(2048);
+        Assert.Equal(4096, first.Memory.Length);
+        Assert.Equal(1, sockets.RentedBuffers);
+        Assert.Equal(0, factory.Pools[1].Pool.RentedBuffers);
+        first.Dispose();
+        long allocated = sockets.Counters.AllocatedPages;
+        Assert.Equal(allocated, sockets.Counters.PooledPages);
+        using (IMemoryOwner<byte> second = socketsB.Rent(4096))
         {
-            Assert.Equal(4096, block.Memory.Length);
-            Assert.True(factory.Pools[0].Pool.RentedBuffers == 1, "the block came from the owner's page pool");
+            Assert.Equal(1, sockets.RentedBuffers);
+            Assert.Equal(2, sockets.Counters.Rents);
+            Assert.Equal(allocated, sockets.Counters.AllocatedPages);
         }
 
-        sockets.Dispose();
+        // Disposing one view leaves the pool to the other; the last view disposes it.
+        socketsA.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => socketsA.Rent());
+        socketsB.Rent().Dispose();
+        Assert.True(sockets.Counters.PooledPages > 0);
+        socketsB.Dispose();
+        Assert.False(sockets.TryGetPagePoolStats(out _, out _), "the last view disposed the owner's pool");
         factory.Allocator.DrainAll();
-        Assert.Equal(free, factory.Allocator.GetZoneInfo(0, ZoneType.Normal).Free);
+        Assert.Equal(free - factory.Pools[1].Pool.Counters.PooledPages, factory.Allocator.GetZoneInfo(0, ZoneType.Normal).Free);
+
+        // A new view of the owner gets a new pool.
+        using MemoryPool<byte> again = factory.Create(new MemoryPoolOptions { Owner = "sockets" });
+        Assert.Equal(3, factory.Pools.Count);
+        Assert.NotSame(sockets, factory.Pools[2].Pool);
     }
 
     [Fact]
