@@ -51,6 +51,39 @@ public sealed class PageAllocMemoryPoolFactoryTests
     }
 
     [Fact]
+    public void The_factorys_allocator_keeps_short_cpu_lists_under_the_pools_caches_unless_configured_otherwise()
+    {
+        using (PageAllocMemoryPoolFactory factory = Factory(o => o.Size = 64L << 20))
+        {
+            PcpInfo pcp = factory.Allocator.GetPcpInfo(0, 0, ZoneType.Normal);
+            Assert.Equal(16, pcp.High);
+            using MemoryPool<byte> pool = factory.Create(new MemoryPoolOptions { Owner = "kestrel" });
+            var blocks = new System.Collections.Generic.List<IMemoryOwner<byte>>();
+            for (int i = 0; i < 2048; i++)
+            {
+                blocks.Add(pool.Rent(4096));
+            }
+
+            blocks.ForEach(b => b.Dispose());
+            factory.ReleaseCachedPages();
+            // What the pools gave back went on to the buddy lists: at most a list's limit per CPU stays.
+            for (int cpu = 0; cpu < Environment.ProcessorCount; cpu++)
+            {
+                Assert.True(factory.Allocator.GetPcpInfo(cpu, 0, ZoneType.Normal).Count <= 16);
+            }
+        }
+
+        using (PageAllocMemoryPoolFactory factory = Factory(o =>
+        {
+            o.Size = 64L << 20;
+            o.ConfigureAllocator = a => a.PcpHigh = 0;
+        }))
+        {
+            Assert.True(factory.Allocator.GetPcpInfo(0, 0, ZoneType.Normal).High > 16, "the kernel's sizing");
+        }
+    }
+
+    [Fact]
     public void ClearOnReturn_reaches_every_pool_the_factory_makes()
     {
         using PageAllocMemoryPoolFactory factory = Factory(o =>
