@@ -2,6 +2,7 @@
 using System;
 using System.Buffers;
 using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
@@ -138,6 +139,102 @@ public sealed class PageAllocMemoryPoolFactoryTests
         using MemoryPool<byte> again = factory.Create(new MemoryPoolOptions { Owner = "sockets" });
         Assert.Equal(3, factory.Pools.Count);
         Assert.NotSame(sockets, factory.Pools[2].Pool);
+    }
+
+    [Fact]
+    public void Views_of_one_owner_made_and_disposed_while_other_threads_rent_and_return_lose_no_page()
+    {
+        for (int round = 0; round < 8; round++)
+        {
+            using PageAllocMemoryPoolFactory factory = Factory(o => o.Size = 16L << 20);
+            long free = factory.Allocator.GetZoneInfo(0, ZoneType.Normal).Free;
+            MemoryPool<byte> kept = factory.Create(new MemoryPoolOptions { Owner = "kestrel" });
+            var handoff = new System.Collections.Concurrent.ConcurrentQueue<IMemoryOwner<byte>>();
+            var errors = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+            int stop = 0, rentersDone = 0;
+            var views = new MemoryPool<byte>[2];
+            for (int i = 0; i < views.Length; i++)
+            {
+                views[i] = factory.Create(new MemoryPoolOptions { Owner = "kestrel" });
+            }
+
+            // Two renters (each through a view of its own, which the main thread disposes under
+            // them) and one thread returning what they rented.
+            var threads = new Thread[3];
+            for (int t = 0; t < 2; t++)
+            {
+                MemoryPool<byte> view = views[t];
+                threads[t] = new Thread(() =>
+                {
+                    try
+                    {
+                        MemoryPool<byte> through = view;
+                        while (Volatile.Read(ref stop) == 0)
+                        {
+                            IMemoryOwner<byte> block;
+                            try
+                            {
+                                block = through.Rent(4096);
+                            }
+                            catch (ObjectDisposedException)
+                            {
+                                through = kept; // the view went; the owner's pool did not
+                                continue;
+                            }
+
+                            block.Memory.Span[0] = 1;
+                            handoff.Enqueue(block);
+                        }
+                    }
+                    catch (Exception e)
+                    {
+                        errors.Enqueue(e);
+                    }
+                });
+            }
+
+            threads[2] = new Thread(() =>
+            {
+                try
+                {
+                    while (Volatile.Read(ref rentersDone) == 0 || !handoff.IsEmpty)
+                    {
+                        if (handoff.TryDequeue(out IMemoryOwner<byte>? block))
+                        {
+                            block.Dispose();
+                        }
+                    }
+                }
+                catch (Exception e)
+                {
+                    errors.Enqueue(e);
+                }
+            });
+            Array.ForEach(threads, t => t.Start());
+            Thread.Sleep(5);
+            foreach (MemoryPool<byte> view in views)
+            {
+                view.Dispose();
+                using MemoryPool<byte> brief = factory.Create(new MemoryPoolOptions { Owner = "kestrel" });
+                brief.Rent().Dispose();
+                Thread.Sleep(2);
+            }
+
+            Volatile.Write(ref stop, 1);
+            threads[0].Join();
+            threads[1].Join();
+            Volatile.Write(ref rentersDone, 1);
+            threads[2].Join();
+            Assert.Empty(errors);
+            Assert.Single(factory.Pools); // every view shared the one pool the first made
+            PageMemoryPool pool = factory.Pools[0].Pool;
+            Assert.Equal(0, pool.RentedBuffers);
+            Assert.True(pool.Counters.Rents > 0);
+            kept.Dispose(); // the last view: the pool goes and its cached pages with it
+            Assert.False(pool.TryGetPagePoolStats(out _, out _));
+            factory.Allocator.DrainAll();
+            Assert.Equal(free, factory.Allocator.GetZoneInfo(0, ZoneType.Normal).Free);
+        }
     }
 
     [Fact]
