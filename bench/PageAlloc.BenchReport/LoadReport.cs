@@ -205,7 +205,7 @@ internal static class LoadReport
         md.AppendLine();
         md.AppendLine("From the reads of `/pagealloc/stats` during the load (maxima over the reads, not one moment):");
         md.AppendLine("pages taken from the allocator (rented or cached), pages free in the CPU caches, and those per");
-        md.AppendLine("CPU cache (Kestrel makes more than one pool, each with a cache per CPU), against the most the caches");
+        md.AppendLine("CPU cache (one page pool per owner: the pools Kestrel asks for under one owner share its caches), against the most the caches");
         md.AppendLine("may hold.");
         md.AppendLine();
         md.AppendLine("| workload | pages in use (max) | pages cached (max) | CPU caches | cached per CPU cache (max) | cache bound (pages) | arena resident MiB (max) |");
@@ -231,7 +231,7 @@ internal static class LoadReport
         md.AppendLine("  takes from the cache of the CPU it runs on, a return goes to the cache of the CPU that returns");
         md.AppendLine("  it, an empty cache grows by 64 pages (taken from another CPU's cache or the allocator in one");
         md.AppendLine("  bulk call), and every 100 ms a cache's limit loses an eighth, the pages above it going back to");
-        md.AppendLine("  the allocator. So the pages cached are at most CPUs x min(512, pages / (8 x CPUs)) per pool,");
+        md.AppendLine("  the allocator. So the pages cached are at most CPUs x min(512, pages / (8 x CPUs)) per owner,");
         md.AppendLine("  whatever the number of threads. The tick that empties the last cache drains the allocator's");
         md.AppendLine("  per-CPU lists; the freed pages merge into 2 MiB blocks, and free page reporting (a pass 2 s");
         md.AppendLine("  after such a block appears) gives them to the OS with `madvise(MADV_DONTNEED)` inside the");

@@ -10,17 +10,18 @@ using Microsoft.Extensions.Options;
 namespace PageAlloc.AspNetCore;
 
 /// <summary>
-/// Kestrel's memory pool factory over page pools: every <see cref="Create(MemoryPoolOptions?)"/>
-/// (one per transport, per connection listener...) makes a <see cref="PageMemoryPool"/> over one
-/// shared <see cref="PageAllocator"/>, remembering the caller's <see cref="MemoryPoolOptions.Owner"/>
-/// so that per-owner figures can be told apart. Registered by
+/// Kestrel's memory pool factory over page pools: one <see cref="PageMemoryPool"/> per
+/// <see cref="MemoryPoolOptions.Owner"/>, over one shared <see cref="PageAllocator"/>; every
+/// <see cref="Create(MemoryPoolOptions?)"/> (one per transport, per connection listener...)
+/// returns a view of its owner's pool, so all of Kestrel's pools share one set of CPU caches
+/// and per-owner figures can still be told apart. Registered by
 /// <c>services.AddPageAllocMemoryPool()</c>.
 /// </summary>
 /// <remarks>
 /// <para>Each pool has one cache per CPU that grows with the load and decays when idle (see
-/// <see cref="PageMemoryPool"/>): each pool holds at most 512 free pages per CPU, and an
-/// eighth of the allocator in all (<see cref="PageMemoryPool.MaxCachedPages"/>), and Kestrel makes one pool per transport and
-/// listener.</para>
+/// <see cref="PageMemoryPool"/>): each owner's pool holds at most 512 free pages per CPU, and an
+/// eighth of the allocator in all (<see cref="PageMemoryPool.MaxCachedPages"/>), however many
+/// pools Kestrel asks for under that owner.</para>
 /// <para>The factory owns the allocator it builds (from <see cref="PageAllocMemoryPoolOptions"/>)
 /// and the metrics it publishes: the meter "PageAlloc" (<see cref="Metrics"/>) and Kestrel's own
 /// instruments on the meter "Microsoft.AspNetCore.MemoryPool"
@@ -36,6 +37,7 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
 
     private readonly object _lock = new();
     private readonly List<PageAllocPoolEntry> _pools = [];
+    private readonly Dictionary<string, SharedPool> _shared = new(StringComparer.Ordinal);
     private readonly PageAllocator? _ownAllocator;
     private readonly Gfp _gfp;
     private readonly int _maxOrder;
@@ -106,8 +108,8 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
     /// <see cref="PageAllocMemoryPoolOptions.Metrics"/> is off.</summary>
     public PageAllocMetrics? Metrics { get; }
 
-    /// <summary>The page pools made so far, one per <see cref="Create"/>, with their owners,
-    /// disposed ones included.</summary>
+    /// <summary>The page pools made so far, one per owner open at a time (made by the owner's first
+    /// <see cref="Create"/>), with their owners, disposed ones included.</summary>
     public IReadOnlyList<PageAllocPoolEntry> Pools
     {
         get
@@ -160,9 +162,13 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
     public bool UnderPressure =>
         Environment.TickCount64 - Volatile.Read(ref _lastFallbackMs) < _pressureWindowMs && LowOnPages();
 
-    /// <summary>A new pool over <see cref="Allocator"/> for <paramref name="options"/>'s owner: a
-    /// <see cref="PageMemoryPool"/> whose rents never throw for lack of pages. A rent the allocator
-    /// cannot serve gets a managed array and puts the factory <see cref="UnderPressure"/> (see
+    /// <summary>A pool for <paramref name="options"/>'s owner whose rents never throw for lack of
+    /// pages: a view of the owner's <see cref="PageMemoryPool"/> over <see cref="Allocator"/>.
+    /// Every view of one owner shares that page pool and its CPU caches (Kestrel asks for one pool
+    /// per transport and listener, all owned by "kestrel"; separate caches would each hold their
+    /// own free pages). The page pool is made by the owner's first view and disposed with its last
+    /// one (or with the factory). A rent the allocator cannot serve gets a managed array and puts
+    /// the factory <see cref="UnderPressure"/> (see
     /// <see cref="PageAllocMemoryPoolOptions.PressureWindow"/>); the first in each pressure window
     /// also gives every pool's cached pages back (<see cref="ReleaseCachedPages"/>).</summary>
     /// <param name="options">Kestrel's options; only <see cref="MemoryPoolOptions.Owner"/> is used.</param>
@@ -170,16 +176,45 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
     /// <exception cref="ObjectDisposedException">The factory is disposed.</exception>
     public MemoryPool<byte> Create(MemoryPoolOptions? options = null)
     {
-        string? owner = options?.Owner;
+        string owner = string.IsNullOrEmpty(options?.Owner) ? UnnamedOwner : options.Owner;
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var pool = new PageMemoryPool(Allocator, _gfp, _maxOrder, _decayPeriod) { ClearOnReturn = _clearOnReturn };
-            _pools.Add(new PageAllocPoolEntry(string.IsNullOrEmpty(owner) ? UnnamedOwner : owner, pool));
-            Metrics?.AddPool(pool, string.IsNullOrEmpty(owner) ? UnnamedOwner : owner);
-            _kestrelMetrics?.Add(pool, owner);
-            return new KestrelMemoryPool(this, pool);
+            if (!_shared.TryGetValue(owner, out SharedPool? shared))
+            {
+                var pool = new PageMemoryPool(Allocator, _gfp, _maxOrder, _decayPeriod) { ClearOnReturn = _clearOnReturn };
+                shared = new SharedPool(pool);
+                _shared.Add(owner, shared);
+                _pools.Add(new PageAllocPoolEntry(owner, pool));
+                Metrics?.AddPool(pool, owner);
+                _kestrelMetrics?.Add(pool, owner == UnnamedOwner ? null : owner);
+            }
+
+            shared.Views++;
+            return new KestrelMemoryPool(this, shared.Pool, owner);
         }
+    }
+
+    /// <summary>A view of <paramref name="owner"/>'s pool is disposed: the last one disposes the
+    /// page pool (its cached pages go back; buffers out stay valid until returned).</summary>
+    internal void ViewDisposed(string owner, PageMemoryPool pool)
+    {
+        lock (_lock)
+        {
+            if (_shared.TryGetValue(owner, out SharedPool? shared) && ReferenceEquals(shared.Pool, pool) && --shared.Views == 0)
+            {
+                _shared.Remove(owner);
+                pool.Dispose();
+            }
+        }
+    }
+
+    /// <summary>An owner's page pool and how many of the views <see cref="Create"/> returned are open.</summary>
+    private sealed class SharedPool(PageMemoryPool pool)
+    {
+        public PageMemoryPool Pool { get; } = pool;
+
+        public int Views { get; set; }
     }
 
     /// <summary>Gives back every page the pools hold in their CPU caches (no caller has them);

@@ -2,6 +2,7 @@
 using System;
 using System.Buffers;
 using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
@@ -51,6 +52,39 @@ public sealed class PageAllocMemoryPoolFactoryTests
     }
 
     [Fact]
+    public void The_factorys_allocator_keeps_short_cpu_lists_under_the_pools_caches_unless_configured_otherwise()
+    {
+        using (PageAllocMemoryPoolFactory factory = Factory(o => o.Size = 64L << 20))
+        {
+            PcpInfo pcp = factory.Allocator.GetPcpInfo(0, 0, ZoneType.Normal);
+            Assert.Equal(16, pcp.High);
+            using MemoryPool<byte> pool = factory.Create(new MemoryPoolOptions { Owner = "kestrel" });
+            var blocks = new System.Collections.Generic.List<IMemoryOwner<byte>>();
+            for (int i = 0; i < 2048; i++)
+            {
+                blocks.Add(pool.Rent(4096));
+            }
+
+            blocks.ForEach(b => b.Dispose());
+            factory.ReleaseCachedPages();
+            // What the pools gave back went on to the buddy lists: at most a list's limit per CPU stays.
+            for (int cpu = 0; cpu < Environment.ProcessorCount; cpu++)
+            {
+                Assert.True(factory.Allocator.GetPcpInfo(cpu, 0, ZoneType.Normal).Count <= 16);
+            }
+        }
+
+        using (PageAllocMemoryPoolFactory factory = Factory(o =>
+        {
+            o.Size = 64L << 20;
+            o.ConfigureAllocator = a => a.PcpHigh = 0;
+        }))
+        {
+            Assert.True(factory.Allocator.GetPcpInfo(0, 0, ZoneType.Normal).High > 16, "the kernel's sizing");
+        }
+    }
+
+    [Fact]
     public void ClearOnReturn_reaches_every_pool_the_factory_makes()
     {
         using PageAllocMemoryPoolFactory factory = Factory(o =>
@@ -63,27 +97,144 @@ public sealed class PageAllocMemoryPoolFactoryTests
     }
 
     [Fact]
-    public void Create_makes_a_page_pool_per_call_and_keeps_the_owner()
+    public void Create_makes_one_page_pool_per_owner_which_its_views_share_until_the_last_is_disposed()
     {
         using PageAllocMemoryPoolFactory factory = Factory(o => o.Size = 8L << 20);
-        using MemoryPool<byte> sockets = factory.Create(new MemoryPoolOptions { Owner = "sockets" });
-        using MemoryPool<byte> unnamed = factory.Create(null);
-        Assert.Equal(factory.Pools[0].Pool.MaxBufferSize, sockets.MaxBufferSize);
-        Assert.NotSame(sockets, unnamed);
-        Assert.Equal(4096, sockets.MaxBufferSize);
-        Assert.Equal(new[] { "sockets", PageAllocMemoryPoolFactory.UnnamedOwner }, factory.Pools.Select(p => p.Owner));
-        Assert.Equal(2, factory.Pools.Count);
-
         long free = factory.Allocator.GetZoneInfo(0, ZoneType.Normal).Free;
-        using (IMemoryOwner<byte> block = sockets.Rent(2048))
+        MemoryPool<byte> socketsA = factory.Create(new MemoryPoolOptions { Owner = "sockets" });
+        MemoryPool<byte> socketsB = factory.Create(new MemoryPoolOptions { Owner = "sockets" });
+        using MemoryPool<byte> unnamed = factory.Create(null);
+        Assert.NotSame(socketsA, socketsB);
+        Assert.Equal(4096, socketsA.MaxBufferSize);
+        Assert.Equal(new[] { "sockets", PageAllocMemoryPoolFactory.UnnamedOwner }, factory.Pools.Select(p => p.Owner));
+        PageMemoryPool sockets = factory.Pools[0].Pool;
+
+        // A page returned through one view serves the other's rent: one set of CPU caches, and
+        // no batch taken per view (a rent on another CPU steals from the cache it went to).
+        IMemoryOwner<byte> first = socketsA.Rent(2048);
+        Assert.Equal(4096, first.Memory.Length);
+        Assert.Equal(1, sockets.RentedBuffers);
+        Assert.Equal(0, factory.Pools[1].Pool.RentedBuffers);
+        first.Dispose();
+        long allocated = sockets.Counters.AllocatedPages;
+        Assert.Equal(allocated, sockets.Counters.PooledPages);
+        using (IMemoryOwner<byte> second = socketsB.Rent(4096))
         {
-            Assert.Equal(4096, block.Memory.Length);
-            Assert.True(factory.Pools[0].Pool.RentedBuffers == 1, "the block came from the owner's page pool");
+            Assert.Equal(1, sockets.RentedBuffers);
+            Assert.Equal(2, sockets.Counters.Rents);
+            Assert.Equal(allocated, sockets.Counters.AllocatedPages);
         }
 
-        sockets.Dispose();
+        // Disposing one view leaves the pool to the other; the last view disposes it.
+        socketsA.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => socketsA.Rent());
+        socketsB.Rent().Dispose();
+        Assert.True(sockets.Counters.PooledPages > 0);
+        socketsB.Dispose();
+        Assert.False(sockets.TryGetPagePoolStats(out _, out _), "the last view disposed the owner's pool");
         factory.Allocator.DrainAll();
-        Assert.Equal(free, factory.Allocator.GetZoneInfo(0, ZoneType.Normal).Free);
+        Assert.Equal(free - factory.Pools[1].Pool.Counters.PooledPages, factory.Allocator.GetZoneInfo(0, ZoneType.Normal).Free);
+
+        // A new view of the owner gets a new pool.
+        using MemoryPool<byte> again = factory.Create(new MemoryPoolOptions { Owner = "sockets" });
+        Assert.Equal(3, factory.Pools.Count);
+        Assert.NotSame(sockets, factory.Pools[2].Pool);
+    }
+
+    [Fact]
+    public void Views_of_one_owner_made_and_disposed_while_other_threads_rent_and_return_lose_no_page()
+    {
+        for (int round = 0; round < 8; round++)
+        {
+            using PageAllocMemoryPoolFactory factory = Factory(o => o.Size = 16L << 20);
+            long free = factory.Allocator.GetZoneInfo(0, ZoneType.Normal).Free;
+            MemoryPool<byte> kept = factory.Create(new MemoryPoolOptions { Owner = "kestrel" });
+            var handoff = new System.Collections.Concurrent.ConcurrentQueue<IMemoryOwner<byte>>();
+            var errors = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+            int stop = 0, rentersDone = 0;
+            var views = new MemoryPool<byte>[2];
+            for (int i = 0; i < views.Length; i++)
+            {
+                views[i] = factory.Create(new MemoryPoolOptions { Owner = "kestrel" });
+            }
+
+            // Two renters (each through a view of its own, which the main thread disposes under
+            // them) and one thread returning what they rented.
+            var threads = new Thread[3];
+            for (int t = 0; t < 2; t++)
+            {
+                MemoryPool<byte> view = views[t];
+                threads[t] = new Thread(() =>
+                {
+                    try
+                    {
+                        MemoryPool<byte> through = view;
+                        while (Volatile.Read(ref stop) == 0)
+                        {
+                            IMemoryOwner<byte> block;
+                            try
+                            {
+                                block = through.Rent(4096);
+                            }
+                            catch (ObjectDisposedException)
+                            {
+                                through = kept; // the view went; the owner's pool did not
+                                continue;
+                            }
+
+                            block.Memory.Span[0] = 1;
+                            handoff.Enqueue(block);
+                        }
+                    }
+                    catch (Exception e)
+                    {
+                        errors.Enqueue(e);
+                    }
+                });
+            }
+
+            threads[2] = new Thread(() =>
+            {
+                try
+                {
+                    while (Volatile.Read(ref rentersDone) == 0 || !handoff.IsEmpty)
+                    {
+                        if (handoff.TryDequeue(out IMemoryOwner<byte>? block))
+                        {
+                            block.Dispose();
+                        }
+                    }
+                }
+                catch (Exception e)
+                {
+                    errors.Enqueue(e);
+                }
+            });
+            Array.ForEach(threads, t => t.Start());
+            Thread.Sleep(5);
+            foreach (MemoryPool<byte> view in views)
+            {
+                view.Dispose();
+                using MemoryPool<byte> brief = factory.Create(new MemoryPoolOptions { Owner = "kestrel" });
+                brief.Rent().Dispose();
+                Thread.Sleep(2);
+            }
+
+            Volatile.Write(ref stop, 1);
+            threads[0].Join();
+            threads[1].Join();
+            Volatile.Write(ref rentersDone, 1);
+            threads[2].Join();
+            Assert.Empty(errors);
+            Assert.Single(factory.Pools); // every view shared the one pool the first made
+            PageMemoryPool pool = factory.Pools[0].Pool;
+            Assert.Equal(0, pool.RentedBuffers);
+            Assert.True(pool.Counters.Rents > 0);
+            kept.Dispose(); // the last view: the pool goes and its cached pages with it
+            Assert.False(pool.TryGetPagePoolStats(out _, out _));
+            factory.Allocator.DrainAll();
+            Assert.Equal(free, factory.Allocator.GetZoneInfo(0, ZoneType.Normal).Free);
+        }
     }
 
     [Fact]
