@@ -31,7 +31,9 @@ internal sealed class Prepared : IDisposable
         var allocator = new PageAllocator(shape.ToOptions(pcpAutotune: tuned, extraPages: onlined));
         try
         {
-            return new Prepared(allocator, target is null ? null : Seeder.Seed(allocator, target, types));
+            var prepared = new Prepared(allocator, target is null ? null : Seeder.Seed(allocator, target, types));
+            Warmup.PrepareHotMethods();
+            return prepared;
         }
         catch
         {
