@@ -95,12 +95,14 @@ internal sealed unsafe class HeldPages
     /// <summary>Frees the held pages of [start, start + 2^order).</summary>
     public void Free(long start, int order)
     {
-        for (long pfn = start; pfn < start + (1L << order); pfn++)
+        // One release call for the block's pages (they are held, so each slot holds one).
+        Span<nint> slots = _held.AsSpan((int)(start - BasePfn), 1 << order);
+        fixed (nint* pages = slots)
         {
-            long slot = pfn - BasePfn;
-            Methods.pa_free_pages(_allocator.Pointer, (pa_page*)_held[slot], 0);
-            _held[slot] = 0;
+            Methods.pa_release_pages(_allocator.Pointer, (pa_page**)pages, (nuint)slots.Length);
         }
+
+        slots.Clear();
     }
 
     /// <summary>A page still held in <paramref name="zone"/>, handed over to the caller (who
