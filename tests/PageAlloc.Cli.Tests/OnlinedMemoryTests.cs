@@ -95,6 +95,51 @@ public sealed class OnlinedMemoryTests
         Assert.Equal(managed + 2048, s.GetProperty("end_zones").EnumerateArray().Single(z => z.GetProperty("zone").GetString() == "Normal").GetProperty("managed").GetInt64());
     }
 
+    /// <summary>The replay seeds while its first pass reads the trace, its zones sized by the
+    /// memory zoneinfo.after says was onlined; when the pass finds other onlined blocks it seeds
+    /// again after the pass. Both give the same replay.</summary>
+    [Fact]
+    public void Seeding_beside_the_first_pass_gives_the_replay_that_seeding_after_it_gives()
+    {
+        string[] trace =
+        [
+            Lines.Alloc(0x150000, time: 1.0),
+            Lines.Free(0x161000, order: 10, time: 3.0, comm: "tar"),
+            Lines.Free(0x161400, order: 10, time: 3.0, comm: "tar"),
+            Lines.Free(0x150000, time: 6.0),
+        ];
+        using var wrong = new Scratch();
+        JsonElement after = Replay(wrong, Bundle(wrong, trace, zoneinfoReset: false));
+        Assert.False(after.GetProperty("seeded_during_first_pass").GetBoolean());   // zoneinfo.after: no growth
+
+        using var right = new Scratch();
+        string bundle = Bundle(right, trace, zoneinfoReset: false);
+        string zoneinfoAfter = Path.Combine(bundle, "zoneinfo.after");
+        long managed = ZoneInfoFile.Read(zoneinfoAfter).Single(z => z.Name == "Normal").Managed;
+        File.WriteAllText(zoneinfoAfter, File.ReadAllText(zoneinfoAfter).Replace($"managed  {managed}\n", $"managed  {managed + 2048}\n"));
+        JsonElement beside = Replay(right, bundle);
+        Assert.True(beside.GetProperty("seeded_during_first_pass").GetBoolean());
+
+        string[] timing = ["seconds", "events_per_second", "cpu_seconds", "first_pass_seconds", "seeded_during_first_pass",
+            "whole_run_seconds", "whole_run_cpu_seconds", "events_per_second_whole_run", "run_steps"];
+        string[] compared = after.EnumerateObject().Select(p => p.Name).Where(n => !timing.Contains(n)).ToArray();
+        Assert.Contains("end_zones", compared);
+        Assert.Contains("seed_onlined", compared);
+        foreach (string name in compared)
+        {
+            // (the paths differ by the scratch folder only)
+            Assert.Equal(after.GetProperty(name).GetRawText().Replace(wrong.Path, "DIR"), beside.GetProperty(name).GetRawText().Replace(right.Path, "DIR"));
+        }
+
+        // The whole run's steps, in order, from the process's start.
+        string[] steps = beside.GetProperty("run_steps").EnumerateArray().Select(s => s.GetProperty("step").GetString()!).ToArray();
+        Assert.Equal(["start-up", "bundle", "first pass", "seeding", "second pass", "result"], steps);
+        double[] walls = beside.GetProperty("run_steps").EnumerateArray().Select(s => s.GetProperty("wall_seconds").GetDouble()).ToArray();
+        Assert.Equal(walls.Order().ToArray(), walls);
+        Assert.Equal(walls[^1], beside.GetProperty("whole_run_seconds").GetDouble());
+        Assert.True(walls[^1] >= beside.GetProperty("seconds").GetDouble());
+    }
+
     [Fact]
     public void The_first_reset_ends_with_the_kernels_free_pages()
     {

@@ -205,6 +205,21 @@ internal static class SummaryJson
         json.WriteNumber("events_per_second", result.EventsPerSecond);
         json.WriteNumber("cpu_seconds", result.CpuSeconds);
         json.WriteNumber("first_pass_seconds", result.FirstPassSeconds);
+        json.WriteBoolean("seeded_during_first_pass", result.SeededDuringFirstPass);
+        if (result.Run is { } run)
+        {
+            // The whole run, wall seconds from the process's start (to the JSON's writing: the
+            // table printed after it is the only step left out) and CPU seconds, step by step.
+            json.WriteNumber("whole_run_seconds", run.Wall);
+            json.WriteNumber("whole_run_cpu_seconds", run.Cpu);
+            json.WriteNumber("events_per_second_whole_run", result.EventsPerSecondWholeRun);
+            WriteObjects(json, "run_steps", run.Marks, mark =>
+            {
+                json.WriteString("step", mark.Step);
+                json.WriteNumber("wall_seconds", mark.Wall);
+                json.WriteNumber("cpu_seconds", mark.Cpu);
+            });
+        }
         json.WriteEndObject();
     }
 

@@ -40,8 +40,8 @@ internal sealed unsafe class HeldPages
 
     public bool HasZone(ZoneType zone) => _walks.ContainsKey(zone);
 
-    /// <summary>Allocates every page of <paramref name="zone"/> that can be, one by one (movable,
-    /// with the atomic reserves, so no pageblock changes type), and holds them.</summary>
+    /// <summary>Allocates every page of <paramref name="zone"/> that can be (movable, with the
+    /// atomic reserves, so no pageblock changes type), and holds them.</summary>
     public void AllocateAll(ZoneType zone, long startPfn, long spanned)
     {
         uint gfp = (uint)(Gfp.Movable | Gfp.Atomic | Gfp.NoWarn | Gfp.NoRetry | zone switch
@@ -52,10 +52,29 @@ internal sealed unsafe class HeldPages
             _ => Gfp.None,
         });
         pa_allocator* a = _allocator.Pointer;
-        pa_page* page;
-        while ((page = Methods.pa_alloc_pages(a, gfp, 0)) != null)
+        // In bulk, 1,024 slots a call (the bulk path takes its pages off the pcp list as single
+        // allocations do, and its single-page fallback takes the last ones): it ends, as one page
+        // a call did, when not one page more can be had. The same pages end up held (every
+        // replay of the seven bundles in docs/FIDELITY.md is the same to the page), in about half
+        // the time on a machine with 3 M pages.
+        const int Batch = 1024;
+        pa_page** slots = stackalloc pa_page*[Batch];
+        while (true)
         {
-            _held[(long)Methods.pa_page_to_pfn(a, page) - BasePfn] = (nint)page;
+            new Span<nint>(slots, Batch).Clear();
+            nuint got = Methods.pa_alloc_pages_bulk_array(a, gfp, Batch, slots);
+            if (got == 0)
+            {
+                break;
+            }
+
+            for (int i = 0; i < Batch; i++)
+            {
+                if (slots[i] != null)
+                {
+                    _held[(long)Methods.pa_page_to_pfn(a, slots[i]) - BasePfn] = (nint)slots[i];
+                }
+            }
         }
 
         _walks[zone] = new HeldWalk(startPfn, spanned);
@@ -76,12 +95,14 @@ internal sealed unsafe class HeldPages
     /// <summary>Frees the held pages of [start, start + 2^order).</summary>
     public void Free(long start, int order)
     {
-        for (long pfn = start; pfn < start + (1L << order); pfn++)
+        // One release call for the block's pages (they are held, so each slot holds one).
+        Span<nint> slots = _held.AsSpan((int)(start - BasePfn), 1 << order);
+        fixed (nint* pages = slots)
         {
-            long slot = pfn - BasePfn;
-            Methods.pa_free_pages(_allocator.Pointer, (pa_page*)_held[slot], 0);
-            _held[slot] = 0;
+            Methods.pa_release_pages(_allocator.Pointer, (pa_page**)pages, (nuint)slots.Length);
         }
+
+        slots.Clear();
     }
 
     /// <summary>A page still held in <paramref name="zone"/>, handed over to the caller (who

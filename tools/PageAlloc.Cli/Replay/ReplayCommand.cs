@@ -5,6 +5,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Threading;
+using System.Threading.Tasks;
 using PageAlloc.Cli.Host;
 using PageAlloc.Cli.Output;
 using PageAlloc.Cli.Trace;
@@ -38,6 +39,7 @@ internal static class ReplayCommand
 
     private static int RunChecked(Arguments args, IAnsiConsole console, TextWriter error)
     {
+        var run = new RunClock();
         if (args.PcpModel is not null && !PcpModels.Contains(args.PcpModel))
         {
             error.WriteLine($"pagealloc: --pcp-model {args.PcpModel}: the models are {string.Join(" and ", PcpModels)}.");
@@ -67,6 +69,12 @@ internal static class ReplayCommand
         // The snapshot's time describes the bundle's own zoneinfo.before, not one given apart.
         bool bundleState = Path.GetFullPath(zoneinfo) == Path.GetFullPath(Path.Combine(bundle, "zoneinfo.before"));
         double? stateTime = bundleState ? SnapshotClock.ReadBefore(Path.Combine(bundle, SnapshotClock.FileName)) : null;
+        run.Mark("bundle");
+        // The allocator is made and seeded while the first pass reads the trace (the two are
+        // apart but for the memory onlined during the trace, which sizes the zones: guessed from
+        // the bundle's zoneinfo, and made again after the pass when the guess was wrong).
+        Dictionary<ZoneType, long> guessed = OnlinedGuess(shape.Zones, zoneinfoAfter is null ? null : ZoneInfoFile.Read(zoneinfoAfter));
+        Task<Prepared> early = Task.Run(() => Prepared.Make(shape, tuned, guessed, target, types));
         TimeSpan cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         // The first pass finds the bulk allocations (a second read of the file: a refill's page
@@ -78,8 +86,14 @@ internal static class ReplayCommand
             {
                 LineReader.Read(first.Text, bulk, RejectBinary(first.Path));
             }
-            catch (IOException e)
+            catch (Exception e)
             {
+                early.ContinueWith(t => t.Result.Dispose(), TaskContinuationOptions.OnlyOnRanToCompletion);
+                if (e is not IOException)
+                {
+                    throw;
+                }
+
                 error.WriteLine($"pagealloc: {first.Path}: reading failed ({e.Message})");
                 return ExitCodes.BadInput;
             }
@@ -88,16 +102,26 @@ internal static class ReplayCommand
         double firstPass = clock.Elapsed.TotalSeconds;
         clock.Stop();
         TimeSpan cpuFirst = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        run.Mark("first pass");
         // The allocator after it: its zones hold the memory the kernel onlined during the trace.
         Dictionary<ZoneType, long> onlined = bulk.Onlined.PagesByZone(pfn => KernelZoneOf(shape.Zones, pfn));
-        using var allocator = new PageAllocator(shape.ToOptions(pcpAutotune: tuned, extraPages: onlined));
-        // Seeding after the first pass (it sets aside the high-order stand-ins the pass found),
-        // and not timed: the rate is the trace's.
-        Seeder? seeder = target is null ? null : Seeder.Seed(allocator, target, types);
+        Prepared prepared = early.GetAwaiter().GetResult();
+        bool guessedRight = SameCounts(guessed, onlined);
+        if (!guessedRight)
+        {
+            prepared.Dispose();
+            prepared = Prepared.Make(shape, tuned, onlined, target, types);
+        }
+
+        using var allocator = prepared.Allocator;
+        // Seeding's last steps after the first pass (they set aside the high-order stand-ins and
+        // the onlined blocks the pass found), and not timed: the rate is the trace's.
+        Seeder? seeder = prepared.Seeder;
         seeder?.ReserveBlocks(bulk.PreTrace.Frees, shape.Zones);
         seeder?.ReserveOnlined(onlined);
         seeder?.SeedPcpLists(shape.Zones, tunedHigh: tuned);
         using var ours = new OurTracepoints(allocator);
+        run.Mark("seeding");
         cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpuFirst;
         clock.Start();
         using var replayer = new Replayer(allocator, ours, standIns: seeder, kernelZones: shape.Zones, stateTime: stateTime,
@@ -115,6 +139,7 @@ internal static class ReplayCommand
 
         double seconds = clock.Elapsed.TotalSeconds;
         double cpuSeconds = (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+        run.Mark("second pass");
         replayer.Finish();
         if (replayer.Events.Read == 0)
         {
@@ -153,9 +178,11 @@ internal static class ReplayCommand
             Seconds = seconds,
             CpuSeconds = cpuSeconds,
             FirstPassSeconds = firstPass,
+            Run = run,
+            SeededDuringFirstPass = guessedRight,
         };
 
-        SummaryTable.Write(result, console);
+        run.Mark("result");
         if (args.Json is not null)
         {
             using FileStream json = File.Create(args.Json);
@@ -173,8 +200,35 @@ internal static class ReplayCommand
             ReplayPlot.Write(replayer.Series, args.Plot);
         }
 
+        // The whole run ends here: what is left is printing the summary, which reports it.
+        if (args.Json is not null || args.Csv is not null || args.Plot is not null)
+        {
+            run.Mark("files");
+        }
+
+        SummaryTable.Write(result, console);
         return ExitCodes.Success;
     }
+
+    /// <summary>Memory onlined during the trace as the bundle's zoneinfo shows it: per zone of
+    /// node 0, the managed pages the zone gained from zoneinfo.before to zoneinfo.after.</summary>
+    internal static Dictionary<ZoneType, long> OnlinedGuess(IReadOnlyList<HostZone> before, IReadOnlyList<HostZone>? after)
+    {
+        var gained = new Dictionary<ZoneType, long>();
+        foreach (HostZone zone in before.Where(z => z.Node == 0))
+        {
+            HostZone? later = after?.FirstOrDefault(z => z.Node == 0 && z.Name == zone.Name);
+            if (later is not null && later.Managed > zone.Managed && HostShape.ZoneOf(zone.Name) is ZoneType type)
+            {
+                gained[type] = later.Managed - zone.Managed;
+            }
+        }
+
+        return gained;
+    }
+
+    private static bool SameCounts(Dictionary<ZoneType, long> a, Dictionary<ZoneType, long> b) =>
+        a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out long v) && v == kv.Value);
 
     /// <summary>The pcp model of the kernel that wrote the zoneinfo: 6.18's lists show high_min and high_max.</summary>
     internal static string ModelOf(IEnumerable<HostZone> zones) =>

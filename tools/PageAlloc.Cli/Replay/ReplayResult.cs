@@ -45,7 +45,8 @@ internal sealed class ReplayResult
     public long? OurRefillPages { get; init; }
     public long? OurDrainPages { get; init; }
     public long? OurExtfrag { get; init; }
-    /// <summary>The replay's own wall time (reading, parsing, replaying), start-up excluded.</summary>
+    /// <summary>The wall time of the two passes over the trace (reading, parsing, replaying):
+    /// start-up, reading the bundle, seeding and the report excluded (see <see cref="Run"/>).</summary>
     public required double Seconds { get; init; }
 
     /// <summary>CPU time of the process over the same span (all threads: the reader's decompression too).</summary>
@@ -53,6 +54,16 @@ internal sealed class ReplayResult
 
     /// <summary>Of <see cref="Seconds"/>, the first pass (<see cref="BulkInference"/>).</summary>
     public double FirstPassSeconds { get; init; }
+
+    /// <summary>The whole run's steps, from the process's start to the summary.</summary>
+    public RunClock? Run { get; init; }
+
+    /// <summary>Whether seeding ran beside the first pass (the memory onlined during the trace,
+    /// guessed from the bundle's zoneinfo, was what the pass found) or after it.</summary>
+    public bool SeededDuringFirstPass { get; init; }
+
+    /// <summary>Events per second of the whole run (process start to the summary); 0 without <see cref="Run"/>.</summary>
+    public double EventsPerSecondWholeRun => Run is { Wall: > 0 } run ? Replayer.Events.Read / run.Wall : 0;
 
     public double EventsPerSecond => Seconds > 0 ? Replayer.Events.Read / Seconds : 0;
 }

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-2.0-only
+using System;
+using System.Collections.Generic;
+using PageAlloc.Cli.Host;
+
+namespace PageAlloc.Cli.Replay;
+
+/// <summary>
+/// An allocator shaped like the host and seeded with its free blocks: the part of the replay's
+/// set-up that needs nothing from the trace but the memory onlined during it, so that it can run
+/// beside the first pass.
+/// </summary>
+internal sealed class Prepared : IDisposable
+{
+    private Prepared(PageAllocator allocator, Seeder? seeder)
+    {
+        Allocator = allocator;
+        Seeder = seeder;
+    }
+
+    public PageAllocator Allocator { get; }
+
+    /// <summary>Null without a buddyinfo to seed from (all memory free).</summary>
+    public Seeder? Seeder { get; }
+
+    /// <summary>Makes the allocator of <paramref name="shape"/>, its zones larger by
+    /// <paramref name="onlined"/>, and seeds it from <paramref name="target"/> and <paramref name="types"/>.</summary>
+    public static Prepared Make(HostShape shape, bool tuned, IReadOnlyDictionary<ZoneType, long> onlined,
+        IReadOnlyList<BuddyInfoFile.Zone>? target, IReadOnlyList<PageTypeInfoFile.Zone>? types)
+    {
+        var allocator = new PageAllocator(shape.ToOptions(pcpAutotune: tuned, extraPages: onlined));
+        try
+        {
+            var prepared = new Prepared(allocator, target is null ? null : Seeder.Seed(allocator, target, types));
+            Warmup.PrepareHotMethods();
+            return prepared;
+        }
+        catch
+        {
+            allocator.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose() => Allocator.Dispose();
+}
