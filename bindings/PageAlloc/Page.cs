@@ -51,8 +51,9 @@ public readonly unsafe struct Page : IEquatable<Page>
     /// The page's memory: <see cref="PageAllocator.PageSize"/> bytes, page-aligned. Empty when the
     /// allocator is <see cref="PageAllocatorOptions.MetadataOnly"/> (its pages have no memory).
     /// </summary>
-    /// <remarks>Calls <c>pa_page_address</c>, or works it out from the descriptor when the allocator's
-    /// descriptors and memory are both flat (probed once per allocator).</remarks>
+    /// <remarks>Works it out from the descriptor through the layout the library publishes
+    /// (<c>pa_get_layout</c>, read once per allocator); calls <c>pa_page_address</c> where there is
+    /// none (a metadata-only allocator, or nodes mapped apart).</remarks>
     /// <exception cref="InvalidOperationException">This is <c>default(Page)</c>.</exception>
     public Span<byte> Span
     {
@@ -64,8 +65,7 @@ public readonly unsafe struct Page : IEquatable<Page>
     }
 
     /// <summary>The page's memory address, 0 when the allocator is metadata-only.</summary>
-    /// <remarks>Calls <c>pa_page_address</c>, or works it out from the descriptor when the allocator's
-    /// descriptors and memory are both flat.</remarks>
+    /// <remarks>From the descriptor through the published layout, as <see cref="Span"/>.</remarks>
     /// <exception cref="InvalidOperationException">This is <c>default(Page)</c>.</exception>
     public nint Address => (nint)AddressOf();
 
