@@ -229,6 +229,10 @@ static int copy_topology(struct pa_allocator *a, const struct pa_config *cfg)
 
 /* `reuse`: the nodes of an allocator being reset, whose memory (and
  * descriptor table, already in a->pages) are kept. */
+/* PA_CFG_HUGE_MEMMAP: the table starts on a 2 MiB boundary (x86-64's PMD),
+ * so that its huge pages cover whole descriptors from its first. */
+#define HUGE_MEMMAP_ALIGN ((size_t)2 << 20)
+
 static int create(pa_allocator *a, const struct pa_config *cfg, const struct layout *l,
                   const struct pa_node *reuse)
 {
@@ -248,7 +252,12 @@ static int create(pa_allocator *a, const struct pa_config *cfg, const struct lay
         /* No transparent huge pages here: one write into a 2 MiB huge page
          * makes all of it resident, and the table is written sparsely
          * (init_page_descriptors). */
-        a->pages = os_map(a->pages_bytes, 64, &a->pages_map_base, &a->pages_map_size);
+        bool huge = a->cfg.flags & PA_CFG_HUGE_MEMMAP;
+        a->pages = os_map(a->pages_bytes, huge ? HUGE_MEMMAP_ALIGN : 64, &a->pages_map_base, &a->pages_map_size);
+        /* Kernel: vmemmap_populate_hugepages(). Advice only: a host without
+         * transparent huge pages maps base pages, as without the flag. */
+        if (a->pages && huge && os_advise_huge(a->pages, a->pages_bytes))
+            pa_log(a, PA_LOG_INFO, "page descriptors: no huge pages from the host");
     } else {
         memset(a->pages, 0, a->pages_bytes);   /* reset: the table as fresh as a new mapping */
     }

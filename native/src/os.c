@@ -77,6 +77,16 @@ int os_bind_node(void *p, size_t size, int nid)
 #endif
 }
 
+int os_advise_huge(void *p, size_t size)
+{
+#ifdef MADV_HUGEPAGE
+    return madvise(p, size, MADV_HUGEPAGE) ? -errno : 0;
+#else
+    (void)p; (void)size;
+    return -EINVAL;
+#endif
+}
+
 int os_discard(void *p, size_t size) { return madvise(p, size, MADV_DONTNEED) ? -errno : 0; }
 
 int64_t os_resident_bytes(void *p, size_t size)

@@ -49,6 +49,9 @@ int os_key_set(pa_thread_key k, const void *v);
  * pass to os_unmap. NULL on failure. */
 void *os_map(size_t size, size_t align, void **base, size_t *mapped);
 void os_unmap(void *base, size_t mapped);
+/* Asks the OS to back [p, p + size) with huge pages where it can (madvise
+ * MADV_HUGEPAGE); 0 or a negative errno (-EINVAL where the host has none). */
+int os_advise_huge(void *p, size_t size);
 /* Binds [p, p + size) to host NUMA node nid; 0 or a negative errno. */
 int os_bind_node(void *p, size_t size, int nid);
 /* Tells the OS the pages' contents are no longer needed: they leave the

@@ -31,11 +31,11 @@ TEST(init_flags_are_the_documented_bits)
     CHECK_EQ(PA_CFG_INIT_ON_FREE, 0x80u);
     CHECK((PA_CFG_ALL_FLAGS & (PA_CFG_INIT_ON_ALLOC | PA_CFG_INIT_ON_FREE)) ==
           (PA_CFG_INIT_ON_ALLOC | PA_CFG_INIT_ON_FREE));
-    /* The bit between them and the one above stay refused. */
+    /* The bit above PA_CFG_ALL_FLAGS stays refused. */
     struct pa_config cfg;
     test_config(&cfg, 1, 1, 0, 0, 1024, 0);
     pa_allocator *a = NULL;
-    cfg.flags = 0x100u;
+    cfg.flags = PA_CFG_ALL_FLAGS + 1;
     CHECK_EQ(pa_create(&cfg, &a), -EINVAL);
     cfg.flags = PA_CFG_INIT_ON_ALLOC | PA_CFG_INIT_ON_FREE;
     CHECK_EQ(pa_create(&cfg, &a), 0);

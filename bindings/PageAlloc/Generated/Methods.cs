@@ -158,8 +158,11 @@ public static unsafe partial class Methods
     [NativeTypeName("#define PA_CFG_INIT_ON_FREE 0x80u")]
     public const uint PA_CFG_INIT_ON_FREE = 0x00000080U;
 
-    [NativeTypeName("#define PA_CFG_ALL_FLAGS 0xffu")]
-    public const uint PA_CFG_ALL_FLAGS = 0x000000FFU;
+    [NativeTypeName("#define PA_CFG_HUGE_MEMMAP 0x100u")]
+    public const uint PA_CFG_HUGE_MEMMAP = 0x00000100U;
+
+    [NativeTypeName("#define PA_CFG_ALL_FLAGS 0x1ffu")]
+    public const uint PA_CFG_ALL_FLAGS = 0x000001FFU;
 
     [LibraryImport("pagealloc", EntryPoint = "pa_config_init")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
