@@ -10,8 +10,9 @@
 #   fuzz      libFuzzer over the random-operation driver for -Seconds (default 600)
 #   stress    the bench-sized stress run (10^7 operations; -Seconds unused)
 #   load      the Kestrel sample under wrk and h2load on 127.0.0.1, Kestrel's pool and page pools side
-#             by side in 3 alternating rounds of -Seconds (default 10) per workload, then 10 s idle,
-#             then the fault run; writes docs/LOAD.md, docs/load.png and docs/load-rss.png
+#             by side in 3 alternating rounds of -Seconds (default 10) per workload, then 10 s idle;
+#             zeroing on return timed on one server switched off and on; then the fault run;
+#             writes docs/LOAD.md, docs/load.png and docs/load-rss.png
 #   clean     remove build output
 [CmdletBinding()]
 param(

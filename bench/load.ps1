@@ -7,10 +7,11 @@
 
 $LoadThreads = 2
 $LoadRounds = 3
-# The workload that also runs the zeroing pools: a cost of about 1% is read against a round-to-round
-# spread of about 5%, so it takes more rounds, each compared within itself.
-$ClearRounds = 5
 $IdleSeconds = 10
+# Zeroing on return is timed on one server switched off and on (Invoke-ZeroingPairs): pairs of
+# runs of $ZeroSeconds each.
+$ZeroPairs = 9
+$ZeroSeconds = 5
 
 # wrk (HTTP/1.1) and h2load (HTTP/2, Debian's nghttp2-client) are the load clients; the chart
 # needs a TrueType font. Installed with apt-get when missing; without apt-get the run stops and
@@ -217,7 +218,7 @@ function Get-Median([double[]] $Values) {
 # resident bytes) is read $IdleSeconds after its own last round; then
 # /pagealloc?check=1, the peak RSS, SIGTERM and each server's own leak check. VmRSS of every
 # server is sampled all along into rss.csv. One row per configuration.
-function Invoke-LoadRounds([string] $Dll, $Configs, $Workload, [string] $Results, [int] $Rounds = $LoadRounds) {
+function Invoke-LoadRounds([string] $Dll, $Configs, $Workload, [string] $Results) {
     $servers = @()
     $sampler = $null
     try {
@@ -233,7 +234,7 @@ function Invoke-LoadRounds([string] $Dll, $Configs, $Workload, [string] $Results
         }
         $runs = @($Configs | ForEach-Object { , [System.Collections.Generic.List[object]]::new() })
         $lastEnd = @($Configs | ForEach-Object { 0.0 })
-        for ($round = 1; $round -le $Rounds; $round++) {
+        for ($round = 1; $round -le $LoadRounds; $round++) {
             for ($i = 0; $i -lt $Configs.Count; $i++) {
                 $j = ($round % 2 -eq 0) ? ($Configs.Count - 1 - $i) : $i   # alternate who goes first
                 $sampled = $servers[$j]   # both pools alike: the same cheap report, as often
@@ -300,6 +301,52 @@ function Invoke-LoadRounds([string] $Dll, $Configs, $Workload, [string] $Results
     return $rows
 }
 
+# Zeroing on return costs a clear of each block (about 2% of a download's server time under
+# perf), and two server processes of one build differ by more than that for their whole life
+# (two page-pool servers side by side: medians of five rounds 16% apart). So one page-pool
+# server is timed both ways: $ZeroPairs pairs of $ZeroSeconds-second runs, zeroing switched off
+# and on through /pagealloc/clear-on-return (on first in every other pair); the verdict is the
+# median of the pairs' ratios. Two rows, configs zeroing-off and zeroing-on, of the workload.
+function Invoke-ZeroingPairs([string] $Dll, $Workload, [string] $Results) {
+    $server = Start-LoadServer $Dll (@('--pool', 'pagealloc') + $Workload.ServerArgs) (Join-Path $Results "zeroing-$($Workload.Name).server.log")
+    $server | Add-Member -NotePropertyName Http2 -NotePropertyValue ($Workload.Client -eq 'h2load')
+    $runs = @{ off = [System.Collections.Generic.List[object]]::new(); on = [System.Collections.Generic.List[object]]::new() }
+    try {
+        Invoke-LoadClient "$($server.Address)$($Workload.Path)" $Workload 3 (Join-Path $Results "zeroing-$($Workload.Name).warmup.txt") $null -WarmUp
+        for ($pair = 1; $pair -le $ZeroPairs; $pair++) {
+            foreach ($on in (($pair % 2 -eq 1) ? @($false, $true) : @($true, $false))) {
+                $name = $on ? 'on' : 'off'
+                $set = $LoadHttp.PostAsync("$($server.Address)/pagealloc/clear-on-return/$($on.ToString().ToLowerInvariant())", $null).GetAwaiter().GetResult()
+                if (-not $set.IsSuccessStatusCode) { throw "/pagealloc/clear-on-return answered $([int]$set.StatusCode)" }
+                $out = Join-Path $Results "zeroing-$name-$($Workload.Name).pair$pair.txt"
+                $runs[$name].Add((Invoke-LoadClient "$($server.Address)$($Workload.Path)" $Workload $ZeroSeconds $out $null))
+                Write-Host ("  pair $pair, zeroing ${name}: {0:0} requests/s" -f $runs[$name][-1].Rps)
+            }
+        }
+    }
+    finally {
+        $exit = $server.Process.HasExited ? $server.Process.ExitCode : (Stop-LoadServer $server)
+    }
+    $leak = Select-String -Path $server.Log -Pattern 'leak check: (-?\d+) pages not returned, check (.+)$' | Select-Object -Last 1
+    return @('off', 'on') | ForEach-Object {
+        $r = $runs[$_]
+        [pscustomobject]@{
+            config = "zeroing-$_"; workload = $Workload.Name; client = $Workload.Client; seconds = $ZeroSeconds; rounds = $r.Count
+            connections = $Workload.Connections; streams = $Workload.Streams; threads = $LoadThreads
+            requests = ($r | Measure-Object -Property Requests -Sum).Sum
+            rps = Get-Median @($r.Rps); p50_ms = Get-Median @($r.P50); p99_ms = Get-Median @($r.P99)
+            rps_rounds = (@($r | ForEach-Object { '{0:0}' -f $_.Rps }) -join ' ')
+            non2xx = ($r | Measure-Object -Property Non2xx -Sum).Sum; socket_errors = ($r | Measure-Object -Property SocketErrors -Sum).Sum
+            peak_rss_kib = ''; idle_rss_kib = ''; idle_seconds = ''; resident_kib_max = ''; resident_kib_idle = ''
+            pages_in_use_max = ''; pooled_pages_max = ''; cpu_caches = ''; max_cached_pages = ''
+            pages_in_use_after = ''; check_after = ''; fallback_rents = ''; buffers_rented_after = ''
+            alive_after = ''; t_start = ''; t_load_end = ''; t_idle_read = ''
+            exit_code = $exit; leaked_after_shutdown = ($leak ? $leak.Matches[0].Groups[1].Value : '')
+            check_after_shutdown = ($leak ? $leak.Matches[0].Groups[2].Value : '')
+        }
+    }
+}
+
 function New-Workload([string] $Name, [string] $Client, [string] $Path, [int] $Connections, [int] $Streams = 1,
     [string] $Script = $null, [string[]] $ServerArgs = @()) {
     return [pscustomobject]@{ Name = $Name; Client = $Client; Path = $Path; Connections = $Connections; Streams = $Streams
@@ -326,17 +373,13 @@ function Invoke-Load {
         (New-Workload 'download-256k-256c' 'wrk' '/bytes/262144' 256))
     $configs = @([pscustomobject]@{ Name = 'default'; Args = @('--pool', 'default') },
         [pscustomobject]@{ Name = 'pagealloc'; Args = @('--pool', 'pagealloc') })
-    # The first workload also runs page pools that zero every buffer as it comes back, beside
-    # the two: what that protection costs in requests/s.
-    $cleared = [pscustomobject]@{ Name = 'pagealloc-clear'; Args = @('--pool', 'pagealloc', '--clear-on-return') }
     $rows = @()
     foreach ($workload in $workloads) {
-        $first = $workload.Name -eq $workloads[0].Name
-        $set = $first ? ($configs + $cleared) : $configs
-        $rounds = $first ? $ClearRounds : $LoadRounds
-        Write-Host "load: $($workload.Name) ($($workload.Client), $($workload.Connections) connections), $rounds rounds of $Seconds s per pool, then $IdleSeconds s idle"
-        $rows += Invoke-LoadRounds $dll $set $workload $results $rounds
+        Write-Host "load: $($workload.Name) ($($workload.Client), $($workload.Connections) connections), $LoadRounds rounds of $Seconds s per pool, then $IdleSeconds s idle"
+        $rows += Invoke-LoadRounds $dll $configs $workload $results
     }
+    Write-Host "load: zeroing on return / $($workloads[0].Name), one page-pool server, $ZeroPairs pairs of $ZeroSeconds s off and on"
+    $rows += Invoke-ZeroingPairs $dll $workloads[0] $results
     Write-Host "load: fault run (2 MiB allocator) / $($workloads[0].Name)"
     $rows += Invoke-LoadRounds $dll @([pscustomobject]@{ Name = 'fault'; Args = @('--pool', 'pagealloc', '--size-mib', '2', '--debug-checks') }) `
         $workloads[0] $results

@@ -43,7 +43,7 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
     private readonly int _maxOrder;
     private readonly long _pressureWindowMs;
     private readonly TimeSpan _decayPeriod;
-    private readonly bool _clearOnReturn;
+    private bool _clearOnReturn;
     private long _fallbackRents;
     private long _lastFallbackMs = long.MinValue / 2;
     private readonly ZoneType[] _zones;
@@ -215,6 +215,34 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
         public PageMemoryPool Pool { get; } = pool;
 
         public int Views { get; set; }
+    }
+
+    /// <summary>Whether every pool of the factory zeroes a buffer as it comes back
+    /// (<see cref="PageMemoryPool.ClearOnReturn"/>); starts as
+    /// <see cref="PageAllocMemoryPoolOptions.ClearOnReturn"/>. Set, it holds for the pools open
+    /// and those made later, from their next return on: a service can turn zeroing on without
+    /// a restart.</summary>
+    public bool ClearOnReturn
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _clearOnReturn;
+            }
+        }
+
+        set
+        {
+            lock (_lock)
+            {
+                _clearOnReturn = value;
+                foreach (PageAllocPoolEntry entry in _pools)
+                {
+                    entry.Pool.ClearOnReturn = value;
+                }
+            }
+        }
     }
 
     /// <summary>Gives back every page the pools hold in their CPU caches (no caller has them);

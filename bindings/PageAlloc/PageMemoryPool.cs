@@ -90,6 +90,7 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
     // adds the outstanding sum; 0 releases the allocator (see the class remarks).
     private long _outstandingAfterDispose;
     private int _disposed;
+    private bool _clearOnReturn;
 
     /// <summary>A pool over its own allocator with a managed arena: the defaults of
     /// <see cref="PageAllocatorOptions"/> (one node, 256 MiB) with
@@ -422,8 +423,14 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
     /// <summary>Whether a buffer's bytes are zeroed as it comes back, before any other rent can see
     /// them: what one request wrote never reaches another's buffer (the pool's form of the kernel's
     /// <c>init_on_free</c>: recycled pages never reach the allocator's free path). Off by default;
-    /// the cost is one clear of the block per return.</summary>
-    public bool ClearOnReturn { get; init; }
+    /// the cost is one clear of the block per return. It may be changed at any time, as
+    /// <see cref="System.Buffers.ArrayPool{T}.Return"/> decides per call: it holds for the buffers
+    /// returned after the change (one returned during the change may go either way).</summary>
+    public bool ClearOnReturn
+    {
+        get => Volatile.Read(ref _clearOnReturn);
+        set => Volatile.Write(ref _clearOnReturn, value);
+    }
 
     /// <summary>Takes a block back from its owner (disposed and unpinned), on the calling CPU's
     /// cache: a page onto its stack, a larger block to the allocator; after <c>Dispose</c>, to
@@ -431,7 +438,7 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
     /// stack, so nothing of it is read afterwards.</summary>
     internal void Return(PageBlockMemoryManager owner)
     {
-        if (ClearOnReturn)
+        if (Volatile.Read(ref _clearOnReturn))
         {
             owner.Bytes.Clear();
         }

@@ -21,7 +21,8 @@ namespace PageAlloc.KestrelSample;
 /// pipes) and <c>GET /pagealloc</c> (the allocator and its pools as text; <c>?check=1</c> first
 /// gives the pages cached in the page pools back, then runs the invariant check too) and
 /// <c>GET /pagealloc/stats</c> (<see cref="SampleStats"/>: what the pools hold, allocation-free,
-/// the report build.ps1 load polls on both servers).
+/// the report build.ps1 load polls on both servers), and <c>POST /pagealloc/clear-on-return/{on}</c>
+/// (turns the pools' zeroing on return on or off: build.ps1 load times one server both ways).
 /// </summary>
 public static class Endpoints
 {
@@ -32,6 +33,18 @@ public static class Endpoints
         app.MapPost("/echo", Echo);
         app.MapGet("/pagealloc", (HttpContext context) => Report(context));
         app.MapGet("/pagealloc/stats", (HttpContext context) => Stats(context));
+        app.MapPost("/pagealloc/clear-on-return/{on:bool}", (HttpContext context, bool on) => SetClearOnReturn(context, on));
+    }
+
+    private static IResult SetClearOnReturn(HttpContext context, bool on)
+    {
+        if (context.RequestServices.GetService<PageAllocMemoryPoolFactory>() is not { } factory)
+        {
+            return Results.NotFound("Kestrel's own pool: no page pools to zero\n");
+        }
+
+        factory.ClearOnReturn = on;
+        return Results.Text($"clear_on_return {(on ? "on" : "off")}\n");
     }
 
     private static async Task Download(HttpContext context, long length)

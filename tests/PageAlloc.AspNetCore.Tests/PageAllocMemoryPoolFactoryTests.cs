@@ -97,6 +97,20 @@ public sealed class PageAllocMemoryPoolFactoryTests
     }
 
     [Fact]
+    public void ClearOnReturn_set_on_the_factory_reaches_its_open_pools_and_those_made_later()
+    {
+        using PageAllocMemoryPoolFactory factory = Factory(o => o.Size = 8L << 20);
+        using MemoryPool<byte> first = factory.Create(new MemoryPoolOptions { Owner = "a" });
+        Assert.False(factory.ClearOnReturn);
+        factory.ClearOnReturn = true;
+        using MemoryPool<byte> second = factory.Create(new MemoryPoolOptions { Owner = "b" });
+        Assert.Equal(2, factory.Pools.Count);
+        Assert.All(factory.Pools, p => Assert.True(p.Pool.ClearOnReturn));
+        factory.ClearOnReturn = false;
+        Assert.All(factory.Pools, p => Assert.False(p.Pool.ClearOnReturn));
+    }
+
+    [Fact]
     public void Create_makes_one_page_pool_per_owner_which_its_views_share_until_the_last_is_disposed()
     {
         using PageAllocMemoryPoolFactory factory = Factory(o => o.Size = 8L << 20);

@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Net;
 using System.Net.Http;
 using System.Threading.Tasks;
+using Microsoft.Extensions.DependencyInjection;
 using PageAlloc.KestrelSample;
 using Xunit;
 
@@ -81,6 +82,17 @@ public sealed class ShortLoadTests
                 System.Text.RegularExpressions.RegexOptions.Multiline).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
             Assert.True(resident >= 4096, $"the arena pages the responses used are resident ({resident} B)");
             Assert.True(resident <= 64L << 20);
+
+            // build.ps1 load times one server with zeroing off and on: the switch reaches the pools.
+            var factory = server.App.Services.GetRequiredService<PageAllocMemoryPoolFactory>();
+            foreach (bool on in new[] { false, true })
+            {
+                using HttpResponseMessage set = await client.PostAsync($"/pagealloc/clear-on-return/{on}", null);
+                Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+                Assert.Equal(on, factory.ClearOnReturn);
+                Assert.All(factory.Pools, p => Assert.Equal(on, p.Pool.ClearOnReturn));
+                Assert.Equal(Traffic.Outcome.Ok, await Traffic.DownloadAsync(client, 65_536));
+            }
         }
 
         await server.StopAsync();

@@ -289,6 +289,25 @@ public sealed class PageMemoryPoolCacheTests : LeakCheckedTest
     }
 
     [Fact]
+    public void ClearOnReturn_changed_while_a_buffer_is_out_holds_for_its_return()
+    {
+        using PageAllocator allocator = Create();
+        using var pool = new PageMemoryPool(allocator, Gfp.Kernel, 0, Timeout.InfiniteTimeSpan);
+        using (CpuAffinity.Pin(CpuAffinity.Allowed()[0]))
+        {
+            foreach (bool clear in new[] { true, false, true })
+            {
+                IMemoryOwner<byte> first = pool.Rent(PageSize);
+                first.Memory.Span.Fill(0x5A);
+                pool.ClearOnReturn = clear; // rented before the change, returned after it
+                first.Dispose();
+                using IMemoryOwner<byte> again = pool.Rent(PageSize); // the same page: the top of the stack
+                Assert.Equal(-1, again.Memory.Span.IndexOfAnyExcept(clear ? (byte)0 : (byte)0x5A));
+            }
+        }
+    }
+
+    [Fact]
     public void Decay_drops_high_by_an_eighth_a_tick_and_frees_the_pages_above_it()
     {
         using PageAllocator allocator = Create();
