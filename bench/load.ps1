@@ -263,13 +263,7 @@ function Invoke-LoadRounds([string] $Dll, $Configs, $Workload, [string] $Results
             $pagealloc = $Configs[$i].Name -ne 'default'
             $after = if ($pagealloc) { Read-PageAllocReport $servers[$i] -Check -Retry } else { @{} }
             $r = $runs[$i]
-            $rows += [pscustomobject]@{
-                config = $Configs[$i].Name; workload = $Workload.Name; client = $Workload.Client; seconds = $Seconds; rounds = $r.Count
-                connections = $Workload.Connections; streams = $Workload.Streams; threads = $LoadThreads
-                requests = ($r | Measure-Object -Property Requests -Sum).Sum
-                rps = Get-Median @($r.Rps); p50_ms = Get-Median @($r.P50); p99_ms = Get-Median @($r.P99)
-                rps_rounds = (@($r | ForEach-Object { '{0:0}' -f $_.Rps }) -join ' ')
-                non2xx = ($r | Measure-Object -Property Non2xx -Sum).Sum; socket_errors = ($r | Measure-Object -Property SocketErrors -Sum).Sum
+            $rows += [pscustomobject]((New-LoadRow $Configs[$i].Name $Workload $Seconds $r) + [ordered]@{
                 peak_rss_kib = $peaks[$i]
                 idle_rss_kib = $idle[$i]; idle_seconds = $IdleSeconds
                 resident_kib_max = ($pagealloc ? [long](($r | Measure-Object -Property MaxResident -Maximum).Maximum / 1024) : '')
@@ -283,7 +277,7 @@ function Invoke-LoadRounds([string] $Dll, $Configs, $Workload, [string] $Results
                 alive_after = -not $servers[$i].Process.HasExited
                 t_start = $phases.start; t_load_end = $phases.load_end; t_idle_read = $phases.idle_read
                 exit_code = ''; leaked_after_shutdown = ''; check_after_shutdown = ''
-            }
+            })
         }
     }
     finally {
@@ -292,13 +286,29 @@ function Invoke-LoadRounds([string] $Dll, $Configs, $Workload, [string] $Results
     }
     for ($i = 0; $i -lt $rows.Count; $i++) {
         $rows[$i].exit_code = $exits[$i]
-        $leak = Select-String -Path $servers[$i].Log -Pattern 'leak check: (-?\d+) pages not returned, check (.+)$' | Select-Object -Last 1
-        if ($leak) {
-            $rows[$i].leaked_after_shutdown = $leak.Matches[0].Groups[1].Value
-            $rows[$i].check_after_shutdown = $leak.Matches[0].Groups[2].Value
-        }
+        $rows[$i].leaked_after_shutdown, $rows[$i].check_after_shutdown = Read-LeakCheck $servers[$i]
     }
     return $rows
+}
+
+# A row's first columns: the configuration, the workload, and its runs' sums and medians.
+function New-LoadRow([string] $Config, $Workload, [int] $RunSeconds, $Runs) {
+    return [ordered]@{
+        config = $Config; workload = $Workload.Name; client = $Workload.Client; seconds = $RunSeconds; rounds = $Runs.Count
+        connections = $Workload.Connections; streams = $Workload.Streams; threads = $LoadThreads
+        requests = ($Runs | Measure-Object -Property Requests -Sum).Sum
+        rps = Get-Median @($Runs.Rps); p50_ms = Get-Median @($Runs.P50); p99_ms = Get-Median @($Runs.P99)
+        rps_rounds = (@($Runs | ForEach-Object { '{0:0}' -f $_.Rps }) -join ' ')
+        non2xx = ($Runs | Measure-Object -Property Non2xx -Sum).Sum; socket_errors = ($Runs | Measure-Object -Property SocketErrors -Sum).Sum
+    }
+}
+
+# The server's own leak check, printed as it stops: pages not returned and the check's verdict
+# ('' and '' when it printed none).
+function Read-LeakCheck($Server) {
+    $leak = Select-String -Path $Server.Log -Pattern 'leak check: (-?\d+) pages not returned, check (.+)$' | Select-Object -Last 1
+    if (-not $leak) { return '', '' }
+    return $leak.Matches[0].Groups[1].Value, $leak.Matches[0].Groups[2].Value
 }
 
 # Zeroing on return costs a clear of each block (about 2% of a download's server time under
@@ -327,23 +337,11 @@ function Invoke-ZeroingPairs([string] $Dll, $Workload, [string] $Results) {
     finally {
         $exit = $server.Process.HasExited ? $server.Process.ExitCode : (Stop-LoadServer $server)
     }
-    $leak = Select-String -Path $server.Log -Pattern 'leak check: (-?\d+) pages not returned, check (.+)$' | Select-Object -Last 1
+    $leaked, $check = Read-LeakCheck $server
+    # Columns the side-by-side rows have and these do not are left empty by Export-Csv.
     return @('off', 'on') | ForEach-Object {
-        $r = $runs[$_]
-        [pscustomobject]@{
-            config = "zeroing-$_"; workload = $Workload.Name; client = $Workload.Client; seconds = $ZeroSeconds; rounds = $r.Count
-            connections = $Workload.Connections; streams = $Workload.Streams; threads = $LoadThreads
-            requests = ($r | Measure-Object -Property Requests -Sum).Sum
-            rps = Get-Median @($r.Rps); p50_ms = Get-Median @($r.P50); p99_ms = Get-Median @($r.P99)
-            rps_rounds = (@($r | ForEach-Object { '{0:0}' -f $_.Rps }) -join ' ')
-            non2xx = ($r | Measure-Object -Property Non2xx -Sum).Sum; socket_errors = ($r | Measure-Object -Property SocketErrors -Sum).Sum
-            peak_rss_kib = ''; idle_rss_kib = ''; idle_seconds = ''; resident_kib_max = ''; resident_kib_idle = ''
-            pages_in_use_max = ''; pooled_pages_max = ''; cpu_caches = ''; max_cached_pages = ''
-            pages_in_use_after = ''; check_after = ''; fallback_rents = ''; buffers_rented_after = ''
-            alive_after = ''; t_start = ''; t_load_end = ''; t_idle_read = ''
-            exit_code = $exit; leaked_after_shutdown = ($leak ? $leak.Matches[0].Groups[1].Value : '')
-            check_after_shutdown = ($leak ? $leak.Matches[0].Groups[2].Value : '')
-        }
+        [pscustomobject]((New-LoadRow "zeroing-$_" $Workload $ZeroSeconds $runs[$_]) +
+            [ordered]@{ exit_code = $exit; leaked_after_shutdown = $leaked; check_after_shutdown = $check })
     }
 }
 

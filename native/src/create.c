@@ -227,12 +227,12 @@ static int copy_topology(struct pa_allocator *a, const struct pa_config *cfg)
     return 0;
 }
 
-/* `reuse`: the nodes of an allocator being reset, whose memory (and
- * descriptor table, already in a->pages) are kept. */
 /* PA_CFG_HUGE_MEMMAP: the table starts on a 2 MiB boundary (x86-64's PMD),
  * so that its huge pages cover whole descriptors from its first. */
 #define HUGE_MEMMAP_ALIGN ((size_t)2 << 20)
 
+/* `reuse`: the nodes of an allocator being reset, whose memory (and
+ * descriptor table, already in a->pages) are kept. */
 static int create(pa_allocator *a, const struct pa_config *cfg, const struct layout *l,
                   const struct pa_node *reuse)
 {
@@ -249,9 +249,9 @@ static int create(pa_allocator *a, const struct pa_config *cfg, const struct lay
     a->addr_bytes = (a->cfg.flags & PA_CFG_METADATA_ONLY) ? 0 : a->pages_bytes;
     a->addr_shift = a->page_shift - (unsigned)__builtin_ctz(sizeof(struct pa_page));
     if (!a->pages) {
-        /* No transparent huge pages here: one write into a 2 MiB huge page
-         * makes all of it resident, and the table is written sparsely
-         * (init_page_descriptors). */
+        /* Transparent huge pages only when asked: one write into a 2 MiB
+         * huge page makes all of it resident, and most callers write the
+         * table sparsely (init_page_descriptors). */
         bool huge = a->cfg.flags & PA_CFG_HUGE_MEMMAP;
         a->pages = os_map(a->pages_bytes, huge ? HUGE_MEMMAP_ALIGN : 64, &a->pages_map_base, &a->pages_map_size);
         /* Kernel: vmemmap_populate_hugepages(). Advice only: a host without
