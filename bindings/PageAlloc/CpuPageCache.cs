@@ -111,13 +111,16 @@ internal sealed unsafe class CpuPageCache
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void Push(int pfn) => _stack[Count++] = pfn;
 
-    /// <summary>Moves up to <paramref name="max"/> pages from the top of this (locked) stack onto
-    /// <paramref name="target"/>'s (locked) stack.</summary>
+    /// <summary>Moves up to <paramref name="max"/> of the coldest pages of this (locked) stack
+    /// onto <paramref name="target"/>'s (locked) stack: as the kernel drains a pcp list from its
+    /// cold end, another CPU takes the pages this one freed longest ago, not those its returns are
+    /// freeing now, whose lease states share cache lines with them.</summary>
     /// <returns>How many moved.</returns>
-    internal int MoveTo(CpuPageCache target, int max)
+    internal int MoveColdestTo(CpuPageCache target, int max)
     {
         int moved = Math.Min(Count, max);
-        Array.Copy(_stack, Count - moved, target._stack, target.Count, moved);
+        Array.Copy(_stack, 0, target._stack, target.Count, moved);
+        Array.Copy(_stack, moved, _stack, 0, Count - moved);
         Count -= moved;
         target.Count += moved;
         return moved;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 using System;
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Threading;
 using PageAlloc.Native;
@@ -58,13 +59,17 @@ public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>, IDispos
     private int _length;
     private int _order = -1;
     private Memory<byte> _memory;
-    private int _state;
+    private readonly int[] _states;
+    private readonly int _stateIndex;
     private int _pins;
 
     /// <summary>The owner of the blocks headed by one page frame: its descriptor, address and
     /// (over a managed arena) array offset never change; the order is set by each lease.</summary>
-    internal PageBlockMemoryManager(PageMemoryPool pool, byte[]? arena, int pfn, pa_page* page, byte* address, int arenaOffset)
+    internal PageBlockMemoryManager(PageMemoryPool pool, byte[]? arena, int pfn, pa_page* page, byte* address, int arenaOffset,
+        int[] states, int stateIndex)
     {
+        _states = states;
+        _stateIndex = stateIndex;
         Pfn = pfn;
         _pool = pool;
         _arena = arena;
@@ -84,7 +89,7 @@ public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>, IDispos
 
     /// <summary>Whether the pages went back (disposed and no pin left), and the owner is not
     /// leased again.</summary>
-    public bool IsFreed => Volatile.Read(ref _state) == Free;
+    public bool IsFreed => Volatile.Read(ref State) == Free;
 
     /// <summary>The block's memory, <see cref="Length"/> bytes: over a managed arena, the block's
     /// segment of the arena array itself (as Kestrel's own pool hands out array memory), else
@@ -121,7 +126,7 @@ public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>, IDispos
             _memory = _arena is not null ? MemoryMarshal.CreateFromPinnedArray(_arena, _arenaOffset, _length) : default;
         }
 
-        Volatile.Write(ref _state, Leased);
+        Volatile.Write(ref State, Leased);
     }
 
     /// <summary>The block's memory.</summary>
@@ -144,7 +149,7 @@ public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>, IDispos
         ArgumentOutOfRangeException.ThrowIfNegative(elementIndex);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(elementIndex, _length);
         Interlocked.Increment(ref _pins);
-        if (Volatile.Read(ref _state) != Leased)
+        if (Volatile.Read(ref State) != Leased)
         {
             Unpin(); // the pages may be waiting for this pin's count to go
             ObjectDisposedException.ThrowIf(true, this);
@@ -164,7 +169,7 @@ public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>, IDispos
             throw new InvalidOperationException("Unpin without a matching Pin.");
         }
 
-        if (pins == 0 && Volatile.Read(ref _state) == Pending && Interlocked.CompareExchange(ref _state, Free, Pending) == Pending)
+        if (pins == 0 && Volatile.Read(ref State) == Pending && Interlocked.CompareExchange(ref State, Free, Pending) == Pending)
         {
             _pool.Return(this);
         }
@@ -176,7 +181,7 @@ public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>, IDispos
     /// <returns>Whether the block lives in a managed arena and the owner is not disposed.</returns>
     protected override bool TryGetArray(out ArraySegment<byte> segment)
     {
-        if (_arena is null || Volatile.Read(ref _state) != Leased)
+        if (_arena is null || Volatile.Read(ref State) != Leased)
         {
             segment = default;
             return false;
@@ -196,7 +201,7 @@ public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>, IDispos
     /// reported by its pool (see <see cref="PageMemoryPool"/>).</param>
     protected override void Dispose(bool disposing)
     {
-        if (Volatile.Read(ref _state) != Leased)
+        if (Volatile.Read(ref State) != Leased)
         {
             return;
         }
@@ -204,19 +209,23 @@ public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>, IDispos
         if (Volatile.Read(ref _pins) == 0)
         {
             // Free before the return: once on the pool's stack the owner may be leased again.
-            Volatile.Write(ref _state, Free);
+            Volatile.Write(ref State, Free);
             _pool.Return(this);
             return;
         }
 
         // Pins are out: the exchange orders the store before the second look at the pins, so
         // either this sees the last Unpin's count or that Unpin sees Pending.
-        Interlocked.Exchange(ref _state, Pending);
-        if (Volatile.Read(ref _pins) == 0 && Interlocked.CompareExchange(ref _state, Free, Pending) == Pending)
+        Interlocked.Exchange(ref State, Pending);
+        if (Volatile.Read(ref _pins) == 0 && Interlocked.CompareExchange(ref State, Free, Pending) == Pending)
         {
             _pool.Return(this);
         }
     }
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _state) != Leased, this);
+    /// <summary>Free, Leased or Pending: kept in the pool's table of states, not in this object
+    /// (see <see cref="BufferOwnerTable"/>).</summary>
+    private ref int State => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_states), _stateIndex);
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref State) != Leased, this);
 }

@@ -720,7 +720,7 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
                 continue;
             }
 
-            int moved = other.MoveTo(cache, cache.BatchSize);
+            int moved = other.MoveColdestTo(cache, cache.BatchSize);
             other.Exit();
             if (moved > 0)
             {
@@ -832,7 +832,8 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
     {
         OwnerCreating?.Invoke(pfn);
         ManagedArena? arena = _arena;
-        var owner = new PageBlockMemoryManager(this, arena?.Array, (int)pfn, page, address, arena is not null ? arena.OffsetOf(address) : 0);
+        var owner = new PageBlockMemoryManager(this, arena?.Array, (int)pfn, page, address, arena is not null ? arena.OffsetOf(address) : 0,
+            _owners.StatesOf(pfn), BufferOwnerTable.StateIndexOf(pfn));
         _owners.Add(pfn, owner);
         return owner;
     }

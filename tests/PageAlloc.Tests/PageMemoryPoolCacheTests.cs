@@ -3,6 +3,7 @@ using System;
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Linq;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Threading;
@@ -147,7 +148,7 @@ public sealed class PageMemoryPoolCacheTests : LeakCheckedTest
     }
 
     [Fact]
-    public void A_rent_from_an_empty_cache_takes_a_batch_from_another_CPUs_cache_before_the_allocator()
+    public void A_rent_from_an_empty_cache_takes_the_coldest_batch_of_another_CPUs_cache_before_the_allocator()
     {
         using PageAllocator allocator = Create();
         using PageMemoryPool pool = Pool(allocator);
@@ -172,6 +173,8 @@ public sealed class PageMemoryPoolCacheTests : LeakCheckedTest
         thread.Start();
         thread.Join();
 
+        CpuPageCache victim = CacheOf(pool, returner);
+        int[] before = Enumerable.Range(0, victim.Count).Select(victim.At).ToArray();
         using (CpuAffinity.Pin(renter))
         {
             CpuPageCache cache = CacheOf(pool, renter);
@@ -190,7 +193,10 @@ public sealed class PageMemoryPoolCacheTests : LeakCheckedTest
             {
                 Assert.Equal(1, cache.AllocRefill);
                 Assert.Equal(Batch - 1, cache.Count);
-                Assert.Equal(100 - Batch, CacheOf(pool, returner).Count);
+                Assert.Equal(100 - Batch, victim.Count);
+                // The coldest batch moved, as a pcp list drains from its cold end; the returner
+                // keeps its warmest pages, coldest first.
+                Assert.Equal(before[Batch..], Enumerable.Range(0, victim.Count).Select(victim.At));
             }
 
             Assert.Equal(2 * Batch, pool.Counters.AllocatedPages); // no trip through the allocator
