@@ -45,4 +45,23 @@ public sealed class OutputTests
         double[] times = rows.Skip(1).Select(r => double.Parse(r.Split(',')[0], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         Assert.Equal(times.Order().ToArray(), times);
     }
+
+    [Fact]
+    public void Pages_drained_from_no_list_the_trace_shows_get_a_line_of_their_own_not_a_ratio_of_zero()
+    {
+        string[] lines = SummaryTable.EndListLines(new (int, string, long, long)[]
+        {
+            (-1, "Normal", 141, 0),
+            (0, "Normal", 14_740, 16_429),
+            (1, "Normal", 4_666, 4_744),
+        }).ToArray();
+        Assert.Equal(new[]
+        {
+            "pcp list at the last reset, cpu 0 Normal: kernel 14,740, ours 16,429, ours/kernel 1.11",
+            "pcp list at the last reset, cpu 1 Normal: kernel 4,666, ours 4,744, ours/kernel 1.02",
+            "pcp pages at the last reset on no list the trace shows (left out of the ratios): kernel 141",
+        }, lines);
+        Assert.Equal(new[] { "pcp list at the last reset, cpu 0 DMA32: kernel 0, ours 3, ours/kernel inf (kernel 0)" },
+            SummaryTable.EndListLines(new (int, string, long, long)[] { (0, "DMA32", 0, 3) }));
+    }
 }

@@ -77,7 +77,6 @@ internal static class SummaryTable
             console.WriteLine(line);
         }
 
-        static string N(long value) => value.ToString("#,0", CultureInfo.InvariantCulture);
         static string Opt(long? value) => value is long v ? N(v) : "n/a";
     }
 
@@ -100,16 +99,41 @@ internal static class SummaryTable
     {
         Replayer r = result.Replayer;
         yield return $"pcp refill pages ours/kernel {Ratio(result.OurRefillPages, r.KernelCompared.Refill)}, drain pages ours/kernel {Ratio(result.OurDrainPages, r.KernelCompared.Drain)} ({result.PcpModel}, {(r.Plan is null ? "start inferred" : "between the resets")})";
-        foreach ((int cpu, string zone, long kernel, long ours) in r.EndLists.ByCpuAndZone)
+        foreach (string line in EndListLines(r.EndLists.ByCpuAndZone))
         {
+            yield return line;
+        }
+    }
+
+    /// <summary>A line per CPU and zone, ours over the kernel's; then, apart, the kernel's pages
+    /// drained at the last reset from a list the trace never showed them put on (CPU -1 in the
+    /// JSON): no CPU is known for them, so ours has no list to compare, and they are left out of
+    /// the ratios rather than printed as a ratio of 0.</summary>
+    internal static System.Collections.Generic.IEnumerable<string> EndListLines(
+        System.Collections.Generic.IEnumerable<(int Cpu, string Zone, long Kernel, long Ours)> lists)
+    {
+        long unseen = 0;
+        foreach ((int cpu, string zone, long kernel, long ours) in lists)
+        {
+            if (cpu < 0)
+            {
+                unseen += kernel;
+                continue;
+            }
+
             yield return $"pcp list at the last reset, cpu {cpu} {zone}: kernel {N(kernel)}, ours {N(ours)}, ours/kernel {Ratio(ours, kernel)}";
         }
 
-        static string Ratio(long? ours, long kernel) => ours is not long o ? "n/a" : kernel == 0 ? (o == 0 ? "1.00 (both 0)" : "inf (kernel 0)") :
+        if (unseen > 0)
+        {
+            yield return $"pcp pages at the last reset on no list the trace shows (left out of the ratios): kernel {N(unseen)}";
+        }
+    }
+
+    private static string Ratio(long? ours, long kernel) => ours is not long o ? "n/a" : kernel == 0 ? (o == 0 ? "1.00 (both 0)" : "inf (kernel 0)") :
             ((double)o / kernel).ToString("0.00", CultureInfo.InvariantCulture);
 
-        static string N(long value) => value.ToString("#,0", CultureInfo.InvariantCulture);
-    }
+    private static string N(long value) => value.ToString("#,0", CultureInfo.InvariantCulture);
 
     internal static string Name(KmemEvent kind) => kind switch
     {
