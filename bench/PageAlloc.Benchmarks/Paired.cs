@@ -138,19 +138,37 @@ internal static class Paired
     /// <summary>Runs every benchmark for a while, three times over with pauses between, so the
     /// tiered JIT has compiled all of them fully (its background compiles wait for a quiet
     /// 100 ms) before any round is measured.</summary>
+    /// <summary>Runs every benchmark until its speed stops changing: tiered compilation moves a
+    /// method from its first, unoptimized code to optimized code in steps (with dynamic PGO, an
+    /// instrumented one between), each after a quiet moment on the process's one CPU, so a
+    /// fixed warm-up can end with some methods still unoptimized, and a pair measured on them
+    /// is off by a factor of 3 to 10 (seen here: PageArray's indexer still at tier 0 in one
+    /// process of about fifteen). A pass is 150 ms of each benchmark, then a 200 ms sleep that
+    /// leaves the CPU to the compiler; warm-up ends after two passes in which no benchmark's
+    /// median time moved by more than 3% (at least 3 passes, at most 12).</summary>
     private static void WarmUp(Action[] actions)
     {
-        for (int pass = 0; pass < 3; pass++)
+        double[] previous = new double[actions.Length];
+        int steady = 0;
+        for (int pass = 0; pass < 12 && (pass < 3 || steady < 2); pass++)
         {
-            foreach (Action action in actions)
+            bool moved = false;
+            for (int a = 0; a < actions.Length; a++)
             {
+                var times = new List<double>();
                 long start = Stopwatch.GetTimestamp();
                 while (Stopwatch.GetElapsedTime(start).TotalMilliseconds < 150)
                 {
-                    Time(action, CallsPerRound);
+                    times.Add(Time(actions[a], CallsPerRound));
                 }
+
+                times.Sort();
+                double median = times[times.Count / 2];
+                moved |= Math.Abs(median - previous[a]) > 0.03 * previous[a];
+                previous[a] = median;
             }
 
+            steady = moved ? 0 : steady + 1;
             Thread.Sleep(200);
         }
     }
