@@ -320,8 +320,9 @@ internal static class Report
         md.AppendLine("Side by side: BenchmarkDotNet runs one benchmark after another, seconds apart, and on a");
         md.AppendLine("shared machine two of its medians can differ by a third on the same code. The pairs the");
         md.AppendLine("C# targets compare are therefore measured again in one process, pinned to CPU 0,");
-        md.AppendLine("alternating every 16 calls (and which goes first) after a warm-up that lets the tiered");
-        md.AppendLine("JIT finish; the targets are judged on the median of the per-round ratios.");
+        md.AppendLine("alternating every 16 calls (and which goes first) after a warm-up that lasts until every");
+        md.AppendLine("benchmark's speed is steady (a fixed one sometimes ended with methods still in the tiered");
+        md.AppendLine("JIT's first, unoptimized code); the targets are judged on the median of the per-round ratios.");
         md.AppendLine();
         md.AppendLine("| first | second | rounds | median ratio | first ns/page | second ns/page |");
         md.AppendLine("|---|---|---:|---:|---:|---:|");
