@@ -472,7 +472,7 @@ static int nr_pcp_free_tuned(const struct per_cpu_pages *pcp, int batch, int hig
  * after the block is on its list: a free halves alloc_factor and counts in
  * free_count; consecutive order 1..3 frees (PCPF_PREV_FREE_HIGH_ORDER) past
  * batch + high_min / 2 flush eagerly (a CPU with PCPF_FREE_HIGH_BATCH keeps
- * a batch); at high, nr_pcp_free() pages go back in batches. pcp lock held. */
+ * a batch); at high, nr_pcp_free() pages go back. pcp lock held. */
 void free_commit_tuned(struct pa_zone *z, struct per_cpu_pages *pcp, int pindex, unsigned order)
 {
     int batch = pcp->batch;
@@ -491,9 +491,9 @@ void free_commit_tuned(struct pa_zone *z, struct per_cpu_pages *pcp, int pindex,
     int high = nr_pcp_high(pcp, z, batch, free_high);
     if (pcp->count < high)
         return;
-    for (int to_free = nr_pcp_free_tuned(pcp, batch, high, free_high); to_free > 0 && pcp->count > 0;
-         to_free -= batch)
-        free_pcppages_bulk(z, to_free < batch ? to_free : batch, pcp, pindex);
+    /* One call, as 6.18 makes it: in batches, each batch would take at least
+     * one whole block, and a list of THP blocks would lose 512 pages a batch. */
+    free_pcppages_bulk(z, nr_pcp_free_tuned(pcp, batch, high, free_high), pcp, pindex);
     if (atomic_load_explicit(&z->below_high, memory_order_relaxed) &&
         zone_watermark_ok(z, 0, z->watermark[WMARK_HIGH], PA_ZONE_MOVABLE, 0, zone_free_pages(z)))
         atomic_store_explicit(&z->below_high, false, memory_order_relaxed);

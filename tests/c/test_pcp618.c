@@ -213,6 +213,29 @@ TEST(pcp618_free_batch_scaling)
     pa_destroy(a);
 }
 
+TEST(pcp618_free_drain_is_one_call_of_whole_blocks)
+{
+    /* free_frozen_page_commit() drains nr_pcp_free() pages in one
+     * free_pcppages_bulk() call, which takes whole blocks until the count is
+     * met: a THP list loses one 512-page block for a drain of 512, not one
+     * block per batch of 15. 2 CPUs: high_min 640, high_max 4096, cpu 0:
+     *   THP free 1: count 512 < high 640 (clamped from 0); free_count 512.
+     *   THP free 2: count 1024 >= 640; need_high 527 < 640; drain
+     *               clamp(512, 15, 625) = 512: one block, count 512. */
+    struct pa_page *thp[2];
+    pa_allocator *a = tuned(2, PA_CFG_PCP_AUTOTUNE, 0);
+    alloc_on(a, 1, PA_PAGEBLOCK_ORDER, thp, 2);
+    pa_free_pages(a, thp[0], PA_PAGEBLOCK_ORDER);
+    CHECK_EQ(pcp(a, 0).count, 512);
+    CHECK_EQ(pcp(a, 0).high, 640);
+    uint64_t free0 = test_zone(a, 0, PA_ZONE_NORMAL).free;
+    pa_free_pages(a, thp[1], PA_PAGEBLOCK_ORDER);
+    CHECK_EQ(pcp(a, 0).count, 512);
+    CHECK_EQ(test_zone(a, 0, PA_ZONE_NORMAL).free, free0 + 512);
+    CHECK_OK(a);
+    pa_destroy(a);
+}
+
 TEST(pcp618_high_order_free_burst_flushes)
 {
     /* Consecutive order-1 frees (PCPF_PREV_FREE_HIGH_ORDER): free #k sees
