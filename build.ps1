@@ -115,11 +115,13 @@ function Invoke-Pack([switch] $NoBuild) {
     foreach ($project in 'bindings/PageAlloc/PageAlloc.csproj', 'bindings/PageAlloc.AspNetCore/PageAlloc.AspNetCore.csproj',
         'tools/PageAlloc.Cli/PageAlloc.Cli.csproj') {
         $arguments = @('pack', (Join-Path $Root $project), '-c', $Configuration, '-o', $packages)
-        # The tool is packed for linux-x64 and compiled ahead of time: that RID's build is its
-        # own, which the solution's build does not make, so its pack always builds.
         if ($NoBuild -and $project -notlike 'tools/*') { $arguments += '--no-build' }
         Invoke-Checked dotnet $arguments
     }
+    # The tool's package above only points at its linux-x64 package, which holds the tool compiled
+    # to native code (Native AOT): .NET packs an AOT tool's RID packages one RID at a time.
+    Invoke-Checked dotnet @('pack', (Join-Path $Root 'tools/PageAlloc.Cli/PageAlloc.Cli.csproj'), '-c', $Configuration,
+        '-r', 'linux-x64', '-o', $packages)
 }
 
 # Installs what `bench` needs and may lack: valgrind (instruction counts), the peers mimalloc,

@@ -2,7 +2,6 @@
 using System;
 using System.Buffers.Text;
 using System.Collections.Generic;
-using System.Runtime.CompilerServices;
 using PageAlloc.Cli.Trace;
 
 namespace PageAlloc.Cli.Replay;
@@ -37,7 +36,6 @@ internal sealed class BulkInference(ResetPlan? plan = null) : ILineSink
     /// <remarks>Scans for the event name and the pfn only, not through <see cref="TraceLineParser"/>:
     /// this pass needs four events' pfns and the refill flag, and runs over every line.
     /// A line it cannot read is skipped (the replay's own pass counts it as bad).</remarks>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void OnLine(ReadOnlySpan<byte> line, long number, bool complete)
     {
         int at = line.IndexOf(Event);

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
 using System;
-using System.Runtime.CompilerServices;
 
 namespace PageAlloc.Cli.Replay;
 
@@ -31,7 +30,6 @@ internal sealed class OurTracepoints : IDisposable
     public Action<TraceEvent>? OnDrain { get; set; }
 
     // The replay is single-threaded: the callback runs on its thread, inside its allocator calls.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void OnTrace(object? sender, TraceEvent e)
     {
         switch (e.Kind)

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
 using System.Collections.Generic;
-using System.Runtime.CompilerServices;
 
 namespace PageAlloc.Cli.Replay;
 
@@ -32,7 +31,6 @@ internal sealed class PreTraceFrees
     public IReadOnlyList<(long Pfn, int Order, int Migratetype)> Frees => _frees;
 
     /// <summary>An <c>mm_page_alloc</c> of <paramref name="pfn"/>; <paramref name="migratetype"/> -1 when unread.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void OnAlloc(long pfn, int migratetype)
     {
         Typed(pfn, migratetype);
@@ -54,7 +52,6 @@ internal sealed class PreTraceFrees
     public void OnDrain(long pfn, int migratetype) => Typed(pfn, migratetype);
 
     /// <summary>A free of <paramref name="pfn"/>; true when its allocation was before the trace.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool OnFree(long pfn, int order)
     {
         long word = pfn >> 6;
@@ -73,7 +70,6 @@ internal sealed class PreTraceFrees
     /// <summary>Whether a line of <paramref name="pfn"/> would settle a free's migratetype.</summary>
     public bool Wants(long pfn) => _untyped.Count > 0 && _untyped.ContainsKey(pfn);
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Typed(long pfn, int migratetype)
     {
         if (migratetype >= 0 && _untyped.Count > 0 && _untyped.Remove(pfn, out int index))

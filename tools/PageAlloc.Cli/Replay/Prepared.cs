@@ -31,9 +31,7 @@ internal sealed class Prepared : IDisposable
         var allocator = new PageAllocator(Options(shape, tuned, onlined));
         try
         {
-            var prepared = new Prepared(allocator, target is null ? null : Seeder.Seed(allocator, target, types));
-            Warmup.PrepareHotMethods();
-            return prepared;
+            return new Prepared(allocator, target is null ? null : Seeder.Seed(allocator, target, types));
         }
         catch
         {

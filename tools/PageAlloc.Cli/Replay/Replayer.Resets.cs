@@ -2,7 +2,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Runtime.CompilerServices;
 using PageAlloc.Cli.Host;
 using PageAlloc.Cli.Trace;
 using PageAlloc.Native;
@@ -224,7 +223,6 @@ internal sealed unsafe partial class Replayer
     }
 
     /// <summary>A page went on <paramref name="cpu"/>'s pcp list (a free or a refill).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void OnPcpList(long pfn, int cpu)
     {
         long at = pfn - _pfnBase;
@@ -235,7 +233,6 @@ internal sealed unsafe partial class Replayer
     }
 
     /// <summary>A drain line: the last reset's writer's are the kernel's lists at that moment.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ResetDrain(ref TraceRecord record)
     {
         if (_plan is null)
@@ -259,7 +256,6 @@ internal sealed unsafe partial class Replayer
 
     /// <summary>A refill whose page the kernel bulk-allocated: allocate it here, on the refilling
     /// CPU, with the gfp of its migratetype (the bulk callers' gfp is not traced).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Bulk(ref TraceRecord record)
     {
         Gfp gfp = record.Migratetype switch

@@ -2,7 +2,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Runtime.CompilerServices;
 using PageAlloc.Cli.Host;
 using PageAlloc.Cli.Trace;
 using PageAlloc.Native;
@@ -162,7 +161,6 @@ internal sealed unsafe partial class Replayer : ILineSink, IDisposable
     public TimeSeries Series => _series;
 
     /// <inheritdoc/>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void OnLine(ReadOnlySpan<byte> line, long number, bool complete)
     {
         LineVerdict verdict = _parser.Parse(line, out TraceRecord record);
@@ -204,7 +202,6 @@ internal sealed unsafe partial class Replayer : ILineSink, IDisposable
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Replay(ref TraceRecord record, long number)
     {
         if (_plan is not null)
@@ -279,7 +276,6 @@ internal sealed unsafe partial class Replayer : ILineSink, IDisposable
 
     /// <summary>Runs the kernel's per-second vmstat work on our pcp lists as trace time passes
     /// (<c>pa_vmstat_tick</c>: the 6.18 model's decay of high; nothing in the 6.6 model).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Tick(double time)
     {
         if (double.IsNaN(_nextTick))
@@ -310,7 +306,6 @@ internal sealed unsafe partial class Replayer : ILineSink, IDisposable
 
     private static double NextWholeSecond(double time) => Math.Floor(time / VmstatInterval) * VmstatInterval + VmstatInterval;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Alloc(ref TraceRecord record)
     {
         UnknownGfpNames += record.UnknownGfpNames;
@@ -358,7 +353,6 @@ internal sealed unsafe partial class Replayer : ILineSink, IDisposable
         _live.Add(record.Pfn, new LivePage(page, (uint)record.Order));
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Free(int cpu, long pfn, int order)
     {
         if (!_live.Remove(pfn, out LivePage live))
@@ -375,7 +369,6 @@ internal sealed unsafe partial class Replayer : ILineSink, IDisposable
 
     /// <summary>The kernel freed a page allocated before the trace: free one of ours of its zone
     /// that has been allocated as long, so the CPU's pcp list grows as the kernel's did.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void FreeStandIn(int cpu, long pfn, int order)
     {
         if (_standIns is null || KernelZoneOf(pfn) is not ZoneType zone)
@@ -437,7 +430,6 @@ internal sealed unsafe partial class Replayer : ILineSink, IDisposable
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Remember(int cpu, long pfn)
     {
         if (!_recentFrees.TryGetValue(cpu, out long[]? ring))
@@ -453,7 +445,6 @@ internal sealed unsafe partial class Replayer : ILineSink, IDisposable
         _recentNext[cpu] = (next + 1) % RecentFrees;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Forget(int cpu, long pfn)
     {
         if (!_recentFrees.TryGetValue(cpu, out long[]? ring))

@@ -2,7 +2,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Runtime.CompilerServices;
 using PageAlloc.Cli.Host;
 
 namespace PageAlloc.Cli.Replay;
@@ -63,7 +62,6 @@ internal sealed class ResetPlan
     }
 
     /// <summary>The phase of trace time <paramref name="time"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ResetPhase PhaseAt(double time) =>
         time < FirstStart ? ResetPhase.Before :
         time <= FirstEnd ? ResetPhase.First :

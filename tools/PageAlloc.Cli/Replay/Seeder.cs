@@ -2,7 +2,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Runtime.CompilerServices;
 using PageAlloc.Cli.Host;
 using PageAlloc.Native;
 
@@ -231,7 +230,6 @@ internal sealed unsafe class Seeder
     /// <summary>A page still held from seeding in <paramref name="zone"/>, in a pageblock of the
     /// migratetype noted for the free of <paramref name="pfn"/> (any when none was), handed
     /// over to the caller (who frees it); null when the zone has none left.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public pa_page* TakeHeld(ZoneType zone, long pfn)
     {
         int mt = _blockTypesWanted.TryGetValue(pfn, out Queue<int>? types) && types.TryDequeue(out int t) ? t : -1;

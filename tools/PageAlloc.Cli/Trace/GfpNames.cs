@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 using System;
 using System.Collections.Generic;
-using System.Runtime.CompilerServices;
 
 namespace PageAlloc.Cli.Trace;
 
@@ -28,7 +27,6 @@ internal sealed class GfpNames
     /// <param name="gfp">The kernel's bits.</param>
     /// <param name="unknown">How many names were not recognised (other kernels' flags).</param>
     /// <returns>False when the text is no gfp text at all (empty, a bad character, bad hex).</returns>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryParse(ReadOnlySpan<byte> text, out uint gfp, out int unknown)
     {
         gfp = 0;

@@ -3,7 +3,6 @@ using System;
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.IO;
-using System.Runtime.CompilerServices;
 using System.Threading;
 
 namespace PageAlloc.Cli.Trace;
@@ -25,7 +24,6 @@ internal static class LineReader
     /// <summary>Reads <paramref name="stream"/> to its end, handing each line to <paramref name="sink"/>.</summary>
     /// <param name="firstChunk">Called once with the start of the text (up to 1 MiB) before any line, to reject binary input.</param>
     /// <exception cref="IOException">Reading failed (also a corrupt compressed stream).</exception>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Read<TSink>(Stream stream, TSink sink, Action<ReadOnlySpan<byte>> firstChunk, CancellationToken cancel = default)
         where TSink : class, ILineSink
     {

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 using System;
 using System.Buffers.Text;
-using System.Runtime.CompilerServices;
 
 namespace PageAlloc.Cli.Trace;
 
@@ -20,7 +19,6 @@ internal sealed class TraceLineParser
     private readonly GfpNames _gfp = new();
 
     /// <summary>Parses <paramref name="line"/> (no line break) into <paramref name="record"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public LineVerdict Parse(ReadOnlySpan<byte> line, out TraceRecord record)
     {
         record = default;
@@ -76,7 +74,6 @@ internal sealed class TraceLineParser
 
     /// <summary>Finds <c> [cpu] seconds:</c> and returns what follows the colon, and the task id
     /// before it (0 when the column is not a number).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool TryHeader(ReadOnlySpan<byte> line, out int cpu, out int tid, out double time, out ReadOnlySpan<byte> rest)
     {
         cpu = 0;
@@ -127,7 +124,6 @@ internal sealed class TraceLineParser
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static KmemEvent KindOf(ReadOnlySpan<byte> name) => name switch
     {
         _ when name.SequenceEqual("mm_page_alloc"u8) => KmemEvent.PageAlloc,
@@ -142,7 +138,6 @@ internal sealed class TraceLineParser
     private static bool MentionsPageEvent(ReadOnlySpan<byte> line) =>
         line.IndexOf("mm_page_"u8) >= 0 && line.IndexOf("pfn="u8) >= 0;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private LineVerdict ParseFields(ReadOnlySpan<byte> fields, ref TraceRecord record)
     {
         // Which fields the event must have: a line cut short misses one.
@@ -238,7 +233,6 @@ internal sealed class TraceLineParser
         return LineVerdict.Event;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int FieldOf(ReadOnlySpan<byte> key) => key switch
     {
         _ when key.SequenceEqual("page"u8) => Field.Page,
