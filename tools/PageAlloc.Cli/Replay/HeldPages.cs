@@ -2,7 +2,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Runtime.CompilerServices;
 using PageAlloc.Native;
 
 namespace PageAlloc.Cli.Replay;
@@ -30,7 +29,7 @@ internal sealed unsafe class HeldPages
     {
         _allocator = allocator;
         BasePfn = basePfn;
-        _held = new nint[endPfn - basePfn];
+        _held = HugePageArray.Allocate<nint>(endPfn - basePfn);
     }
 
     public long BasePfn { get; }
@@ -107,7 +106,6 @@ internal sealed unsafe class HeldPages
 
     /// <summary>A page still held in <paramref name="zone"/>, handed over to the caller (who
     /// frees it); null when the zone has none left.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public pa_page* Take(ZoneType zone)
     {
         if (!_walks.TryGetValue(zone, out HeldWalk? walk))
@@ -138,7 +136,6 @@ internal sealed unsafe class HeldPages
     /// <summary>A page still held in <paramref name="zone"/> in a pageblock of
     /// <paramref name="migratetype"/>, met in a walk of that type's own (the pages it passes
     /// over stay for the others), handed over to the caller; null when none is left.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public pa_page* Take(ZoneType zone, int migratetype, Func<long, int> migratetypeOf)
     {
         if (!_walks.TryGetValue(zone, out HeldWalk? all))
