@@ -80,7 +80,8 @@ internal static class ReplayCommand
         // The first pass finds the bulk allocations (a second read of the file: a refill's page
         // is known to be bulk-allocated only when its free comes).
         var bulk = new BulkInference(plan);
-        using (TraceInput first = TraceInput.Open(traceFile))
+        using var zstd = new ZstdSharp.Decompressor();
+        using (TraceInput first = TraceInput.Open(traceFile, zstd))
         {
             try
             {
@@ -126,7 +127,7 @@ internal static class ReplayCommand
         clock.Start();
         using var replayer = new Replayer(allocator, ours, standIns: seeder, kernelZones: shape.Zones, stateTime: stateTime,
             plan: plan, bulkLines: bulk.Lines, tunedHigh: tuned);
-        using TraceInput input = TraceInput.Open(traceFile);
+        using TraceInput input = TraceInput.Open(traceFile, zstd);
         try
         {
             Stream(input, replayer, console, args.Quiet);

@@ -69,8 +69,12 @@ internal sealed class TraceInput : IDisposable
     }
 
     /// <summary>Opens <paramref name="path"/> (a file or a bundle directory).</summary>
+    /// <param name="path">The file or bundle.</param>
+    /// <param name="zstd">A decompressor to decode zstd with, kept open: a second read of the
+    /// same trace reuses the buffers the first one wrote (its window, 4 MiB for a recorded
+    /// trace) rather than fault in new ones. Null: one of the trace's own.</param>
     /// <exception cref="TraceInputException">The file cannot be read.</exception>
-    public static TraceInput Open(string path)
+    public static TraceInput Open(string path, Decompressor? zstd = null)
     {
         string file = Resolve(path);
         FileStream stream;
@@ -90,7 +94,10 @@ internal sealed class TraceInput : IDisposable
             stream.Position = 0;
             if (got == 4 && magic.SequenceEqual((ReadOnlySpan<byte>)[0x28, 0xB5, 0x2F, 0xFD]))
             {
-                return new TraceInput(file, stream, new DecompressionStream(stream, 1 << 20), "zstd");
+                Stream text = zstd is null
+                    ? new DecompressionStream(stream, 1 << 20)
+                    : new DecompressionStream(stream, zstd, 1 << 20, preserveDecompressor: true);
+                return new TraceInput(file, stream, text, "zstd");
             }
 
             if (got >= 2 && magic[0] == 0x1F && magic[1] == 0x8B)
