@@ -74,6 +74,36 @@ internal sealed partial class FixtureTrace
         return (firstEnd, lastStart, tids);
     }
 
+    /// <summary>The pfn spans (zoneinfo.before) of the zones whose last reset drained them.</summary>
+    private static List<(long Start, long End)> DrainedZones(string bundle)
+    {
+        HashSet<string> zones = File.ReadAllLines(Path.Combine(bundle, "resets"))
+            .Where(l => !l.StartsWith('#')).Select(l => l.Split(' '))
+            .Where(f => f[0] == "last" && f[6] is "busy" or "offlined").Select(f => f[1]).ToHashSet();
+        var spans = new List<(long Start, long End)>();
+        string? zone = null;
+        long spanned = 0;
+        foreach (string line in File.ReadLines(Path.Combine(bundle, "zoneinfo.before")))
+        {
+            string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (f is ["Node", _, "zone", string name])
+            {
+                zone = name;
+            }
+            else if (f is ["spanned", string n])
+            {
+                spanned = long.Parse(n, CultureInfo.InvariantCulture);
+            }
+            else if (f is ["start_pfn:", string start] && zone is not null && zones.Contains(zone))
+            {
+                long first = long.Parse(start, CultureInfo.InvariantCulture);
+                spans.Add((first, first + spanned));
+            }
+        }
+
+        return spans;
+    }
+
     internal static FixtureTrace Read(string path)
     {
         var trace = new FixtureTrace();
@@ -117,6 +147,17 @@ internal sealed partial class FixtureTrace
                     break;
                 default:
                     break;
+            }
+        }
+
+        // A page refilled and never seen again was taken by a bulk call and kept, where the last
+        // reset drained its zone's lists (it would have drained the page had it been on one).
+        List<(long Start, long End)> drained = DrainedZones(Path.GetDirectoryName(path)!);
+        foreach ((long pfn, int at) in refilled)
+        {
+            if (drained.Any(z => pfn >= z.Start && pfn < z.End))
+            {
+                bulk.Add(at);
             }
         }
 

@@ -113,6 +113,51 @@ public sealed class ResetTests
         Assert.Equal([1L], bulk.Lines.Order());
     }
 
+    [Fact]
+    public void A_refilled_page_never_seen_again_before_the_last_reset_was_bulk_allocated_in_a_drained_zone()
+    {
+        var bulk = new BulkInference();
+        string[] lines =
+        [
+            Lines.ZoneLocked(0x100, 0, refill: true),      // 1: never seen again: bulk, held
+            Lines.ZoneLocked(0x101, 0, refill: true),      // 2: allocated: not
+            Lines.ZoneLocked(0x102, 0, refill: true),      // 3: drained by the last reset: sat on the list
+            Lines.ZoneLocked(0x200, 0, refill: true),      // 4: never seen again, in a zone the reset did not drain
+            Lines.Alloc(0x101),
+            Lines.Drain(0x102, 0),
+        ];
+        for (int i = 0; i < lines.Length; i++)
+        {
+            bulk.OnLine(Encoding.UTF8.GetBytes(lines[i]), i + 1, complete: true);
+        }
+
+        Assert.Empty(bulk.Lines);
+        bulk.Finish(pfn => pfn < 0x200);
+        Assert.Equal([1L], bulk.Lines.Order());
+        Assert.Equal(1, bulk.HeldAtEnd);
+    }
+
+    [Fact]
+    public void A_replay_from_a_reset_allocates_the_pages_a_bulk_call_kept_past_the_end()
+    {
+        using var scratch = new Scratch();
+        const long a = 0x150000, b = 0x150100, x = 0x150300;
+        string bundle = ResetBundle(scratch,
+        [
+            Lines.Alloc(a, cpu: 0, time: 1.0),
+            DrainBy("pcpreset", 500, x, 0, 0, 2.05),
+            Lines.ZoneLocked(b, 0, refill: true, cpu: 1, time: 3.0),                  // refilled on CPU 1 and never seen again
+            Lines.Free(a, cpu: 0, time: 6.0),
+        ]);
+        string json = scratch.File("s.json");
+        Tool.Result result = Tool.Run("replay", bundle, "--json", json);
+        Assert.True(result.ExitCode == 0, result.Error + result.Output);
+        JsonElement s = JsonDocument.Parse(File.ReadAllText(json)).RootElement;
+        Assert.Equal(1, s.GetProperty("inferred_bulk_allocs").GetInt64());
+        // The page it stands for is held at the end, beside the seeding's.
+        Assert.True(s.GetProperty("replayed").GetProperty("live_pages_at_end").GetInt64() >= 1);
+    }
+
     /// <summary>A bundle of the fixture's state files with a hand-made trace and resets:
     /// a first reset at 2.0-2.1 s, the last at 5.0-5.1 s, Normal only.</summary>
     private static string ResetBundle(Scratch scratch, string[] trace)

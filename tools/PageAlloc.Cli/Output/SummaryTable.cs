@@ -51,7 +51,7 @@ internal static class SummaryTable
         replay.AddRow("frees", N(r.Frees));
         replay.AddRow("unmatched frees (allocated before the trace)", N(r.UnmatchedFrees));
         replay.AddRow("batched frees paired with their free", N(r.BatchedPairs));
-        replay.AddRow("inferred bulk allocations (refilled, freed, never allocated)", N(r.InferredBulkAllocs));
+        replay.AddRow("inferred bulk allocations (refilled, never allocated)", N(r.InferredBulkAllocs));
         replay.AddRow("pages still held at the end", N(r.LivePages));
         console.Write(replay);
 

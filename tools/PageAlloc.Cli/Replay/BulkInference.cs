@@ -11,9 +11,11 @@ namespace PageAlloc.Cli.Replay;
 /// <c>mm_page_alloc</c> line (<c>alloc_pages_bulk</c>: vmalloc'd stacks, page_pool, splice):
 /// a pfn put on a pcp list by a refill (<c>mm_page_alloc_zone_locked</c> with
 /// <c>percpu_refill=1</c>) and then freed (<c>mm_page_free</c>) with no allocation line
-/// between was taken off the list without one. The replay allocates such a page at its refill
-/// line, on the refilling CPU, so that its list loses the page when the kernel's did.
-/// Memory: one entry per pfn sitting on a pcp list after a refill.
+/// between was taken off the list without one; so was, in a trace that ends with a reset, a
+/// refilled page neither allocated, freed nor drained by the end (<see cref="Finish"/>). The
+/// replay allocates such a page at its refill line, on the refilling CPU, so that its list
+/// loses the page when the kernel's did. Memory: one entry per pfn sitting on a pcp list after
+/// a refill.
 /// </summary>
 internal sealed class BulkInference(ResetPlan? plan = null) : ILineSink
 {
@@ -98,6 +100,29 @@ internal sealed class BulkInference(ResetPlan? plan = null) : ILineSink
             }
         }
     }
+
+    /// <summary>Ends the pass of a trace that ends with a reset: the pages still refilled and not
+    /// seen since, in a zone whose pcp lists the last reset drained
+    /// (<paramref name="drainedAtEnd"/>), were on no list then, so a bulk allocation took them and
+    /// kept them past the end (forks: 2,906 pages, 2,885 of them refilled in a .NET thread-pool
+    /// thread's calls). Without this the replay left them on our lists, where the kernel's were
+    /// shorter by as many pages.</summary>
+    public void Finish(Func<long, bool> drainedAtEnd)
+    {
+        foreach ((long pfn, long refill) in _refilled)
+        {
+            if (drainedAtEnd(pfn))
+            {
+                Lines.Add(refill);
+                HeldAtEnd++;
+            }
+        }
+
+        _refilled.Clear();
+    }
+
+    /// <summary>Refills <see cref="Finish"/> found bulk-allocated and held past the end.</summary>
+    public long HeldAtEnd { get; private set; }
 
     /// <summary>Memory the kernel onlined during the trace (hot-plug), found in the same pass.</summary>
     public OnlinedMemory Onlined { get; } = new();

@@ -79,6 +79,7 @@ internal static class ReplayCommand
         var clock = Stopwatch.StartNew();
         // The first pass finds the bulk allocations (a second read of the file: a refill's page
         // is known to be bulk-allocated only when its free comes).
+        Func<long, ZoneType?> kernelZoneOf = KernelZoneOf(shape.Zones);
         var bulk = new BulkInference(plan);
         using var zstd = new ZstdSharp.Decompressor();
         using (TraceInput first = TraceInput.Open(traceFile, zstd))
@@ -100,12 +101,18 @@ internal static class ReplayCommand
             }
         }
 
+        if (plan is not null)
+        {
+            HashSet<ZoneType> drained = plan.Last.Select(r => HostShape.ZoneOf(r.Zone)).OfType<ZoneType>().ToHashSet();
+            bulk.Finish(pfn => kernelZoneOf(pfn) is ZoneType zone && drained.Contains(zone));
+        }
+
         double firstPass = clock.Elapsed.TotalSeconds;
         clock.Stop();
         TimeSpan cpuFirst = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu;
         run.Mark("first pass");
         // The allocator after it: its zones hold the memory the kernel onlined during the trace.
-        Dictionary<ZoneType, long> onlined = bulk.Onlined.PagesByZone(pfn => KernelZoneOf(shape.Zones, pfn));
+        Dictionary<ZoneType, long> onlined = bulk.Onlined.PagesByZone(kernelZoneOf);
         Prepared prepared = early.GetAwaiter().GetResult();
         bool guessedRight = SameCounts(guessed, onlined);
         if (!guessedRight)
@@ -256,9 +263,25 @@ internal static class ReplayCommand
     }
 
     /// <summary>The host zone (node 0) whose span holds <paramref name="pfn"/>; null for none.</summary>
-    private static ZoneType? KernelZoneOf(IReadOnlyList<HostZone> zones, long pfn) =>
-        zones.Where(z => z.Node == 0 && z.Spanned > 0 && pfn >= z.StartPfn && pfn < z.StartPfn + z.Spanned)
-            .Select(z => HostShape.ZoneOf(z.Name)).FirstOrDefault(z => z is not null);
+    /// <summary>The zone of a kernel pfn on node 0 (null outside every zone the library has).</summary>
+    private static Func<long, ZoneType?> KernelZoneOf(IReadOnlyList<HostZone> zones)
+    {
+        (long Start, long End, ZoneType Zone)[] spans = zones
+            .Where(z => z.Node == 0 && z.Spanned > 0 && HostShape.ZoneOf(z.Name) is not null)
+            .Select(z => (z.StartPfn, z.StartPfn + z.Spanned, HostShape.ZoneOf(z.Name)!.Value)).ToArray();
+        return pfn =>
+        {
+            foreach ((long start, long end, ZoneType zone) in spans)
+            {
+                if (pfn >= start && pfn < end)
+                {
+                    return zone;
+                }
+            }
+
+            return null;
+        };
+    }
 
     /// <summary>The bundle's count of events perf lost; null without the file.</summary>
     private static long? ReadLost(string? path)
