@@ -36,6 +36,26 @@ internal sealed class HostShape
         _ => null,
     };
 
+    /// <summary>The pfn spans of <paramref name="zones"/> on node 0 that the library has, with their zone.</summary>
+    public static (long Start, long End, ZoneType Zone)[] ZoneSpans(IEnumerable<HostZone> zones) => zones
+        .Where(z => z.Node == 0 && z.Spanned > 0 && ZoneOf(z.Name) is not null)
+        .Select(z => (z.StartPfn, z.StartPfn + z.Spanned, ZoneOf(z.Name)!.Value))
+        .ToArray();
+
+    /// <summary>The zone of the span of <paramref name="spans"/> holding <paramref name="pfn"/>; null for none.</summary>
+    public static ZoneType? ZoneAt((long Start, long End, ZoneType Zone)[] spans, long pfn)
+    {
+        foreach ((long start, long end, ZoneType zone) in spans)
+        {
+            if (pfn >= start && pfn < end)
+            {
+                return zone;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Reads the shape from <paramref name="zoneinfo"/>; the sysctls and CPU count from
     /// files beside it (a bundle), else from /proc when the zoneinfo is this machine's.</summary>
     /// <exception cref="TraceInputException">A file is unreadable or malformed.</exception>

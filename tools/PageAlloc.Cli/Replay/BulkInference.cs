@@ -114,15 +114,11 @@ internal sealed class BulkInference(ResetPlan? plan = null) : ILineSink
             if (drainedAtEnd(pfn))
             {
                 Lines.Add(refill);
-                HeldAtEnd++;
             }
         }
 
         _refilled.Clear();
     }
-
-    /// <summary>Refills <see cref="Finish"/> found bulk-allocated and held past the end.</summary>
-    public long HeldAtEnd { get; private set; }
 
     /// <summary>Memory the kernel onlined during the trace (hot-plug), found in the same pass.</summary>
     public OnlinedMemory Onlined { get; } = new();

@@ -79,7 +79,8 @@ internal static class ReplayCommand
         var clock = Stopwatch.StartNew();
         // The first pass finds the bulk allocations (a second read of the file: a refill's page
         // is known to be bulk-allocated only when its free comes).
-        Func<long, ZoneType?> kernelZoneOf = KernelZoneOf(shape.Zones);
+        (long Start, long End, ZoneType Zone)[] kernelSpans = HostShape.ZoneSpans(shape.Zones);
+        Func<long, ZoneType?> kernelZoneOf = pfn => HostShape.ZoneAt(kernelSpans, pfn);
         var bulk = new BulkInference(plan);
         using var zstd = new ZstdSharp.Decompressor();
         using (TraceInput first = TraceInput.Open(traceFile, zstd))
@@ -260,27 +261,6 @@ internal static class ReplayCommand
         }
 
         return zones;
-    }
-
-    /// <summary>The host zone (node 0) whose span holds <paramref name="pfn"/>; null for none.</summary>
-    /// <summary>The zone of a kernel pfn on node 0 (null outside every zone the library has).</summary>
-    private static Func<long, ZoneType?> KernelZoneOf(IReadOnlyList<HostZone> zones)
-    {
-        (long Start, long End, ZoneType Zone)[] spans = zones
-            .Where(z => z.Node == 0 && z.Spanned > 0 && HostShape.ZoneOf(z.Name) is not null)
-            .Select(z => (z.StartPfn, z.StartPfn + z.Spanned, HostShape.ZoneOf(z.Name)!.Value)).ToArray();
-        return pfn =>
-        {
-            foreach ((long start, long end, ZoneType zone) in spans)
-            {
-                if (pfn >= start && pfn < end)
-                {
-                    return zone;
-                }
-            }
-
-            return null;
-        };
     }
 
     /// <summary>The bundle's count of events perf lost; null without the file.</summary>

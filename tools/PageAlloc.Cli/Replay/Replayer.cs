@@ -75,10 +75,7 @@ internal sealed unsafe partial class Replayer : ILineSink, IDisposable
         _ours = ours;
         _series = new TimeSeries(sampleInterval);
         _standIns = standIns;
-        _kernelZones = (kernelZones ?? [])
-            .Where(z => z.Node == 0 && z.Spanned > 0 && HostShape.ZoneOf(z.Name) is not null)
-            .Select(z => (z.StartPfn, z.StartPfn + z.Spanned, HostShape.ZoneOf(z.Name)!.Value))
-            .ToArray();
+        _kernelZones = HostShape.ZoneSpans(kernelZones ?? []);
         _zoneNames = (kernelZones ?? []).Where(z => z.Node == 0 && HostShape.ZoneOf(z.Name) is not null)
             .GroupBy(z => HostShape.ZoneOf(z.Name)!.Value).ToDictionary(g => g.Key, g => g.First().Name);
         if (plan is not null && _kernelZones.Length > 0)
@@ -407,18 +404,7 @@ internal sealed unsafe partial class Replayer : ILineSink, IDisposable
         }
     }
 
-    private ZoneType? KernelZoneOf(long pfn)
-    {
-        foreach ((long start, long end, ZoneType zone) in _kernelZones)
-        {
-            if (pfn >= start && pfn < end)
-            {
-                return zone;
-            }
-        }
-
-        return null;
-    }
+    private ZoneType? KernelZoneOf(long pfn) => HostShape.ZoneAt(_kernelZones, pfn);
 
     private void Bind(int traceCpu)
     {
