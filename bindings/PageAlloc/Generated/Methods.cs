@@ -229,6 +229,10 @@ public static unsafe partial class Methods
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     public static partial int pa_put_page(pa_allocator* a, [NativeTypeName("struct pa_page *")] pa_page* page, [NativeTypeName("unsigned int")] uint order);
 
+    [LibraryImport("pagealloc", EntryPoint = "pa_split_page")]
+    [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
+    public static partial int pa_split_page(pa_allocator* a, [NativeTypeName("struct pa_page *")] pa_page* page, [NativeTypeName("unsigned int")] uint order);
+
     [LibraryImport("pagealloc", EntryPoint = "pa_alloc_pages_bulk")]
     [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]
     [return: NativeTypeName("unsigned long")]

@@ -329,6 +329,12 @@ PA_API int pa_get_page(pa_allocator *a, struct pa_page *page);
  * put_page / __free_pages). Returns the remaining count or -EINVAL. */
 PA_API int pa_put_page(pa_allocator *a, struct pa_page *page, unsigned int order);
 
+/* Makes an allocated block of 2^order pages (order as allocated, one
+ * reference) into 2^order allocated order-0 pages, each with one reference,
+ * freed one by one (Kernel: split_page). 0, or -EINVAL (logged) for anything
+ * else: a free, tail or page_pool page, another order, more references. */
+PA_API int pa_split_page(pa_allocator *a, struct pa_page *page, unsigned int order);
+
 /* ---- Bulk allocation (Kernel: __alloc_pages_bulk; rules in docs/BULK_RULES.md) ---- */
 
 /* Allocates up to nr_pages order-0 pages from the preferred node's zones,
