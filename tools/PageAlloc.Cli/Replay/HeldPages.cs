@@ -13,6 +13,9 @@ namespace PageAlloc.Cli.Replay;
 /// and as stand-ins for frees of pages allocated before the trace: a largest-order chunk at a
 /// time, the chunks spread over the zone (which pages the host freed is not recorded; its pages
 /// in use lie all over its memory in runs, as refills hand them out in runs split from larger blocks).
+/// Most of a machine is first taken a largest-order block at a time and split into single pages
+/// only where seeding frees part of it or keeps it (<see cref="SplitWhole"/>): allocating and
+/// freeing every page one at a time was two thirds of seeding.
 /// </summary>
 internal sealed unsafe class HeldPages
 {
@@ -20,6 +23,8 @@ internal sealed unsafe class HeldPages
 
     private readonly PageAllocator _allocator;
     private readonly nint[] _held;
+    // Per largest-order chunk of the range: allocated as one block and not split yet.
+    private readonly bool[] _whole;
     private readonly Dictionary<ZoneType, HeldWalk> _walks = new();
     private readonly Dictionary<(ZoneType Zone, int Migratetype), HeldWalk> _reserveWalks = new();
     private readonly Dictionary<(ZoneType Zone, int Migratetype), HeldWalk> _typedWalks = new();
@@ -30,6 +35,7 @@ internal sealed unsafe class HeldPages
         _allocator = allocator;
         BasePfn = basePfn;
         _held = HugePageArray.Allocate<nint>(endPfn - basePfn);
+        _whole = new bool[ChunkIndex(endPfn - 1) + 1];
     }
 
     public long BasePfn { get; }
@@ -43,13 +49,8 @@ internal sealed unsafe class HeldPages
     /// atomic reserves, so no pageblock changes type), and holds them.</summary>
     public void AllocateAll(ZoneType zone, long startPfn, long spanned)
     {
-        uint gfp = (uint)(Gfp.Movable | Gfp.Atomic | Gfp.NoWarn | Gfp.NoRetry | zone switch
-        {
-            ZoneType.Dma => Gfp.Dma,
-            ZoneType.Dma32 => Gfp.Dma32,
-            ZoneType.Movable => Gfp.HighMem,
-            _ => Gfp.None,
-        });
+        AllocateWhole(zone);
+        uint gfp = (uint)(Gfp.Movable | Gfp.Atomic | Gfp.NoWarn | Gfp.NoRetry | ZoneGfp(zone));
         pa_allocator* a = _allocator.Pointer;
         // In bulk, 1,024 slots a call (the bulk path takes its pages off the pcp list as single
         // allocations do, and its single-page fallback takes the last ones): it ends, as one page
@@ -79,6 +80,55 @@ internal sealed unsafe class HeldPages
         _walks[zone] = new HeldWalk(startPfn, spanned);
     }
 
+    /// <summary>Largest-order blocks of <paramref name="zone"/> down to its min watermark, one
+    /// call each (movable, never a reserve: no pageblock changes type), held whole.</summary>
+    private void AllocateWhole(ZoneType zone)
+    {
+        pa_allocator* a = _allocator.Pointer;
+        // __GFP_NOMEMALLOC: a high-order allocation that cannot sleep would otherwise reserve
+        // a high-atomic pageblock once the zone nears its watermark.
+        uint gfp = (uint)(Gfp.Movable | Gfp.NoMemalloc | Gfp.NoWarn | Gfp.NoRetry | ZoneGfp(zone));
+        pa_page* block;
+        while ((block = Methods.pa_alloc_pages(a, gfp, ChunkOrder)) != null)
+        {
+            long head = (long)Methods.pa_page_to_pfn(a, block);
+            _whole[ChunkIndex(head)] = true;
+            // The descriptors are one array: a block's pages are its head's neighbours.
+            Span<nint> slots = _held.AsSpan((int)(head - BasePfn), 1 << ChunkOrder);
+            for (int i = 0; i < slots.Length; i++)
+            {
+                slots[i] = (nint)block + ((nint)i << Methods.PA_LAYOUT_DESC_SHIFT);
+            }
+        }
+    }
+
+    /// <summary>Splits every block still held whole into single pages, as the rest of the
+    /// replay hands held pages out one at a time. Call once seeding has freed what it frees.</summary>
+    public void SplitWhole()
+    {
+        for (int chunk = 0; chunk < _whole.Length; chunk++)
+        {
+            if (_whole[chunk])
+            {
+                Split(chunk);
+            }
+        }
+    }
+
+    private void Split(int chunk)
+    {
+        long head = ((BasePfn >> ChunkOrder) + chunk) << ChunkOrder;
+        int err = Methods.pa_split_page(_allocator.Pointer, (pa_page*)_held[head - BasePfn], ChunkOrder);
+        if (err != 0)
+        {
+            throw new InvalidOperationException($"pa_split_page(pfn {head:#x}, order {ChunkOrder}) failed: {err}");
+        }
+
+        _whole[chunk] = false;
+    }
+
+    private int ChunkIndex(long pfn) => (int)((pfn >> ChunkOrder) - (BasePfn >> ChunkOrder));
+
     /// <summary>Which pages of [start, start + length) are free (not held): the map <see cref="BuddyShape.Plan"/> works on.</summary>
     public bool[] FreeMap(long start, long length)
     {
@@ -94,6 +144,20 @@ internal sealed unsafe class HeldPages
     /// <summary>Frees the held pages of [start, start + 2^order).</summary>
     public void Free(long start, int order)
     {
+        int chunk = ChunkIndex(start);
+        if (_whole[chunk] && order == ChunkOrder)
+        {
+            _whole[chunk] = false;
+            Methods.pa_free_pages(_allocator.Pointer, (pa_page*)_held[start - BasePfn], ChunkOrder);
+            _held.AsSpan((int)(start - BasePfn), 1 << ChunkOrder).Clear();
+            return;
+        }
+
+        if (_whole[chunk])
+        {
+            Split(chunk);
+        }
+
         // One release call for the block's pages (they are held, so each slot holds one).
         Span<nint> slots = _held.AsSpan((int)(start - BasePfn), 1 << order);
         fixed (nint* pages = slots)

@@ -86,6 +86,7 @@ internal sealed unsafe class Seeder
             seeder.SeedZone(type, info, target, types);
         }
 
+        seeder._held.SplitWhole();
         allocator.DrainAll();
         allocator.BindCpu(-1);
         if (types is not null)
