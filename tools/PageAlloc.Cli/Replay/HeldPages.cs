@@ -7,8 +7,8 @@ using PageAlloc.Native;
 namespace PageAlloc.Cli.Replay;
 
 /// <summary>
-/// The pages seeding keeps allocated (the host's pages in use when the trace began), one slot
-/// per page frame, as raw page pointers (as the replay holds its own; see <see cref="Replayer"/>).
+/// The pages seeding keeps allocated (the host's pages in use when the trace began), one bit
+/// per page frame (a page's descriptor is the library's <c>pa_pfn_to_page</c>).
 /// They are handed out, a zone at a time, as the pages the kernel's pcp lists held at the start
 /// and as stand-ins for frees of pages allocated before the trace: a largest-order chunk at a
 /// time, the chunks spread over the zone (which pages the host freed is not recorded; its pages
@@ -22,7 +22,8 @@ internal sealed unsafe class HeldPages
     private const int ChunkOrder = BuddyShape.ChunkOrder;
 
     private readonly PageAllocator _allocator;
-    private readonly nint[] _held;
+    private readonly ulong[] _held;
+    private readonly nint[] _scratch = new nint[1 << ChunkOrder];
     // Per largest-order chunk of the range: allocated as one block and not split yet.
     private readonly bool[] _whole;
     private readonly Dictionary<ZoneType, HeldWalk> _walks = new();
@@ -34,14 +35,27 @@ internal sealed unsafe class HeldPages
     {
         _allocator = allocator;
         BasePfn = basePfn;
-        _held = HugePageArray.Allocate<nint>(endPfn - basePfn);
+        _held = new ulong[(endPfn - basePfn + 63) / 64];
         _whole = new bool[ChunkIndex(endPfn - 1) + 1];
     }
 
     public long BasePfn { get; }
 
     /// <summary>Pages still held.</summary>
-    public long Count => _held.Count(page => page != 0);
+    public long Count => _held.Sum(word => (long)ulong.PopCount(word));
+
+    private bool IsHeld(long pfn) => (_held[(pfn - BasePfn) >> 6] & (1UL << (int)((pfn - BasePfn) & 63))) != 0;
+
+    private void Hold(long pfn) => _held[(pfn - BasePfn) >> 6] |= 1UL << (int)((pfn - BasePfn) & 63);
+
+    /// <summary>Lets go of held page <paramref name="pfn"/> and returns its descriptor.</summary>
+    private pa_page* Release(long pfn)
+    {
+        _held[(pfn - BasePfn) >> 6] &= ~(1UL << (int)((pfn - BasePfn) & 63));
+        return PageOf(pfn);
+    }
+
+    private pa_page* PageOf(long pfn) => Methods.pa_pfn_to_page(_allocator.Pointer, (ulong)pfn);
 
     public bool HasZone(ZoneType zone) => _walks.ContainsKey(zone);
 
@@ -72,7 +86,7 @@ internal sealed unsafe class HeldPages
             {
                 if (slots[i] != null)
                 {
-                    _held[(long)Methods.pa_page_to_pfn(a, slots[i]) - BasePfn] = (nint)slots[i];
+                    Hold((long)Methods.pa_page_to_pfn(a, slots[i]));
                 }
             }
         }
@@ -93,11 +107,9 @@ internal sealed unsafe class HeldPages
         {
             long head = (long)Methods.pa_page_to_pfn(a, block);
             _whole[ChunkIndex(head)] = true;
-            // The descriptors are one array: a block's pages are its head's neighbours.
-            Span<nint> slots = _held.AsSpan((int)(head - BasePfn), 1 << ChunkOrder);
-            for (int i = 0; i < slots.Length; i++)
+            for (long pfn = head; pfn < head + (1 << ChunkOrder); pfn++)
             {
-                slots[i] = (nint)block + ((nint)i << Methods.PA_LAYOUT_DESC_SHIFT);
+                Hold(pfn);
             }
         }
     }
@@ -118,7 +130,7 @@ internal sealed unsafe class HeldPages
     private void Split(int chunk)
     {
         long head = ((BasePfn >> ChunkOrder) + chunk) << ChunkOrder;
-        int err = Methods.pa_split_page(_allocator.Pointer, (pa_page*)_held[head - BasePfn], ChunkOrder);
+        int err = Methods.pa_split_page(_allocator.Pointer, PageOf(head), ChunkOrder);
         if (err != 0)
         {
             throw new InvalidOperationException($"pa_split_page(pfn {head:#x}, order {ChunkOrder}) failed: {err}");
@@ -135,7 +147,7 @@ internal sealed unsafe class HeldPages
         bool[] free = new bool[length];
         for (long i = 0; i < length; i++)
         {
-            free[i] = _held[start + i - BasePfn] == 0;
+            free[i] = !IsHeld(start + i);
         }
 
         return free;
@@ -148,8 +160,12 @@ internal sealed unsafe class HeldPages
         if (_whole[chunk] && order == ChunkOrder)
         {
             _whole[chunk] = false;
-            Methods.pa_free_pages(_allocator.Pointer, (pa_page*)_held[start - BasePfn], ChunkOrder);
-            _held.AsSpan((int)(start - BasePfn), 1 << ChunkOrder).Clear();
+            for (long pfn = start + 1; pfn < start + (1 << ChunkOrder); pfn++)
+            {
+                Release(pfn);
+            }
+
+            Methods.pa_free_pages(_allocator.Pointer, Release(start), ChunkOrder);
             return;
         }
 
@@ -158,14 +174,17 @@ internal sealed unsafe class HeldPages
             Split(chunk);
         }
 
-        // One release call for the block's pages (they are held, so each slot holds one).
-        Span<nint> slots = _held.AsSpan((int)(start - BasePfn), 1 << order);
+        // One release call for the block's pages (they are held: the plan frees only those).
+        Span<nint> slots = _scratch.AsSpan(0, 1 << order);
+        for (int i = 0; i < slots.Length; i++)
+        {
+            slots[i] = (nint)Release(start + i);
+        }
+
         fixed (nint* pages = slots)
         {
             Methods.pa_release_pages(_allocator.Pointer, (pa_page**)pages, (nuint)slots.Length);
         }
-
-        slots.Clear();
     }
 
     /// <summary>A page still held in <paramref name="zone"/>, handed over to the caller (who
@@ -186,11 +205,9 @@ internal sealed unsafe class HeldPages
                 continue;
             }
 
-            nint page = _held[pfn - BasePfn];
-            if (page != 0)
+            if (IsHeld(pfn))
             {
-                _held[pfn - BasePfn] = 0;
-                return (pa_page*)page;
+                return Release(pfn);
             }
         }
 
@@ -222,11 +239,9 @@ internal sealed unsafe class HeldPages
                 continue;
             }
 
-            nint page = _held[pfn - BasePfn];
-            if (page != 0)
+            if (IsHeld(pfn))
             {
-                _held[pfn - BasePfn] = 0;
-                return (pa_page*)page;
+                return Release(pfn);
             }
         }
 
@@ -283,8 +298,7 @@ internal sealed unsafe class HeldPages
             int mt = migratetypeOf(pfn);
             for (long p = pfn; p < pfn + size; p++)
             {
-                Methods.pa_free_pages(a, (pa_page*)_held[p - BasePfn], 0);
-                _held[p - BasePfn] = 0;
+                Methods.pa_free_pages(a, Release(p), 0);
             }
 
             Methods.pa_drain_local_pages(a);
@@ -338,7 +352,7 @@ internal sealed unsafe class HeldPages
 
         for (long p = start; p < start + size; p++)
         {
-            if (_held[p - BasePfn] == 0)
+            if (!IsHeld(p))
             {
                 return false;
             }
