@@ -352,7 +352,7 @@ function New-Workload([string] $Name, [string] $Client, [string] $Path, [int] $C
 }
 
 # Kestrel's pool, then page pools, under each workload; then the fault run (a 2 MiB allocator
-# under the first workload). Results in build/load; then docs/LOAD.md and its charts.
+# that turns new requests away while it is low, under the first workload). Results in build/load; then docs/LOAD.md and its charts.
 function Invoke-Load {
     Install-LoadTools
     $sample = Join-Path $Root 'samples/kestrel'
@@ -368,7 +368,9 @@ function Invoke-Load {
         (New-Workload 'download-64k' 'wrk' '/bytes/65536' 32),
         (New-Workload 'echo-16k' 'wrk' '/echo' 32 -Script $echoScript),
         (New-Workload 'h2-download-64k' 'h2load' '/bytes/65536' 32 -Streams 8 -ServerArgs @('--http2')),
-        (New-Workload 'download-256k-256c' 'wrk' '/bytes/262144' 256))
+        (New-Workload 'download-256k-256c' 'wrk' '/bytes/262144' 256),
+        # 10,000 streams of 64 KiB in flight: more than the page pools' 256 MiB allocator holds.
+        (New-Workload 'h2-download-64k-10k-streams' 'h2load' '/bytes/65536' 100 -Streams 100 -ServerArgs @('--http2')))
     $configs = @([pscustomobject]@{ Name = 'default'; Args = @('--pool', 'default') },
         [pscustomobject]@{ Name = 'pagealloc'; Args = @('--pool', 'pagealloc') })
     $rows = @()
@@ -379,7 +381,7 @@ function Invoke-Load {
     Write-Host "load: zeroing on return / $($workloads[0].Name), one page-pool server, $ZeroPairs pairs of $ZeroSeconds s off and on"
     $rows += Invoke-ZeroingPairs $dll $workloads[0] $results
     Write-Host "load: fault run (2 MiB allocator) / $($workloads[0].Name)"
-    $rows += Invoke-LoadRounds $dll @([pscustomobject]@{ Name = 'fault'; Args = @('--pool', 'pagealloc', '--size-mib', '2', '--debug-checks') }) `
+    $rows += Invoke-LoadRounds $dll @([pscustomobject]@{ Name = 'fault'; Args = @('--pool', 'pagealloc', '--size-mib', '2', '--debug-checks', '--pressure-window-ms', '200') }) `
         $workloads[0] $results
     $rows | Format-Table config, workload, rps, p50_ms, p99_ms, non2xx, socket_errors, peak_rss_kib, idle_rss_kib, resident_kib_max,
         resident_kib_idle, leaked_after_shutdown, check_after_shutdown | Out-Host

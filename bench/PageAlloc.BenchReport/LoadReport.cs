@@ -156,7 +156,9 @@ internal static class LoadReport
         md.AppendLine("- `download-64k`: wrk, `GET /bytes/65536` (16 blocks per response), HTTP/1.1;");
         md.AppendLine("- `echo-16k`: wrk, `POST /echo` of 16,380 bytes streamed back through the request and response pipes;");
         md.AppendLine("- `h2-download-64k`: h2load (nghttp2), HTTP/2 in cleartext with prior knowledge, 8 streams per connection;");
-        md.AppendLine("- `download-256k-256c`: wrk, `GET /bytes/262144` on 256 connections.");
+        md.AppendLine("- `download-256k-256c`: wrk, `GET /bytes/262144` on 256 connections;");
+        md.AppendLine("- `h2-download-64k-10k-streams`: h2load, 100 connections x 100 streams of `GET /bytes/65536`: about");
+        md.AppendLine("  640 MiB in flight, more than the page pools' allocator holds.");
         md.AppendLine();
         md.AppendLine("Zeroing every buffer as it comes back (`ClearOnReturn`) is timed on one page-pool server under the");
         md.AppendLine("first workload, switched off and on through `POST /pagealloc/clear-on-return/{on}`: pairs of short");
@@ -165,8 +167,9 @@ internal static class LoadReport
         md.AppendLine("that for their whole life (two page-pool servers side by side, five rounds: medians 16% apart), so");
         md.AppendLine("two servers would measure which process came out faster.");
         md.AppendLine("The fault run is the first workload against a 2 MiB allocator (512 pages, debug checks on) that");
-        md.AppendLine("cannot buffer 32 connections' responses. Raw results: `build/load/` (`load.csv`, `rss.csv`, client");
-        md.AppendLine("outputs, server logs).");
+        md.AppendLine("cannot buffer 32 connections' responses, with a pressure window of 200 ms (`--pressure-window-ms`):");
+        md.AppendLine("while the allocator is low, new requests get 503. Raw results: `build/load/` (`load.csv`, `rss.csv`,");
+        md.AppendLine("client outputs, server logs).");
         md.AppendLine();
         if (info is not null)
         {
@@ -257,10 +260,13 @@ internal static class LoadReport
         md.AppendLine("  after such a block appears) gives them to the OS with `madvise(MADV_DONTNEED)` inside the");
         md.AppendLine("  pinned arena. \"Arena resident\" is what `mincore` finds of the arena: pages in use, cached,");
         md.AppendLine("  on the allocator's lists, or free and not yet reported.");
-        md.AppendLine("- The fault run's many non-2xx answers are the 503s of the door: while the allocator is low,");
-        md.AppendLine("  new requests are turned away before they run, and requests in flight finish on managed arrays");
-        md.AppendLine("  (`fallback rents`), because a rent that throws inside a pipe leaves it on a returned block.");
-        md.AppendLine("  In that run the reads of `/pagealloc` during the load are turned away too.");
+        md.AppendLine("- Past the allocator (`fallback rents`), Kestrel's rents go to Kestrel's own pool, kept by");
+        md.AppendLine("  `AddPageAllocMemoryPool` as the overflow: every request is served, as on the default pool");
+        md.AppendLine("  (`h2-download-64k-10k-streams` holds more in flight than the 256 MiB allocator).");
+        md.AppendLine("- The fault run's many non-2xx answers are the 503s of its pressure window: while the allocator");
+        md.AppendLine("  is low, new requests are turned away before they run, and requests in flight finish on the");
+        md.AppendLine("  overflow pool, because a rent that throws inside a pipe leaves it on a returned block. In that");
+        md.AppendLine("  run the reads of `/pagealloc` during the load are turned away too.");
         md.AppendLine();
         return md.ToString();
     }

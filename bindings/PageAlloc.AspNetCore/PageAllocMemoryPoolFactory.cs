@@ -42,6 +42,11 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
     private readonly Gfp _gfp;
     private readonly int _maxOrder;
     private readonly long _pressureWindowMs;
+    private readonly IMemoryPoolFactory<byte>? _overflow;
+
+    // Under a load the allocator cannot hold every rent may fall back: the caches are given back
+    // once per spell of fallbacks, not at each (a release takes every cache's lock).
+    private const long ReleaseQuietMs = 100;
     private readonly TimeSpan _decayPeriod;
     private bool _clearOnReturn;
     private long _fallbackRents;
@@ -73,6 +78,7 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
         _gfp = settings.Gfp;
         _maxOrder = settings.MaxOrder;
         _pressureWindowMs = (long)settings.PressureWindow.TotalMilliseconds;
+        _overflow = settings.OverflowFactory;
         if (settings.Allocator is { } allocator)
         {
             Allocator = allocator;
@@ -158,7 +164,7 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
     /// pages within the last <see cref="PageAllocMemoryPoolOptions.PressureWindow"/>, and the
     /// allocator's free pages (buddy and per-CPU lists) are still under its high watermark plus an
     /// eighth of what it manages (below the watermarks allocations fail with pages still free).
-    /// Only the first test runs while nothing has fallen back.</summary>
+    /// Only the first test runs while nothing has fallen back. Never, with no window (the default).</summary>
     public bool UnderPressure =>
         Environment.TickCount64 - Volatile.Read(ref _lastFallbackMs) < _pressureWindowMs && LowOnPages();
 
@@ -167,9 +173,10 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
     /// Every view of one owner shares that page pool and its CPU caches (Kestrel asks for one pool
     /// per transport and listener, all owned by "kestrel"; separate caches would each hold their
     /// own free pages). The page pool is made by the owner's first view and disposed with its last
-    /// one (or with the factory). A rent the allocator cannot serve gets a managed array and puts
-    /// the factory <see cref="UnderPressure"/> (see
-    /// <see cref="PageAllocMemoryPoolOptions.PressureWindow"/>); the first in each pressure window
+    /// one (or with the factory). A rent the allocator cannot serve is served by the owner's pool
+    /// of <see cref="PageAllocMemoryPoolOptions.OverflowFactory"/> and puts the factory
+    /// <see cref="UnderPressure"/> when there is a
+    /// <see cref="PageAllocMemoryPoolOptions.PressureWindow"/>; the first after a quiet spell
     /// also gives every pool's cached pages back (<see cref="ReleaseCachedPages"/>).</summary>
     /// <param name="options">Kestrel's options; only <see cref="MemoryPoolOptions.Owner"/> is used.</param>
     /// <returns>The pool.</returns>
@@ -183,7 +190,7 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
             if (!_shared.TryGetValue(owner, out SharedPool? shared))
             {
                 var pool = new PageMemoryPool(Allocator, _gfp, _maxOrder, _decayPeriod) { ClearOnReturn = _clearOnReturn };
-                shared = new SharedPool(pool);
+                shared = new SharedPool(pool, owner, _overflow);
                 _shared.Add(owner, shared);
                 _pools.Add(new PageAllocPoolEntry(owner, pool));
                 Metrics?.AddPool(pool, owner);
@@ -191,30 +198,69 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
             }
 
             shared.Views++;
-            return new KestrelMemoryPool(this, shared.Pool, owner);
+            return new KestrelMemoryPool(this, shared);
         }
     }
 
-    /// <summary>A view of <paramref name="owner"/>'s pool is disposed: the last one disposes the
-    /// page pool (its cached pages go back; buffers out stay valid until returned).</summary>
-    internal void ViewDisposed(string owner, PageMemoryPool pool)
+    /// <summary>A view of <paramref name="shared"/>'s owner is disposed: the last one disposes the
+    /// page pool and its overflow pool (buffers out stay valid until returned).</summary>
+    internal void ViewDisposed(SharedPool shared)
     {
         lock (_lock)
         {
-            if (_shared.TryGetValue(owner, out SharedPool? shared) && ReferenceEquals(shared.Pool, pool) && --shared.Views == 0)
+            if (_shared.TryGetValue(shared.Owner, out SharedPool? open) && ReferenceEquals(open, shared) && --shared.Views == 0)
             {
-                _shared.Remove(owner);
-                pool.Dispose();
+                _shared.Remove(shared.Owner);
+                shared.Dispose();
             }
         }
     }
 
-    /// <summary>An owner's page pool and how many of the views <see cref="Create"/> returned are open.</summary>
-    private sealed class SharedPool(PageMemoryPool pool)
+    /// <summary>An owner's page pool, its overflow pool once a rent needed one, and how many of
+    /// the views <see cref="Create"/> returned are open.</summary>
+    internal sealed class SharedPool(PageMemoryPool pool, string owner, IMemoryPoolFactory<byte>? overflowFactory) : IDisposable
     {
+        private MemoryPool<byte>? _overflow;
+
         public PageMemoryPool Pool { get; } = pool;
 
+        public string Owner { get; } = owner;
+
         public int Views { get; set; }
+
+        /// <summary>A buffer of at least <paramref name="minBufferSize"/> bytes from the overflow
+        /// pool (made at the first call), or from <see cref="MemoryPool{T}.Shared"/> without one or
+        /// when its blocks are too small.</summary>
+        public IMemoryOwner<byte> RentOverflow(int minBufferSize)
+        {
+            MemoryPool<byte> overflow = Volatile.Read(ref _overflow) ?? MakeOverflow();
+            return minBufferSize <= overflow.MaxBufferSize ? overflow.Rent(minBufferSize) : MemoryPool<byte>.Shared.Rent(minBufferSize);
+        }
+
+        private MemoryPool<byte> MakeOverflow()
+        {
+            if (overflowFactory is null)
+            {
+                return MemoryPool<byte>.Shared;
+            }
+
+            MemoryPool<byte> made = overflowFactory.Create(new MemoryPoolOptions { Owner = Owner == UnnamedOwner ? null : Owner });
+            MemoryPool<byte>? first = Interlocked.CompareExchange(ref _overflow, made, null);
+            if (first is null)
+            {
+                return made;
+            }
+
+            made.Dispose();
+            return first;
+        }
+
+        /// <summary>Disposes the page pool and the overflow pool (buffers out stay valid until returned).</summary>
+        public void Dispose()
+        {
+            Pool.Dispose();
+            Interlocked.Exchange(ref _overflow, null)?.Dispose();
+        }
     }
 
     /// <summary>Whether every pool of the factory zeroes a buffer as it comes back
@@ -302,14 +348,15 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
     }
 
     /// <summary>Counts a rent served from an array and opens a pressure window; the first
-    /// fallback of a window gives the cached pages of every pool back, so that the pages other
-    /// CPUs' caches hold serve the requests still in flight.</summary>
+    /// fallback after a quiet spell (the window, and at least <see cref="ReleaseQuietMs"/>) gives
+    /// the cached pages of every pool back, so that the pages other CPUs' caches hold serve the
+    /// requests still in flight.</summary>
     internal void RecordFallback()
     {
         Interlocked.Increment(ref _fallbackRents);
         long now = Environment.TickCount64;
         long last = Volatile.Read(ref _lastFallbackMs);
-        if (now - last >= _pressureWindowMs && Interlocked.CompareExchange(ref _lastFallbackMs, now, last) == last)
+        if (now - last >= Math.Max(_pressureWindowMs, ReleaseQuietMs) && Interlocked.CompareExchange(ref _lastFallbackMs, now, last) == last)
         {
             ReleaseCachedPages();
             return;
@@ -318,11 +365,12 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
         Volatile.Write(ref _lastFallbackMs, now);
     }
 
-    /// <summary>Disposes every pool made, the metrics, and the allocator when the factory built
-    /// it. Buffers still rented stay valid until they are returned. Disposing twice is harmless.</summary>
+    /// <summary>Disposes every pool made (overflow pools included), the metrics, and the allocator
+    /// when the factory built it. Buffers still rented stay valid until they are returned. Disposing twice is harmless.</summary>
     public void Dispose()
     {
         PageAllocPoolEntry[] pools;
+        SharedPool[] open;
         lock (_lock)
         {
             if (_disposed)
@@ -332,6 +380,12 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
 
             _disposed = true;
             pools = _pools.ToArray();
+            open = [.. _shared.Values];
+        }
+
+        foreach (SharedPool shared in open)
+        {
+            shared.Dispose();
         }
 
         foreach (PageAllocPoolEntry entry in pools)

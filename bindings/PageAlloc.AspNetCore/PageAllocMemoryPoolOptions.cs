@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 using System;
+using System.Buffers;
+using Microsoft.AspNetCore.Connections;
 
 namespace PageAlloc.AspNetCore;
 
@@ -14,8 +16,8 @@ public sealed class PageAllocMemoryPoolOptions
     public const long DefaultSize = 256L << 20;
 
     /// <summary>Bytes of memory per node, a multiple of the page size (default 256 MiB).
-    /// What the pools may hold at most: beyond it, new requests get 503 (see
-    /// <see cref="PressureWindow"/>). The pages live in one pinned managed array (a managed arena:
+    /// What the pools may hold at most: beyond it, rents are served from managed arrays (or new
+    /// requests get 503, with a <see cref="PressureWindow"/>). The pages live in one pinned managed array (a managed arena:
     /// Kestrel's socket transport needs array-backed buffers), so all nodes together stay under
     /// 2 GiB.</summary>
     public long Size { get; set; } = DefaultSize;
@@ -24,15 +26,24 @@ public sealed class PageAllocMemoryPoolOptions
     public int Nodes { get; set; } = 1;
 
     /// <summary>The flags of every rent (default <see cref="Gfp.Kernel"/> | <see cref="Gfp.NoWarn"/>:
-    /// running out is counted and answered with 503, not logged per rent).</summary>
+    /// running out is counted (<see cref="PageAllocMemoryPoolFactory.FallbackRents"/>), not logged per rent).</summary>
     public Gfp Gfp { get; set; } = Gfp.Kernel | Gfp.NoWarn;
 
     /// <summary>How long after a rent found the allocator out of pages new requests get
-    /// 503 Service Unavailable (default 200 ms). Requests in flight always get their buffers:
-    /// when pages run out, Kestrel's rents are served from managed arrays
-    /// (<see cref="PageAllocMemoryPoolFactory.FallbackRents"/>), because pipes do not survive a
-    /// rent that throws.</summary>
-    public TimeSpan PressureWindow { get; set; } = TimeSpan.FromMilliseconds(200);
+    /// 503 Service Unavailable (default zero: never). When pages run out, Kestrel's rents are
+    /// served from managed arrays (<see cref="PageAllocMemoryPoolFactory.FallbackRents"/>),
+    /// because pipes do not survive a rent that throws; by default every request is served that
+    /// way, as Kestrel's own pool allocates arrays beyond what it holds. A service that must stay
+    /// within <see cref="Size"/> sets a window (200 ms is a good start) to shed new requests
+    /// instead while the allocator is low.</summary>
+    public TimeSpan PressureWindow { get; set; } = TimeSpan.Zero;
+
+    /// <summary>Where Kestrel's rents go when the allocator is out of pages: each owner's page
+    /// pool gets a pool of this factory for the same owner, made at its first such rent and
+    /// disposed with it. <c>AddPageAllocMemoryPool</c> sets Kestrel's own factory here, as the web
+    /// host registered it (pinned 4 KiB blocks, which Kestrel evicts when idle), unless one is set;
+    /// null: <see cref="MemoryPool{T}.Shared"/>, as are sizes its pools cannot hold.</summary>
+    public IMemoryPoolFactory<byte>? OverflowFactory { get; set; }
 
     /// <summary>The largest block order a pool serves (default 0: one-page blocks of 4 KiB, the
     /// block size of Kestrel's own pool). Larger orders serve larger size hints from the pool

@@ -14,8 +14,10 @@ public static class PageAllocServiceCollectionExtensions
     /// <summary>
     /// Replaces Kestrel's memory pool factory (<see cref="IMemoryPoolFactory{T}"/> of
     /// <see cref="byte"/>) with a <see cref="PageAllocMemoryPoolFactory"/> configured by
-    /// <paramref name="configure"/>, and maps a request that runs the allocator out of memory
-    /// to 503 Service Unavailable (or a closed connection once the response has started).
+    /// <paramref name="configure"/>, which rents from Kestrel's own factory what the allocator
+    /// cannot hold (<see cref="PageAllocMemoryPoolOptions.OverflowFactory"/>, unless one is set),
+    /// and maps a request that runs the allocator out of memory to 503 Service Unavailable (or a
+    /// closed connection once the response has started).
     /// </summary>
     /// <param name="services">The application's services, after the web host's (as
     /// <c>WebApplication.CreateBuilder</c> leaves them).</param>
@@ -26,6 +28,7 @@ public static class PageAllocServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         AddOptions(services, configure);
+        KeepKestrelFactory(services);
         services.TryAddSingleton<PageAllocMemoryPoolFactory>();
         // Kestrel's own factory goes, wherever it was registered: the last registration wins
         // for a single service, and no one should get Kestrel's pool by enumerating either.
@@ -37,6 +40,30 @@ public static class PageAllocServiceCollectionExtensions
         }
 
         return services;
+    }
+
+    /// <summary>Kestrel's own factory, as the web host registered it, becomes the overflow
+    /// factory when the options are read without one: kept at the first call only (later ones
+    /// would find ours).</summary>
+    private static void KeepKestrelFactory(IServiceCollection services)
+    {
+        if (services.Any(d => d.ServiceType == typeof(KestrelFactory)) ||
+            services.LastOrDefault(d => d.ServiceType == typeof(IMemoryPoolFactory<byte>) && !d.IsKeyedService) is not { } kestrel)
+        {
+            return;
+        }
+
+        services.AddSingleton(new KestrelFactory(kestrel));
+        services.AddOptions<PageAllocMemoryPoolOptions>().PostConfigure<IServiceProvider>((options, provider) =>
+            options.OverflowFactory ??= provider.GetRequiredService<KestrelFactory>().Create(provider));
+    }
+
+    /// <summary>The registration of Kestrel's factory that <c>AddPageAllocMemoryPool</c> replaced.</summary>
+    private sealed class KestrelFactory(ServiceDescriptor registration)
+    {
+        public IMemoryPoolFactory<byte>? Create(IServiceProvider provider) =>
+            (registration.ImplementationInstance ?? registration.ImplementationFactory?.Invoke(provider) ??
+             (registration.ImplementationType is { } type ? ActivatorUtilities.CreateInstance(provider, type) : null)) as IMemoryPoolFactory<byte>;
     }
 
     private static void AddOptions(IServiceCollection services, Action<PageAllocMemoryPoolOptions>? configure)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 using System;
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -338,7 +339,24 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="minBufferSize"/> is larger than <see cref="MaxBufferSize"/>.</exception>
     /// <exception cref="InsufficientMemoryException">The allocator has no free block of that order.</exception>
     /// <exception cref="ObjectDisposedException">The pool is disposed.</exception>
-    public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
+    public override IMemoryOwner<byte> Rent(int minBufferSize = -1) => RentOrNull(minBufferSize) ?? throw NoPages(minBufferSize);
+
+    /// <summary>As <see cref="Rent(int)"/>, but a rent the allocator cannot serve returns false
+    /// instead of throwing: for a caller with somewhere else to go (Kestrel's pools go to an
+    /// overflow pool), to whom running out is not an error.</summary>
+    /// <param name="minBufferSize">The size wanted; -1 or any value up to 0 means one page.</param>
+    /// <param name="buffer">The block's owner; null when the allocator had no free block of that order.</param>
+    /// <returns>Whether a block was rented.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="minBufferSize"/> is larger than <see cref="MaxBufferSize"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The pool is disposed.</exception>
+    public bool TryRent(int minBufferSize, [NotNullWhen(true)] out IMemoryOwner<byte>? buffer)
+    {
+        buffer = RentOrNull(minBufferSize);
+        return buffer is not null;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private PageBlockMemoryManager? RentOrNull(int minBufferSize)
     {
         if (minBufferSize > _pageSize)
         {
@@ -357,6 +375,10 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
         owner.Lease(0, _pageShift);
         return owner;
     }
+
+    private InsufficientMemoryException NoPages(int minBufferSize) => minBufferSize > _pageSize
+        ? new InsufficientMemoryException($"No free block of order {OrderFor(minBufferSize)} ({_gfp}).")
+        : new InsufficientMemoryException($"No free page ({_gfp}).");
 
     /// <summary>One tick of the caches' decay (the kernel's <c>decay_pcp_high()</c>): each
     /// cache's high drops by an eighth (never below 0), and the pages
@@ -588,9 +610,10 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
     }
 
     /// <summary>A one-page rent that found its cache (locked) empty: high grows by a batch, and a
-    /// batch comes from another CPU's cache, else from the allocator in one bulk call.</summary>
+    /// batch comes from another CPU's cache, else from the allocator in one bulk call; null when
+    /// the allocator has none.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private PageBlockMemoryManager RentRefill(CpuPageCache cache)
+    private PageBlockMemoryManager? RentRefill(CpuPageCache cache)
     {
         PageBlockMemoryManager owner;
         try
@@ -608,7 +631,7 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
             else
             {
                 cache.AllocEmpty++;
-                throw new InsufficientMemoryException($"No free page ({_gfp}).");
+                return null;
             }
 
             owner = _owners.Get(cache.Pop());
@@ -623,8 +646,9 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
     }
 
     /// <summary>A block of more than one page, straight from the allocator; counted on the
-    /// calling CPU's cache. The page goes back if anything after taking it throws.</summary>
-    private PageBlockMemoryManager RentBlock(int order)
+    /// calling CPU's cache; null when the allocator has none. The page goes back if anything
+    /// after taking it throws.</summary>
+    private PageBlockMemoryManager? RentBlock(int order)
     {
         CpuPageCache cache = EnterCache();
         pa_page* page = null;
@@ -636,7 +660,7 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
             if (page == null)
             {
                 cache.AllocEmpty++;
-                throw new InsufficientMemoryException($"No free block of order {order} ({_gfp}).");
+                return null;
             }
 
             owner = OwnerOf(page);

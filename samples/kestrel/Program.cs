@@ -6,7 +6,7 @@ using Microsoft.Extensions.Hosting;
 namespace PageAlloc.KestrelSample;
 
 /// <summary>
-/// <c>pagealloc-kestrel [--pool default|pagealloc] [--size-mib N] [--max-order N] [--urls URL] [--debug-checks] [--http2] [--clear-on-return]</c>:
+/// <c>pagealloc-kestrel [--pool default|pagealloc] [--size-mib N] [--max-order N] [--urls URL] [--debug-checks] [--http2] [--clear-on-return] [--pressure-window-ms N]</c>:
 /// serves until SIGTERM or Ctrl+C, then stops, and with page pools checks that every page came
 /// back ("leak check: 0 pages not returned, check ok").
 /// </summary>

@@ -15,7 +15,8 @@ public enum PoolKind
 }
 
 /// <summary>The server's settings, from the command line:
-/// <c>--pool default|pagealloc --size-mib N --max-order N --urls URL --debug-checks --http2 --clear-on-return</c>.</summary>
+/// <c>--pool default|pagealloc --size-mib N --max-order N --urls URL --debug-checks --http2 --clear-on-return
+/// --pressure-window-ms N</c>.</summary>
 public sealed class SampleOptions
 {
     /// <summary>The largest download /bytes/{n} serves: 64 MiB.</summary>
@@ -44,6 +45,11 @@ public sealed class SampleOptions
     /// (<see cref="PageAlloc.AspNetCore.PageAllocMemoryPoolOptions.ClearOnReturn"/>).</summary>
     public bool ClearOnReturn { get; set; }
 
+    /// <summary>How long new requests get 503 after the allocator ran out, in milliseconds
+    /// (<see cref="PageAlloc.AspNetCore.PageAllocMemoryPoolOptions.PressureWindow"/>; default 0:
+    /// never, rents beyond the allocator are served from managed arrays).</summary>
+    public int PressureWindowMs { get; set; }
+
     /// <summary>Reads the options from <paramref name="args"/>.</summary>
     /// <exception cref="ArgumentException">An unknown option or a bad value.</exception>
     public static SampleOptions Parse(string[] args)
@@ -68,6 +74,7 @@ public sealed class SampleOptions
                 case "--debug-checks": options.DebugChecks = true; break;
                 case "--http2": options.Http2 = true; break;
                 case "--clear-on-return": options.ClearOnReturn = true; break;
+                case "--pressure-window-ms": options.PressureWindowMs = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }

@@ -72,6 +72,7 @@ public sealed class SampleServer : IAsyncDisposable
                 o.Allocator = allocator;
                 o.MaxOrder = options.MaxOrder;
                 o.ClearOnReturn = options.ClearOnReturn;
+                o.PressureWindow = TimeSpan.FromMilliseconds(options.PressureWindowMs);
             });
         }
 

@@ -417,6 +417,144 @@ public sealed class PageAllocMemoryPoolFactoryTests
     }
 
     [Fact]
+    public void Past_the_allocator_rents_go_to_the_owners_overflow_pool_and_no_request_is_turned_away_by_default()
+    {
+        var overflow = new RecordingFactory();
+        using PageAllocMemoryPoolFactory factory = Factory(o =>
+        {
+            o.Size = 1L << 20;
+            o.OverflowFactory = overflow;
+        });
+        Assert.Equal(TimeSpan.Zero, new PageAllocMemoryPoolOptions().PressureWindow);
+        MemoryPool<byte> pool = factory.Create(new MemoryPoolOptions { Owner = "kestrel" });
+        var blocks = new System.Collections.Generic.List<IMemoryOwner<byte>>();
+        try
+        {
+            while (factory.FallbackRents < 3)
+            {
+                blocks.Add(pool.Rent(4096));
+                Assert.True(blocks.Count <= 259, "a 1 MiB allocator served more than 256 pages");
+            }
+
+            // One overflow pool for the owner, made at the first fallback; every fallback rent is its.
+            RecordingFactory.Pool made = Assert.Single(overflow.Made);
+            Assert.Equal("kestrel", made.Owner);
+            Assert.Equal(3, made.Rents);
+            Assert.All(blocks.TakeLast(3), b => Assert.IsNotType<PageBlockMemoryManager>(b));
+            Assert.False(factory.UnderPressure);   // no window: nothing is turned away
+            Assert.False(made.Disposed);
+        }
+        finally
+        {
+            blocks.ForEach(b => b.Dispose());
+        }
+
+        pool.Dispose();   // the owner's last view: its page pool and overflow pool go
+        Assert.True(overflow.Made[0].Disposed);
+    }
+
+    [Fact]
+    public void PageMemoryPool_TryRent_says_no_where_Rent_throws()
+    {
+        using var allocator = new PageAllocator(PageAllocatorOptions.Create(1, 64, cpus: 1));
+        using var pool = new PageMemoryPool(allocator, Gfp.Kernel | Gfp.NoWarn);
+        var blocks = new System.Collections.Generic.List<IMemoryOwner<byte>>();
+        try
+        {
+            while (pool.TryRent(4096, out IMemoryOwner<byte>? block))
+            {
+                blocks.Add(block);
+                Assert.True(blocks.Count <= 64);
+            }
+
+            Assert.NotEmpty(blocks);
+            Assert.False(pool.TryRent(-1, out IMemoryOwner<byte>? none));
+            Assert.Null(none);
+            Assert.False(pool.TryRent(8192, out none));
+            Assert.Throws<InsufficientMemoryException>(() => pool.Rent(4096));
+            Assert.Throws<ArgumentOutOfRangeException>(() => pool.TryRent(pool.MaxBufferSize + 1, out _));
+        }
+        finally
+        {
+            blocks.ForEach(b => b.Dispose());
+        }
+
+        Assert.True(pool.TryRent(4096, out IMemoryOwner<byte>? again));
+        again.Dispose();
+        pool.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => pool.TryRent(4096, out _));
+    }
+
+    [Fact]
+    public async Task AddPageAllocMemoryPool_keeps_Kestrels_own_factory_for_what_the_allocator_cannot_hold()
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        Type kestrels;
+        await using (WebApplication plain = WebApplication.CreateSlimBuilder().Build())
+        {
+            kestrels = plain.Services.GetRequiredService<IMemoryPoolFactory<byte>>().GetType();
+        }
+
+        builder.Services.AddPageAllocMemoryPool(o => o.Size = 1L << 20);
+        builder.Services.AddPageAllocMemoryPool();   // a second call keeps the first one's
+        await using WebApplication app = builder.Build();
+        PageAllocMemoryPoolOptions options = app.Services.GetRequiredService<IOptions<PageAllocMemoryPoolOptions>>().Value;
+        Assert.NotNull(options.OverflowFactory);
+        Assert.Equal(kestrels, options.OverflowFactory.GetType());
+
+        var factory = (PageAllocMemoryPoolFactory)app.Services.GetRequiredService<IMemoryPoolFactory<byte>>();
+        using MemoryPool<byte> pool = factory.Create(new MemoryPoolOptions { Owner = "kestrel" });
+        var blocks = new System.Collections.Generic.List<IMemoryOwner<byte>>();
+        try
+        {
+            while (factory.FallbackRents == 0)
+            {
+                blocks.Add(pool.Rent(4096));
+            }
+
+            // Kestrel's pinned block: array-backed, as its socket transport needs.
+            Memory<byte> memory = blocks[^1].Memory;
+            Assert.Equal(4096, memory.Length);
+            Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray<byte>(memory, out _));
+            Assert.IsNotType<PageBlockMemoryManager>(blocks[^1]);
+        }
+        finally
+        {
+            blocks.ForEach(b => b.Dispose());
+        }
+    }
+
+    /// <summary>An overflow factory that records the pools it makes and what they rent.</summary>
+    private sealed class RecordingFactory : IMemoryPoolFactory<byte>
+    {
+        public System.Collections.Generic.List<Pool> Made { get; } = [];
+
+        public MemoryPool<byte> Create(MemoryPoolOptions? options = null)
+        {
+            var pool = new Pool(options?.Owner);
+            Made.Add(pool);
+            return pool;
+        }
+
+        public sealed class Pool(string? owner) : MemoryPool<byte>
+        {
+            public string? Owner { get; } = owner;
+            public int Rents { get; private set; }
+            public bool Disposed { get; private set; }
+            public override int MaxBufferSize => 4096;
+
+            public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
+            {
+                Rents++;
+                return Shared.Rent(4096);
+            }
+
+            protected override void Dispose(bool disposing) => Disposed = true;
+        }
+    }
+
+    [Fact]
     public async Task AddPageAllocMemoryPool_replaces_Kestrels_factory_and_Kestrel_creates_its_pools_there()
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
