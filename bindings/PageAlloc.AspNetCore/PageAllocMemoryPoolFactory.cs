@@ -173,7 +173,7 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
     /// Every view of one owner shares that page pool and its CPU caches (Kestrel asks for one pool
     /// per transport and listener, all owned by "kestrel"; separate caches would each hold their
     /// own free pages). The page pool is made by the owner's first view and disposed with its last
-    /// one (or with the factory). A rent the allocator cannot serve is served by the owner's pool
+    /// one (or with the factory). A rent the allocator cannot serve is served by the view's pool
     /// of <see cref="PageAllocMemoryPoolOptions.OverflowFactory"/> and puts the factory
     /// <see cref="UnderPressure"/> when there is a
     /// <see cref="PageAllocMemoryPoolOptions.PressureWindow"/>; the first after a quiet spell
@@ -190,7 +190,7 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
             if (!_shared.TryGetValue(owner, out SharedPool? shared))
             {
                 var pool = new PageMemoryPool(Allocator, _gfp, _maxOrder, _decayPeriod) { ClearOnReturn = _clearOnReturn };
-                shared = new SharedPool(pool, owner, _overflow);
+                shared = new SharedPool(pool, owner);
                 _shared.Add(owner, shared);
                 _pools.Add(new PageAllocPoolEntry(owner, pool));
                 Metrics?.AddPool(pool, owner);
@@ -198,12 +198,12 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
             }
 
             shared.Views++;
-            return new KestrelMemoryPool(this, shared);
+            return new KestrelMemoryPool(this, shared, _overflow);
         }
     }
 
     /// <summary>A view of <paramref name="shared"/>'s owner is disposed: the last one disposes the
-    /// page pool and its overflow pool (buffers out stay valid until returned).</summary>
+    /// page pool (buffers out stay valid until returned).</summary>
     internal void ViewDisposed(SharedPool shared)
     {
         lock (_lock)
@@ -211,56 +211,19 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
             if (_shared.TryGetValue(shared.Owner, out SharedPool? open) && ReferenceEquals(open, shared) && --shared.Views == 0)
             {
                 _shared.Remove(shared.Owner);
-                shared.Dispose();
+                shared.Pool.Dispose();
             }
         }
     }
 
-    /// <summary>An owner's page pool, its overflow pool once a rent needed one, and how many of
-    /// the views <see cref="Create"/> returned are open.</summary>
-    internal sealed class SharedPool(PageMemoryPool pool, string owner, IMemoryPoolFactory<byte>? overflowFactory) : IDisposable
+    /// <summary>An owner's page pool and how many of the views <see cref="Create"/> returned are open.</summary>
+    internal sealed class SharedPool(PageMemoryPool pool, string owner)
     {
-        private MemoryPool<byte>? _overflow;
-
         public PageMemoryPool Pool { get; } = pool;
 
         public string Owner { get; } = owner;
 
         public int Views { get; set; }
-
-        /// <summary>A buffer of at least <paramref name="minBufferSize"/> bytes from the overflow
-        /// pool (made at the first call), or from <see cref="MemoryPool{T}.Shared"/> without one or
-        /// when its blocks are too small.</summary>
-        public IMemoryOwner<byte> RentOverflow(int minBufferSize)
-        {
-            MemoryPool<byte> overflow = Volatile.Read(ref _overflow) ?? MakeOverflow();
-            return minBufferSize <= overflow.MaxBufferSize ? overflow.Rent(minBufferSize) : MemoryPool<byte>.Shared.Rent(minBufferSize);
-        }
-
-        private MemoryPool<byte> MakeOverflow()
-        {
-            if (overflowFactory is null)
-            {
-                return MemoryPool<byte>.Shared;
-            }
-
-            MemoryPool<byte> made = overflowFactory.Create(new MemoryPoolOptions { Owner = Owner == UnnamedOwner ? null : Owner });
-            MemoryPool<byte>? first = Interlocked.CompareExchange(ref _overflow, made, null);
-            if (first is null)
-            {
-                return made;
-            }
-
-            made.Dispose();
-            return first;
-        }
-
-        /// <summary>Disposes the page pool and the overflow pool (buffers out stay valid until returned).</summary>
-        public void Dispose()
-        {
-            Pool.Dispose();
-            Interlocked.Exchange(ref _overflow, null)?.Dispose();
-        }
     }
 
     /// <summary>Whether every pool of the factory zeroes a buffer as it comes back
@@ -365,12 +328,11 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
         Volatile.Write(ref _lastFallbackMs, now);
     }
 
-    /// <summary>Disposes every pool made (overflow pools included), the metrics, and the allocator
-    /// when the factory built it. Buffers still rented stay valid until they are returned. Disposing twice is harmless.</summary>
+    /// <summary>Disposes every page pool made, the metrics, and the allocator when the factory
+    /// built it (each view disposes its own overflow pool). Buffers still rented stay valid until they are returned. Disposing twice is harmless.</summary>
     public void Dispose()
     {
         PageAllocPoolEntry[] pools;
-        SharedPool[] open;
         lock (_lock)
         {
             if (_disposed)
@@ -380,12 +342,6 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
 
             _disposed = true;
             pools = _pools.ToArray();
-            open = [.. _shared.Values];
-        }
-
-        foreach (SharedPool shared in open)
-        {
-            shared.Dispose();
         }
 
         foreach (PageAllocPoolEntry entry in pools)

@@ -38,9 +38,10 @@ public sealed class PageAllocMemoryPoolOptions
     /// instead while the allocator is low.</summary>
     public TimeSpan PressureWindow { get; set; } = TimeSpan.Zero;
 
-    /// <summary>Where Kestrel's rents go when the allocator is out of pages: each owner's page
-    /// pool gets a pool of this factory for the same owner, made at its first such rent and
-    /// disposed with it. <c>AddPageAllocMemoryPool</c> sets Kestrel's own factory here, as the web
+    /// <summary>Where Kestrel's rents go when the allocator is out of pages: each pool Kestrel
+    /// gets from the factory (a view of its owner's page pool) gets a pool of this factory for the
+    /// same owner, made at its first such rent and disposed with it, as Kestrel keeps a pool per
+    /// transport queue. <c>AddPageAllocMemoryPool</c> sets Kestrel's own factory here, as the web
     /// host registered it (pinned 4 KiB blocks, which Kestrel evicts when idle), unless one is set;
     /// null: <see cref="MemoryPool{T}.Shared"/>, as are sizes its pools cannot hold.</summary>
     public IMemoryPoolFactory<byte>? OverflowFactory { get; set; }

@@ -417,7 +417,7 @@ public sealed class PageAllocMemoryPoolFactoryTests
     }
 
     [Fact]
-    public void Past_the_allocator_rents_go_to_the_owners_overflow_pool_and_no_request_is_turned_away_by_default()
+    public void Past_the_allocator_rents_go_to_the_views_overflow_pool_and_no_request_is_turned_away_by_default()
     {
         var overflow = new RecordingFactory();
         using PageAllocMemoryPoolFactory factory = Factory(o =>
@@ -436,12 +436,23 @@ public sealed class PageAllocMemoryPoolFactoryTests
                 Assert.True(blocks.Count <= 259, "a 1 MiB allocator served more than 256 pages");
             }
 
-            // One overflow pool for the owner, made at the first fallback; every fallback rent is its.
+            // One overflow pool for the view, made at its first fallback; every fallback rent is its.
             RecordingFactory.Pool made = Assert.Single(overflow.Made);
             Assert.Equal("kestrel", made.Owner);
             Assert.Equal(3, made.Rents);
             Assert.All(blocks.TakeLast(3), b => Assert.IsNotType<PageBlockMemoryManager>(b));
             Assert.False(factory.UnderPressure);   // no window: nothing is turned away
+            Assert.False(made.Disposed);
+
+            // Another view of the owner (Kestrel asks for one per transport queue) has its own.
+            using (MemoryPool<byte> other = factory.Create(new MemoryPoolOptions { Owner = "kestrel" }))
+            {
+                blocks.Add(other.Rent(4096));
+                Assert.Equal(2, overflow.Made.Count);
+                Assert.Equal(1, overflow.Made[1].Rents);
+            }
+
+            Assert.True(overflow.Made[1].Disposed);
             Assert.False(made.Disposed);
         }
         finally
@@ -449,7 +460,7 @@ public sealed class PageAllocMemoryPoolFactoryTests
             blocks.ForEach(b => b.Dispose());
         }
 
-        pool.Dispose();   // the owner's last view: its page pool and overflow pool go
+        pool.Dispose();   // the owner's last view: its page pool and its overflow pool go
         Assert.True(overflow.Made[0].Disposed);
     }
 
