@@ -21,46 +21,20 @@ namespace PageAlloc.AspNetCore.Tests;
 public sealed class FaultRunTests
 {
     [Fact]
-    public async Task An_allocator_that_runs_out_serves_every_request_from_the_overflow_pool_and_leaks_nothing()
-    {
-        var options = new SampleOptions { Urls = "http://127.0.0.1:0", SizeMiB = 2, DebugChecks = true };
-        await using SampleServer server = SampleServer.Create(options);
-        await server.StartAsync();
-        Assert.NotNull(server.Allocator);
-        byte[] upload = Traffic.Body(1 << 20, 7);
-        using (HttpClient client = Traffic.Client(server.Address))
+    public Task An_allocator_that_runs_out_serves_every_request_from_the_overflow_pool_and_leaks_nothing() =>
+        FaultRunAsync(pressureWindowMs: 0, (_, outcomes) =>
         {
-            Dictionary<Traffic.Outcome, int> outcomes = await Traffic.RunAsync(600, concurrency: 96, index =>
-                index % 3 == 2 ? Traffic.EchoAsync(client, upload) : Traffic.DownloadAsync(client, 1 << 20));
             Assert.Equal(600, outcomes[Traffic.Outcome.Ok]);
-            Assert.True(server.Allocator.GetVmEvent(VmEvent.PgFail) > 0, "no allocation failed");
-            string report = await client.GetStringAsync("/pagealloc?check=1");
-            Assert.Contains("check ok", report);
-        }
-
-        await server.StopAsync();
-        (long leaked, string check) = server.LeakCheck();
-        Assert.Equal("ok", check);
-        Assert.Equal(0, leaked);
-    }
+            return Task.CompletedTask;
+        });
 
     [Fact]
-    public async Task With_a_pressure_window_an_allocator_that_runs_out_fails_requests_cleanly_and_leaks_nothing()
-    {
-        var options = new SampleOptions { Urls = "http://127.0.0.1:0", SizeMiB = 2, DebugChecks = true, PressureWindowMs = 200 };
-        await using SampleServer server = SampleServer.Create(options);
-        await server.StartAsync();
-        Assert.NotNull(server.Allocator);
-        byte[] upload = Traffic.Body(1 << 20, 7);
-
-        using (HttpClient client = Traffic.Client(server.Address))
+    public Task With_a_pressure_window_an_allocator_that_runs_out_fails_requests_cleanly_and_leaks_nothing() =>
+        FaultRunAsync(pressureWindowMs: 200, async (client, outcomes) =>
         {
-            Dictionary<Traffic.Outcome, int> outcomes = await Traffic.RunAsync(600, concurrency: 96, index =>
-                index % 3 == 2 ? Traffic.EchoAsync(client, upload) : Traffic.DownloadAsync(client, 1 << 20));
             int failed = outcomes[Traffic.Outcome.Unavailable] + outcomes[Traffic.Outcome.Closed];
             Assert.True(failed > 0, $"the allocator never ran out: {Describe(outcomes)}");
             Assert.True(outcomes[Traffic.Outcome.Ok] > 0, $"nothing succeeded: {Describe(outcomes)}");
-            Assert.True(server.Allocator.GetVmEvent(VmEvent.PgFail) > 0, "no allocation failed");
 
             // The load is over: once the pressure window has passed, the server serves again.
             var since = System.Diagnostics.Stopwatch.StartNew();
@@ -84,13 +58,31 @@ public sealed class FaultRunTests
             }
 
             Assert.True(inUse <= 128, $"{inUse} pages still in use {idle.Elapsed} after the load (idle caches decay)");
+        });
+
+    /// <summary>The sample on a 2 MiB allocator with debug checks, 600 megabyte downloads and
+    /// uploads 96 at a time; then <paramref name="check"/> on their outcomes, the invariant
+    /// check, and after the server stops, no page left out.</summary>
+    private static async Task FaultRunAsync(int pressureWindowMs, Func<HttpClient, Dictionary<Traffic.Outcome, int>, Task> check)
+    {
+        var options = new SampleOptions { Urls = "http://127.0.0.1:0", SizeMiB = 2, DebugChecks = true, PressureWindowMs = pressureWindowMs };
+        await using SampleServer server = SampleServer.Create(options);
+        await server.StartAsync();
+        Assert.NotNull(server.Allocator);
+        byte[] upload = Traffic.Body(1 << 20, 7);
+        using (HttpClient client = Traffic.Client(server.Address))
+        {
+            Dictionary<Traffic.Outcome, int> outcomes = await Traffic.RunAsync(600, concurrency: 96, index =>
+                index % 3 == 2 ? Traffic.EchoAsync(client, upload) : Traffic.DownloadAsync(client, 1 << 20));
+            Assert.True(server.Allocator.GetVmEvent(VmEvent.PgFail) > 0, "no allocation failed");
+            await check(client, outcomes);
             string report = await client.GetStringAsync("/pagealloc?check=1");
             Assert.Contains("check ok", report);
         }
 
         await server.StopAsync();
-        (long leaked, string check) = server.LeakCheck();
-        Assert.Equal("ok", check);
+        (long leaked, string verdict) = server.LeakCheck();
+        Assert.Equal("ok", verdict);
         Assert.Equal(0, leaked);
     }
 
