@@ -45,10 +45,10 @@ internal sealed class KestrelMemoryPool(PageAllocMemoryPoolFactory factory, Page
             return buffer;
         }
 
+        // A whole block, as the page pool would have given (TryRent refused anything larger).
         factory.RecordFallback();
-        int size = Math.Max(minBufferSize, MaxBufferSize);
         MemoryPool<byte> overflow = Volatile.Read(ref _overflow) ?? MakeOverflow();
-        return size <= overflow.MaxBufferSize ? overflow.Rent(size) : Shared.Rent(size);
+        return MaxBufferSize <= overflow.MaxBufferSize ? overflow.Rent(MaxBufferSize) : Shared.Rent(MaxBufferSize);
     }
 
     /// <summary>The overflow pool, made at the first rent that needs it; <see cref="MemoryPool{T}.Shared"/>

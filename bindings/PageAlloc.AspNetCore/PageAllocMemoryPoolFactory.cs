@@ -42,7 +42,7 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
     private readonly Gfp _gfp;
     private readonly int _maxOrder;
     private readonly long _pressureWindowMs;
-    private readonly IMemoryPoolFactory<byte>? _overflow;
+    private readonly IMemoryPoolFactory<byte>? _overflowFactory;
 
     // Under a load the allocator cannot hold every rent may fall back: the caches are given back
     // once per spell of fallbacks, not at each (a release takes every cache's lock).
@@ -78,7 +78,7 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
         _gfp = settings.Gfp;
         _maxOrder = settings.MaxOrder;
         _pressureWindowMs = (long)settings.PressureWindow.TotalMilliseconds;
-        _overflow = settings.OverflowFactory;
+        _overflowFactory = settings.OverflowFactory;
         if (settings.Allocator is { } allocator)
         {
             Allocator = allocator;
@@ -198,7 +198,7 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
             }
 
             shared.Views++;
-            return new KestrelMemoryPool(this, shared, _overflow);
+            return new KestrelMemoryPool(this, shared, _overflowFactory);
         }
     }
 

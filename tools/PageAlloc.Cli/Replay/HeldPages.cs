@@ -44,14 +44,20 @@ internal sealed unsafe class HeldPages
     /// <summary>Pages still held.</summary>
     public long Count => _held.Sum(word => (long)ulong.PopCount(word));
 
-    private bool IsHeld(long pfn) => (_held[(pfn - BasePfn) >> 6] & (1UL << (int)((pfn - BasePfn) & 63))) != 0;
+    private bool IsHeld(long pfn) => (_held[Word(pfn)] & Bit(pfn)) != 0;
 
-    private void Hold(long pfn) => _held[(pfn - BasePfn) >> 6] |= 1UL << (int)((pfn - BasePfn) & 63);
+    private void Hold(long pfn) => _held[Word(pfn)] |= Bit(pfn);
+
+    private void Unhold(long pfn) => _held[Word(pfn)] &= ~Bit(pfn);
+
+    private long Word(long pfn) => (pfn - BasePfn) >> 6;
+
+    private ulong Bit(long pfn) => 1UL << (int)((pfn - BasePfn) & 63);
 
     /// <summary>Lets go of held page <paramref name="pfn"/> and returns its descriptor.</summary>
     private pa_page* Release(long pfn)
     {
-        _held[(pfn - BasePfn) >> 6] &= ~(1UL << (int)((pfn - BasePfn) & 63));
+        Unhold(pfn);
         return PageOf(pfn);
     }
 
@@ -160,12 +166,12 @@ internal sealed unsafe class HeldPages
         if (_whole[chunk] && order == ChunkOrder)
         {
             _whole[chunk] = false;
-            for (long pfn = start + 1; pfn < start + (1 << ChunkOrder); pfn++)
+            for (long pfn = start; pfn < start + (1 << ChunkOrder); pfn++)
             {
-                Release(pfn);
+                Unhold(pfn);
             }
 
-            Methods.pa_free_pages(_allocator.Pointer, Release(start), ChunkOrder);
+            Methods.pa_free_pages(_allocator.Pointer, PageOf(start), ChunkOrder);
             return;
         }
 
