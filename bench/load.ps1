@@ -96,6 +96,14 @@ function Get-Http($Server, [string] $Uri) {
 $LoadHttp = [System.Net.Http.HttpClient]::new()
 $LoadHttp.Timeout = [TimeSpan]::FromSeconds(30)
 
+# Sets the process's peak RSS (VmHWM) to its RSS now (clear_refs 5), so that the next read of
+# VmHWM is the peak of what ran in between: one round's peak.
+function Reset-PeakRss([int] $ProcessId) {
+    # Opened for writing without truncation: the proc file refuses O_TRUNC (Set-Content's EINVAL).
+    $file = [System.IO.FileStream]::new("/proc/$ProcessId/clear_refs", [System.IO.FileMode]::Open, [System.IO.FileAccess]::Write)
+    try { $file.Write([byte[]]@(0x35), 0, 1) } finally { $file.Dispose() }
+}
+
 # A line of /proc/<pid>/status in KiB: VmHWM (peak resident set) or VmRSS (now).
 function Read-StatusKib([int] $ProcessId, [string] $Field) {
     $line = Get-Content "/proc/$ProcessId/status" | Where-Object { $_ -like "$($Field):*" }
@@ -214,10 +222,11 @@ function Get-Median([double[]] $Values) {
 
 # The configurations side by side under one workload: every server started at once (same
 # machine state), a 3 s warm-up each, then $LoadRounds rounds of $Seconds each, alternating the
-# configurations within a round; medians of the rounds. Each server's RSS (and a page pool's
-# resident bytes) is read $IdleSeconds after its own last round; then
-# /pagealloc?check=1, the peak RSS, SIGTERM and each server's own leak check. VmRSS of every
-# server is sampled all along into rss.csv. One row per configuration.
+# configurations within a round; medians of the rounds. A round's peak RSS is VmHWM after the
+# server's run, reset before it; each server's RSS (and a page pool's resident bytes) is read
+# $IdleSeconds after its own run in every round, before the next round starts. Then
+# /pagealloc?check=1, SIGTERM and each server's own leak check. VmRSS of every server is
+# sampled all along into rss.csv. One row per configuration.
 function Invoke-LoadRounds([string] $Dll, $Configs, $Workload, [string] $Results) {
     $servers = @()
     $sampler = $null
@@ -234,44 +243,54 @@ function Invoke-LoadRounds([string] $Dll, $Configs, $Workload, [string] $Results
         }
         $runs = @($Configs | ForEach-Object { , [System.Collections.Generic.List[object]]::new() })
         $lastEnd = @($Configs | ForEach-Object { 0.0 })
+        $peaks = @($Configs | ForEach-Object { , [System.Collections.Generic.List[long]]::new() })
+        $idle = @($Configs | ForEach-Object { , [System.Collections.Generic.List[long]]::new() })
+        $idleResident = @($Configs | ForEach-Object { , [System.Collections.Generic.List[long]]::new() })
+        $maxCached = @($Configs | ForEach-Object { '' })
+        $startPeaks = @($servers | ForEach-Object { Read-StatusKib $_.Process.Id 'VmHWM' })   # start-up and warm-up
         for ($round = 1; $round -le $LoadRounds; $round++) {
             for ($i = 0; $i -lt $Configs.Count; $i++) {
                 $j = ($round % 2 -eq 0) ? ($Configs.Count - 1 - $i) : $i   # alternate who goes first
                 $sampled = $servers[$j]   # both pools alike: the same cheap report, as often
                 $out = Join-Path $Results "$($Configs[$j].Name)-$($Workload.Name).round$round.txt"
+                Reset-PeakRss $servers[$j].Process.Id
                 $runs[$j].Add((Invoke-LoadClient "$($servers[$j].Address)$($Workload.Path)" $Workload $Seconds $out $sampled))
                 $lastEnd[$j] = Get-EpochSeconds
-                Write-Host ("  round $round $($Configs[$j].Name): {0:0} requests/s, p99 {1:0.00} ms" -f $runs[$j][-1].Rps, $runs[$j][-1].P99)
+                $peaks[$j].Add((Read-StatusKib $servers[$j].Process.Id 'VmHWM'))
+                Write-Host ("  round $round $($Configs[$j].Name): {0:0} requests/s, p99 {1:0.00} ms, peak RSS {2:0} MiB" -f $runs[$j][-1].Rps, $runs[$j][-1].P99, ($peaks[$j][-1] / 1024))
+            }
+            # Each server's RSS $IdleSeconds after its own round: the server whose round came
+            # first is read first, each at its own moment.
+            foreach ($i in @(0..($Configs.Count - 1) | Sort-Object { $lastEnd[$_] })) {
+                $wait = $lastEnd[$i] + $IdleSeconds - (Get-EpochSeconds)
+                if ($wait -gt 0) { Start-Sleep -Milliseconds ([int]($wait * 1000)) }
+                $idle[$i].Add((Read-StatusKib $servers[$i].Process.Id 'VmRSS'))
+                if ($Configs[$i].Name -ne 'default') {
+                    $report = Read-PageAllocReport $servers[$i] -Retry
+                    $idleResident[$i].Add([long]$report.resident_bytes / 1024)
+                    $maxCached[$i] = $report.max_cached_pages
+                }
             }
         }
-        $phases.load_end = Get-EpochSeconds
-        # Each server's RSS $IdleSeconds after its own last round: read all at once, the
-        # server whose round came first would have been idle the longest.
-        $idle = @($Configs | ForEach-Object { 0 })
-        $idleReports = @($Configs | ForEach-Object { $null })
-        foreach ($i in @(0..($Configs.Count - 1) | Sort-Object { $lastEnd[$_] })) {
-            $wait = $lastEnd[$i] + $IdleSeconds - (Get-EpochSeconds)
-            if ($wait -gt 0) { Start-Sleep -Milliseconds ([int]($wait * 1000)) }
-            $idle[$i] = Read-StatusKib $servers[$i].Process.Id 'VmRSS'
-            $idleReports[$i] = Read-PageAllocReport $servers[$i] -Retry
-        }
+        $phases.load_end = ($lastEnd | Measure-Object -Maximum).Maximum
         $phases.idle_read = Get-EpochSeconds
-        # The peak before the full report of the check below runs (its strings and buddyinfo).
-        $peaks = @($servers | ForEach-Object { Read-StatusKib $_.Process.Id 'VmHWM' })
+        # The whole run's peak (the resets left out nothing but idle time), before the full
+        # report of the check below runs (its strings and buddyinfo).
+        $lifePeaks = @(0..($Configs.Count - 1) | ForEach-Object { [Math]::Max($startPeaks[$_], ($peaks[$_] | Measure-Object -Maximum).Maximum) })
         $rows = @()
         for ($i = 0; $i -lt $Configs.Count; $i++) {
             $pagealloc = $Configs[$i].Name -ne 'default'
             $after = if ($pagealloc) { Read-PageAllocReport $servers[$i] -Check -Retry } else { @{} }
             $r = $runs[$i]
             $rows += [pscustomobject]((New-LoadRow $Configs[$i].Name $Workload $Seconds $r) + [ordered]@{
-                peak_rss_kib = $peaks[$i]
-                idle_rss_kib = $idle[$i]; idle_seconds = $IdleSeconds
+                peak_rss_kib = Get-Median @($peaks[$i]); peak_rss_rounds_kib = ($peaks[$i] -join ' '); peak_rss_run_kib = $lifePeaks[$i]
+                idle_rss_kib = Get-Median @($idle[$i]); idle_rss_rounds_kib = ($idle[$i] -join ' '); idle_seconds = $IdleSeconds
                 resident_kib_max = ($pagealloc ? [long](($r | Measure-Object -Property MaxResident -Maximum).Maximum / 1024) : '')
-                resident_kib_idle = ($pagealloc ? [long]([long]$idleReports[$i].resident_bytes / 1024) : '')
+                resident_kib_idle = ($pagealloc ? (Get-Median @($idleResident[$i])) : '')
                 pages_in_use_max = ($pagealloc ? ($r | Measure-Object -Property MaxInUse -Maximum).Maximum : '')
                 pooled_pages_max = ($pagealloc ? ($r | Measure-Object -Property MaxPooled -Maximum).Maximum : '')
                 cpu_caches = ($pagealloc ? ($r | Measure-Object -Property CpuCaches -Maximum).Maximum : '')
-                max_cached_pages = ($pagealloc ? $idleReports[$i].max_cached_pages : '')
+                max_cached_pages = $maxCached[$i]
                 pages_in_use_after = ($pagealloc ? $after.pages_in_use : ''); check_after = ($pagealloc ? $after.check : '')
                 fallback_rents = ($pagealloc ? $after.fallback_rents : ''); buffers_rented_after = ($pagealloc ? $after.buffers_rented : '')
                 alive_after = -not $servers[$i].Process.HasExited

@@ -60,10 +60,10 @@ internal static class LoadReport
             double resident = load.Number(p, "resident_kib_idle") / load.Number(p, "resident_kib_max");
             targets.Add(new Target($"{w}: requests/s, page pools / default", $"{rps:0.000}x", ">= 1.0x", rps >= 1.0));
             targets.Add(new Target($"{w}: p99 latency, page pools / default", $"{p99:0.00}x", "<= 1.0x", p99 <= 1.0));
-            targets.Add(new Target($"{w}: peak RSS, page pools / default", $"{rss:0.00}x ({Mib(load, p, "peak_rss_kib")} / {Mib(load, d, "peak_rss_kib")} MiB)", "<= 1.0x (moonshot 0.9x)", rss <= 1.0));
-            targets.Add(new Target($"{w}: RSS {load.Get(p, "idle_seconds")} s after the load, page pools / default",
+            targets.Add(new Target($"{w}: peak RSS (median of the rounds' peaks), page pools / default", $"{rss:0.00}x ({Mib(load, p, "peak_rss_kib")} / {Mib(load, d, "peak_rss_kib")} MiB)", "<= 1.0x (moonshot 0.9x)", rss <= 1.0));
+            targets.Add(new Target($"{w}: RSS {load.Get(p, "idle_seconds")} s after the load (median of the rounds), page pools / default",
                 $"{idle:0.00}x ({Mib(load, p, "idle_rss_kib")} / {Mib(load, d, "idle_rss_kib")} MiB)", "<= 0.9x", idle <= 0.9));
-            targets.Add(new Target($"{w}: the pool's resident memory {load.Get(p, "idle_seconds")} s after the load / its peak",
+            targets.Add(new Target($"{w}: the pool's resident memory {load.Get(p, "idle_seconds")} s after the load (median of the rounds) / its peak",
                 $"{resident:0.00} ({Mib(load, p, "resident_kib_idle")} / {Mib(load, p, "resident_kib_max")} MiB)", "<= 0.10", resident <= 0.10));
             targets.Add(Leak(load, p, $"{w}: pages leaked after shutdown"));
             if (load.Rows.FirstOrDefault(r => load.Get(r, "config") == ZeroingOn && load.Get(r, "workload") == w) is { } on)
@@ -122,6 +122,11 @@ internal static class LoadReport
 
     private static string Mib(Csv load, string[] row, string column) => (load.Number(row, column) / 1024).ToString("0", CultureInfo.InvariantCulture);
 
+    // A column of one value per round, in KiB separated by spaces, as MiB: "84 87 85".
+    private static string Rounds(Csv load, string[] row, string column) => string.Join(' ',
+        load.Get(row, column).Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Select(k => (double.Parse(k, CultureInfo.InvariantCulture) / 1024).ToString("0", CultureInfo.InvariantCulture)));
+
     private static string Markdown(Csv load, Csv? info, string[] workloads, List<Target> targets)
     {
         var md = new StringBuilder();
@@ -143,9 +148,12 @@ internal static class LoadReport
         md.AppendLine("server (no strings, no native report), so watching costs both servers the same: the full");
         md.AppendLine("`/pagealloc` (buddyinfo, every metric as text) polled on one server only had cost it about 10 MiB");
         md.AppendLine("of RSS on the 256-connection workload. RSS is read by the script from `/proc/PID/status`, never");
-        md.AppendLine("by the server. Each server's RSS (`VmRSS`) is read the stated idle time after its own last round");
-        md.AppendLine("(read at one moment, the server whose round came first would have idled longest), with the page");
-        md.AppendLine("pools' resident bytes; then the peak RSS (`VmHWM`). Then");
+        md.AppendLine("by the server. A round's peak RSS is `VmHWM` read after the server's run, reset just before it");
+        md.AppendLine("(`clear_refs` 5), so that the warm-up and the other rounds are not in it. After every round, each");
+        md.AppendLine("server's RSS (`VmRSS`) is read the stated idle time after its own run (read at one moment, the");
+        md.AppendLine("server whose run came first would have idled longest), with the page pools' resident bytes, and");
+        md.AppendLine("the next round starts after that. The targets take the medians of the rounds, as for requests/s;");
+        md.AppendLine("the whole run's peak (start-up and warm-up included) is in the results table beside them. Then");
         md.AppendLine("`/pagealloc?check=1` (the pools give their cached pages back, the pages in use are the request's own");
         md.AppendLine("buffers, and the invariant check runs) and SIGTERM: the server stops, its host and pools are");
         md.AppendLine("disposed, and it prints how many pages did not come back. Every server's `VmRSS` is sampled every");
@@ -201,7 +209,7 @@ internal static class LoadReport
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"![RSS over time]({RssChartFile})");
         md.AppendLine();
-        md.AppendLine("| workload | pool | client | conns x streams | requests | requests/s (median; each round) | p50 ms | p99 ms | non-2xx | errors | peak RSS MiB | RSS after idle MiB | arena resident MiB (max / after idle) | pages in use (max / after) | fallback rents | leaked after shutdown |");
+        md.AppendLine("| workload | pool | client | conns x streams | requests | requests/s (median; each round) | p50 ms | p99 ms | non-2xx | errors | peak RSS MiB (median; each round; whole run) | RSS after idle MiB (median; each round) | arena resident MiB (max / after idle) | pages in use (max / after) | fallback rents | leaked after shutdown |");
         md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (string[] r in load.Rows.Where(r => load.Get(r, "config") is not (ZeroingOff or ZeroingOn)))
         {
@@ -209,7 +217,7 @@ internal static class LoadReport
             string inUse = ours ? $"{load.Get(r, "pages_in_use_max")} / {load.Get(r, "pages_in_use_after")}" : "n/a";
             string resident = ours ? $"{Mib(load, r, "resident_kib_max")} / {Mib(load, r, "resident_kib_idle")}" : "n/a";
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {load.Get(r, "workload")} | {Label(load.Get(r, "config"))} | {load.Get(r, "client")} | {load.Get(r, "connections")} x {load.Get(r, "streams")} | {load.Get(r, "requests")} | {load.Number(r, "rps"):#,0} ({load.Get(r, "rps_rounds")}) | {load.Number(r, "p50_ms"):0.00} | {load.Number(r, "p99_ms"):0.00} | {load.Get(r, "non2xx")} | {load.Get(r, "socket_errors")} | {Mib(load, r, "peak_rss_kib")} | {Mib(load, r, "idle_rss_kib")} | {resident} | {inUse} | {(ours ? load.Get(r, "fallback_rents") : "n/a")} | {(ours ? load.Get(r, "leaked_after_shutdown") : "n/a")} |");
+                $"| {load.Get(r, "workload")} | {Label(load.Get(r, "config"))} | {load.Get(r, "client")} | {load.Get(r, "connections")} x {load.Get(r, "streams")} | {load.Get(r, "requests")} | {load.Number(r, "rps"):#,0} ({load.Get(r, "rps_rounds")}) | {load.Number(r, "p50_ms"):0.00} | {load.Number(r, "p99_ms"):0.00} | {load.Get(r, "non2xx")} | {load.Get(r, "socket_errors")} | {Mib(load, r, "peak_rss_kib")} ({Rounds(load, r, "peak_rss_rounds_kib")}; {Mib(load, r, "peak_rss_run_kib")}) | {Mib(load, r, "idle_rss_kib")} ({Rounds(load, r, "idle_rss_rounds_kib")}) | {resident} | {inUse} | {(ours ? load.Get(r, "fallback_rents") : "n/a")} | {(ours ? load.Get(r, "leaked_after_shutdown") : "n/a")} |");
         }
 
         md.AppendLine();
