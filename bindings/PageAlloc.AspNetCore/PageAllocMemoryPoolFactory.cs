@@ -77,7 +77,7 @@ public sealed class PageAllocMemoryPoolFactory : IMemoryPoolFactory<byte>, IDisp
         _clearOnReturn = settings.ClearOnReturn;
         _gfp = settings.Gfp;
         _maxOrder = settings.MaxOrder;
-        _pressureWindowMs = (long)settings.PressureWindow.TotalMilliseconds;
+        _pressureWindowMs = settings.PressureWindowMs;
         _overflowFactory = settings.OverflowFactory;
         if (settings.Allocator is { } allocator)
         {

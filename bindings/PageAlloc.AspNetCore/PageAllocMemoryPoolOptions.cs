@@ -38,6 +38,9 @@ public sealed class PageAllocMemoryPoolOptions
     /// instead while the allocator is low.</summary>
     public TimeSpan PressureWindow { get; set; } = TimeSpan.Zero;
 
+    /// <summary><see cref="PressureWindow"/> in whole milliseconds: 0 means no window.</summary>
+    internal long PressureWindowMs => (long)PressureWindow.TotalMilliseconds;
+
     /// <summary>Where Kestrel's rents go when the allocator is out of pages: each pool Kestrel
     /// gets from the factory (a view of its owner's page pool) gets a pool of this factory for the
     /// same owner, made at its first such rent and disposed with it, as Kestrel keeps a pool per

@@ -15,9 +15,12 @@ public static class PageAllocServiceCollectionExtensions
     /// Replaces Kestrel's memory pool factory (<see cref="IMemoryPoolFactory{T}"/> of
     /// <see cref="byte"/>) with a <see cref="PageAllocMemoryPoolFactory"/> configured by
     /// <paramref name="configure"/>, which rents from Kestrel's own factory what the allocator
-    /// cannot hold (<see cref="PageAllocMemoryPoolOptions.OverflowFactory"/>, unless one is set),
-    /// and maps a request that runs the allocator out of memory to 503 Service Unavailable (or a
-    /// closed connection once the response has started).
+    /// cannot hold (<see cref="PageAllocMemoryPoolOptions.OverflowFactory"/>, unless one is set).
+    /// With a <see cref="PageAllocMemoryPoolOptions.PressureWindow"/>, it also puts a middleware
+    /// first in the pipeline that turns new requests away with 503 Service Unavailable while the
+    /// allocator is low, and maps a request that runs it out of memory to 503 (or a closed
+    /// connection once the response has started); without one, nothing of it sits in the request
+    /// path.
     /// </summary>
     /// <param name="services">The application's services, after the web host's (as
     /// <c>WebApplication.CreateBuilder</c> leaves them).</param>
