@@ -247,6 +247,7 @@ function Invoke-LoadRounds([string] $Dll, $Configs, $Workload, [string] $Results
         $idle = @($Configs | ForEach-Object { , [System.Collections.Generic.List[long]]::new() })
         $idleResident = @($Configs | ForEach-Object { , [System.Collections.Generic.List[long]]::new() })
         $maxCached = @($Configs | ForEach-Object { '' })
+        $isPagePool = @($Configs | ForEach-Object { $_.Name -ne 'default' })   # a page-pool server: it has a stats report
         $startPeaks = @($servers | ForEach-Object { Read-StatusKib $_.Process.Id 'VmHWM' })   # start-up and warm-up
         for ($round = 1; $round -le $LoadRounds; $round++) {
             for ($i = 0; $i -lt $Configs.Count; $i++) {
@@ -265,7 +266,7 @@ function Invoke-LoadRounds([string] $Dll, $Configs, $Workload, [string] $Results
                 $wait = $lastEnd[$i] + $IdleSeconds - (Get-EpochSeconds)
                 if ($wait -gt 0) { Start-Sleep -Milliseconds ([int]($wait * 1000)) }
                 $idle[$i].Add((Read-StatusKib $servers[$i].Process.Id 'VmRSS'))
-                if ($Configs[$i].Name -ne 'default') {
+                if ($isPagePool[$i]) {
                     $report = Read-PageAllocReport $servers[$i] -Retry
                     $idleResident[$i].Add([long]$report.resident_bytes / 1024)
                     $maxCached[$i] = $report.max_cached_pages
@@ -279,7 +280,7 @@ function Invoke-LoadRounds([string] $Dll, $Configs, $Workload, [string] $Results
         $lifePeaks = @(0..($Configs.Count - 1) | ForEach-Object { [Math]::Max($startPeaks[$_], ($peaks[$_] | Measure-Object -Maximum).Maximum) })
         $rows = @()
         for ($i = 0; $i -lt $Configs.Count; $i++) {
-            $pagealloc = $Configs[$i].Name -ne 'default'
+            $pagealloc = $isPagePool[$i]
             $after = if ($pagealloc) { Read-PageAllocReport $servers[$i] -Check -Retry } else { @{} }
             $r = $runs[$i]
             $rows += [pscustomobject]((New-LoadRow $Configs[$i].Name $Workload $Seconds $r) + [ordered]@{

@@ -12,7 +12,9 @@ namespace PageAlloc.AspNetCore;
 /// 503 Service Unavailable with <c>Retry-After</c> before anything of it runs. An
 /// <see cref="InsufficientMemoryException"/> from the application (its own rents from a page
 /// pool) becomes a 503 when the response has not started, and aborts the connection when it has
-/// (the client sees a short response and a closed connection, never a wrong body).
+/// (the client sees a short response and a closed connection, never a wrong body). It is in the
+/// pipeline only with a <see cref="PageAllocMemoryPoolOptions.PressureWindow"/>
+/// (<see cref="OutOfPagesStartupFilter"/>).
 /// </summary>
 internal sealed partial class OutOfPagesMiddleware(RequestDelegate next, PageAllocMemoryPoolFactory factory, ILogger<OutOfPagesMiddleware> logger)
 {
