@@ -134,7 +134,7 @@ internal sealed unsafe class Seeder
     /// <summary>Seeds the pcp lists from zoneinfo (<see cref="PcpSeeding"/>).</summary>
     public void SeedPcpLists(IReadOnlyList<HostZone> host, bool tunedHigh) => Pcp.AddRange(PcpSeeding.Seed(_allocator, _held, host, tunedHigh));
 
-    private readonly Dictionary<long, Queue<int>> _blockTypesWanted = new();
+    private readonly WantedTypes _typesWanted = new();
 
     /// <summary>Per zone, order and migratetype (-1: unknown), the held blocks wanted (stand-ins
     /// for the trace's frees of pages allocated before it) and set aside.</summary>
@@ -147,23 +147,18 @@ internal sealed unsafe class Seeder
     public void ReserveBlocks(IReadOnlyList<(long Pfn, int Order, int Migratetype)> frees, IReadOnlyList<HostZone> host)
     {
         var wanted = new SortedDictionary<(ZoneType Zone, int Order, int Migratetype), int>();
+        (long Start, long End, ZoneType Zone)[] spans = HostShape.ZoneSpans(host);
+        _typesWanted.EnsureCapacity(frees.Count);
         foreach ((long pfn, int order, int mt) in frees)
         {
-            HostZone? z = host.FirstOrDefault(h => h.Node == 0 && pfn >= h.StartPfn && pfn < h.StartPfn + h.Spanned);
-            if (z is not null && HostShape.ZoneOf(z.Name) is ZoneType zone && order < BuddyShape.ChunkOrder)
+            if (HostShape.ZoneAt(spans, pfn) is ZoneType zone && order < BuddyShape.ChunkOrder)
             {
                 if (order > 0)
                 {
                     wanted[(zone, order, mt)] = wanted.GetValueOrDefault((zone, order, mt)) + 1;
                 }
 
-                if (!_blockTypesWanted.TryGetValue(pfn, out Queue<int>? types))
-                {
-                    types = new Queue<int>();
-                    _blockTypesWanted[pfn] = types;
-                }
-
-                types.Enqueue(mt);
+                _typesWanted.Add(pfn, mt);
             }
         }
 
@@ -218,11 +213,7 @@ internal sealed unsafe class Seeder
     /// <summary>A held block of <paramref name="order"/> set aside by <see cref="ReserveBlocks"/>
     /// for the free of <paramref name="pfn"/> (of its migratetype when one was set aside); null
     /// when none is left.</summary>
-    public pa_page* TakeHeldBlock(ZoneType zone, long pfn, int order)
-    {
-        int mt = _blockTypesWanted.TryGetValue(pfn, out Queue<int>? types) && types.TryDequeue(out int t) ? t : -1;
-        return _held.TakeBlock(zone, order, mt);
-    }
+    public pa_page* TakeHeldBlock(ZoneType zone, long pfn, int order) => _held.TakeBlock(zone, order, _typesWanted.Take(pfn));
 
     /// <summary>A page still held from seeding in <paramref name="zone"/>, handed over to the
     /// caller (who frees it); null when the zone has none left.</summary>
@@ -233,7 +224,7 @@ internal sealed unsafe class Seeder
     /// over to the caller (who frees it); null when the zone has none left.</summary>
     public pa_page* TakeHeld(ZoneType zone, long pfn)
     {
-        int mt = _blockTypesWanted.TryGetValue(pfn, out Queue<int>? types) && types.TryDequeue(out int t) ? t : -1;
+        int mt = _typesWanted.Take(pfn);
         if (mt < 0 || !_blockTypes.TryGetValue(zone, out (long Start, int[] Types) bt))
         {
             return _held.Take(zone);
