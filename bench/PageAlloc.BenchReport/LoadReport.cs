@@ -120,12 +120,12 @@ internal static class LoadReport
     private static double[] Rounds(string cell) =>
         cell.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
 
-    private static string Mib(Csv load, string[] row, string column) => (load.Number(row, column) / 1024).ToString("0", CultureInfo.InvariantCulture);
+    private static string Mib(double kib) => (kib / 1024).ToString("0", CultureInfo.InvariantCulture);
 
-    // A column of one value per round, in KiB separated by spaces, as MiB: "84 87 85".
-    private static string Rounds(Csv load, string[] row, string column) => string.Join(' ',
-        load.Get(row, column).Split(' ', StringSplitOptions.RemoveEmptyEntries)
-            .Select(k => (double.Parse(k, CultureInfo.InvariantCulture) / 1024).ToString("0", CultureInfo.InvariantCulture)));
+    private static string Mib(Csv load, string[] row, string column) => Mib(load.Number(row, column));
+
+    // A column of one value per round, in KiB, as MiB: "84 87 85".
+    private static string RoundsMib(Csv load, string[] row, string column) => string.Join(' ', Rounds(load.Get(row, column)).Select(Mib));
 
     private static string Markdown(Csv load, Csv? info, string[] workloads, List<Target> targets)
     {
@@ -217,7 +217,7 @@ internal static class LoadReport
             string inUse = ours ? $"{load.Get(r, "pages_in_use_max")} / {load.Get(r, "pages_in_use_after")}" : "n/a";
             string resident = ours ? $"{Mib(load, r, "resident_kib_max")} / {Mib(load, r, "resident_kib_idle")}" : "n/a";
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {load.Get(r, "workload")} | {Label(load.Get(r, "config"))} | {load.Get(r, "client")} | {load.Get(r, "connections")} x {load.Get(r, "streams")} | {load.Get(r, "requests")} | {load.Number(r, "rps"):#,0} ({load.Get(r, "rps_rounds")}) | {load.Number(r, "p50_ms"):0.00} | {load.Number(r, "p99_ms"):0.00} | {load.Get(r, "non2xx")} | {load.Get(r, "socket_errors")} | {Mib(load, r, "peak_rss_kib")} ({Rounds(load, r, "peak_rss_rounds_kib")}; {Mib(load, r, "peak_rss_run_kib")}) | {Mib(load, r, "idle_rss_kib")} ({Rounds(load, r, "idle_rss_rounds_kib")}) | {resident} | {inUse} | {(ours ? load.Get(r, "fallback_rents") : "n/a")} | {(ours ? load.Get(r, "leaked_after_shutdown") : "n/a")} |");
+                $"| {load.Get(r, "workload")} | {Label(load.Get(r, "config"))} | {load.Get(r, "client")} | {load.Get(r, "connections")} x {load.Get(r, "streams")} | {load.Get(r, "requests")} | {load.Number(r, "rps"):#,0} ({load.Get(r, "rps_rounds")}) | {load.Number(r, "p50_ms"):0.00} | {load.Number(r, "p99_ms"):0.00} | {load.Get(r, "non2xx")} | {load.Get(r, "socket_errors")} | {Mib(load, r, "peak_rss_kib")} ({RoundsMib(load, r, "peak_rss_rounds_kib")}; {Mib(load, r, "peak_rss_run_kib")}) | {Mib(load, r, "idle_rss_kib")} ({RoundsMib(load, r, "idle_rss_rounds_kib")}) | {resident} | {inUse} | {(ours ? load.Get(r, "fallback_rents") : "n/a")} | {(ours ? load.Get(r, "leaked_after_shutdown") : "n/a")} |");
         }
 
         md.AppendLine();
