@@ -5,8 +5,9 @@ namespace PageAlloc;
 
 /// <summary>
 /// The reusable owners of a <see cref="PageMemoryPool"/>, one per page frame that has been a
-/// block head, found by page frame number: a rent looks its page's owner up and leases it again,
-/// so steady state creates no object. Chunks of 1024 entries are made on first use, so the table
+/// block head, found by page frame number: a page the allocator hands the pool finds its owner
+/// here, and the owner then stays with the page on the CPU caches' stacks and is leased again
+/// with it, so steady state creates no object. Chunks of 1024 entries are made on first use, so the table
 /// costs memory only where pages have been rented. Beside each chunk of owners is a chunk of
 /// their lease states, one <see cref="int"/> each: a return on another CPU writes only the
 /// state, 16 to a cache line, and leaves the owner objects' lines shared by every CPU that
@@ -36,9 +37,6 @@ internal sealed class BufferOwnerTable
 
     /// <summary>The owner of page frame <paramref name="pfn"/>, or null before its first lease.</summary>
     internal PageBlockMemoryManager? Find(long pfn) => _chunks[pfn >> ChunkShift]?[pfn & ChunkMask];
-
-    /// <summary>The owner of page frame <paramref name="pfn"/>, which has one (it was leased).</summary>
-    internal PageBlockMemoryManager Get(int pfn) => _chunks[pfn >> ChunkShift]![pfn & ChunkMask]!;
 
     /// <summary>Records <paramref name="owner"/> as page frame <paramref name="pfn"/>'s owner.</summary>
     internal void Add(long pfn, PageBlockMemoryManager owner) =>

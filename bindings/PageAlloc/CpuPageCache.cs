@@ -8,8 +8,8 @@ namespace PageAlloc;
 
 /// <summary>
 /// One CPU's share of a <see cref="PageMemoryPool"/>, as the kernel's per-CPU page list
-/// (<c>struct per_cpu_pages</c>): a stack of free pages (their frame numbers: pushing an
-/// integer needs no GC write barrier; the pool finds a frame's owner by number), its limit
+/// (<c>struct per_cpu_pages</c>): a stack of free pages (their owners, reused by the next
+/// rent of the page as they are), its limit
 /// <see cref="High"/>, the pool's counts for this CPU, and the lock that guards all of it.
 /// </summary>
 /// <remarks>
@@ -36,13 +36,13 @@ internal sealed unsafe class CpuPageCache
     /// tick takes one page, so an idle pool holds nothing).</summary>
     internal const int HighMin = 0;
 
-    private readonly int[] _stack;
+    private readonly PageBlockMemoryManager[] _stack;
 
     /// <summary>A cache that holds at most <paramref name="highMax"/> pages.</summary>
     internal CpuPageCache(int highMax)
     {
         HighMax = highMax;
-        _stack = new int[highMax];
+        _stack = new PageBlockMemoryManager[highMax];
     }
 
     /// <summary>The most pages this cache holds: <see cref="MaxHigh"/>, or less on a small
@@ -106,10 +106,10 @@ internal sealed unsafe class CpuPageCache
     internal void Exit() => Volatile.Write(ref _lock, 0);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal int Pop() => _stack[--Count];
+    internal PageBlockMemoryManager Pop() => _stack[--Count];
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void Push(int pfn) => _stack[Count++] = pfn;
+    internal void Push(PageBlockMemoryManager owner) => _stack[Count++] = owner;
 
     /// <summary>Moves up to <paramref name="max"/> of the coldest pages of this (locked) stack
     /// onto <paramref name="target"/>'s (locked) stack: as the kernel drains a pcp list from its
@@ -127,7 +127,7 @@ internal sealed unsafe class CpuPageCache
     }
 
     /// <summary>The page <paramref name="index"/> places from the bottom (the coldest).</summary>
-    internal int At(int index) => _stack[index];
+    internal PageBlockMemoryManager At(int index) => _stack[index];
 
     /// <summary>Forgets the <paramref name="count"/> coldest pages (they went back).</summary>
     internal void RemoveColdest(int count)

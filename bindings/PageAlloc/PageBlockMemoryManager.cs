@@ -110,7 +110,7 @@ public sealed unsafe class PageBlockMemoryManager : MemoryManager<byte>, IDispos
 
     internal pa_page* Page => _page;
 
-    /// <summary>The frame number of the block's first page: its name on a pool's stacks.</summary>
+    /// <summary>The frame number of the block's first page: its place in the pool's table of owners.</summary>
     internal int Pfn { get; }
 
     /// <summary>Hands the owner out for the block of <paramref name="order"/> its page heads; the

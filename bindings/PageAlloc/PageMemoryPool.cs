@@ -369,7 +369,7 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
             return RentRefill(cache);
         }
 
-        PageBlockMemoryManager owner = _owners.Get(cache.Pop());
+        PageBlockMemoryManager owner = cache.Pop();
         cache.AllocFast++;
         cache.Exit();
         owner.Lease(0, _pageShift);
@@ -468,7 +468,7 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
         CpuPageCache cache = EnterCache();
         if (cache.Count < cache.High && owner.Order == 0)
         {
-            cache.Push(owner.Pfn);
+            cache.Push(owner);
             cache.RecycleCached++;
             cache.Exit();
             return;
@@ -634,7 +634,7 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
                 return null;
             }
 
-            owner = _owners.Get(cache.Pop());
+            owner = cache.Pop();
         }
         finally
         {
@@ -721,7 +721,7 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
                 Drain(cache, cache.BatchSize, evicted: true);
             }
 
-            cache.Push(owner.Pfn);
+            cache.Push(owner);
             cache.RecycleCached++;
         }
         finally
@@ -782,7 +782,7 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
             {
                 for (; pushed < got; pushed++)
                 {
-                    cache.Push(OwnerOf(slots[pushed]).Pfn);
+                    cache.Push(OwnerOf(slots[pushed]));
                     slots[pushed] = null;
                 }
             }
@@ -816,7 +816,7 @@ public sealed unsafe class PageMemoryPool : MemoryPool<byte>
                 int batch = Math.Min(CpuPageCache.Batch, count - done);
                 for (int i = 0; i < batch; i++)
                 {
-                    slots[i] = _owners.Get(cache.At(done + i)).Page;
+                    slots[i] = cache.At(done + i).Page;
                 }
 
                 Methods.pa_release_pages(_allocator, slots, (nuint)batch);

@@ -174,7 +174,7 @@ public sealed class PageMemoryPoolCacheTests : LeakCheckedTest
         thread.Join();
 
         CpuPageCache victim = CacheOf(pool, returner);
-        int[] before = Enumerable.Range(0, victim.Count).Select(victim.At).ToArray();
+        PageBlockMemoryManager[] before = Enumerable.Range(0, victim.Count).Select(victim.At).ToArray();
         using (CpuAffinity.Pin(renter))
         {
             CpuPageCache cache = CacheOf(pool, renter);
